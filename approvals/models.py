@@ -1,0 +1,139 @@
+"""Vendor requests (standard, agent), change requests and the notification outbox."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class RequestStatus(models.TextChoices):
+    NEW = "New", "New"
+    ACCEPTED = "Accepted", "Accepted"
+    REJECTED = "Rejected", "Rejected"
+    DENIED = "Denied", "Denied"
+    TIMEDOUT = "Timedout", "Timedout"
+    NO_CHANGE_NEEDED = "NoChangeNeeded", "NoChangeNeeded"
+
+
+class RequestKind(models.TextChoices):
+    STANDARD = "standard", "standard"
+    AGENT = "agent", "agent"
+
+
+class RequestQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_deleted=False)
+
+    def pending(self):
+        cutoff = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+        return self.live().filter(status=RequestStatus.NEW, created__gt=cutoff)
+
+    def for_party(self, org):
+        return self.filter(party=org)
+
+
+class Request(models.Model):
+    """A vendor's request that a business create a system user (CONTRACT §2.2)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=RequestKind.choices, default=RequestKind.STANDARD)
+    system = models.ForeignKey("registry.RegisteredSystem", on_delete=models.PROTECT, related_name="requests")
+    party = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="requests")
+    external_ref = models.CharField(max_length=200)
+    integration_title = models.CharField(max_length=200, blank=True)
+    # [{"resource": "<id>", "action": "<action or empty>"}]
+    rights = models.JSONField(default=list, blank=True)
+    # ["<package code>", ...]
+    access_packages = models.JSONField(default=list, blank=True)
+    redirect_url = models.CharField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW)
+    escalated = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_deleted = models.BooleanField(default=False)
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["party", "status"]), models.Index(fields=["system", "created"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "party", "system", "external_ref"],
+                condition=Q(status="New", is_deleted=False),
+                name="request_one_open_per_triple",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} request {self.id} ({self.status})"
+
+    @property
+    def timed_out(self) -> bool:
+        if self.status == RequestStatus.TIMEDOUT:
+            return True
+        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
+            days=settings.REQUEST_TIMEOUT_DAYS
+        )
+
+
+class ChangeRequest(models.Model):
+    """A vendor's request to change the rights of an existing system user (CONTRACT §2.3)."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    system_user = models.ForeignKey("registry.SystemUser", on_delete=models.PROTECT, related_name="change_requests")
+    required_rights = models.JSONField(default=list, blank=True)
+    unwanted_rights = models.JSONField(default=list, blank=True)
+    required_access_packages = models.JSONField(default=list, blank=True)
+    unwanted_access_packages = models.JSONField(default=list, blank=True)
+    redirect_url = models.CharField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW)
+    escalated = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_deleted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created"]
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    SENT = "sent", "sent"
+    FAILED = "failed", "failed"
+
+
+class Notification(models.Model):
+    """Outbox row: written in the same transaction as the state change that causes it.
+
+    A worker sends it and marks it sent with a compare-and-set, so a redelivered task sends nothing;
+    a periodic sweep re-queues rows still pending.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=50, help_text="e.g. request.created, request.escalated")
+    recipient = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    object_id = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [models.Index(fields=["status", "created"])]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id", "recipient"], name="notification_once"),
+        ]

@@ -1,0 +1,9 @@
+from django.conf import settings
+
+
+def portal(request):
+    return {
+        "person": getattr(request, "person", None),
+        "actor": getattr(request, "actor", None),
+        "test_login_enabled": settings.TEST_LOGIN_ENABLED,
+    }

@@ -1,0 +1,139 @@
+"""Authority, decided in one place: who may act for which organisation and delegate what.
+
+Views, APIs and services call these functions; they never filter party data by hand.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from registry.models import (
+    Organisation,
+    PackageDelegation,
+    Person,
+    PolicyRule,
+    RegisteredSystem,
+    RoleAssignment,
+    RolePackage,
+)
+
+ACCESS_MANAGER_PACKAGES = ("tilgangsstyrer", "hovedadministrator")
+CLIENT_ADMIN_PACKAGE = "klientadministrator"
+
+
+@dataclass(frozen=True)
+class PackageGrant:
+    code: str
+    has_access: bool
+    can_delegate: bool
+
+
+@dataclass(frozen=True)
+class DelegationFailure:
+    """One requested package or right the person may not delegate, and why (in plain words)."""
+
+    kind: str  # "package" or "right"
+    item: str  # package code, or "<resource>:<action>"
+    reason: str
+
+
+def orgs_for_person(person: Person) -> QuerySet[Organisation]:
+    """Organisations the person may act for: any role or package delegation there."""
+    return (
+        Organisation.objects.live()
+        .filter(Q(roles_given__holder_person=person) | Q(delegations_given__to_person=person))
+        .distinct()
+        .order_by("name")
+    )
+
+
+def may_act_for(person: Person | None, org: Organisation | None) -> bool:
+    if person is None or org is None or org.is_deleted:
+        return False
+    if RoleAssignment.objects.filter(holder_person=person, of=org).exists():
+        return True
+    return PackageDelegation.objects.filter(to_person=person, from_org=org).exists()
+
+
+def _grants(of_org: Organisation, *, person: Person | None = None, holder_org: Organisation | None = None):
+    """Packages the person (or organisation) holds for `of_org`, merged over roles and delegations."""
+    holder = {"holder_person": person} if person is not None else {"holder_org": holder_org}
+    role_ids = RoleAssignment.objects.filter(of=of_org, **holder).values("role_id")
+    grants: dict[str, PackageGrant] = {}
+
+    def merge(code: str, has_access: bool, can_delegate: bool) -> None:
+        old = grants.get(code)
+        if old is not None:
+            has_access, can_delegate = has_access or old.has_access, can_delegate or old.can_delegate
+        grants[code] = PackageGrant(code, has_access, can_delegate)
+
+    rules = RolePackage.objects.filter(role_id__in=role_ids).values_list(
+        "package_id", "has_access", "can_delegate", "entity_variants"
+    )
+    for code, has_access, can_delegate, variants in rules:
+        if variants is None or of_org.form in variants:
+            merge(code, has_access, can_delegate)
+    recipient = {"to_person": person} if person is not None else {"to_org": holder_org}
+    for code in PackageDelegation.objects.filter(from_org=of_org, **recipient).values_list("package_id", flat=True):
+        # A package delegated to someone gives access, not the right to pass it on.
+        merge(code, True, False)
+    return grants
+
+
+def packages_for(person: Person, org: Organisation) -> dict[str, PackageGrant]:
+    """Every package the person holds for the organisation, with has-access and can-delegate."""
+    return _grants(org, person=person)
+
+
+def packages_of_org_for(holder: Organisation, client: Organisation) -> dict[str, PackageGrant]:
+    """Packages an organisation holds for another through its roles (e.g. REGN) or delegations."""
+    return _grants(client, holder_org=holder)
+
+
+def is_access_manager(person: Person | None, org: Organisation | None) -> bool:
+    if not may_act_for(person, org):
+        return False
+    grants = packages_for(person, org)
+    return any(code in grants for code in ACCESS_MANAGER_PACKAGES)
+
+
+def is_client_admin(person: Person | None, org: Organisation | None) -> bool:
+    if not may_act_for(person, org):
+        return False
+    return CLIENT_ADMIN_PACKAGE in packages_for(person, org)
+
+
+def delegation_check(
+    person: Person, org: Organisation, *, packages: list[str], rights: list[dict]
+) -> list[DelegationFailure]:
+    """What the person may not delegate of the given packages and rights for org ([] = all allowed).
+
+    A right (resource, action) may be delegated when the person may delegate a package that the
+    resource's policy grants for that action; an empty action means every action in the policy.
+    """
+    grants = packages_for(person, org)
+    delegable = {code for code, grant in grants.items() if grant.can_delegate}
+    failures = []
+    for code in packages:
+        if code not in grants:
+            failures.append(DelegationFailure("package", code, "not_held"))
+        elif code not in delegable:
+            failures.append(DelegationFailure("package", code, "not_delegable"))
+    if rights:
+        resource_ids = {r["resource"] for r in rights}
+        policy: dict[tuple[str, str], set[str]] = {}
+        for resource_id, action, package in PolicyRule.objects.filter(resource_id__in=resource_ids).values_list(
+            "resource_id", "action", "package_id"
+        ):
+            policy.setdefault((resource_id, action), set()).add(package)
+        for right in rights:
+            actions = [right["action"]] if right.get("action") else [a for (r, a) in policy if r == right["resource"]]
+            item = f"{right['resource']}:{right.get('action') or '*'}"
+            if not actions or not all(policy.get((right["resource"], a), set()) & delegable for a in actions):
+                held = all(policy.get((right["resource"], a), set()) & set(grants) for a in actions) and actions
+                failures.append(DelegationFailure("right", item, "not_delegable" if held else "not_held"))
+    return failures
+
+
+def vendor_owns_system(vendor: Organisation, system: RegisteredSystem) -> bool:
+    return system.vendor_id == vendor.pk

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _load_catalog(sender, using="default", **kwargs):
+    # Reference data every installation needs, like contenttypes: after each migrate and flush.
+    from registry.catalog import load_builtin_catalog
+
+    load_builtin_catalog()
+
+
+class RegistryConfig(AppConfig):
+    name = "registry"
+    verbose_name = "Registers and catalog"
+
+    def ready(self) -> None:
+        post_migrate.connect(_load_catalog, sender=self, dispatch_uid="registry.load_catalog")

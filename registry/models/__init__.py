@@ -1,0 +1,39 @@
+from registry.models.audit import AuditEvent
+from registry.models.catalog import AccessPackage, Area, PolicyRule, Resource, RolePackage
+from registry.models.parties import Organisation, PackageDelegation, Person, Role, RoleAssignment
+from registry.models.systems import (
+    ClientDelegation,
+    RegisteredSystem,
+    SystemChangeLog,
+    SystemClient,
+    SystemPackage,
+    SystemRight,
+    SystemUser,
+    SystemUserPackage,
+    SystemUserRight,
+    SystemUserType,
+)
+
+__all__ = [
+    "AccessPackage",
+    "Area",
+    "AuditEvent",
+    "ClientDelegation",
+    "Organisation",
+    "PackageDelegation",
+    "Person",
+    "PolicyRule",
+    "RegisteredSystem",
+    "Resource",
+    "Role",
+    "RoleAssignment",
+    "RolePackage",
+    "SystemChangeLog",
+    "SystemClient",
+    "SystemPackage",
+    "SystemRight",
+    "SystemUser",
+    "SystemUserPackage",
+    "SystemUserRight",
+    "SystemUserType",
+]

@@ -1,0 +1,131 @@
+"""Parties: organisations, persons, ER roles and package delegations."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_deleted=False)
+
+
+class Organisation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    orgno = models.CharField("organisation number", max_length=9, unique=True)
+    name = models.CharField(max_length=200)
+    form = models.CharField("organisation form", max_length=10, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="subunits")
+    email = models.CharField("notification e-mail addresses", max_length=500, blank=True)
+    is_deleted = models.BooleanField(default=False)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.orgno})"
+
+    @property
+    def emails(self) -> list[str]:
+        return [e.strip() for e in self.email.replace(";", ",").split(",") if e.strip()]
+
+
+class Person(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pid = models.CharField("national identity number", max_length=11, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """A role from the role catalog (ER roles like DAGL, Altinn roles like hovedadministrator)."""
+
+    code = models.CharField(max_length=100, primary_key=True)
+    urn = models.CharField(max_length=200, unique=True)
+    legacy_code = models.CharField(max_length=20, blank=True, db_index=True)
+    name_nb = models.CharField(max_length=200)
+    name_nn = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.legacy_code or self.code
+
+
+class RoleAssignment(models.Model):
+    """An ER role: a person or an organisation holds a role for an organisation."""
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT)
+    of = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="roles_given")
+    holder_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
+    holder_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="roles_held"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(holder_person__isnull=False, holder_org__isnull=True)
+                | Q(holder_person__isnull=True, holder_org__isnull=False),
+                name="roleassignment_one_holder",
+            ),
+            models.UniqueConstraint(
+                fields=["role", "of", "holder_person"],
+                condition=Q(holder_person__isnull=False),
+                name="roleassignment_unique_person",
+            ),
+            models.UniqueConstraint(
+                fields=["role", "of", "holder_org"],
+                condition=Q(holder_org__isnull=False),
+                name="roleassignment_unique_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} of {self.of.orgno} held by {self.holder_person or self.holder_org}"
+
+
+class PackageDelegation(models.Model):
+    """An access package delegated by an organisation to a person or another organisation."""
+
+    package = models.ForeignKey("registry.AccessPackage", on_delete=models.PROTECT)
+    from_org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="delegations_given")
+    to_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="delegations")
+    to_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="delegations_received"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_person__isnull=False, to_org__isnull=True)
+                | Q(to_person__isnull=True, to_org__isnull=False),
+                name="packagedelegation_one_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["package", "from_org", "to_person"],
+                condition=Q(to_person__isnull=False),
+                name="packagedelegation_unique_person",
+            ),
+            models.UniqueConstraint(
+                fields=["package", "from_org", "to_org"],
+                condition=Q(to_org__isnull=False),
+                name="packagedelegation_unique_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.package_id} from {self.from_org.orgno} to {self.to_person or self.to_org}"

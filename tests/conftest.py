@@ -1,0 +1,57 @@
+"""Personas used across tests: a customer company with its general manager (DAGL), an employee with
+no rights, an outsider; an accounting firm with a client administrator; two vendors."""
+
+import pytest
+
+from tests import factories as f
+
+
+@pytest.fixture
+def customer(db):
+    return f.make_org("Bakeriet Nordmann AS", email="post@bakeriet.example")
+
+
+@pytest.fixture
+def manager(customer):
+    person = f.make_person("Kari Nordmann")
+    f.give_role(person, "DAGL", customer)
+    return person
+
+
+@pytest.fixture
+def employee(customer):
+    person = f.make_person("Ola Ansatt")
+    f.delegate_package("lonn", from_org=customer, to=person)
+    return person
+
+
+@pytest.fixture
+def outsider(db):
+    return f.make_person("Per Utenfor")
+
+
+@pytest.fixture
+def accounting_firm(db):
+    return f.make_org("Tall og Tekst Regnskap AS")
+
+
+@pytest.fixture
+def client_admin(accounting_firm):
+    person = f.make_person("Rita Regnskap")
+    f.delegate_package("klientadministrator", from_org=accounting_firm, to=person)
+    return person
+
+
+@pytest.fixture
+def vendor(db):
+    return f.make_org("Fakturaprogrammet AS")
+
+
+@pytest.fixture
+def other_vendor(db):
+    return f.make_org("Konkurrenten AS")
+
+
+@pytest.fixture
+def system(vendor):
+    return f.make_system(vendor, "fakturering", client_ids=["client-fakturering"])

@@ -1,0 +1,74 @@
+from registry import access
+from tests import factories as f
+
+
+def test_general_manager_is_access_manager_who_may_delegate(manager, customer):
+    assert access.may_act_for(manager, customer)
+    assert access.is_access_manager(manager, customer)
+    grants = access.packages_for(manager, customer)
+    assert grants["skatt-naering"].has_access and grants["skatt-naering"].can_delegate
+
+
+def test_employee_with_a_delegated_package_may_act_for_but_not_manage(employee, customer):
+    assert access.may_act_for(employee, customer)
+    assert not access.is_access_manager(employee, customer)
+    grant = access.packages_for(employee, customer)["lonn"]
+    assert grant.has_access and not grant.can_delegate
+
+
+def test_outsider_may_not_act_for_the_company(outsider, customer):
+    assert not access.may_act_for(outsider, customer)
+    assert not access.is_access_manager(outsider, customer)
+    assert list(access.orgs_for_person(outsider)) == []
+
+
+def test_accountant_role_gives_client_packages_that_it_may_not_delegate(accounting_firm, customer):
+    f.give_role(accounting_firm, "REGN", customer)
+    grants = access.packages_of_org_for(accounting_firm, customer)
+    grant = grants["regnskapsforer-med-signeringsrettighet"]
+    assert grant.has_access and not grant.can_delegate
+    assert "skatt-naering" not in grants
+
+
+def test_rules_limited_to_some_organisation_forms_apply_only_there(db):
+    brl = f.make_org("Borettslaget", form="BRL")
+    aksjeselskap = f.make_org("Aksjeselskapet", form="AS")
+    manager_firm = f.make_org("Forvalteren AS")
+    f.give_role(manager_firm, "FFØR", brl)
+    f.give_role(manager_firm, "FFØR", aksjeselskap)
+    assert "forretningsforer-eiendom" in access.packages_of_org_for(manager_firm, brl)
+    assert "forretningsforer-eiendom" not in access.packages_of_org_for(manager_firm, aksjeselskap)
+
+
+def test_client_administrator_package_makes_a_client_admin(client_admin, accounting_firm):
+    assert access.is_client_admin(client_admin, accounting_firm)
+    assert not access.is_access_manager(client_admin, accounting_firm)
+
+
+def test_delegation_check_passes_for_the_general_manager(manager, customer):
+    failures = access.delegation_check(
+        manager, customer, packages=["skatt-naering"], rights=[{"resource": "ske-krav-og-betalinger", "action": "read"}]
+    )
+    assert failures == []
+
+
+def test_delegation_check_names_each_item_the_employee_may_not_delegate(employee, customer):
+    failures = access.delegation_check(
+        employee,
+        customer,
+        packages=["lonn", "skatt-naering"],
+        rights=[{"resource": "ske-krav-og-betalinger", "action": "read"}],
+    )
+    assert {(x.kind, x.item, x.reason) for x in failures} == {
+        ("package", "lonn", "not_delegable"),
+        ("package", "skatt-naering", "not_held"),
+        ("right", "ske-krav-og-betalinger:read", "not_held"),
+    }
+
+
+def test_a_right_without_action_needs_every_action_of_the_policy(employee, customer):
+    f.delegate_package("krav-og-utlegg", from_org=customer, to=employee)
+    failures = access.delegation_check(
+        employee, customer, packages=[], rights=[{"resource": "ske-krav-og-betalinger", "action": ""}]
+    )
+    assert [x.reason for x in failures] == ["not_delegable"]

@@ -1,0 +1,41 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(env_extra: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SYSTEMBRUKER_", "TEST_LOGIN"))}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PRODUCTION_ENV = {
+    "SYSTEMBRUKER_MODE": "production",
+    "SECRET_KEY": "test-only-" + "x7Gq2vLp9Rk4Wz8Nt3Jb6Hd1Mf5Yc0Sa" * 2,
+    "ALLOWED_HOSTS": "systembruker.example",
+    "PORTAL_BASE_URL": "https://systembruker.example",
+    "EMAIL_HOST": "smtp.systembruker.example",
+}
+
+
+def test_production_mode_passes_the_deploy_check():
+    result = _run(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key():
+    env = dict(PRODUCTION_ENV, SECRET_KEY="")
+    result = _run(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_a_bad_boolean_setting_is_a_clear_error():
+    result = _run({"TEST_LOGIN_ENABLED": "maybe"}, "check")
+    assert result.returncode != 0
+    assert "TEST_LOGIN_ENABLED must be true or false" in result.stderr
