@@ -1,4 +1,3 @@
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language via cookie/set_language)
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,8 +15,17 @@ portal_patterns = (
     "portal",
 )
 
+API = "authentication/api/v1/"
+
 urlpatterns = [
     path("", include(portal_patterns)),
+    path("", include("maskinporten.urls")),  # /.well-known/…, /jwk, /token, systemuser/byExternalId
+    path(API, include("registry.urls_api")),  # systemregister…, systemuser/vendor/…
+    path(API, include("approvals.urls_api")),  # systemuser/request…, systemuser/changerequest…
+    path("", include("approvals.urls")),  # approval pages at the confirmUrl paths
+    path("", include("portal.urls_systemusers")),  # the business's own system-access pages
+    path("login/oidc/", include("portal.urls_oidc")),
+    path("authorization/api/v1/", include("authorization.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

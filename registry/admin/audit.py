@@ -1,0 +1,1 @@
+"""Staff admin: audit (filled in by the capability that owns it)."""

@@ -1,0 +1,1 @@
+"""Staff admin: catalog (filled in by the capability that owns it)."""

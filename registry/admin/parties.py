@@ -1,0 +1,1 @@
+"""Staff admin: parties (filled in by the capability that owns it)."""

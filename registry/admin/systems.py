@@ -1,0 +1,1 @@
+"""Staff admin: systems (filled in by the capability that owns it)."""
