@@ -8,13 +8,18 @@ and `make_client` / `sign_grant` build real grants for tests of the token endpoi
 
 import time
 import uuid
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
 
 from maskinporten.keys import jwk_thumbprint, public_jwk_of
 from maskinporten.models import Client, ClientKey
 from maskinporten.tokens import issue_access_token, systemuser_authorization_details
+from registry.identifiers import org_identifier
+from registry.models import SystemUser
 
 _test_key = None
 
@@ -79,3 +84,51 @@ def sign_grant(
     return jwt.encode(
         payload, private_key or client_private_key(), algorithm=alg, headers={"kid": kid, **(headers or {})}
     )
+
+
+DEMO_SCOPE = "altinn:demo/krav.read"
+GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def systemuser_details(orgno: str, **extra) -> list[dict]:
+    return [{"type": "urn:altinn:systemuser", "systemuser_org": org_identifier(orgno), **extra}]
+
+
+@dataclass
+class GrantSetup:
+    """A vendor's client on its system, and a customer's system user for that system: a grant that works."""
+
+    client: Client
+    kid: str
+    system_user: SystemUser
+
+    @property
+    def owner_orgno(self) -> str:
+        return self.system_user.owner.orgno
+
+    def grant(self, *, details: list | None | bool = True, **overrides) -> str:
+        """A good system-user grant; `details=False` for a plain grant; overrides as in sign_grant."""
+        if details is True:
+            details = systemuser_details(self.owner_orgno)
+        overrides.setdefault("scope", DEMO_SCOPE)
+        return sign_grant(
+            self.client.client_id,
+            overrides.pop("kid", self.kid),
+            audience=overrides.pop("audience", settings.TOKEN_ISSUER),
+            authorization_details=details or None,
+            **overrides,
+        )
+
+    @staticmethod
+    def post(http, assertion: str, **form):
+        data = {"grant_type": GRANT_TYPE, "assertion": assertion, **form}
+        return http.post("/token", data=urlencode(data), content_type="application/x-www-form-urlencoded")
+
+
+def grant_setup(vendor, customer, system, *, client_id: str = "client-fakturering") -> GrantSetup:
+    """`system` must list `client_id` (the `system` persona fixture lists client-fakturering)."""
+    client, kid = make_client(vendor, DEMO_SCOPE, "altinn:demo/other", client_id=client_id)
+    system_user = SystemUser.objects.create(
+        integration_title="Fakturering", owner=customer, system=system, external_ref=customer.orgno
+    )
+    return GrantSetup(client, kid, system_user)
