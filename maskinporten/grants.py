@@ -137,6 +137,10 @@ def _client_key(seen: _Seen, grant: Assertion) -> tuple[Client, ClientKey]:
     return key.client, key
 
 
+def _now() -> float:
+    return time.time()
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -152,7 +156,7 @@ def _check_claims(seen: _Seen, claims: dict, client_id: str) -> None:
         raise invalid(f"aud must be the issuer string {settings.TOKEN_ISSUER!r}")
     if "sub" in claims and claims["sub"] != client_id:
         raise invalid("sub must be the client id")
-    now = time.time()
+    now = _now()
     exp, iat = claims.get("exp"), claims.get("iat")
     if not _is_number(exp):
         raise invalid("exp is missing or not a number")
