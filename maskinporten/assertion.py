@@ -18,7 +18,7 @@ from jwt.algorithms import RSAAlgorithm
 ALLOWED_ALGS = {"RS256": RSAAlgorithm.SHA256, "RS384": RSAAlgorithm.SHA384, "RS512": RSAAlgorithm.SHA512}
 FORBIDDEN_HEADERS = {"jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"}
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_KID = re.compile(r"[A-Za-z0-9._:@+/=-]{1,200}")  # printable, no spaces, quotes or control characters
+KID_PATTERN = re.compile(r"[A-Za-z0-9._:@+/=-]{1,200}")  # printable, no spaces, quotes or control characters
 
 
 class BadAssertion(Exception):
@@ -86,7 +86,7 @@ class Assertion:
         if forbidden:
             raise BadAssertion("header key sources or extensions are not accepted: " + ", ".join(sorted(forbidden)))
         kid = self.header.get("kid")
-        if not isinstance(kid, str) or not _KID.fullmatch(kid):
+        if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid):
             raise BadAssertion("kid is missing or malformed")
 
     @property

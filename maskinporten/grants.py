@@ -29,7 +29,7 @@ ALLOWED_CLAIMS = {"aud", "iss", "sub", "iat", "exp", "nbf", "jti", "scope", "aut
 IAT_SKEW_SECONDS = 10
 MAX_GRANT_LIFETIME_SECONDS = 120
 MAX_ID_LENGTH = 200
-_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,200}")  # RFC 6749 §3.3
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,200}")  # RFC 6749 §3.3
 PURGE_INTERVAL_SECONDS = 60
 
 
@@ -182,7 +182,7 @@ def _check_scopes(seen: _Seen, claims: dict, client: Client) -> list[str]:
         raise GrantError("invalid_scope", "scope is missing")
     scopes = list(dict.fromkeys(scope.split()))
     seen.scope = " ".join(scopes)[:500]
-    malformed = [s for s in scopes if not _SCOPE_TOKEN.fullmatch(s)]
+    malformed = [s for s in scopes if not SCOPE_TOKEN.fullmatch(s)]
     if malformed:
         raise GrantError("invalid_scope", "scope is malformed")
     allowed = set(client.scopes or [])
