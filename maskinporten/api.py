@@ -2,6 +2,8 @@
 
 import uuid
 
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,12 +21,42 @@ def problem(status: int, title: str, detail: str, code: str, **extra) -> Respons
     return Response(body, status=status, content_type=PROBLEM)
 
 
+class SystemUserExternalSerializer(serializers.Serializer):
+    """Output shape only (documentation): built by lookup.system_user_json."""
+
+    id = serializers.UUIDField()
+    integrationTitle = serializers.CharField()  # camelCase: the wire names
+    systemId = serializers.CharField()
+    productName = serializers.CharField()
+    reporteeOrgNo = serializers.CharField()
+    created = serializers.DateTimeField()
+    isDeleted = serializers.BooleanField()
+    supplierName = serializers.CharField()
+    supplierOrgno = serializers.CharField()
+    externalRef = serializers.CharField()
+    userType = serializers.ChoiceField(choices=["standard", "agent"])
+
+
 class SystemUserByExternalId(APIView):
     """The system user Maskinporten would issue a token for: same rule as our own token endpoint."""
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasScope.of(LOOKUP_SCOPE)]
 
+    @extend_schema(
+        operation_id="systemuser_by_external_id",
+        parameters=[
+            OpenApiParameter("clientId", str, required=True),
+            OpenApiParameter("systemProviderOrgNo", str, required=True),
+            OpenApiParameter("systemUserOwnerOrgNo", str, required=True),
+            OpenApiParameter("externalRef", str, required=False, description="Default: systemUserOwnerOrgNo"),
+        ],
+        responses={
+            200: SystemUserExternalSerializer,
+            400: OpenApiResponse(description="Validation problem (STD-00000)"),
+            404: OpenApiResponse(description="No matching system user (AUTH-00015)"),
+        },
+    )
     def get(self, request):
         params = {name: request.query_params.get(name, "").strip() for name in _PARAMS}
         errors = _validate(params)
