@@ -5,9 +5,11 @@ The order of checks is chosen so that nothing an unauthenticated caller sends re
 beyond one indexed key look-up, and so that the `jti` is only spent once the grant is otherwise good.
 """
 
+import json
 import math
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -17,11 +19,13 @@ from django.utils import timezone
 
 from maskinporten import keys
 from maskinporten.assertion import Assertion, BadAssertion
-from maskinporten.lookup import find_system_user, why_no_system_user
+from maskinporten.compiled import CompiledQuery
+from maskinporten.lookup import grantable_system_users, why_no_system_user
 from maskinporten.models import Client, ClientKey, UsedGrant
-from maskinporten.tokens import issue_access_token, systemuser_authorization_details
+from maskinporten.tokens import issue_access_token, systemuser_details
 from registry import audit
 from registry.identifiers import ORG_AUTHORITY, ORG_ICD, is_valid_orgno
+from registry.models import Organisation
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SYSTEMUSER_TYPE = "urn:altinn:systemuser"
@@ -83,9 +87,9 @@ def _exchange(seen: _Seen, grant_type: str | None, assertion: str | None, ip: st
         raise GrantError("invalid_request", "assertion is missing")
     grant = _parse(assertion)
     seen.kid = grant.kid
-    client, key = _client_key(seen, grant)
+    client, jwk = _client_key(seen, grant)
     try:
-        grant.verify_signature(key.public_jwk)
+        grant.verify_signature(jwk)
     except BadAssertion as exc:
         raise GrantError("invalid_grant", "Invalid assertion", reason=str(exc)) from None
     claims = grant.claims
@@ -95,13 +99,14 @@ def _exchange(seen: _Seen, grant_type: str | None, assertion: str | None, ip: st
     if "authorization_details" in claims:
         owner_orgno, external_ref = parse_authorization_details(claims["authorization_details"])
         seen.party_orgno = owner_orgno
-        lookup = {"client_id": client.client_id, "vendor_id": client.owner_id, "owner_orgno": owner_orgno}
+        lookup = {"client_id": client.client_id, "vendor_orgno": client.owner.orgno, "owner_orgno": owner_orgno}
         lookup["external_ref"] = external_ref if external_ref is not None else owner_orgno
-        system_user = find_system_user(**lookup)
-        if system_user is None:
+        rows = _system_user_row.rows(**lookup)
+        if not rows:
             raise GrantError("invalid_altinn_customer_configuration", why_no_system_user(**lookup))
-        seen.system_user_id = str(system_user.id)
-        details = systemuser_authorization_details(system_user)
+        system_user_id, owner_orgno, system_id = rows[0]
+        seen.system_user_id = str(uuid.UUID(str(system_user_id)))
+        details = systemuser_details(seen.system_user_id, owner_orgno, system_id)
     body = _spend_and_issue(seen, client, scopes, details, expires=claims["exp"], ip=ip)
     _maybe_purge_used_grants()
     return body
@@ -119,22 +124,43 @@ def _parse(assertion: str) -> Assertion:
     return grant
 
 
-def _client_key(seen: _Seen, grant: Assertion) -> tuple[Client, ClientKey]:
+_client_key_row = CompiledQuery(
+    lambda client_id, kid: ClientKey.objects.for_grant(client_id, kid)[:1], "client_id", "kid"
+)
+_system_user_row = CompiledQuery(
+    lambda **kw: grantable_system_users(**kw).order_by().values_list("id", "owner__orgno", "system__system_id")[:1],
+    "client_id",
+    "owner_orgno",
+    "external_ref",
+    "vendor_orgno",
+)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _client_key(seen: _Seen, grant: Assertion) -> tuple[Client, dict]:
+    """The client and the public JWK the grant names. One indexed query."""
     iss = grant.claims.get("iss")
     if not isinstance(iss, str) or not 0 < len(iss) <= MAX_ID_LENGTH:
         raise GrantError("invalid_grant", "Invalid assertion", reason="iss is missing or malformed")
     seen.client_id = iss
-    key = ClientKey.objects.select_related("client__owner").filter(client_id=iss, kid=grant.kid).first()
-    if key is None:
+    rows = _client_key_row.rows(client_id=iss, kid=grant.kid)
+    if not rows:
         if Client.objects.active().filter(pk=iss).exists():
             raise GrantError("invalid_grant", "Invalid assertion", reason=f"kid {grant.kid!r} is not on the client")
         raise GrantError("invalid_grant", "Client not found")
-    seen.client = key.client
-    if not key.client.is_active:
+    jwk, retired_at, is_active, scopes, owner_orgno = rows[0]
+    client = Client(
+        client_id=iss, scopes=_json(scopes), is_active=bool(is_active), owner=Organisation(orgno=owner_orgno)
+    )
+    seen.client = client
+    if not client.is_active:
         raise GrantError("invalid_grant", "Client not found", reason="client is deactivated")
-    if key.retired_at is not None:
+    if retired_at is not None:
         raise GrantError("invalid_grant", "Invalid assertion", reason=f"key {grant.kid!r} is retired")
-    return key.client, key
+    return client, _json(jwk)
 
 
 def _now() -> float:

@@ -5,39 +5,35 @@ from datetime import UTC
 from registry.models import Organisation, SystemClient, SystemUser, SystemUserType
 
 
-def find_system_user(
-    *, client_id: str, owner_orgno: str, external_ref: str, vendor_id=None, vendor_orgno: str | None = None
-) -> SystemUser | None:
-    """The live standard or agent system user owned by `owner_orgno` with this externalRef, whose live
-    system lists `client_id` and is registered by the client's owner (`vendor_id`, or `vendor_orgno` for
-    the look-up API, where the client may live at an external Maskinporten). One indexed query.
-    """
-    vendor = {"system__vendor_id": vendor_id} if vendor_id is not None else {"system__vendor__orgno": vendor_orgno}
-    return (
-        SystemUser.objects.live()
-        .filter(
-            owner__orgno=owner_orgno,
-            external_ref=external_ref,
-            user_type__in=[SystemUserType.STANDARD, SystemUserType.AGENT],
-            system__is_deleted=False,
-            system__clients__client_id=client_id,
-            **vendor,
-        )
-        .select_related("owner", "system", "system__vendor")
-        .first()
+def grantable_system_users(*, client_id: str, owner_orgno: str, external_ref: str, vendor_orgno: str):
+    """Live standard or agent system users owned by `owner_orgno` with this externalRef, whose live
+    system lists `client_id` and is registered by `vendor_orgno` (the client's owner). At most one."""
+    return SystemUser.objects.live().filter(
+        owner__orgno=owner_orgno,
+        external_ref=external_ref,
+        user_type__in=[SystemUserType.STANDARD, SystemUserType.AGENT],
+        system__is_deleted=False,
+        system__clients__client_id=client_id,
+        system__vendor__orgno=vendor_orgno,
     )
 
 
-def why_no_system_user(*, client_id: str, vendor_id, owner_orgno: str, external_ref: str) -> str:
+def find_system_user(*, client_id: str, owner_orgno: str, external_ref: str, vendor_orgno: str) -> SystemUser | None:
+    lookup = {"client_id": client_id, "owner_orgno": owner_orgno, "external_ref": external_ref}
+    queryset = grantable_system_users(**lookup, vendor_orgno=vendor_orgno)
+    return queryset.select_related("owner", "system", "system__vendor").first()
+
+
+def why_no_system_user(*, client_id: str, vendor_orgno: str, owner_orgno: str, external_ref: str) -> str:
     """The likely cause, for the error description. Only runs on the (rare) refused path."""
     if not Organisation.objects.filter(orgno=owner_orgno, is_deleted=False).exists():
         return f"Organisation {owner_orgno} is not known here"
-    listing = SystemClient.objects.filter(client_id=client_id, system__is_deleted=False).select_related("system")
-    listing = listing.first()
+    listings = SystemClient.objects.filter(client_id=client_id, system__is_deleted=False)
+    listing = listings.select_related("system__vendor").first()
     if listing is None:
         return f"Client {client_id} is not in the clientId list of any live system"
     system = listing.system
-    if system.vendor_id != vendor_id:
+    if system.vendor.orgno != vendor_orgno:
         return f"System {system.system_id} is registered by another vendor than the owner of client {client_id}"
     of_system = SystemUser.objects.filter(owner__orgno=owner_orgno, system=system)
     if of_system.filter(external_ref=external_ref, is_deleted=True).exists():
