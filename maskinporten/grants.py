@@ -5,6 +5,7 @@ The order of checks is chosen so that nothing an unauthenticated caller sends re
 beyond one indexed key look-up, and so that the `jti` is only spent once the grant is otherwise good.
 """
 
+import contextlib
 import json
 import math
 import re
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from maskinporten import keys
@@ -275,16 +276,22 @@ def _parse_org(org: object, bad) -> str:
 
 
 def _spend_and_issue(seen: _Seen, client: Client, scopes: list[str], details, *, expires, ip) -> dict:
-    """Record the jti and issue in one transaction: the unique key lets exactly one of two concurrent
-    grants with the same jti through, in every process and on every machine sharing the database."""
-    expires_at = datetime.fromtimestamp(expires, UTC)
+    """Spend the jti, then sign and audit. The unique key on (client, jti) lets exactly one of two
+    concurrent grants with the same jti through, in every process on every machine sharing the database.
+
+    No surrounding transaction on purpose: each INSERT commits on its own (two round trips instead of
+    four on the hot path). A jti spent by a request that then fails is harmless; a token is only
+    returned after its audit event is written.
+    """
     try:
-        with transaction.atomic():
-            UsedGrant.objects.create(client_id=client.client_id, jti=seen.jti, expires_at=expires_at)
-            body = issue_access_token(client=client, scopes=scopes, authorization_details=details)
-            _audit(seen, outcome="ok", reason="", ip=ip)
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            UsedGrant.objects.create(
+                client_id=client.client_id, jti=seen.jti, expires_at=datetime.fromtimestamp(expires, UTC)
+            )
     except IntegrityError:
         raise GrantError("invalid_grant", "Grant is used before", reason="jti replayed") from None
+    body = issue_access_token(client=client, scopes=scopes, authorization_details=details)
+    _audit(seen, outcome="ok", reason="", ip=ip)
     return body
 
 
