@@ -88,9 +88,7 @@ def start_login(request, next_url: str) -> str:
     app = _app()
     try:
         _metadata(app)
-        result = app.create_authorization_url(
-            redirect_uri(), acr_values=settings.OIDC_ACR_MIN, ui_locales=_ui_locale()
-        )
+        result = app.create_authorization_url(redirect_uri(), acr_values=settings.OIDC_ACR_MIN, ui_locales=_ui_locale())
     except requests.RequestException as exc:
         raise LoginFailed("unreachable", str(exc)) from exc
     app.save_authorize_data(request, redirect_uri=redirect_uri(), next_url=next_url, **result)

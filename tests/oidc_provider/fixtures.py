@@ -11,6 +11,7 @@ handing out whatever id_token a test builds — for the id_tokens a correct prov
 `drive_provider_login(...)` plays the person at the real provider's login page without a browser.
 """
 
+import functools
 import json
 import os
 import re
@@ -41,6 +42,7 @@ TEST_CLIENT_BASE = "http://testserver"  # Django's test client
 # Test-only client credentials for a provider that lives for one test run on loopback.
 CLIENT_SECRET = "test-only-secret-" + uuid.uuid4().hex
 JWT_KEY_ID = "systembruker-test-key"
+POST = "client_secret_post"
 
 
 def pid_of(name_part: str) -> str:
@@ -123,8 +125,8 @@ def oidc_provider(live_server, tmp_path_factory):
     bases = [TEST_CLIENT_BASE, live_server.url]
     config = {
         "clients": [
-            _client("systembruker", bases, client_secret=CLIENT_SECRET, token_endpoint_auth_method="client_secret_basic"),
-            _client("systembruker-post", bases, client_secret=CLIENT_SECRET, token_endpoint_auth_method="client_secret_post"),
+            _client("systembruker", bases, client_secret=CLIENT_SECRET),  # client_secret_basic, the default
+            _client("systembruker-post", bases, client_secret=CLIENT_SECRET, token_endpoint_auth_method=POST),
             _client(
                 "systembruker-jwt",
                 bases,
@@ -216,11 +218,16 @@ def query_of(url: str) -> dict[str, str]:
 # --- the stub provider -------------------------------------------------------------------------------
 
 
+@functools.cache
+def _stub_key() -> RSAKey:
+    return RSAKey.generate_key(2048, parameters={"kid": "stub-key", "alg": "RS256", "use": "sig"})
+
+
 class StubProvider:
     """Discovery, JWKS and a token endpoint whose id_token the test decides (`claims`, `sign_with`)."""
 
     def __init__(self):
-        self.key = RSAKey.generate_key(2048, parameters={"kid": "stub-key", "alg": "RS256", "use": "sig"})
+        self.key = _stub_key()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.issuer = f"http://127.0.0.1:{self.server.server_port}"
         self.client_id = "systembruker-stub"
@@ -304,7 +311,7 @@ class StubProvider:
         return Handler
 
     def start(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def stop(self):
         self.server.shutdown()
