@@ -4,8 +4,8 @@
 //
 // NEVER used in production. Started by the pytest fixture in tests/oidc_provider/fixtures.py:
 //   PORT=8127 OIDC_PROVIDER_CONFIG=/tmp/config.json node tests/oidc_provider/server.js
-// The config file holds the clients (ours, with the redirect URIs the test run uses); the test
-// accounts come from accounts.json beside this file. The provider prints "ready <issuer>" when it
+// The config file holds the clients (ours, with the redirect URIs the test run uses); without one
+// there is a single client for trying the login by hand. The test accounts come from accounts.json. The provider prints "ready <issuer>" when it
 // listens.
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -24,9 +24,20 @@ if (!Number.isInteger(PORT) || PORT <= 0) {
 }
 const ISSUER = `http://${HOST}:${PORT}`;
 
+// Without a config file: one client for trying the login by hand against `make run` (docs/operations.md).
+const portal = (process.env.PORTAL_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
 const config = process.env.OIDC_PROVIDER_CONFIG
   ? JSON.parse(readFileSync(process.env.OIDC_PROVIDER_CONFIG, 'utf8'))
-  : { clients: [] };
+  : {
+    clients: [{
+      client_id: 'systembruker-dev',
+      client_secret: 'dev-only-secret-for-the-loopback-test-provider',
+      redirect_uris: [`${portal}/login/oidc/callback/`],
+      post_logout_redirect_uris: [`${portal}/login/oidc/logged-out/`],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }],
+  };
 const accounts = JSON.parse(readFileSync(join(HERE, 'accounts.json'), 'utf8'));
 const accountsByPid = new Map(accounts.map((a) => [a.pid, a]));
 
