@@ -14,10 +14,10 @@ KARI = pid_of("Kari")
 
 
 @pytest.fixture
-def portal_with_id_porten(settings, oidc_provider, live_server):
-    for name, value in oidc_provider.settings_for(base_url=live_server.url).items():
+def portal_with_id_porten(settings, browser_oidc_provider, live_server):
+    for name, value in browser_oidc_provider.settings_for(base_url=live_server.url).items():
         setattr(settings, name, value)
-    return oidc_provider
+    return browser_oidc_provider
 
 
 def test_a_person_logs_in_with_id_porten_chooses_an_organisation_and_logs_out(

@@ -1,8 +1,9 @@
 """OpenID providers for the login tests.
 
-`oidc_provider`: the real one — the certified `oidc-provider` package (server.js beside this file) run
-with the machine's Node.js on a free loopback port, with clients for the portal and the test
-accounts in accounts.json. `make test` installs it (`npm ci --prefix tests/oidc_provider`).
+`oidc_provider` (and `browser_oidc_provider` for the live server): the real one — the certified
+`oidc-provider` package (server.js beside this file) run with the machine's Node.js on a free loopback
+port, with clients for the portal and the test accounts in accounts.json. `make test` installs it
+(`npm ci --prefix tests/oidc_provider`).
 
 `stub_provider`: a tiny provider in this process that serves discovery, a JWKS and a token endpoint
 handing out whatever id_token a test builds — for the id_tokens a correct provider never issues
@@ -11,6 +12,7 @@ handing out whatever id_token a test builds — for the id_tokens a correct prov
 `drive_provider_login(...)` plays the person at the real provider's login page without a browser.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -113,16 +115,15 @@ def _wait_for_discovery(issuer: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"the test OpenID provider did not answer at {issuer}")
 
 
-@pytest.fixture(scope="session")
-def oidc_provider(live_server, tmp_path_factory):
+@contextlib.contextmanager
+def running_provider(bases: list[str], directory: Path):
+    """The real provider on a free loopback port, with our clients redirecting to `bases`."""
     node = shutil.which("node")
     assert node, "Node.js is needed for the test OpenID provider (apt-get install nodejs)"
     assert (HERE / "node_modules" / "oidc-provider").is_dir(), (
         "the test OpenID provider is not installed: run `npm ci --prefix tests/oidc_provider` (make test does)"
     )
-    directory = tmp_path_factory.mktemp("oidc-provider")
     key_file, public_jwk = _write_client_key(directory)
-    bases = [TEST_CLIENT_BASE, live_server.url]
     config = {
         "clients": [
             _client("systembruker", bases, client_secret=CLIENT_SECRET),  # client_secret_basic, the default
@@ -154,6 +155,20 @@ def oidc_provider(live_server, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """The real provider for tests with Django's test client (redirects to http://testserver)."""
+    with running_provider([TEST_CLIENT_BASE], tmp_path_factory.mktemp("oidc-provider")) as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def browser_oidc_provider(live_server, tmp_path_factory):
+    """The real provider for browser tests (redirects to the live server)."""
+    with running_provider([live_server.url], tmp_path_factory.mktemp("oidc-provider-browser")) as provider:
+        yield provider
 
 
 @pytest.fixture

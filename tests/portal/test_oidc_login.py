@@ -92,6 +92,19 @@ def test_a_name_given_as_given_and_family_name_is_used(client, oidc_settings):
     assert Person.objects.get(pid=OLA).name == "Ola Fornavn-Etternavn"
 
 
+def test_a_known_person_without_a_name_gets_the_name_from_the_login(client, oidc_settings):
+    f.make_person("", pid=NINA)
+    log_in(client, NINA)
+    assert Person.objects.get(pid=NINA).name == "Nina Ny Person"
+    assert not AuditEvent.objects.filter(action="person.created").exists()
+
+
+def test_a_login_without_any_name_claims_still_creates_the_person(client, oidc_settings):
+    unnamed = pid_of("no name claims")
+    assert log_in(client, unnamed)["Location"] == "/actor/"
+    assert Person.objects.get(pid=unnamed).name == ""
+
+
 def test_a_second_login_does_not_create_the_person_again(client, oidc_settings):
     visit = ProviderVisit()
     log_in(client, NINA, visit=visit)
