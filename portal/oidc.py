@@ -91,8 +91,9 @@ def start_login(request, next_url: str) -> str:
         result = app.create_authorization_url(redirect_uri(), acr_values=settings.OIDC_ACR_MIN, ui_locales=_ui_locale())
     except requests.RequestException as exc:
         raise LoginFailed("unreachable", str(exc)) from exc
+    url = result.pop("url")
     app.save_authorize_data(request, redirect_uri=redirect_uri(), next_url=next_url, **result)
-    return result["url"]
+    return url
 
 
 def finish_login(request) -> LoginResult:
@@ -136,7 +137,7 @@ def logout_url(id_token: str) -> str | None:
         return app.create_logout_url(
             post_logout_redirect_uri=post_logout_redirect_uri(), id_token_hint=id_token, ui_locales=_ui_locale()
         )["url"]
-    except (requests.RequestException, RuntimeError) as exc:
+    except (requests.RequestException, RuntimeError, LoginFailed) as exc:
         log.warning("ID-porten logout not possible, ending only our session: %s", exc)
         return None
 

@@ -222,3 +222,12 @@ def test_logout_after_the_test_login_stays_in_the_portal(client, oidc_settings):
     f.make_person("Kari Nordmann", pid=KARI)
     assert client.post("/login/test/", {"pid": KARI})["Location"] == "/actor/"
     assert client.post("/logout/")["Location"] == "/"
+
+
+def test_logout_when_the_provider_is_gone_still_ends_the_portal_session(client, oidc_settings):
+    f.make_person("Kari Nordmann", pid=KARI)
+    log_in(client, KARI)
+    oidc_settings.OIDC_ISSUER = f"http://127.0.0.1:{free_port()}"  # the provider vanished
+    response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/actor/").status_code == 302  # logged out: sent to the login page
