@@ -101,11 +101,11 @@ def _client(client_id: str, bases: list[str], **extra) -> dict:
     }
 
 
-def _wait_for_discovery(issuer: str, process: subprocess.Popen) -> None:
+def _wait_for_discovery(issuer: str, process: subprocess.Popen, log_file: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the test OpenID provider exited: {process.stdout.read()}")
+            raise RuntimeError(f"the test OpenID provider exited: {log_file.read_text()}")
         try:
             if requests.get(issuer + "/.well-known/openid-configuration", timeout=1).ok:
                 return
@@ -141,12 +141,12 @@ def running_provider(bases: list[str], directory: Path):
     config_file.write_text(json.dumps(config))
     port = free_port()
     env = dict(os.environ, PORT=str(port), OIDC_PROVIDER_CONFIG=str(config_file), NODE_ENV="test")
-    process = subprocess.Popen(
-        [node, str(HERE / "server.js")], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    log_file = directory / "provider.log"  # a file, not a pipe: a full pipe would stall the provider
+    with log_file.open("w") as log:
+        process = subprocess.Popen([node, str(HERE / "server.js")], env=env, stdout=log, stderr=subprocess.STDOUT)
     issuer = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_discovery(issuer, process)
+        _wait_for_discovery(issuer, process, log_file)
         yield RealProvider(issuer=issuer, key_file=key_file, process=process)
     finally:
         process.terminate()
