@@ -16,9 +16,11 @@ from registry.importers.common import (
     action_problem,
     emails_problem,
     orgno_problem,
+    package_code_problem,
     parse_json,
     pid_problem,
     read_json_file,
+    resource_id_problem,
 )
 from registry.importers.register import RegisterRows, apply_register, import_register, validate_register
 
@@ -36,9 +38,11 @@ __all__ = [
     "import_catalog",
     "import_register",
     "orgno_problem",
+    "package_code_problem",
     "parse_json",
     "pid_problem",
     "read_json_file",
+    "resource_id_problem",
     "validate_catalog",
     "validate_register",
 ]

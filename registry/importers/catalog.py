@@ -4,7 +4,6 @@ Packages in the file add to or update the built-in ones (only the fields given a
 resource in the file replaces the stored resource with that id, policy included.
 """
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +18,12 @@ from registry.importers.common import (
     InvalidImport,
     Summary,
     action_problem,
+    package_code_problem,
+    resource_id_problem,
     type_name,
 )
 from registry.models import AccessPackage, Area, PolicyRule, Resource
 
-PACKAGE_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
-RESOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 RESOURCE_URN_PREFIX = "urn:altinn:resource:"
 ENTITY_TYPES = ("Organization", "Person")
 
@@ -36,7 +35,8 @@ class CatalogRows:
 
 
 def _names_into(row: dict, check: Checker, f: Fields, name: str, prefix: str, max_length: int) -> None:
-    names = check.names(f, name, max_length=max_length)
+    # Only the languages given: an update keeps the other translations (a new package fills them from nb).
+    names = check.names(f, name, max_length=max_length, fill=False)
     if names is not None:
         row.update({f"{prefix}_{lang}": text for lang, text in names.items()})
 
@@ -47,9 +47,8 @@ def _read_package(
     """One package entry → (code, model fields given), or None after noting its problems."""
     before = len(check.problems)
     code = check.string(f, "code", max_length=100)
-    if code and not PACKAGE_CODE_RE.fullmatch(code):
-        problem = f"{code!r} is not a package code (lower-case letters, digits and '-')"
-        check.add(f.at("code"), problem, f.line_of("code"))
+    if code and package_code_problem(code):
+        check.add(f.at("code"), package_code_problem(code), f.line_of("code"))
     row: dict[str, Any] = {}
     if "name" in f.values:
         _names_into(row, check, f, "name", "name", 200)
@@ -159,8 +158,8 @@ def _read_resources(check: Checker, top: Fields, rows: CatalogRows) -> None:
         before = len(check.problems)
         resource_id = check.string(f, "id", max_length=200 + len(RESOURCE_URN_PREFIX))
         resource_id = resource_id.removeprefix(RESOURCE_URN_PREFIX) if resource_id else None
-        if resource_id and not RESOURCE_ID_RE.fullmatch(resource_id):
-            check.add(f.at("id"), f"{resource_id!r} is not a resource id (letters, digits, '-', '_')", f.line_of("id"))
+        if resource_id and resource_id_problem(resource_id):
+            check.add(f.at("id"), resource_id_problem(resource_id), f.line_of("id"))
         if resource_id and resource_id in seen:
             check.add(f.at("id"), f"resource {resource_id!r} is also at {seen[resource_id]}", f.line_of("id"))
         title = check.names(f, "title", max_length=300) if "title" in f.values else None
@@ -201,6 +200,10 @@ def _apply_packages(rows: CatalogRows) -> Counts:
     for code, row in rows.packages.items():
         package = existing.get(code)
         if package is None:
+            for field_name in ("name", "description"):
+                if f"{field_name}_nb" in row:
+                    for lang in ("nn", "en"):
+                        row.setdefault(f"{field_name}_{lang}", row[f"{field_name}_nb"])
             AccessPackage.objects.create(code=code, **row)
             counts.created += 1
             continue

@@ -51,6 +51,22 @@ def emails_problem(value: str) -> str | None:
     return None
 
 
+PACKAGE_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+RESOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def package_code_problem(value: str) -> str | None:
+    if not PACKAGE_CODE_RE.fullmatch(value) or len(value) > 100:
+        return f"{value!r} is not a package code (lower-case letters, digits and '-', at most 100)"
+    return None
+
+
+def resource_id_problem(value: str) -> str | None:
+    if not RESOURCE_ID_RE.fullmatch(value) or len(value) > 200:
+        return f"{value!r} is not a resource id (letters, digits, '-' and '_', at most 200)"
+    return None
+
+
 def action_problem(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return "an action must be a non-empty string"
@@ -192,8 +208,8 @@ class Checker:
             return None
         return value
 
-    def names(self, fields: "Fields", name: str, *, max_length: int) -> dict[str, str] | None:
-        """A {"nb", "nn", "en"} object: nb required, the others default to nb."""
+    def names(self, fields: "Fields", name: str, *, max_length: int, fill: bool = True) -> dict[str, str] | None:
+        """A {"nb", "nn", "en"} object: nb required; with `fill`, missing nn/en are nb, else left out."""
         inner = self.fields(
             fields.values.get(name), fields.at(name), fields.line_of(name), required=("nb",), optional=("nn", "en")
         )
@@ -208,6 +224,8 @@ class Checker:
                 result[lang] = text
         if "nb" not in result:
             return None
+        if not fill:
+            return {lang: text for lang, text in result.items() if text}
         return {"nb": result["nb"], "nn": result.get("nn") or result["nb"], "en": result.get("en") or result["nb"]}
 
     def items(self, data: "Fields", name: str) -> list[tuple[str, int | None, Any]]:
