@@ -1,7 +1,6 @@
 """Staff admin: audit events (read-only), and the audit trail of staff edits made in the admin."""
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from registry import audit
 from registry.models import AuditEvent, Organisation
@@ -12,10 +11,11 @@ def staff_actor(request) -> str:
 
 
 def _party_of(obj) -> str:
-    for name in ("orgno", "of", "from_org", "owner", "vendor"):
+    """The organisation an edited object belongs to, for the audit event's party."""
+    if isinstance(obj, Organisation):
+        return obj.orgno
+    for name in ("of", "from_org", "owner", "vendor"):
         value = getattr(obj, name, None)
-        if isinstance(value, str) and name == "orgno":
-            return value
         if isinstance(value, Organisation):
             return value.orgno
     return ""
@@ -73,7 +73,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_per_page = 100
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-    verbose_name = _("hendelse")
 
     def has_add_permission(self, request):
         return False

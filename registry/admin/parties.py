@@ -83,6 +83,17 @@ class RolesGivenInline(admin.TabularInline):
     verbose_name_plural = "roles in this organisation (ER)"
 
 
+class RolesHeldInline(admin.TabularInline):
+    """E.g. an accounting firm's REGN roles: its clients."""
+
+    model = RoleAssignment
+    fk_name = "holder_org"
+    fields = ("role", "of")
+    extra = 0
+    autocomplete_fields = ("role", "of")
+    verbose_name_plural = "roles this organisation holds in others (e.g. REGN, REVI: its clients)"
+
+
 class DelegationsGivenInline(admin.TabularInline):
     model = PackageDelegation
     form = PackageDelegationForm
@@ -100,7 +111,7 @@ class OrganisationAdmin(StaffAudited, admin.ModelAdmin):
     search_fields = ("orgno", "name", "email")
     autocomplete_fields = ("parent",)
     list_select_related = ("parent",)
-    inlines = (RolesGivenInline, DelegationsGivenInline)
+    inlines = (RolesGivenInline, RolesHeldInline, DelegationsGivenInline)
 
 
 @admin.register(Person)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from registry import access
 from registry.models import (
     AccessPackage,
     Area,
@@ -88,7 +89,7 @@ def test_staff_cannot_add_read_only_objects(staff, model):
 
 def test_the_organisation_form_refuses_an_org_number_that_fails_mod11(staff, db):
     data = {"orgno": "311000005", "name": "Feil AS", "form": "AS", "email": "post@feil.example"}
-    data.update(inline_management("roles_given", "delegations_given"))
+    data.update(inline_management("roles_given", "roles_held", "delegations_given"))
 
     response = staff.post(url(Organisation, "add"), data)
 
@@ -99,7 +100,7 @@ def test_the_organisation_form_refuses_an_org_number_that_fails_mod11(staff, db)
 
 def test_the_organisation_form_refuses_a_bad_email_address(staff, db):
     data = {"orgno": "311000004", "name": "Riktig AS", "form": "AS", "email": "post@riktig.example, ikke-epost"}
-    data.update(inline_management("roles_given", "delegations_given"))
+    data.update(inline_management("roles_given", "roles_held", "delegations_given"))
 
     response = staff.post(url(Organisation, "add"), data)
 
@@ -109,7 +110,7 @@ def test_the_organisation_form_refuses_a_bad_email_address(staff, db):
 
 def test_staff_adds_an_organisation_and_the_edit_is_audited(staff, db):
     data = {"orgno": "311000004", "name": "Riktig AS", "form": "AS", "email": "post@riktig.example"}
-    data.update(inline_management("roles_given", "delegations_given"))
+    data.update(inline_management("roles_given", "roles_held", "delegations_given"))
 
     response = staff.post(url(Organisation, "add"), data)
 
@@ -119,11 +120,23 @@ def test_staff_adds_an_organisation_and_the_edit_is_audited(staff, db):
     assert event.party_orgno == "311000004"
 
 
+def test_staff_give_a_firm_a_client_from_the_firms_page(staff, accounting_firm, customer):
+    data = {"orgno": accounting_firm.orgno, "name": accounting_firm.name, "form": "AS", "email": accounting_firm.email}
+    data.update(inline_management("roles_given", "delegations_given"))
+    data.update({"roles_held-TOTAL_FORMS": "1", "roles_held-INITIAL_FORMS": "0"})
+    data.update({"roles_held-0-role": "regnskapsforer", "roles_held-0-of": customer.pk})
+
+    response = staff.post(url(Organisation, "change", accounting_firm.pk), data)
+
+    assert response.status_code == 302
+    assert "regnskapsforer-lonn" in access.packages_of_org_for(accounting_firm, customer)
+
+
 def test_an_organisation_cannot_become_its_own_ancestor(staff, db):
     parent = f.make_org("Mor AS")
     child = Organisation.objects.create(orgno=f.next_orgno(), name="Datter AS", parent=parent)
     data = {"orgno": parent.orgno, "name": parent.name, "form": "AS", "email": parent.email, "parent": child.pk}
-    data.update(inline_management("roles_given", "delegations_given"))
+    data.update(inline_management("roles_given", "roles_held", "delegations_given"))
 
     response = staff.post(url(Organisation, "change", parent.pk), data)
 
