@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
 from registry import importers
 
@@ -20,6 +21,10 @@ class ImportCommand(BaseCommand):
             summary = type(self).importer(importers.read_json_file(file), actor=self.actor, dry_run=dry_run)
         except importers.InvalidImport as exc:
             raise CommandError(exc.report(file)) from None
+        except IntegrityError as exc:
+            # Only when someone else wrote the same rows between our check and our write.
+            message = f"{file}: the register changed during the import, nothing imported; run it again ({exc})"
+            raise CommandError(message) from None
         self.stdout.write(str(summary))
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
