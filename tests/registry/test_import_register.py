@@ -268,3 +268,16 @@ def test_field_names_match_case_insensitively(tmp_path, db):
     run(tmp_path, {"Organisations": [{"OrgNo": BAKERI, "NAME": "Bakeri AS"}]})
 
     assert Organisation.objects.get(orgno=BAKERI).name == "Bakeri AS"
+
+
+def test_a_write_conflict_with_another_import_is_a_clear_error(tmp_path, db, monkeypatch):
+    from django.db import IntegrityError
+
+    def conflicting(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr("registry.management.commands.import_register.Command.importer", conflicting)
+
+    message = refused(tmp_path, GOOD)
+
+    assert "the register changed during the import, nothing imported; run it again" in message
