@@ -14,6 +14,8 @@ from registry.identifiers import is_valid_orgno, is_valid_pid
 
 MAX_PROBLEMS_SHOWN = 50
 ACTION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:-]*")
+PACKAGE_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+RESOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 # --- shared field checks (also used by the staff admin forms) -------------------------------------
@@ -49,10 +51,6 @@ def emails_problem(value: str) -> str | None:
         except ValidationError:
             return f"{address!r} is not a valid e-mail address"
     return None
-
-
-PACKAGE_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
-RESOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def package_code_problem(value: str) -> str | None:
