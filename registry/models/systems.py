@@ -19,8 +19,8 @@ class RegisteredSystemQuerySet(models.QuerySet):
 
     def for_creation(self, org, query: str = ""):
         """Systems the organisation may create a system access for in the portal: visible ones and its
-        own (self-developed) ones, searchable by system or vendor name, each marked `has_system_user`
-        when the organisation already has a live one for it."""
+        own (self-developed) ones, searchable by system or vendor name, each with `system_user_id`
+        set when the organisation already has a live one for it."""
         systems = self.live().filter(Q(is_visible=True) | Q(vendor=org)).select_related("vendor")
         if query:
             systems = systems.filter(
@@ -31,7 +31,8 @@ class RegisteredSystemQuerySet(models.QuerySet):
                 | Q(vendor__name__icontains=query)
             )
         live_users = SystemUser.objects.live().filter(owner=org, system=models.OuterRef("pk"), external_ref=org.orgno)
-        return systems.annotate(has_system_user=models.Exists(live_users)).order_by("vendor__name", "system_id")
+        existing = models.Subquery(live_users.values("pk")[:1])
+        return systems.annotate(system_user_id=existing).order_by("vendor__name", "system_id")
 
     def with_grants(self):
         """Prefetch what a system access for the system would get: packages and single rights."""

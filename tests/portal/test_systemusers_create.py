@@ -50,10 +50,11 @@ def test_search_with_no_match_says_so(client, manager, customer, system):
 
 
 def test_a_system_the_organisation_already_has_is_marked_and_not_linked(client, manager, customer, system):
-    make_system_user(manager, customer, system)
+    su = make_system_user(manager, customer, system)
     text = act_for(client, manager, customer).get("/systemuser/new/").content.decode()
     assert "Virksomheten har allerede en systemtilgang for dette systemet" in text
     assert f"/systemuser/new/{system.pk}/" not in text
+    assert f'href="/systemuser/{su.pk}/"' in text
 
 
 def test_employee_without_rights_is_told_what_they_need(client, employee, customer, system):
