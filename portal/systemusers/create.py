@@ -26,7 +26,9 @@ def choose_system(request):
     systems = list(RegisteredSystem.objects.for_creation(request.actor, query)[: SHOWN_SYSTEMS + 1])
     context = {"systems": systems[:SHOWN_SYSTEMS], "more": len(systems) > SHOWN_SYSTEMS, "q": query}
     template = "portal/systemusers/create.html"
-    return render(request, f"{template}#results" if request.htmx else template, context)
+    # A history restore (back button after a live search) needs the whole page, not the fragment.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    return render(request, f"{template}#results" if fragment else template, context)
 
 
 def _fingerprint(system) -> str:

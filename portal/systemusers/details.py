@@ -75,20 +75,20 @@ def delete(request, pk):
         lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
     except ServiceError as error:
         messages.error(request, error_text(error)[0])
-        return redirect("portal:overview")
-    messages.success(
-        request, _("Systemtilgangen for %(system)s er slettet.") % {"system": system_user.system.display_name}
-    )
-    if request.htmx:
-        return HttpResponseClientRedirect(reverse("portal:overview"))
-    return redirect("portal:overview")
+    else:
+        text = _("Systemtilgangen for %(system)s er slettet.") % {"system": system_user.system.display_name}
+        messages.success(request, text)
+    # htmx: a whole new page, not a page inside the form.
+    overview = reverse("portal:overview")
+    return HttpResponseClientRedirect(overview) if request.htmx else redirect(overview)
 
 
 def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of grants plus an announced status; otherwise back to the page."""
     if request.htmx:
+        # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
         context = _context(request, _system_user_or_404(request, system_user.pk)) | {"status": text, "ok": ok}
-        return render(request, f"{PAGE}#grants-update", context, status=200 if ok else 400)
+        return render(request, f"{PAGE}#grants-update", context)
     (messages.success if ok else messages.error)(request, text)
     return redirect("systemusers:details", pk=system_user.pk)
 

@@ -44,6 +44,12 @@ def test_search_with_htmx_returns_only_the_results_fragment(client, manager, cus
     assert "Fakturering" in text
 
 
+def test_back_button_after_a_live_search_gets_the_whole_page(client, manager, customer, system):
+    act_for(client, manager, customer)
+    response = client.get("/systemuser/new/", {"q": "faktur"}, HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    assert "<html" in response.content.decode() and "Fakturering" in response.content.decode()
+
+
 def test_search_with_no_match_says_so(client, manager, customer, system):
     text = act_for(client, manager, customer).get("/systemuser/new/", {"q": "finnesikke"}).content.decode()
     assert "Ingen systemer passer søket «finnesikke»" in text

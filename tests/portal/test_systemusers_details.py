@@ -1,8 +1,11 @@
+from unittest.mock import patch
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from approvals.models import Notification
+from registry.errors import ServiceError
 from registry.models import (
     AccessPackage,
     AuditEvent,
@@ -101,7 +104,7 @@ def test_revoking_the_last_grant_shows_that_nothing_is_left(client, manager, cus
 def test_revoking_something_it_does_not_have_changes_nothing(client, manager, customer, su):
     act_for(client, manager, customer)
     response = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "lonn"}, **HTMX)
-    assert response.status_code == 400 and "Ingenting er endret" in response.content.decode()
+    assert "Ingenting er endret" in response.content.decode() and 'data-color="danger"' in response.content.decode()
     response = client.post(f"/systemuser/{su.pk}/revoke/right/", {"resource": "<script>", "action": "x" * 500})
     assert response.status_code == 302
     assert su.packages.count() == 1 and su.rights.count() == 1
@@ -154,6 +157,16 @@ def test_deleting_with_htmx_redirects_the_browser_to_the_overview(client, manage
     act_for(client, manager, customer)
     response = client.post(f"/systemuser/{su.pk}/delete/", **HTMX)
     assert response.headers["HX-Redirect"] == "/systemuser/"
+
+
+def test_a_refused_delete_with_htmx_also_goes_to_a_whole_page_with_the_reason(client, manager, customer, su):
+    from registry.services import lifecycle
+
+    act_for(client, manager, customer)
+    with patch.object(lifecycle, "delete_system_user", side_effect=ServiceError("AUTH-00015", "gone", status=404)):
+        response = client.post(f"/systemuser/{su.pk}/delete/", **HTMX)
+    assert response.headers["HX-Redirect"] == "/systemuser/"
+    assert "Den kan allerede være slettet" in client.get("/systemuser/").content.decode()
 
 
 def test_agent_system_access_shows_clients_and_offers_no_revoke(client, manager, customer, vendor):
