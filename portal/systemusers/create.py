@@ -37,6 +37,24 @@ def _fingerprint(system) -> str:
     return "|".join(sorted(items))
 
 
+def _names(grants) -> dict[str, str]:
+    names = {g.package: g.name for g in grants if g.package}
+    return names | {f"{g.resource}:{g.action or '*'}": g.name for g in grants if g.resource}
+
+
+def _precheck(request, system, grants) -> tuple[str, list[str]]:
+    """Tell the person before they confirm what they may not delegate (the service checks again)."""
+    failures = access.delegation_check(
+        request.person,
+        request.actor,
+        packages=[sp.package_id for sp in system.packages.all()],
+        rights=[{"resource": r.resource_id, "action": r.action} for r in system.rights.all()],
+    )
+    if not failures:
+        return "", []
+    return error_text(ServiceError("AUTH-00053", "", items=failures), _names(grants))
+
+
 @actor_required
 @require_http_methods(["GET", "POST"])
 def confirm(request, system_uuid):
@@ -48,6 +66,7 @@ def confirm(request, system_uuid):
     grants += [right_grant(r) for r in system.rights.all()]
     context = {"system": system, "grants": grants, "fingerprint": _fingerprint(system)}
     if request.method == "GET":
+        context["error"], context["error_lines"] = _precheck(request, system, grants)
         return render(request, "portal/systemusers/confirm.html", context)
     if request.POST.get("fingerprint") != context["fingerprint"]:
         context["error"] = _("Systemet har fått endrede rettigheter siden du så på det. Se over på nytt.")
@@ -65,9 +84,7 @@ def confirm(request, system_uuid):
             ip=client_ip(request),
         )
     except ServiceError as error:
-        names = {g.package: g.name for g in grants if g.package}
-        names |= {f"{g.resource}:{g.action or '*'}": g.name for g in grants if g.resource}
-        context["error"], context["error_lines"] = error_text(error, names)
+        context["error"], context["error_lines"] = error_text(error, _names(grants))
         return render(request, "portal/systemusers/confirm.html", context, status=error.status)
     messages.success(request, _("Systemtilgangen for %(system)s er opprettet.") % {"system": system.display_name})
     return redirect("systemusers:details", pk=system_user.pk)

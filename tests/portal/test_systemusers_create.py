@@ -125,6 +125,14 @@ def test_delegation_failures_name_each_package_and_right_in_plain_words(client, 
     assert not SystemUser.objects.exists()
 
 
+def test_confirm_page_says_beforehand_what_the_person_may_not_delegate(client, customer, system):
+    admin = f.make_person("Tilgang Styrer")
+    f.delegate_package("tilgangsstyrer", from_org=customer, to=admin)
+    text = act_for(client, admin, customer).get(f"/systemuser/new/{system.pk}/").content.decode()
+    assert "Skatt næring: du har den ikke selv for virksomheten" in text
+    assert "Bekreft og opprett systemtilgang" not in text
+
+
 def test_rights_changed_since_the_page_was_shown_are_not_created_blindly(client, manager, customer, system):
     act_for(client, manager, customer)
     page = client.get(f"/systemuser/new/{system.pk}/")
