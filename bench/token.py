@@ -50,7 +50,7 @@ def db_url(name: str) -> str:
     return f"{base}/{name}"
 
 
-def server_env(tmp: Path) -> dict:
+def server_env(tmp: Path, db_options: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SYSTEMBRUKER_"))}
     env.update(
         SYSTEMBRUKER_MODE="production",
@@ -59,11 +59,12 @@ def server_env(tmp: Path) -> dict:
         ALLOWED_HOSTS=HOST,
         PORTAL_BASE_URL=f"http://{HOST}:{PORT}",
         SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS is the proxy's job in production
-        DATABASE_URL=db_url(DB_NAME),
+        DATABASE_URL=db_url(DB_NAME) + (f"?{db_options}" if db_options else ""),
         DB_CONN_MAX_AGE="600",
         TOKEN_SIGNING_KEY_FILES=str(tmp / "signing.pem"),
         SYSTEMBRUKER_VAR_DIR=str(tmp),
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="ERROR",  # refused grants are logged as 4xx warnings; the bench counts them itself
+        TEST_LOGIN_ENABLED="true",  # a bench installation; production would configure ID-porten
         PYTHONPATH=str(ROOT),
     )
     env.pop("REDIS_URL", None)
@@ -116,12 +117,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--db-options", default="", help="query string for DATABASE_URL, e.g. server_side_binding=true")
     args = parser.parse_args()
     signal.alarm(HARD_LIMIT_SECONDS)  # whatever happens, this process ends
 
     with tempfile.TemporaryDirectory(prefix="bench-token-") as tmpdir:
         tmp = Path(tmpdir)
-        env = server_env(tmp)
+        env = server_env(tmp, args.db_options)
         write_key(tmp / "signing.pem")
         write_key(tmp / "client.pem")
         print(f"machine: {os.cpu_count()} CPUs, load average {Path('/proc/loadavg').read_text().split()[:3]}")
@@ -143,6 +145,7 @@ def main() -> None:
             )  # fmt: skip
             del load
             print(f"gunicorn: {args.workers} sync workers; PostgreSQL on the same machine; load over loopback")
+            print(f"database options: {args.db_options or '(none)'}")
         finally:
             if server is not None:
                 os.killpg(server.pid, signal.SIGTERM)  # the group of the gunicorn we started, nothing else

@@ -35,6 +35,52 @@ class CompiledQuery:
         if compiled is None:
             compiled = self._compiled[connection.vendor] = self._compile(connection)
         sql, template = compiled
+        args = [values[name] if name else constant for name, constant in template]
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            if connection.connection.prepare_threshold is not None:
+                return _prepared_rows(connection, sql, args)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [values[name] if name else constant for name, constant in template])
+            cursor.execute(sql, args)
             return cursor.fetchall()
+
+
+def _prepared_rows(connection, sql: str, args: list) -> list[tuple]:
+    """Run as a server-side prepared statement. PostgreSQL spends far longer planning these joins than
+    running them (measured: 1.1 ms planning, 0.06 ms execution for the system-user look-up); a prepared
+    statement is planned once per connection. Django's own cursors bind client-side and never prepare.
+
+    Only when the deployment allows prepared statements (DATABASE_URL `?prepare_threshold=5`): Django
+    turns them off by default because transaction-mode connection poolers (PgBouncer < 1.21) break them.
+    """
+    import psycopg
+
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, args, prepare=True)
+        return cursor.fetchall()
+
+
+class CompiledInsert:
+    """A single-row INSERT of the given model fields, its SQL built once per process.
+
+    Values are prepared by each field (`get_db_prep_save`), exactly as Model.save() would; what is
+    skipped is the per-call construction of a model instance and compilation of the insert query.
+    Only for plain fields (no database defaults, no custom placeholders).
+    """
+
+    def __init__(self, model, *field_names: str):
+        self._fields = [model._meta.get_field(name) for name in field_names]
+        self._table = model._meta.db_table
+        self._sql: dict[str, str] = {}
+
+    def run(self, **values) -> None:
+        connection = connections[DEFAULT_DB_ALIAS]
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(field.column) for field in self._fields)
+            placeholders = ", ".join(["%s"] * len(self._fields))
+            sql = self._sql[connection.vendor] = f"INSERT INTO {quote(self._table)} ({columns}) VALUES ({placeholders})"
+        params = [field.get_db_prep_save(values[field.name], connection) for field in self._fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from maskinporten import keys
 from maskinporten.assertion import Assertion, BadAssertion
-from maskinporten.compiled import CompiledQuery
+from maskinporten.compiled import CompiledInsert, CompiledQuery
 from maskinporten.lookup import grantable_system_users, why_no_system_user
 from maskinporten.models import Client, ClientKey, UsedGrant
 from maskinporten.tokens import issue_access_token, systemuser_details
@@ -128,6 +128,7 @@ def _parse(assertion: str) -> Assertion:
 _client_key_row = CompiledQuery(
     lambda client_id, kid: ClientKey.objects.for_grant(client_id, kid)[:1], "client_id", "kid"
 )
+_insert_used_grant = CompiledInsert(UsedGrant, "client_id", "jti", "expires_at")
 _system_user_row = CompiledQuery(
     lambda **kw: grantable_system_users(**kw).order_by().values_list("id", "owner__orgno", "system__system_id")[:1],
     "client_id",
@@ -285,7 +286,7 @@ def _spend_and_issue(seen: _Seen, client: Client, scopes: list[str], details, *,
     """
     try:
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            UsedGrant.objects.create(
+            _insert_used_grant.run(
                 client_id=client.client_id, jti=seen.jti, expires_at=datetime.fromtimestamp(expires, UTC)
             )
     except IntegrityError:
