@@ -63,6 +63,7 @@ def server_env(tmp: Path, db_options: str) -> dict:
         DB_CONN_MAX_AGE="600",
         TOKEN_SIGNING_KEY_FILES=str(tmp / "signing.pem"),
         SYSTEMBRUKER_VAR_DIR=str(tmp),
+        STATIC_ROOT=str(tmp),  # the token endpoint serves no static files; an existing folder keeps WhiteNoise quiet
         LOG_LEVEL="ERROR",  # refused grants are logged as 4xx warnings; the bench counts them itself
         TEST_LOGIN_ENABLED="true",  # a bench installation; production would configure ID-porten
         PYTHONPATH=str(ROOT),

@@ -33,6 +33,18 @@ def issue_access_token(*, client: Client, scopes: list[str], authorization_detai
     Callers have checked the grant; this only builds and signs. `authorization_details` is the enriched
     list (systemuser_id, systemuser_org, system_id) for a system-user token, None for a plain token.
     """
+    return sign_access_token(
+        client_id=client.client_id,
+        consumer_orgno=client.owner.orgno,
+        scopes=scopes,
+        authorization_details=authorization_details,
+    )
+
+
+def sign_access_token(
+    *, client_id: str, consumer_orgno: str, scopes: list[str], authorization_details: list[dict] | None = None
+) -> dict:
+    """issue_access_token for callers that have the client's id and owner but no model instance."""
     now = int(time.time())
     lifetime = settings.TOKEN_LIFETIME_SECONDS
     scope = " ".join(scopes)
@@ -40,10 +52,10 @@ def issue_access_token(*, client: Client, scopes: list[str], authorization_detai
         "iss": settings.TOKEN_ISSUER,
         "client_amr": "private_key_jwt",
         "token_type": "Bearer",
-        "client_id": client.client_id,
-        "sub": client.client_id,
+        "client_id": client_id,
+        "sub": client_id,
         "scope": scope,
-        "consumer": org_identifier(client.owner.orgno),
+        "consumer": org_identifier(consumer_orgno),
         "iat": now,
         "exp": now + lifetime,
         "jti": str(uuid.uuid4()),

@@ -1,5 +1,6 @@
 import jwt
 import pytest
+from django.utils import timezone
 
 from maskinporten import keys
 from maskinporten.tokens import verify_access_token
@@ -54,6 +55,10 @@ def test_an_issued_token_leaves_an_audit_event(client, setup, customer):
     assert event.party_orgno == customer.orgno
     assert event.object_id == str(setup.system_user.id)
     assert event.data["client_id"] == setup.client.client_id
+    assert event.data["consumer"] == setup.client.owner.orgno
+    assert event.actor == f"client:{setup.client.client_id}"
+    assert event.ip == "127.0.0.1"
+    assert (timezone.now() - event.at).total_seconds() < 60
 
 
 def test_metadata_names_the_endpoints(client, db, settings):
