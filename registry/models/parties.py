@@ -11,6 +11,16 @@ class OrganisationQuerySet(models.QuerySet):
     def live(self):
         return self.filter(is_deleted=False)
 
+    def matching(self, text: str):
+        """Search as a person types it: digits (spaces allowed) match the org number, else the name."""
+        text = " ".join(text.split())
+        if not text:
+            return self
+        digits = text.replace(" ", "")
+        if digits.isdigit():
+            return self.filter(orgno__contains=digits)
+        return self.filter(name__icontains=text)
+
 
 class Organisation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
