@@ -59,6 +59,7 @@ def test_login(request):
 def logout_view(request):
     if request.method == "GET":  # a link or a prefetch must never log anyone out
         return render(request, "portal/logout.html")
+    list(messages.get_messages(request))  # drop unread notices: the next person at this browser must not see them
     logout(request)
     messages.info(request, _("Du er logget ut."))
     return redirect("portal:home")
