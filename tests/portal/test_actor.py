@@ -208,3 +208,19 @@ def test_switch_actor_switches_only_to_an_organisation_the_person_may_act_for(ma
 
 def test_switch_actor_refuses_when_nobody_is_logged_in(customer):
     assert switch_actor(_request_for(None), customer) is False
+
+
+def test_logging_in_as_someone_else_forgets_the_previous_choice(login, manager, customer, outsider):
+    client = login(manager)
+    choose(client, customer)
+    login(outsider)
+    assert ACTOR_SESSION_KEY not in client.session
+    assert customer.name not in client.get("/actor/").content.decode()
+
+
+def test_a_staff_user_without_a_person_is_told_so(client, django_user_model):
+    staff = django_user_model.objects.create_user("operator", is_staff=True)
+    client.force_login(staff)
+    response = client.get("/actor/")
+    assert response.status_code == 403
+    assert "Ingen person knyttet til brukeren" in response.content.decode()
