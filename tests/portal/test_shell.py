@@ -105,3 +105,27 @@ def test_the_front_page_sends_a_logged_in_person_on(login, manager, customer):
     assert client.get("/")["Location"] == "/actor/"
     choose(client, customer)
     assert client.get("/")["Location"] == "/systemuser/"
+
+
+def test_an_unknown_page_gets_a_helpful_404_in_the_portal_layout(client, db):
+    response = client.get("/finnes-ikke/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Fant ikke siden" in page
+    assert 'class="ds-skip-link"' in page
+
+
+def test_an_expired_form_gets_a_clear_csrf_page(manager):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/test/", {"pid": manager.pid})
+    assert response.status_code == 403
+    assert "Skjemaet er utløpt" in response.content.decode()
+
+
+def test_the_500_page_renders_without_a_request_or_database():
+    from django.template.loader import render_to_string
+
+    page = render_to_string("500.html")
+    assert "Noe gikk galt hos oss" in page
