@@ -1,6 +1,9 @@
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.http import HttpResponse
 from django.test import RequestFactory
 
-from portal.actor import ACTOR_SESSION_KEY, switch_actor
+from portal.actor import ACTOR_SESSION_KEY, actor_required, switch_actor
+from portal.middleware import ActorMiddleware
 from registry.models import RoleAssignment
 from tests import factories as f
 from tests.portal.conftest import choose
@@ -12,7 +15,7 @@ def test_a_person_acts_for_an_organisation_they_hold_a_role_for(login, manager, 
     assert response.status_code == 302
     assert response["Location"] == "/systemuser/"
     assert client.session[ACTOR_SESSION_KEY] == customer.orgno
-    page = client.get("/systemuser/").content.decode()
+    page = client.get("/actor/").content.decode()
     assert f"for {customer.name}, org.nr. {customer.orgno}" in page
     assert f"Du representerer nå {customer.name}." in page
 
@@ -155,13 +158,21 @@ def test_a_removed_role_drops_the_actor_at_the_next_request(login, manager, cust
     client = login(manager)
     choose(client, customer)
     RoleAssignment.objects.filter(holder_person=manager, of=customer).delete()
-    response = client.get("/systemuser/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/actor/")
+    page = client.get("/actor/").content.decode()
     assert ACTOR_SESSION_KEY not in client.session
-    page = client.get(response["Location"]).content.decode()
     assert f"Du kan ikke lenger representere {customer.name}." in page
     assert "Ingen virksomhet valgt" in page
+    assert f'name="orgno" value="{customer.orgno}"' not in page
+
+
+def test_a_page_that_needs_an_organisation_sends_a_person_whose_role_was_removed_to_choose_again(
+    login, manager, customer
+):
+    client = login(manager)
+    choose(client, customer)
+    RoleAssignment.objects.filter(holder_person=manager, of=customer).delete()
+    response = _protected_view(_request(client, "/some/page/"))
+    assert response["Location"] == "/actor/?next=%2Fsome%2Fpage%2F"
 
 
 def test_the_header_says_when_no_organisation_is_chosen(login, manager):
@@ -177,13 +188,44 @@ def test_the_act_for_page_needs_login(client, db):
     assert response["Location"] == "/login/?next=/actor/"
 
 
+@actor_required
+def _protected_view(request):
+    return HttpResponse(f"acting for {request.actor.orgno}")
+
+
+def _request(client, path):
+    """Run the real middleware stack for `path` with the client's session, and return the request."""
+    request = RequestFactory().get(path)
+    request.session = client.session
+    request.user = _user(client)
+    request._messages = FallbackStorage(request)
+    ActorMiddleware(lambda r: None)(request)
+    return request
+
+
+def _user(client):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    user_id = client.session.get("_auth_user_id")
+    return get_user_model().objects.get(pk=user_id) if user_id else AnonymousUser()
+
+
+def test_a_page_that_needs_an_organisation_asks_for_login_first(client, db):
+    response = _protected_view(_request(client, "/some/page/?x=1"))
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/some/page/%3Fx%3D1"
+
+
 def test_a_page_that_needs_an_organisation_asks_for_one_and_comes_back(login, manager, customer):
     client = login(manager)
-    response = client.get("/systemuser/")
-    assert response["Location"] == "/actor/?next=%2Fsystemuser%2F"
+    response = _protected_view(_request(client, "/some/page/"))
+    assert response["Location"] == "/actor/?next=%2Fsome%2Fpage%2F"
     page = client.get(response["Location"]).content.decode()
-    assert 'name="next" value="/systemuser/"' in page
-    assert choose(client, customer, next="/systemuser/")["Location"] == "/systemuser/"
+    assert 'name="next" value="/some/page/"' in page
+    assert choose(client, customer, next="/some/page/")["Location"] == "/some/page/"
+    response = _protected_view(_request(client, "/some/page/"))
+    assert response.content.decode() == f"acting for {customer.orgno}"
 
 
 def _request_for(person):
