@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -74,7 +75,9 @@ def choose_actor(request):
         return _choose(request)
     context = _org_list(request.person, request.GET.get("q", ""))
     template = "portal/actor.html#htmx-results" if request.htmx else "portal/actor.html"
-    return render(request, template, {**context, "next": safe_next(request)})
+    response = render(request, template, {**context, "next": safe_next(request)})
+    patch_vary_headers(response, ["HX-Request"])  # same URL, fragment or page: caches must tell them apart
+    return response
 
 
 def _choose(request):

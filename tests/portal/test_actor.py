@@ -135,6 +135,7 @@ def test_the_live_search_returns_only_the_results_fragment(login, db):
     assert "Klient 01 AS" in fragment and "Klient 02 AS" not in fragment
     assert 'id="org-count" hx-swap-oob="innerHTML"' in fragment
     assert "1 virksomhet passer søket." in fragment
+    assert "HX-Request" in response["Vary"]
 
 
 def test_a_long_list_is_cut_and_the_person_is_told_to_search(login, db):
