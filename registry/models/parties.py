@@ -19,7 +19,13 @@ class OrganisationQuerySet(models.QuerySet):
         digits = text.replace(" ", "")
         if digits.isdigit():
             return self.filter(orgno__contains=digits)
-        return self.filter(name__icontains=text)
+        # SQLite folds case for ASCII only ("øst" would miss "Østfold"); the case variants cover that there
+        # and cost nothing on PostgreSQL, whose ILIKE/UPPER already fold æøå.
+        variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+        match = Q()
+        for variant in variants:
+            match |= Q(name__icontains=variant)
+        return self.filter(match)
 
 
 class Organisation(models.Model):

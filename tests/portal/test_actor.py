@@ -267,3 +267,18 @@ def test_a_staff_user_without_a_person_is_told_so(client, django_user_model):
     response = client.get("/actor/")
     assert response.status_code == 403
     assert "Ingen person knyttet til brukeren" in response.content.decode()
+
+
+def test_the_search_folds_case_for_norwegian_letters(login, db):
+    person = f.make_person("Øyvind Øst")
+    for name in ("Østfold Bygg AS", "Ærlig Regnskap AS", "Bakeriet AS"):
+        f.give_role(person, "DAGL", f.make_org(name))
+    client = login(person)
+    for query, name in (
+        ("østfold", "Østfold Bygg AS"),
+        ("ØSTFOLD BYGG", "Østfold Bygg AS"),
+        ("ærlig", "Ærlig Regnskap AS"),
+    ):
+        page = client.get("/actor/", {"q": query}).content.decode()
+        assert "1 virksomhet passer søket." in page, query
+        assert name in page
