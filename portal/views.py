@@ -86,19 +86,20 @@ def _choose(request):
     if switch_actor(request, org):
         messages.success(request, _("Du representerer nå %(name)s.") % {"name": org.name})
         return redirect(safe_next(request) or "portal:overview")
-    if is_valid_orgno(orgno):
-        error, status = (
-            _(
-                "Du kan ikke representere virksomheten med organisasjonsnummer %(orgno)s. "
-                "Du har ingen rolle eller tilgang der. Velg en av virksomhetene under."
-            )
-            % {"orgno": orgno},
-            403,
-        )
-    else:
-        error, status = _("Det mangler et gyldig organisasjonsnummer. Velg en av virksomhetene under."), 400
+    error, status = _refusal(orgno)
     context = {**_org_list(request.person, ""), "error": error, "next": safe_next(request)}
     return render(request, "portal/actor.html", context, status=status)
+
+
+def _refusal(orgno: str) -> tuple[str, int]:
+    if not is_valid_orgno(orgno):
+        return _("Det mangler et gyldig organisasjonsnummer. Velg en av virksomhetene under."), 400
+    # The same answer for an unknown number as for a known one: the page must not reveal which exist.
+    text = _(
+        "Du kan ikke representere virksomheten med organisasjonsnummer %(orgno)s. "
+        "Du har ingen rolle eller tilgang der. Velg en av virksomhetene under."
+    )
+    return text % {"orgno": orgno}, 403
 
 
 def _org_list(person: Person, query: str) -> dict:
