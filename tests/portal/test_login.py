@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from registry.models import Person
+from tests.test_settings import PRODUCTION_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,12 +67,7 @@ def test_the_test_login_is_a_404_when_disabled(client, manager, settings):
 
 def test_the_test_login_is_off_by_default_in_production_mode():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SYSTEMBRUKER_", "TEST_LOGIN"))}
-    env.update(
-        SYSTEMBRUKER_MODE="production",
-        SECRET_KEY="test-only-" + "x7Gq2vLp9Rk4Wz8Nt3Jb6Hd1Mf5Yc0Sa" * 2,
-        ALLOWED_HOSTS="systembruker.example",
-        DATABASE_URL="sqlite:///:memory:",
-    )
+    env.update(PRODUCTION_ENV, DATABASE_URL="sqlite:///:memory:")
     code = "from django.conf import settings; print(settings.TEST_LOGIN_ENABLED)"
     command = [sys.executable, "manage.py", "shell", "-c", code]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
