@@ -106,10 +106,11 @@ def _org_list(person: Person, query: str) -> dict:
     query = query.strip()[:100]
     orgs = access.orgs_for_person(person)
     matches = orgs.matching(query)
+    total = orgs.count()
     return {
         "q": query,
-        "org_total": orgs.count(),
-        "match_count": matches.count(),
+        "org_total": total,
+        "match_count": matches.count() if query else total,
         "orgs": list(matches[:ORG_LIST_LIMIT]),
     }
 
