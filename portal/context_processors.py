@@ -9,5 +9,6 @@ def portal(request):
         "person": getattr(request, "person", None),
         "actor": getattr(request, "actor", None),
         "test_login_enabled": settings.TEST_LOGIN_ENABLED,
+        "oidc_enabled": settings.OIDC_ENABLED,
         "language_choices": [(code, LANGUAGE_LABELS.get(code, code)) for code, _name in settings.LANGUAGES],
     }

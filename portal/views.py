@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal import oidc
 from portal.actor import actor_required, switch_actor
 from portal.auth import login_person
 from portal.forms import TestLoginForm
@@ -60,8 +61,13 @@ def test_login(request):
 def logout_view(request):
     if request.method == "GET":  # a link or a prefetch must never log anyone out
         return render(request, "portal/logout.html")
+    id_token = request.session.get(oidc.ID_TOKEN_SESSION_KEY)
     list(messages.get_messages(request))  # drop unread notices: the next person at this browser must not see them
     logout(request)
+    # Logged in through ID-porten: end the session there too, which then sends the person back here.
+    provider_logout = oidc.logout_url(id_token) if id_token and oidc.is_enabled() else None
+    if provider_logout:
+        return redirect(provider_logout)
     messages.info(request, _("Du er logget ut."))
     return redirect("portal:home")
 
