@@ -187,12 +187,16 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    # Every API error as application/problem+json with Altinn's `code` and a `traceId`.
+    "EXCEPTION_HANDLER": "registry.api.problems.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Systembruker API",
     "DESCRIPTION": "Altinn-compatible system register, system-user requests and look-ups.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["registry.api.docs.only_vendor_api"],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 

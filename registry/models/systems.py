@@ -109,6 +109,13 @@ class SystemUserQuerySet(models.QuerySet):
     def agent(self):
         return self.filter(user_type=SystemUserType.AGENT)
 
+    def of_system(self, system):
+        return self.filter(system=system)
+
+    def of_vendor(self, vendor):
+        """System users of the vendor's systems: what a vendor may see through the API."""
+        return self.filter(system__vendor=vendor)
+
 
 class SystemUser(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
