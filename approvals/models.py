@@ -34,6 +34,16 @@ class RequestQuerySet(models.QuerySet):
     def for_party(self, org):
         return self.filter(party=org)
 
+    def of_vendor(self, vendor):
+        """Requests for the vendor's systems: all that a vendor may see through the API."""
+        return self.filter(system__vendor=vendor)
+
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+    def for_triple(self, *, party, system, external_ref):
+        return self.filter(party=party, system=system, external_ref=external_ref)
+
 
 class Request(models.Model):
     """A vendor's request that a business create a system user (CONTRACT §2.2)."""

@@ -27,9 +27,7 @@ urlpatterns = [
     ),
     path("systemregister/<str:system_id>", systems.SystemDetailView.as_view(), name="system"),
     path("systemregister/<str:system_id>/rights", systems.SystemRightsView.as_view(), name="system_rights"),
-    path(
-        "systemregister/<str:system_id>/accesspackages", systems.SystemPackagesView.as_view(), name="system_packages"
-    ),
+    path("systemregister/<str:system_id>/accesspackages", systems.SystemPackagesView.as_view(), name="system_packages"),
     path("systemuser/vendor/byquery", system_users.SystemUserByQueryView.as_view(), name="systemuser_byquery"),
     path(
         "systemuser/vendor/bysystem/<str:system_id>",

@@ -92,7 +92,8 @@ def paginate(request, queryset, *, order: tuple[str, str], serialize) -> dict:
         try:
             after = signing.loads(base64.urlsafe_b64decode(token.encode()).decode(), salt=_PAGE_SALT)
         except (signing.BadSignature, ValueError, UnicodeDecodeError, json.JSONDecodeError):
-            raise ValidationFailed([FieldError("STD.VLD-00001", "The continuation token is not valid", ["/token"])])
+            error = FieldError("STD.VLD-00001", "The continuation token is not valid", ["/token"])
+            raise ValidationFailed([error]) from None
         first, second = order
         queryset = queryset.filter(Q(**{f"{first}__gt": after[0]}) | Q(**{first: after[0], f"{second}__gt": after[1]}))
     rows = list(queryset.order_by(*order)[: PAGE_SIZE + 1])

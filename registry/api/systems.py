@@ -1,8 +1,8 @@
 """System register API (CONTRACT §2.1): one view per operation; parse → access → service → render."""
 
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -114,7 +114,7 @@ class VendorSystemsView(VendorSystemView):
     @extend_schema(
         operation_id="systemregister_vendor_create",
         request=s.SystemIn,
-        responses={200: OpenApiResponse(serializers.UUIDField(), description="The system's internal id"), **ERRORS},
+        responses={200: OpenApiResponse(OpenApiTypes.UUID, description="The system's internal id"), **ERRORS},
     )
     def post(self, request):
         spec = s.system_spec(parse(s.SystemIn, request.data, root=ROOT))
@@ -138,7 +138,7 @@ class VendorSystemDetailView(VendorSystemView):
         service.update_system(system=system, spec=spec, actor=self.actor(), ip=self.client_ip())
         return Response(s.SystemOut(find_system(system_id)).data)
 
-    @extend_schema(operation_id="systemregister_vendor_delete", responses={200: serializers.BooleanField(), **ERRORS})
+    @extend_schema(operation_id="systemregister_vendor_delete", responses={200: OpenApiTypes.BOOL, **ERRORS})
     def delete(self, request, system_id: str):
         service.delete_system(system=self.own_system(system_id), actor=self.actor(), ip=self.client_ip())
         return Response(True)
@@ -167,7 +167,9 @@ class VendorSystemPackagesView(VendorSystemView):
     )
     def put(self, request, system_id: str):
         system = self.own_system(system_id)
-        packages = parse(s.AccessPackageSerializer, request.data, root=ROOT + "/accesspackages", many=True, max_length=300)
+        packages = parse(
+            s.AccessPackageSerializer, request.data, root=ROOT + "/accesspackages", many=True, max_length=300
+        )
         service.replace_packages(
             system=system, urns=[p["urn"] for p in packages], actor=self.actor(), ip=self.client_ip()
         )

@@ -83,7 +83,7 @@ def rights_errors(rights: list[dict]) -> list[FieldError]:
     for right in rights:
         key = _right_key(right)
         if key is None:
-            errors.append(FieldError("AUTH.VLD-00009", "A right's resource attribute id must be urn:altinn:resource", path))
+            errors.append(FieldError("AUTH.VLD-00009", "A right needs one attribute urn:altinn:resource", path))
             continue
         if key in seen:
             errors.append(FieldError("AUTH.VLD-00006", f"The right {key[0]}:{key[1] or '*'} is listed twice", path))
@@ -155,7 +155,7 @@ def _client_errors(client_ids: list[str], existing: RegisteredSystem | None) -> 
 
 def _redirect_errors(urls: list[str]) -> list[FieldError]:
     return [
-        FieldError("AUTH.VLD-00005", f"The redirect URL {url[:200]} is not an absolute https URL", [P + "allowedredirecturls"])
+        FieldError("AUTH.VLD-00005", f"Not an absolute https URL: {url[:200]}", [P + "allowedredirecturls"])
         for url in urls
         if not is_absolute_https(url)
     ]
@@ -281,7 +281,7 @@ def update_system(*, system: RegisteredSystem, spec: SystemSpec, actor: str, ip:
     system = _live(system)
     errors = []
     if spec.id != system.system_id:
-        errors.append(FieldError("AUTH.VLD-00012", "The id in the body differs from the id in the path", [P + "systemid"]))
+        errors.append(FieldError("AUTH.VLD-00012", "The body's id differs from the path's", [P + "systemid"]))
     elif spec.vendor_orgno is not None and spec.vendor_orgno != system.vendor.orgno:
         errors.append(FieldError("AUTH.VLD-00001", "The vendor of a system can not change", [P + "vendor"]))
     _raise_if(errors or validate_system(spec, existing=system))
