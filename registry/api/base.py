@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.core import signing
 from django.db.models import Q
+from django.utils import translation
 from rest_framework import serializers
 from rest_framework.views import APIView
 
@@ -39,6 +40,9 @@ class VendorAPIView(APIView):
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             # DRF streams the body past Django's own limit, so we check the declared length ourselves.
             raise ServiceError("HTTP-413", "The request body is too large.", status=413)
+        if not request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            # Vendors' programs read our messages; English unless they ask for another language.
+            translation.activate("en")
         super().initial(request, *args, **kwargs)
 
     def caller(self) -> Organisation:

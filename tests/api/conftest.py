@@ -58,10 +58,10 @@ def anonymous(client):
     return Api(client, None)
 
 
-def system_body(vendor, suffix: str = "lonn", **overrides) -> dict:
+def system_body(org, suffix: str = "lonn", **overrides) -> dict:
     body = {
-        "id": f"{vendor.orgno}_{suffix}",
-        "vendor": {"authority": "iso6523-actorid-upis", "ID": f"0192:{vendor.orgno}"},
+        "id": f"{org.orgno}_{suffix}",
+        "vendor": {"authority": "iso6523-actorid-upis", "ID": f"0192:{org.orgno}"},
         "name": {"nb": "Lønnssystem", "nn": "Lønssystem", "en": "Payroll"},
         "description": {"nb": "Lønn og a-melding"},
         "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-innrapportering-a-melding"}]}],
