@@ -5,7 +5,13 @@ from rest_framework import serializers
 
 from approvals.models import Request, RequestStatus
 from approvals.requests import confirm_url
-from registry.api.serializers import AccessPackageSerializer, RightOut, RightSerializer, StrictCharField
+from registry.api.serializers import (
+    AccessPackageSerializer,
+    RightOut,
+    RightSerializer,
+    StrictCharField,
+    UtcDateTimeField,
+)
 from registry.services.systems import PACKAGE_PREFIX, wire_right
 
 
@@ -35,7 +41,7 @@ class RequestOut(serializers.Serializer):
     redirectUrl = serializers.CharField(source="redirect_url", allow_null=True)
     confirmUrl = serializers.SerializerMethodField()
     escalated = serializers.BooleanField()
-    created = serializers.DateTimeField()
+    created = UtcDateTimeField()
     timedOut = serializers.BooleanField(source="timed_out")
 
     @extend_schema_field(RightOut(many=True))

@@ -5,6 +5,8 @@ registry/services/systems.py so the admin shares them. Types are strict: a numbe
 "true" is not a boolean.
 """
 
+import datetime
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,6 +21,13 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """CONTRACT: times are UTC ISO-8601, whatever the server's time zone."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=datetime.UTC, **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -178,7 +187,7 @@ class ChangeLogOut(serializers.Serializer):
     changedBy = serializers.CharField(source="changed_by")
     changeType = serializers.CharField(source="change_type")
     changedData = serializers.JSONField(source="data")
-    created = serializers.DateTimeField(source="changed_at")
+    created = UtcDateTimeField(source="changed_at")
 
 
 class SystemUserOut(serializers.Serializer):
@@ -189,7 +198,7 @@ class SystemUserOut(serializers.Serializer):
     systemId = serializers.CharField(source="system.system_id")
     productName = serializers.CharField(source="system.display_name")
     reporteeOrgNo = serializers.CharField(source="owner.orgno")
-    created = serializers.DateTimeField()
+    created = UtcDateTimeField()
     isDeleted = serializers.BooleanField(source="is_deleted")
     supplierName = serializers.CharField(source="system.vendor.name")
     supplierOrgno = serializers.CharField(source="system.vendor.orgno")

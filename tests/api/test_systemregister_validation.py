@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from registry.models import AuditEvent, RegisteredSystem, SystemChangeLog, SystemClient
+from registry.models import AuditEvent, RegisteredSystem, SystemChangeLog
 from tests import factories as f
 from tests.api.conftest import assert_problem, system_body, validation_codes
 
