@@ -2,23 +2,9 @@
 
 from django.shortcuts import render
 from django.urls import reverse
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularJSONAPIView
 
 API_PREFIX = "/authentication/api/v1/"
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "maskinporten.authentication.BearerTokenAuthentication"
-    name = "maskinporten"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "An access token from our /token endpoint (or the configured Maskinporten).",
-        }
 
 
 def only_vendor_api(endpoints, **kwargs):
