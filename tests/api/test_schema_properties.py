@@ -6,7 +6,9 @@ without a server error, with a status code the schema documents, and with a body
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -20,6 +22,16 @@ from tests.api.conftest import ALL_VENDOR_SCOPES
 from tests.maskinporten.helpers import bearer_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def keep_test_connection():
+    """Like Django's test client: the raw WSGI handler would close the test's DB connection after each call."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -38,5 +50,5 @@ schema = schema.exclude(path_regex=r"/byExternalId$")
 
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_the_vendor_api_keeps_to_its_schema(case, db, vendor_token):
+def test_the_vendor_api_keeps_to_its_schema(case, db, keep_test_connection, vendor_token):
     case.call_and_validate(headers={"Authorization": vendor_token}, checks=CHECKS)
