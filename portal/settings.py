@@ -188,6 +188,14 @@ if EMAIL_HOST:
             },
         }
     }
+elif env_str("EMAIL_FILE_PATH", ""):
+    # Each mail as a file in this directory: for tests that watch a Celery worker send, and for demos.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": env_str("EMAIL_FILE_PATH")},
+        }
+    }
 else:
     MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND_CLASS", "django.core.mail.backends.console.EmailBackend")}}
 del EMAIL_HOST  # only MAILERS may carry mail settings in Django 6.1
