@@ -124,8 +124,11 @@ def _context(request, request_obj: Request, **extra) -> dict:
 def request_page(request, kind: str):
     if request.person is None:
         return render(request, "portal/no_person.html", status=403)
+    request_id = _parse_id(request.GET.get("id"))
     try:
-        request_obj = services.get_request(_parse_id(request.GET.get("id")) or uuid.UUID(int=0), kind=kind)
+        if request_id is None:
+            raise ServiceError("AUTH-00010", "The request was not found", status=404)
+        request_obj = services.get_request(request_id, kind=kind)
         services.check_may_act_for(request_obj, request.person)
     except ServiceError as err:
         return _refusal(request, err)
