@@ -148,11 +148,10 @@ def decide(request, pk: uuid.UUID, decision: str):
     if decision == "escalate":
         messages.success(request, _("Forespørselen er sendt videre til tilgangsstyrerne i virksomheten."))
         return redirect(page_url(request_obj))
-    if decision == "approve":
-        messages.success(request, _("Forespørselen er godkjent, og systemtilgangen er opprettet."))
-    else:
-        messages.success(request, _("Forespørselen er avvist."))
-    return redirect(redirect_target(request_obj) or page_url(request_obj))
+    target = redirect_target(request_obj)
+    if target:
+        return redirect(target)  # back to the vendor's software; the page there tells the outcome
+    return redirect(page_url(request_obj))  # the page shows the decided state
 
 
 def _error_page(request, pk: uuid.UUID, err: ServiceError) -> HttpResponse:

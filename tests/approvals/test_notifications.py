@@ -123,3 +123,16 @@ def test_no_reminders_when_they_are_switched_off(system, customer, settings):
     due = make_request(system, customer)
     Request.objects.filter(pk=due.pk).update(created=timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS - 1))
     assert remind_expiring_requests() == 0
+
+
+def test_every_beat_job_names_a_registered_task(settings):
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {job["task"] for job in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {
+        "approvals.tasks.sweep_notifications",
+        "approvals.tasks.remind_expiring_requests",
+        "approvals.tasks.time_out_requests",
+    }
+    assert scheduled <= set(app.tasks)
