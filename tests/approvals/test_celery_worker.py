@@ -85,7 +85,7 @@ def start_worker(worker_env, tmp_path):
     def start(*extra: str) -> subprocess.Popen:
         log = open(tmp_path / f"worker{len(started)}.log", "w")  # noqa: SIM115 — closed with the process
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("celery")), "-A", "portal", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", *extra],
             cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
