@@ -111,7 +111,7 @@ def mails_to(env: dict, address: str) -> list[str]:
     return [m for m in mails(env) if f"To: {address}" in m]
 
 
-def wait_for(condition, what: str, seconds: float = 60):
+def wait_for(condition, what: str, seconds: float = 120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
