@@ -136,3 +136,24 @@ def test_every_beat_job_names_a_registered_task(settings):
         "approvals.tasks.time_out_requests",
     }
     assert scheduled <= set(app.tasks)
+
+
+def test_staff_can_send_a_failed_notification_again(admin_client, vendor_request, settings):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    notify_request_created(vendor_request)
+    notification = Notification.objects.get()
+    with mock.patch("approvals.outbox.send_mail", side_effect=OSError("mailbox full")):
+        outbox.deliver(notification.pk)
+    assert Notification.objects.get().status == NotificationStatus.FAILED
+    response = admin_client.post(
+        "/admin/approvals/notification/", {"action": "send_again", "_selected_action": [str(notification.pk)]}
+    )
+    assert response.status_code == 302
+    assert Notification.objects.get().status == NotificationStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_staff_see_requests_but_cannot_decide_them_in_the_admin(admin_client, vendor_request):
+    assert admin_client.get("/admin/approvals/request/").status_code == 200
+    page = admin_client.get(f"/admin/approvals/request/{vendor_request.pk}/change/")
+    assert page.status_code == 200 and b'name="_save"' not in page.content
