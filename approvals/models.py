@@ -139,6 +139,7 @@ class ChangeRequest(models.Model):
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", "pending"
+    SENDING = "sending", "sending"
     SENT = "sent", "sent"
     FAILED = "failed", "failed"
 
@@ -146,8 +147,8 @@ class NotificationStatus(models.TextChoices):
 class Notification(models.Model):
     """Outbox row: written in the same transaction as the state change that causes it.
 
-    A worker sends it and marks it sent with a compare-and-set, so a redelivered task sends nothing;
-    a periodic sweep re-queues rows still pending.
+    A worker claims it (pending → sending) and marks it sent with compare-and-set updates, so a
+    redelivered task sends nothing; a periodic sweep re-queues rows still pending and stale claims.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -159,6 +160,9 @@ class Notification(models.Model):
     status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
+    # Set when a worker claims the row (status "sending"); a claim older than the claim timeout is
+    # taken to belong to a dead worker, and the row may be claimed again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 

@@ -157,6 +157,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Notifications (approvals/outbox.py): a claim older than this belongs to a dead worker; the sweep
+# re-queues pending rows older than its grace period; a row is given up after this many attempts.
+NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
+NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=1)
+NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NOTIFICATION_SWEEP_GRACE_SECONDS", 30, minimum=0)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 20, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-notifications": {
+        "task": "approvals.tasks.sweep_notifications",
+        "schedule": NOTIFICATION_SWEEP_SECONDS,
+    },
+    "remind-expiring-requests": {"task": "approvals.tasks.remind_expiring_requests", "schedule": 3600},
+    "time-out-requests": {"task": "approvals.tasks.time_out_requests", "schedule": 3600},
+}
 
 # --- E-mail: console on the embedded default, SMTP when EMAIL_HOST is set (Django 6.1 MAILERS) ---
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -172,6 +186,14 @@ if EMAIL_HOST:
                 "use_tls": env_bool("EMAIL_USE_TLS", True),
                 "timeout": 20,
             },
+        }
+    }
+elif env_str("EMAIL_FILE_PATH", ""):
+    # Each mail as a file in this directory: for tests that watch a Celery worker send, and for demos.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": env_str("EMAIL_FILE_PATH")},
         }
     }
 else:
