@@ -8,18 +8,16 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from approvals.models import Request, RequestKind, RequestStatus
+from approvals.notifications import notify_request_created
 from registry import access, audit
 from registry.errors import ServiceError
 from registry.identifiers import is_valid_orgno
 from registry.models import AccessPackage, Organisation, RegisteredSystem, SystemUserType
 from registry.services.system_users import check_against_system, live_system_user_exists, normalize_rights
 from registry.services.systems import RESOURCE_ATTRIBUTE
-
-CONFIRM_PATHS = {RequestKind.STANDARD: "/systemuser/request", RequestKind.AGENT: "/systemuser/agentrequest"}
 
 
 @dataclass
@@ -34,10 +32,6 @@ class RequestSpec:
     rights: list[dict] = field(default_factory=list)
     access_packages: list[str] = field(default_factory=list)
     redirect_url: str = ""
-
-
-def confirm_url(request: Request) -> str:
-    return f"{settings.PORTAL_BASE_URL}{CONFIRM_PATHS[request.kind]}?id={request.id}"
 
 
 # --- the redirect-URL rule --------------------------------------------------------------------------
@@ -167,6 +161,7 @@ def create_request(*, vendor: Organisation, spec: RequestSpec, ip: str | None = 
         data={"kind": spec.kind, "system": system.system_id, "rights": rights, "packages": packages},
         ip=ip,
     )
+    notify_request_created(request)  # the outbox row, in this transaction
     return request, True
 
 

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Request, RequestStatus
-from approvals.requests import confirm_url
+from approvals.notifications import confirm_url
 from registry.api.serializers import (
     AccessPackageSerializer,
     RightOut,

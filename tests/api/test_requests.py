@@ -326,3 +326,13 @@ def test_reading_needs_the_read_scope_and_writing_the_write_scope(api_as, vendor
 
 def test_times_are_utc(api, body):
     assert api.post("systemuser/request/vendor", body).json()["created"].endswith("Z")
+
+
+def test_a_new_request_mails_the_customer_the_confirm_link_once(api, body, customer):
+    from approvals.models import Notification
+
+    data = api.post("systemuser/request/vendor", body).json()
+    api.post("systemuser/request/vendor", body)
+    mail = Notification.objects.get(kind="request.created")
+    assert mail.recipient == "post@bakeriet.example"
+    assert data["confirmUrl"] in mail.body

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
 from approvals.models import Request, RequestStatus
-from registry.services.system_users import create_system_user
+from approvals.services import approve_request
 from tests.maskinporten.helpers import client_private_key, make_client
 
 GUIDE = Path(settings.BASE_DIR) / "docs" / "vendor-guide.md"
@@ -46,18 +46,8 @@ def run_blocks(markdown: str, namespace: dict, *, first_line: int = 1) -> int:
 
 
 def approve_as_the_customer(request_id: str, manager) -> None:
-    """What the customer's approval page does (approvals' service); here so the guide can go on."""
-    request = Request.objects.select_related("system", "party").get(pk=request_id)
-    create_system_user(
-        by=manager,
-        party=request.party,
-        system=request.system,
-        packages=request.access_packages,
-        rights=request.rights,
-        external_ref=request.external_ref,
-        system_user_id=request.id,
-    )
-    Request.objects.filter(pk=request.pk, status=RequestStatus.NEW).update(status=RequestStatus.ACCEPTED)
+    """What the customer's access manager does on the approval page (the same service)."""
+    approve_request(request_id=request_id, by=manager)
 
 
 @pytest.mark.django_db(transaction=True)
