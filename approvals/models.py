@@ -50,6 +50,13 @@ class RequestQuerySet(models.QuerySet):
 
 
 class ChangeRequestQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_deleted=False)
+
+    def of_vendor(self, vendor):
+        """Change requests for system users of the vendor's systems: what a vendor may see through the API."""
+        return self.filter(system_user__system__vendor=vendor)
+
     def pending(self):
         cutoff = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
         return self.filter(is_deleted=False, status=RequestStatus.NEW, created__gt=cutoff)
@@ -135,6 +142,14 @@ class ChangeRequest(models.Model):
 
     class Meta:
         ordering = ["-created"]
+
+    @property
+    def timed_out(self) -> bool:
+        if self.status == RequestStatus.TIMEDOUT:
+            return True
+        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
+            days=settings.REQUEST_TIMEOUT_DAYS
+        )
 
 
 class NotificationStatus(models.TextChoices):

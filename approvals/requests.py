@@ -64,7 +64,7 @@ def redirect_allowed(url: str, allowed: list[str]) -> bool:
 # --- validation -------------------------------------------------------------------------------------
 
 
-def _own_system(vendor: Organisation, system_id: str) -> RegisteredSystem:
+def own_system(vendor: Organisation, system_id: str) -> RegisteredSystem:
     system = RegisteredSystem.objects.live().filter(system_id=system_id).first()
     if system is None or not access.vendor_owns_system(vendor, system):
         raise ServiceError("AUTH-00011", "The system is not in the system register", status=404)
@@ -93,7 +93,7 @@ def _packages(spec: RequestSpec) -> list[str]:
 def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem, Organisation, list, list]:
     """The checks in CONTRACT order. The system's owner comes first: another vendor's system is not found,
     so nothing about it (or its customers' system users) leaks."""
-    system = _own_system(vendor, spec.system_id)
+    system = own_system(vendor, spec.system_id)
     valid_orgno = is_valid_orgno(spec.party_orgno)
     party = Organisation.objects.live().filter(orgno=spec.party_orgno).first() if valid_orgno else None
     external_ref = spec.external_ref or spec.party_orgno
@@ -184,7 +184,7 @@ def get_request(*, vendor: Organisation, request_id: str, kind: str) -> Request:
 def get_request_by_external_ref(
     *, vendor: Organisation, system_id: str, party_orgno: str, external_ref: str, kind: str
 ) -> Request:
-    system = _own_system(vendor, system_id)
+    system = own_system(vendor, system_id)
     request = (
         _vendor_requests(vendor, kind)
         .filter(system=system, party__orgno=party_orgno, external_ref=external_ref)
@@ -198,7 +198,7 @@ def get_request_by_external_ref(
 
 def requests_of_system(*, vendor: Organisation, system_id: str, kind: str):
     """The vendor's requests for one of its systems (for a paginated list)."""
-    return _vendor_requests(vendor, kind).filter(system=_own_system(vendor, system_id))
+    return _vendor_requests(vendor, kind).filter(system=own_system(vendor, system_id))
 
 
 @transaction.atomic

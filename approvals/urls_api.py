@@ -1,12 +1,13 @@
-"""Vendor API, requests (CONTRACT §2.2)."""
+"""Vendor API, requests and change requests (CONTRACT §2.2, §2.3)."""
 
 from django.urls import path
 
-from approvals.api import views
+from approvals.api import change_requests, views
 
 app_name = "approvals_api"
 
 R = "systemuser/request/vendor"
+C = "systemuser/changerequest/vendor"
 
 urlpatterns = [
     path(R, views.RequestCreateView.as_view(), name="requests"),
@@ -25,4 +26,16 @@ urlpatterns = [
     ),
     path(f"{R}/bysystem/<str:system_id>", views.RequestsBySystemView.as_view(), name="bysystem"),
     path(f"{R}/<str:request_id>", views.RequestDetailView.as_view(), name="request"),
+    path(C, change_requests.ChangeRequestCreateView.as_view(), name="changerequests"),
+    path(
+        f"{C}/byexternalref/<str:system_id>/<str:orgno>/<str:external_ref>",
+        change_requests.ChangeRequestByExternalRefView.as_view(),
+        name="changerequest_byexternalref",
+    ),
+    path(
+        f"{C}/bysystem/<str:system_id>",
+        change_requests.ChangeRequestsBySystemView.as_view(),
+        name="changerequest_bysystem",
+    ),
+    path(f"{C}/<str:change_request_id>", change_requests.ChangeRequestDetailView.as_view(), name="changerequest"),
 ]

@@ -16,7 +16,7 @@ RequestPage = paginated(RequestOut, "RequestPage")
 ROOT = "/createrequest"
 
 
-class _KindView(VendorAPIView):
+class ScopedByMethodView(VendorAPIView):
     kind = RequestKind.STANDARD
     detail_url_name = "approvals_api:request"
 
@@ -28,7 +28,7 @@ class _KindView(VendorAPIView):
         return super().get_permissions()
 
 
-class RequestCreateView(_KindView):
+class RequestCreateView(ScopedByMethodView):
     input_serializer = RequestIn
 
     @extend_schema(
@@ -70,7 +70,7 @@ class AgentRequestCreateView(RequestCreateView):
         return super().post(request)
 
 
-class RequestDetailView(_KindView):
+class RequestDetailView(ScopedByMethodView):
     @extend_schema(operation_id="request_vendor_get", responses={200: RequestOut, **ERRORS})
     def get(self, request, request_id: str):
         found = service.get_request(vendor=self.caller(), request_id=request_id, kind=self.kind)
@@ -98,7 +98,7 @@ class AgentRequestDetailView(RequestDetailView):
         return super().delete(request, request_id)
 
 
-class RequestByExternalRefView(_KindView):
+class RequestByExternalRefView(ScopedByMethodView):
     @extend_schema(operation_id="request_vendor_byexternalref", responses={200: RequestOut, **ERRORS})
     def get(self, request, system_id: str, orgno: str, external_ref: str):
         found = service.get_request_by_external_ref(
@@ -118,7 +118,7 @@ class AgentRequestByExternalRefView(RequestByExternalRefView):
 TOKEN_PARAM = OpenApiParameter("token", str, required=False, description="Continuation token from links.next")
 
 
-class RequestsBySystemView(_KindView):
+class RequestsBySystemView(ScopedByMethodView):
     @extend_schema(
         operation_id="request_vendor_bysystem", parameters=[TOKEN_PARAM], responses={200: RequestPage, **ERRORS}
     )
