@@ -47,6 +47,11 @@ class VendorAPIView(APIView):
 
     def caller(self) -> Organisation:
         """The vendor: the token's consumer organisation. AUTH-00023 when it is not one we know."""
+        if getattr(self, "_caller", None) is None:
+            self._caller = self._find_caller()
+        return self._caller
+
+    def _find_caller(self) -> Organisation:
         orgno = getattr(self.request.user, "consumer_orgno", "")
         org = Organisation.objects.live().filter(orgno=orgno).first() if orgno else None
         if org is None:
