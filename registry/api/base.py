@@ -3,6 +3,7 @@ case-insensitive input, a body-size limit, and `{links: {next}, data}` paginatio
 
 import base64
 import json
+import re
 
 from django.conf import settings
 from django.core import signing
@@ -40,6 +41,7 @@ class VendorAPIView(APIView):
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             # DRF streams the body past Django's own limit, so we check the declared length ourselves.
             raise ServiceError("HTTP-413", "The request body is too large.", status=413)
+        refuse_unstorable({**kwargs, **{k: v for k, v in request.GET.items()}})
         if not request.META.get("HTTP_ACCEPT_LANGUAGE"):
             # Vendors' programs read our messages; English unless they ask for another language.
             translation.activate("en")
@@ -66,6 +68,21 @@ class VendorAPIView(APIView):
 
     def client_ip(self) -> str | None:
         return self.request.META.get("REMOTE_ADDR") or None
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_unstorable(params: dict) -> None:
+    """Path and query values with NUL or lone surrogates: no database stores them (PostgreSQL refuses NUL)."""
+    bad = [name for name, value in params.items() if isinstance(value, str) and _UNSTORABLE.search(value)]
+    if bad:
+        raise ValidationFailed(
+            [
+                FieldError("STD.VLD-00001", "The value contains characters that are not allowed", [f"/{name}"])
+                for name in bad
+            ]
+        )
 
 
 def canonical_keys(data, serializer):
