@@ -60,3 +60,8 @@ def test_one_megabyte_bodies_are_413_everywhere(api, system, method, path):
     assert_problem(response, 413, "HTTP-413")
     assert not Request.objects.exists()
     assert system.rights.count() == 1
+
+
+def test_a_wrong_method_and_an_unacceptable_accept_header_are_problems(api, client):
+    assert_problem(client.patch(BASE + "systemregister/vendor", **api.headers), 405, "HTTP-405")
+    assert_problem(client.get(BASE + "systemregister/vendor", HTTP_ACCEPT="text/html", **api.headers), 406, "HTTP-406")
