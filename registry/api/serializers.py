@@ -10,7 +10,7 @@ import datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry.identifiers import org_identifier
+from registry.identifiers import org_identifier, parse_org_identifier
 from registry.services import systems as system_service
 
 LANGUAGES = ("nb", "nn", "en")
@@ -96,8 +96,6 @@ class SystemIn(serializers.Serializer):
 
 def system_spec(data: dict) -> system_service.SystemSpec:
     """The service's SystemSpec from validated SystemIn data."""
-    from registry.identifiers import parse_org_identifier
-
     return system_service.SystemSpec(
         id=data["id"],
         vendor_orgno=parse_org_identifier(dict(data["vendor"])),
@@ -126,10 +124,6 @@ class OrgIdentifierOut(serializers.Serializer):
 class RightOut(serializers.Serializer):
     action = serializers.CharField(allow_null=True)
     resource = ResourceAttributeSerializer(many=True)
-
-
-class TextsOut(serializers.DictField):
-    child = serializers.CharField()
 
 
 class SystemOut(serializers.Serializer):
