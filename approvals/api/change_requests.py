@@ -6,14 +6,14 @@ from rest_framework.response import Response
 
 from approvals import change_requests as service
 from registry.api.base import paginate, parse
-from registry.api.serializers import paginated, wire_right_in
+from registry.api.serializers import ProblemOut, paginated, wire_right_in
 from registry.api.systems import ERRORS
 
 from .serializers import ChangeRequestIn, ChangeRequestOut
 from .views import TOKEN_PARAM, ScopedByMethodView
 
 ChangeRequestPage = paginated(ChangeRequestOut, "ChangeRequestPage")
-CONFLICT = {409: OpenApiResponse(description="application/problem+json")}
+CONFLICT = {(409, "application/problem+json"): ProblemOut}
 
 
 class ChangeRequestCreateView(ScopedByMethodView):

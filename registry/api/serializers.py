@@ -200,6 +200,25 @@ class SystemUserOut(serializers.Serializer):
     userType = serializers.ChoiceField(choices=["standard", "agent"], source="user_type")
 
 
+class ValidationErrorOut(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    paths = serializers.ListField(child=serializers.CharField())
+
+
+class ProblemOut(serializers.Serializer):
+    """application/problem+json (RFC 9457) with Altinn's `code` and our `traceId`."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    traceId = serializers.CharField()
+    validationErrors = ValidationErrorOut(many=True, required=False)
+
+
 def paginated(serializer_class, name: str):
     """The schema of a `{links: {next}, data: [...]}` page of `serializer_class`."""
 

@@ -18,8 +18,7 @@ from .base import SCOPE_SYSTEMREGISTER_ADMIN, SCOPE_SYSTEMREGISTER_WRITE, Vendor
 
 ROOT = "/registersystemrequest"
 WRITE_SCOPES = (SCOPE_SYSTEMREGISTER_WRITE, SCOPE_SYSTEMREGISTER_ADMIN)
-PROBLEM = OpenApiResponse(description="application/problem+json")
-ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}
+ERRORS = {(status, "application/problem+json"): s.ProblemOut for status in (400, 401, 403, 404)}
 
 
 def with_details(queryset):
