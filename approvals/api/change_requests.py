@@ -81,4 +81,4 @@ class ChangeRequestsBySystemView(ScopedByMethodView):
     )
     def get(self, request, system_id: str):
         found = service.change_requests_of_system(vendor=self.caller(), system_id=system_id)
-        return Response(paginate(request, found, order=("created", "id"), serialize=lambda c: ChangeRequestOut(c).data))
+        return Response(paginate(request, found, order=("created", "id"), serializer=ChangeRequestOut))

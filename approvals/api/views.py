@@ -124,7 +124,7 @@ class RequestsBySystemView(ScopedByMethodView):
     )
     def get(self, request, system_id: str):
         found = service.requests_of_system(vendor=self.caller(), system_id=system_id, kind=self.kind)
-        return Response(paginate(request, found, order=("created", "id"), serialize=lambda r: RequestOut(r).data))
+        return Response(paginate(request, found, order=("created", "id"), serializer=RequestOut))
 
 
 class AgentRequestsBySystemView(RequestsBySystemView):

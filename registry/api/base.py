@@ -111,7 +111,7 @@ def parse(serializer_class, data, *, root: str, many: bool = False, **kwargs):
     return serializer.validated_data
 
 
-def paginate(request, queryset, *, order: tuple[str, str], serialize) -> dict:
+def paginate(request, queryset, *, order: tuple[str, str], serializer) -> dict:
     """One page of `queryset` (keyset on `order`, e.g. ("created", "id")) as {links: {next}, data}."""
     token = request.query_params.get("token")
     if token:
@@ -130,7 +130,8 @@ def paginate(request, queryset, *, order: tuple[str, str], serialize) -> dict:
         key = [_plain(getattr(last, order[0])), _plain(getattr(last, order[1]))]
         token = base64.urlsafe_b64encode(signing.dumps(key, salt=_PAGE_SALT).encode()).decode()
         next_url = request.build_absolute_uri(request.path) + "?token=" + token
-    return {"links": {"next": next_url}, "data": [serialize(row) for row in rows]}
+    # One serializer for the page: binding a serializer per row costs more than the queries.
+    return {"links": {"next": next_url}, "data": serializer(rows, many=True).data}
 
 
 def _plain(value):

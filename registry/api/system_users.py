@@ -72,4 +72,4 @@ class SystemUsersBySystemView(VendorAPIView):
         if not vendor.systems.filter(system_id=system_id).exists():
             raise ServiceError("AUTH-00011", "The system is not in the system register", status=404)
         users = _vendor_system_users(vendor).filter(system__system_id=system_id)
-        return Response(paginate(request, users, order=("created", "id"), serialize=lambda u: s.SystemUserOut(u).data))
+        return Response(paginate(request, users, order=("created", "id"), serializer=s.SystemUserOut))
