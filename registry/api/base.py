@@ -42,10 +42,14 @@ class VendorAPIView(APIView):
             # DRF streams the body past Django's own limit, so we check the declared length ourselves.
             raise ServiceError("HTTP-413", "The request body is too large.", status=413)
         refuse_unstorable({**kwargs, **{k: v for k, v in request.GET.items()}})
-        if not request.META.get("HTTP_ACCEPT_LANGUAGE"):
-            # Vendors' programs read our messages; English unless they ask for another language.
-            translation.activate("en")
         super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            return super().dispatch(request, *args, **kwargs)
+        # Vendors' programs read our messages: English unless they ask for another language.
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)
 
     def caller(self) -> Organisation:
         """The vendor: the token's consumer organisation. AUTH-00023 when it is not one we know."""

@@ -65,3 +65,16 @@ def test_one_megabyte_bodies_are_413_everywhere(api, system, method, path):
 def test_a_wrong_method_and_an_unacceptable_accept_header_are_problems(api, client):
     assert_problem(client.patch(BASE + "systemregister/vendor", **api.headers), 405, "HTTP-405")
     assert_problem(client.get(BASE + "systemregister/vendor", HTTP_ACCEPT="text/html", **api.headers), 406, "HTTP-406")
+
+
+def test_messages_are_english_by_default_and_the_portals_language_is_left_alone(api, client):
+    from django.utils import translation
+
+    with translation.override("nb"):
+        response = api.post("systemregister/vendor", {})
+        assert translation.get_language() == "nb"
+    assert "This field is required." in [e["detail"] for e in response.json()["validationErrors"]]
+    norsk = client.post(
+        BASE + "systemregister/vendor", "{}", content_type="application/json", HTTP_ACCEPT_LANGUAGE="nb", **api.headers
+    )
+    assert "Dette feltet er påkrevd." in [e["detail"] for e in norsk.json()["validationErrors"]]
