@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import services
 from approvals.models import Request, RequestKind, RequestStatus
-from portal.middleware import ACTOR_SESSION_KEY
+from portal.actor import switch_actor
 from registry import access
 from registry.errors import ServiceError
 from registry.models import AccessPackage, Organisation, Resource
@@ -56,11 +56,8 @@ def _refusal(request, err: ServiceError) -> HttpResponse:
 
 def _act_for(request, org: Organisation) -> bool:
     """Switch "act for" to the request's organisation (the caller checked may_act_for). True if it changed."""
-    if request.actor is not None and request.actor.pk == org.pk:
-        return False
-    request.session[ACTOR_SESSION_KEY] = org.orgno
-    request.actor = org
-    return True
+    already = request.actor is not None and request.actor.pk == org.pk
+    return switch_actor(request, org) and not already
 
 
 def _right_rows(rights: list[dict]) -> list[dict]:
