@@ -68,6 +68,7 @@ def _invalid(detail: str, path: str) -> JsonResponse:
         "Bad request",
         detail,
         code="STD-00000",
-        validationErrors=[{"code": "AUTHZ.VLD-00001", "title": "Invalid XACML request", "detail": detail,
-                           "paths": [path or "/"]}],
+        validationErrors=[
+            {"code": "AUTHZ.VLD-00001", "title": "Invalid XACML request", "detail": detail, "paths": [path or "/"]}
+        ],
     )

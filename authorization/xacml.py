@@ -148,9 +148,7 @@ def parse(body: object) -> list[Question]:
     if multi is None:
         for key in CATEGORIES:
             if len(categories[key]) != 1:
-                raise XacmlError(
-                    f"Give one {names[key]} per request, or use MultiRequests", f"/Request/{names[key]}"
-                )
+                raise XacmlError(f"Give one {names[key]} per request, or use MultiRequests", f"/Request/{names[key]}")
         return [_question(categories["accesssubject"][0], categories["action"][0], categories["resource"][0])]
     return _multi(multi, categories, names)
 
