@@ -2,7 +2,8 @@
 
 Plain functions on the live rows — nothing is cached, so a revoked package or right, or a deleted
 system user, stops permitting on the very next call (DESIGN invariant 5). Each decision costs a
-bounded number of indexed queries: a standard system user at most 3, an agent system user at most 5.
+bounded number of indexed queries: one for a standard system user, at most five for an agent
+system user (the facilitator's packages for the client are read live through registry.access).
 
 Permit when, for that party:
 - standard: the party is the owner, and the system user holds a package that the resource's policy
@@ -18,10 +19,13 @@ explicit refusal, which our policies do not express.
 import uuid
 from dataclasses import dataclass, field
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from registry import access
 from registry.models import (
     AccessPackage,
     ClientDelegation,
+    Organisation,
     PolicyRule,
     SystemUser,
     SystemUserPackage,
@@ -29,6 +33,7 @@ from registry.models import (
     SystemUserType,
 )
 
+from .compiled import CompiledQuery, as_uuid
 from .xacml import Question
 
 PERMIT = "Permit"
@@ -65,20 +70,109 @@ def _not_applicable(reason: str, detail: str, *, client: str | None = None, **fa
     return Decision(NOT_APPLICABLE, reason, detail, client=client, facts=facts)
 
 
+_SENTINEL_ID = uuid.UUID(int=0x5E17)
+_SENTINELS = {"resource": "\x00resource", "action": "\x00action"}
+_DECISION_FIELDS = (
+    "pk",
+    "user_type",
+    "is_deleted",
+    "system__is_deleted",
+    "owner_id",
+    "owner__orgno",
+    "owner__is_deleted",
+    "granting_package",  # the first of its packages the policy grants for the action, or None
+    "right_action",  # its single right on the resource for the action ("" = every action), or None
+)
+
+
+def _policy(resource: str, action: str) -> QuerySet:
+    return PolicyRule.objects.filter(resource_id=resource, action=action).values("package_id")
+
+
+def _decision_queryset(system_user_id: uuid.UUID, resource: str, action: str) -> QuerySet:
+    """The system user's state and its grants for this resource and action: one indexed query."""
+    package = (
+        SystemUserPackage.objects.filter(system_user_id=OuterRef("pk"), package_id__in=_policy(resource, action))
+        .order_by("package_id")
+        .values("package_id")[:1]
+    )
+    right = (
+        SystemUserRight.objects.filter(system_user_id=OuterRef("pk"), resource_id=resource, action__in=[action, ""])
+        .order_by("-action")
+        .values("action")[:1]
+    )
+    return (
+        SystemUser.objects.filter(pk=system_user_id)
+        .annotate(granting_package=Subquery(package), right_action=Subquery(right))
+        .order_by()
+        .values_list(*_DECISION_FIELDS)
+    )
+
+
+def _granting_packages_queryset(system_user_id: uuid.UUID, resource: str, action: str) -> QuerySet:
+    """The system user's packages that the resource's policy grants for the action."""
+    return (
+        SystemUserPackage.objects.filter(system_user_id=system_user_id, package_id__in=_policy(resource, action))
+        .order_by("package_id")
+        .values_list("package_id")
+    )
+
+
+_CLIENT_FIELDS = ("client_id", "client__orgno", "client__form", "client__is_deleted")
+
+
+def _client_by_orgno_queryset(system_user_id: uuid.UUID, orgno: str) -> QuerySet:
+    return ClientDelegation.objects.filter(system_user_id=system_user_id, client__orgno=orgno).values_list(
+        *_CLIENT_FIELDS
+    )
+
+
+def _client_by_uuid_queryset(system_user_id: uuid.UUID, client_id: uuid.UUID) -> QuerySet:
+    return ClientDelegation.objects.filter(system_user_id=system_user_id, client_id=client_id).values_list(
+        *_CLIENT_FIELDS
+    )
+
+
+_decision_query = CompiledQuery(_decision_queryset, system_user_id=_SENTINEL_ID, **_SENTINELS)
+_granting_packages_query = CompiledQuery(_granting_packages_queryset, system_user_id=_SENTINEL_ID, **_SENTINELS)
+_client_by_orgno_query = CompiledQuery(_client_by_orgno_queryset, system_user_id=_SENTINEL_ID, orgno="\x00orgno")
+_client_by_uuid_query = CompiledQuery(
+    _client_by_uuid_queryset, system_user_id=_SENTINEL_ID, client_id=uuid.UUID(int=0xC11E)
+)
+
+
+def _decision_row(question: Question) -> dict | None:
+    rows = _decision_query.rows(
+        system_user_id=question.system_user_id, resource=question.resource, action=question.action
+    )
+    if not rows:
+        return None
+    row = dict(zip(_DECISION_FIELDS, rows[0]))
+    row["pk"], row["owner_id"] = as_uuid(row["pk"]), as_uuid(row["owner_id"])
+    return row
+
+
+def _granting_packages_held(system_user_id: uuid.UUID, question: Question) -> list[str]:
+    rows = _granting_packages_query.rows(
+        system_user_id=system_user_id, resource=question.resource, action=question.action
+    )
+    return [code for (code,) in rows]
+
+
 def decide(question: Question, *, explain: bool = False) -> Decision:
     """The decision for one question, reading the current rows (see the module docstring)."""
-    system_user = SystemUser.objects.select_related("owner", "system").filter(pk=question.system_user_id).first()
-    if system_user is None:
+    row = _decision_row(question)
+    if row is None:
         return _not_applicable("unknown_system_user", "No system user has this id.")
-    if system_user.is_deleted:
+    if row["is_deleted"]:
         return _not_applicable("system_user_deleted", "The system user has been deleted.")
-    if system_user.system.is_deleted:
+    if row["system__is_deleted"]:
         return _not_applicable("system_deleted", "The system user's system has been deleted from the register.")
-    if system_user.owner.is_deleted:
+    if row["owner__is_deleted"]:
         return _not_applicable("owner_deleted", "The organisation that owns the system user has been deleted.")
-    if system_user.user_type == SystemUserType.AGENT:
-        return _decide_agent(question, system_user, explain=explain)
-    return _decide_standard(question, system_user, explain=explain)
+    if row["user_type"] == SystemUserType.AGENT:
+        return _decide_agent(question, row, explain=explain)
+    return _decide_standard(question, row, explain=explain)
 
 
 def _is_party(question: Question, org_id: uuid.UUID, orgno: str) -> bool:
@@ -87,56 +181,82 @@ def _is_party(question: Question, org_id: uuid.UUID, orgno: str) -> bool:
     return question.party_uuid == org_id
 
 
-def _granting_packages_held(system_user_id: uuid.UUID, question: Question) -> list[str]:
-    """The system user's packages that the resource's policy grants for the action (one join)."""
-    return list(
-        SystemUserPackage.objects.filter(
-            system_user_id=system_user_id,
-            package__policy_rules__resource_id=question.resource,
-            package__policy_rules__action=question.action,
-        )
-        .order_by("package_id")
-        .values_list("package_id", flat=True)
-    )
-
-
-def _decide_standard(question: Question, system_user: SystemUser, *, explain: bool) -> Decision:
-    owner = system_user.owner
-    if not _is_party(question, owner.pk, owner.orgno):
+def _decide_standard(question: Question, row: dict, *, explain: bool) -> Decision:
+    if not _is_party(question, row["owner_id"], row["owner__orgno"]):
         return _not_applicable(
             "wrong_party",
             "A standard system user acts only for the organisation that owns it, and that is not this party.",
-            **({"systemUserOrg": owner.orgno} if explain else {}),
+            **({"systemUserOrg": row["owner__orgno"]} if explain else {}),
         )
-    held = _granting_packages_held(system_user.pk, question)
-    if held:
+    if row["granting_package"] is not None:
+        code = row["granting_package"]
         return Decision(
             PERMIT,
             "package",
-            f"The system user holds the access package {held[0]}, which the policy of {question.resource} "
+            f"The system user holds the access package {code}, which the policy of {question.resource} "
             f"grants for the action {question.action}.",
-            package=held[0],
+            package=code,
         )
-    right = (
-        SystemUserRight.objects.filter(
-            system_user_id=system_user.pk, resource_id=question.resource, action__in=[question.action, ""]
-        )
-        .order_by("-action")
-        .values_list("resource_id", "action")
-        .first()
-    )
-    if right is not None:
-        scope = f"the action {right[1]}" if right[1] else "every action"
+    if row["right_action"] is not None:
+        scope = f"the action {row['right_action']}" if row["right_action"] else "every action"
         return Decision(
             PERMIT,
             "right",
-            f"The system user holds a single right on {right[0]} for {scope}.",
-            right=right,
+            f"The system user holds a single right on {question.resource} for {scope}.",
+            right=(question.resource, row["right_action"]),
         )
     return _not_applicable(
         "no_grant",
         f"Neither a package nor a single right of the system user grants {question.action} on {question.resource}.",
-        **(_standard_facts(system_user.pk, question) if explain else {}),
+        **(_standard_facts(row["pk"], question) if explain else {}),
+    )
+
+
+def _decide_agent(question: Question, row: dict, *, explain: bool) -> Decision:
+    if question.party_orgno is not None:
+        clients = _client_by_orgno_query.rows(system_user_id=row["pk"], orgno=question.party_orgno)
+    else:
+        clients = _client_by_uuid_query.rows(system_user_id=row["pk"], client_id=question.party_uuid)
+    if not clients:
+        return _not_applicable(
+            "not_a_client",
+            "An agent system user acts only for clients delegated to it, and this party is not one of them.",
+        )
+    client_id, client_orgno, client_form, client_deleted = clients[0]
+    # Handles for registry.access, which needs only the primary keys and the client's form.
+    client = Organisation(id=as_uuid(client_id), orgno=client_orgno, form=client_form)
+    facilitator = Organisation(id=row["owner_id"], orgno=row["owner__orgno"])
+    if client_deleted:
+        return _not_applicable("client_deleted", "The client organisation has been deleted.", client=client.orgno)
+    needed = _granting_packages_held(row["pk"], question)
+    if not needed:
+        return _not_applicable(
+            "no_grant",
+            f"None of the system user's required packages is granted {question.action} on {question.resource} "
+            "by the resource's policy.",
+            client=client.orgno,
+            **(_agent_facts(row["pk"], question) if explain else {}),
+        )
+    held = access.packages_of_org_for(facilitator, client)
+    for code in needed:
+        grant = held.get(code)
+        if grant is not None and grant.has_access:
+            return Decision(
+                PERMIT,
+                "client_package",
+                f"The facilitator {facilitator.orgno} holds the access package {code} for the client "
+                f"{client.orgno}, the system user requires it, and the policy of {question.resource} grants it "
+                f"for the action {question.action}.",
+                package=code,
+                client=client.orgno,
+            )
+    return _not_applicable(
+        "facilitator_lacks_package",
+        f"The facilitator {facilitator.orgno} no longer holds any of the needed packages for the client "
+        f"{client.orgno}.",
+        client=client.orgno,
+        neededPackages=_urns(needed),
+        **({"facilitatorPackages": _urns(sorted(held))} if explain else {}),
     )
 
 
@@ -164,52 +284,6 @@ def _standard_facts(system_user_id: uuid.UUID, question: Question) -> dict:
             for resource, action in rights.values_list("resource_id", "action")
         ],
     }
-
-
-def _decide_agent(question: Question, system_user: SystemUser, *, explain: bool) -> Decision:
-    delegations = ClientDelegation.objects.select_related("client").filter(system_user_id=system_user.pk)
-    if question.party_orgno is not None:
-        delegation = delegations.filter(client__orgno=question.party_orgno).first()
-    else:
-        delegation = delegations.filter(client_id=question.party_uuid).first()
-    if delegation is None:
-        return _not_applicable(
-            "not_a_client",
-            "An agent system user acts only for clients delegated to it, and this party is not one of them.",
-        )
-    client = delegation.client
-    if client.is_deleted:
-        return _not_applicable("client_deleted", "The client organisation has been deleted.", client=client.orgno)
-    needed = _granting_packages_held(system_user.pk, question)
-    if not needed:
-        return _not_applicable(
-            "no_grant",
-            f"None of the system user's required packages is granted {question.action} on {question.resource} "
-            "by the resource's policy.",
-            client=client.orgno,
-            **(_agent_facts(system_user.pk, question) if explain else {}),
-        )
-    held = access.packages_of_org_for(system_user.owner, client)
-    for code in needed:
-        grant = held.get(code)
-        if grant is not None and grant.has_access:
-            return Decision(
-                PERMIT,
-                "client_package",
-                f"The facilitator {system_user.owner.orgno} holds the access package {code} for the client "
-                f"{client.orgno}, the system user requires it, and the policy of {question.resource} grants it "
-                f"for the action {question.action}.",
-                package=code,
-                client=client.orgno,
-            )
-    return _not_applicable(
-        "facilitator_lacks_package",
-        f"The facilitator {system_user.owner.orgno} no longer holds any of the needed packages for the client "
-        f"{client.orgno}.",
-        client=client.orgno,
-        neededPackages=_urns(needed),
-        **({"facilitatorPackages": _urns(sorted(held))} if explain else {}),
-    )
 
 
 def _agent_facts(system_user_id: uuid.UUID, question: Question) -> dict:

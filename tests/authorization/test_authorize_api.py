@@ -265,5 +265,5 @@ def test_it_rejects_get(client, resource_owner):
 
 def test_a_decision_costs_a_bounded_number_of_queries(pdp, standard_user, customer, django_assert_max_num_queries):
     body = single(standard_user.pk, "write", "ske-innrapportering-a-melding", customer.orgno)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         assert decisions_of(pdp(body)) == ["Permit"]
