@@ -5,13 +5,14 @@ problem (RFC 9457) and never reaches the decision service, so it can never be a 
 """
 
 import json
+import time
 import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from maskinporten.authentication import authenticate_bearer
+from maskinporten.authentication import authenticate_bearer, bearer_token
 
 from . import decisions, xacml
 
@@ -24,6 +25,28 @@ def problem(status: int, title: str, detail: str, *, code: str, **extra) -> Json
     body.update(extra)
     body["traceId"] = uuid.uuid4().hex
     return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+# Verified tokens, per process: a resource owner sends the same token for its whole lifetime, and
+# checking an RS256 signature costs more than the decision itself. The claims are reused only for the
+# identical token string and only until its `exp`; tokens are stateless, so nothing else can change.
+_verified: dict[str, dict] = {}
+_VERIFIED_MAX = 1024
+
+
+def _claims(request) -> dict | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    claims = _verified.get(token)
+    if claims is not None and claims.get("exp", 0) > time.time():
+        return claims
+    claims = authenticate_bearer(request)
+    if claims is not None and isinstance(claims.get("exp"), int | float):
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        _verified[token] = claims
+    return claims
 
 
 def _has_scope(claims: dict, scope: str) -> bool:
@@ -41,7 +64,7 @@ def authorize(request):
         response = problem(405, "Method not allowed", "Use POST.", code="STD-00405")
         response["Allow"] = "POST"
         return response
-    claims = authenticate_bearer(request)
+    claims = _claims(request)
     if claims is None:
         response = problem(401, "Unauthorized", "A valid bearer token is required.", code="AUTH-00401")
         response["WWW-Authenticate"] = 'Bearer error="invalid_token"'

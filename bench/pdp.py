@@ -123,8 +123,18 @@ def generate(size: str, seed: int = 1) -> dict:
         copy_rows(
             cur,
             "registry_registeredsystem",
-            ["uuid", "system_id", "vendor_id", "name", "description", "allowed_redirect_urls", "is_visible",
-             "is_deleted", "created", "updated"],
+            [
+                "uuid",
+                "system_id",
+                "vendor_id",
+                "name",
+                "description",
+                "allowed_redirect_urls",
+                "is_visible",
+                "is_deleted",
+                "created",
+                "updated",
+            ],
             ((s, sid, v, '{"nb": "Bench"}', "{}", "[]", True, False, now, now) for s, sid, v in systems),
         )
         standard = [
@@ -179,7 +189,9 @@ def generate(size: str, seed: int = 1) -> dict:
             delegations,
         )
         counts["role_assignments"] = copy_rows(
-            cur, "registry_roleassignment", ["role_id", "of_id", "holder_org_id"],
+            cur,
+            "registry_roleassignment",
+            ["role_id", "of_id", "holder_org_id"],
             (("regnskapsforer", client, firm) for firm, client in pairs),
         )
         cur.execute("ANALYZE")
@@ -203,8 +215,12 @@ def xacml(su: str, action: str, resource: str, orgno: str) -> bytes:
                 "AccessSubject": [{"Attribute": [attr("urn:altinn:systemuser:uuid", su)]}],
                 "Action": [{"Attribute": [attr("urn:oasis:names:tc:xacml:1.0:action:action-id", action)]}],
                 "Resource": [
-                    {"Attribute": [attr("urn:altinn:resource", resource),
-                                   attr("urn:altinn:organization:identifier-no", orgno)]}
+                    {
+                        "Attribute": [
+                            attr("urn:altinn:resource", resource),
+                            attr("urn:altinn:organization:identifier-no", orgno),
+                        ]
+                    }
                 ],
             }
         }
@@ -242,7 +258,7 @@ def sample_questions(n: int = 2000, seed: int = 2) -> list[bytes]:
         cur.execute("SELECT orgno FROM registry_organisation ORDER BY random() LIMIT %s", [n])
         other_orgs = [row[0] for row in cur.fetchall()]
     questions = []
-    for i in range(n):
+    for _ in range(n):
         kind = rng.random()
         if kind < 0.45:
             su, orgno, resource, action = rng.choice(package_hits)
@@ -437,12 +453,66 @@ def paced(requests: list[bytes], port: int, *, rate: float, seconds: float, call
     }
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (Linux /proc), to report CPU per decision apart from contention."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def server_pids(server: subprocess.Popen) -> dict[str, list[int]]:
+    """The gunicorn master and workers, and the PostgreSQL backends serving the bench database."""
+    from django.db import connection
+
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        backends = [row[0] for row in cur.fetchall()]
+    connection.close()
+    return {"gunicorn": [server.pid, *map(int, children)], "postgres": backends}
+
+
+def measured(phase, pids: dict[str, list[int]]) -> dict:
+    """Run a load phase and add the server's CPU time per decision (gunicorn, PostgreSQL)."""
+    before, t0 = {k: cpu_seconds(v) for k, v in pids.items()}, time.monotonic()
+    result = phase()
+    wall = time.monotonic() - t0
+    cpu = {k: cpu_seconds(v) - before[k] for k, v in pids.items()}
+    for name, seconds in cpu.items():
+        result[f"{name}_cpu_ms_per_decision"] = round(seconds / max(1, result["decisions"]) * 1000, 3)
+    result["server_cpu_cores_used"] = round(sum(cpu.values()) / wall, 2)
+    return result
+
+
+def machine_load() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+
+
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, **SERVER_ENV}
     command = [
-        str(REPO / ".venv/bin/gunicorn"), "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-        "--keep-alive", "30", "--log-level", "warning", "--timeout", "30",
+        str(REPO / ".venv/bin/gunicorn"),
+        "portal.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "30",
     ]
     server = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -481,11 +551,16 @@ def run(args) -> dict:
     server = start_gunicorn(args.port, args.workers, args.threads)
     try:
         closed_loop(requests, args.port, concurrency=args.concurrency, seconds=3)  # warm-up: connections, caches
+        pids = server_pids(server)
         result = {
             "delegations": delegations,
             "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads",
-            "throughput": closed_loop(requests, args.port, concurrency=args.concurrency, seconds=args.seconds),
-            "paced": paced(requests, args.port, rate=args.rate, seconds=args.seconds),
+            "load_before": machine_load(),
+            "throughput": measured(
+                lambda: closed_loop(requests, args.port, concurrency=args.concurrency, seconds=args.seconds), pids
+            ),
+            "paced": measured(lambda: paced(requests, args.port, rate=args.rate, seconds=args.seconds), pids),
+            "load_after": machine_load(),
         }
     finally:
         stop_gunicorn(server)
@@ -515,9 +590,8 @@ def main(argv=None) -> None:
         results = {}
         for size in ("small", "large"):
             subprocess.run([sys.executable, __file__, "generate", "--size", size], check=True, timeout=1800)
-            out = subprocess.run(
-                [sys.executable, __file__, "run", *sys.argv[2:]], check=True, timeout=600, capture_output=True, text=True
-            )
+            command = [sys.executable, __file__, "run", *sys.argv[2:]]
+            out = subprocess.run(command, check=True, timeout=600, capture_output=True, text=True)
             results[size] = json.loads(out.stdout.strip().splitlines()[-1])
         small, large = results["small"]["paced"], results["large"]["paced"]
         results["large_vs_small_paced"] = {
