@@ -8,7 +8,7 @@ Against a running Systembruker (the embedded default by default), it
 5. gets a system-user token from the token endpoint, and
 6. calls the demo API (demo/provider.py), which asks the PDP and answers 200 or 403.
 
-    python -m demo.client --vendor 310000001 --party 310000002   (see docs/demo.md)
+    python -m demo.client --vendor 311000039 --party 311000004   (see docs/demo-api.md)
 
 Only HTTP towards the server, except the one-time key registration.
 """
@@ -128,8 +128,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", default="http://127.0.0.1:8000", help="Systembruker's base URL")
     parser.add_argument("--api", default="http://127.0.0.1:8001", help="the demo API's base URL")
-    parser.add_argument("--vendor", required=True, help="the vendor's orgno (must be in the register)")
-    parser.add_argument("--party", required=True, help="the customer's orgno")
+    parser.add_argument("--vendor", default="311000039", help="the vendor's orgno (demo: Fakturaprogrammet AS)")
+    parser.add_argument("--party", default="311000004", help="the customer's orgno (demo: Bakeriet Nordmann AS)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the approval")
     parser.add_argument("--state", default="var/demo/vendor-{vendor}.json", help="where the client id and kid are kept")
     args = parser.parse_args(argv)

@@ -10,7 +10,7 @@ A resource owner's API, outside Systembruker, as a plain WSGI app. For every cal
     GET  /krav-og-betalinger/<orgno>             action "read"
     POST /krav-og-betalinger/<orgno>/betalinger  action "write" (registers a payment; nothing is stored)
 
-Run: `python -m demo.provider --server http://127.0.0.1:8000 --port 8001` (see docs/demo.md).
+Run: `python -m demo.provider --server http://127.0.0.1:8000 --port 8001` (see docs/demo-api.md).
 """
 
 import argparse
@@ -30,6 +30,7 @@ import jwt
 from demo.maskinporten_client import HttpError, TokenClient, http_json, load_or_create_key, public_pem
 
 RESOURCE = "ske-krav-og-betalinger"
+RESOURCE_OWNER = "974761076"  # Skatteetaten, the resource's owner in the catalog
 API_SCOPE = "demo:krav-og-betalinger"
 PDP_SCOPE = "altinn:authorization/authorize"
 ALGORITHMS = ["RS256", "RS384", "RS512"]
@@ -173,22 +174,27 @@ class DemoApi:
 _REASONS = {200: "OK", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 503: "Service Unavailable"}
 
 
+def manage(repo: Path, *args: str) -> str:
+    """Run a management command of the Systembruker next to this demo (the one-time set-up steps)."""
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=repo, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise SystemExit(f"manage.py {args[0]} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
 def register_client(repo: Path, org: str, key_file: Path, scope: str) -> dict:
     """Run `manage.py create_client` (CONTRACT §5) and return its last line: {"client_id", "kid"}."""
     pub = key_file.with_suffix(".pub.pem")
     pub.write_bytes(public_pem(load_or_create_key(key_file)))
-    command = [sys.executable, "manage.py", "create_client", "--org", org, "--scope", scope, "--public-key", str(pub)]
-    done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise SystemExit(f"create_client failed:\n{done.stdout}{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    out = manage(repo, "create_client", "--org", org, "--scope", scope, "--public-key", str(pub))
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", default="http://127.0.0.1:8000", help="Systembruker's base URL")
     parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--org", default="974761076", help="the resource owner's orgno (owns the PDP client)")
+    parser.add_argument("--org", default=RESOURCE_OWNER, help="the resource owner's orgno (owns the PDP client)")
     parser.add_argument("--state", default="var/demo/provider.json", help="where the client id and kid are kept")
     args = parser.parse_args(argv)
     repo = Path(__file__).resolve().parent.parent
@@ -197,6 +203,8 @@ def main(argv=None) -> None:
     if state_file.exists():
         state = json.loads(state_file.read_text())
     else:
+        if args.org == RESOURCE_OWNER:  # the demo's resource owner is not in the demo register
+            manage(repo, "import_register", str(repo / "demo" / "resource-owner.json"))
         state = register_client(repo, args.org, key_file, PDP_SCOPE)
         state_file.write_text(json.dumps(state))
     tokens = TokenClient(args.server, state["client_id"], state["kid"], load_or_create_key(key_file))
