@@ -1,6 +1,7 @@
 """POST /authorization/api/v1/authorize: the XACML JSON profile over HTTP (CONTRACT §3)."""
 
 import json
+import time
 import uuid
 
 import pytest
@@ -267,3 +268,13 @@ def test_a_decision_costs_a_bounded_number_of_queries(pdp, standard_user, custom
     body = single(standard_user.pk, "write", "ske-innrapportering-a-melding", customer.orgno)
     with django_assert_max_num_queries(1):
         assert decisions_of(pdp(body)) == ["Permit"]
+
+
+def test_a_token_used_before_is_refused_once_it_has_expired(client, resource_owner, standard_user, customer, settings):
+    settings.TOKEN_LIFETIME_SECONDS = 1
+    token = bearer_for(resource_owner, SCOPE)
+    body = json.dumps(single(standard_user.pk, "read", KRAV, customer.orgno))
+    first = client.post(URL, body, content_type="application/json", HTTP_AUTHORIZATION=token)
+    assert first.status_code == 200
+    time.sleep(2.1)  # the token's exp passes; the view's reuse of verified tokens must not outlive it
+    assert_problem(client.post(URL, body, content_type="application/json", HTTP_AUTHORIZATION=token), 401)
