@@ -57,8 +57,13 @@ class CompiledQuery:
             import psycopg
 
             connection.ensure_connection()
-            # A server-side-binding cursor (Django's own binds on the client, which cannot prepare).
-            with psycopg.Cursor(connection.connection) as cursor:
+            raw = connection.connection
+            if raw.prepare_threshold is None:
+                # Django turns psycopg's statement preparation off; it only ever applies to server-side-
+                # binding cursors, and Django's own (client-side) cursors never prepare, so switching it
+                # on touches nothing but these queries. The huge threshold keeps it to prepare=True.
+                raw.prepare_threshold = 2**31 - 1
+            with psycopg.Cursor(raw) as cursor:
                 cursor.execute(sql, params, prepare=True)
                 return cursor.fetchall()
         with connection.cursor() as cursor:
