@@ -34,6 +34,25 @@ class RequestQuerySet(models.QuerySet):
     def for_party(self, org):
         return self.filter(party=org)
 
+    def for_overview(self, org):
+        """Pending requests to the organisation (escalated ones included), with system and vendor."""
+        return self.pending().for_party(org).select_related("system__vendor").order_by("-created")
+
+
+class ChangeRequestQuerySet(models.QuerySet):
+    def pending(self):
+        cutoff = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+        return self.filter(is_deleted=False, status=RequestStatus.NEW, created__gt=cutoff)
+
+    def for_overview(self, org):
+        """Pending change requests for the organisation's live system users, with system and vendor."""
+        return (
+            self.pending()
+            .filter(system_user__owner=org, system_user__is_deleted=False)
+            .select_related("system_user__system__vendor")
+            .order_by("-created")
+        )
+
 
 class Request(models.Model):
     """A vendor's request that a business create a system user (CONTRACT §2.2)."""
@@ -101,6 +120,8 @@ class ChangeRequest(models.Model):
         "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_deleted = models.BooleanField(default=False)
+
+    objects = ChangeRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]

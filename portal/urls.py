@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import views
+from portal.systemusers import overview as systemusers_overview
 
 portal_patterns = (
     [
@@ -10,7 +11,7 @@ portal_patterns = (
         path("login/test/", views.test_login, name="test_login"),
         path("logout/", views.logout_view, name="logout"),
         path("actor/", views.choose_actor, name="actor"),
-        path("systemuser/", views.overview, name="overview"),
+        path("systemuser/", systemusers_overview.overview, name="overview"),
     ],
     "portal",
 )

@@ -1,3 +1,16 @@
-"""URL patterns; filled in by the capability that owns this module."""
+"""The business's own system-access pages (CONTRACT §4: overview /systemuser/, details /systemuser/<uuid>/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from portal.systemusers import create, details
+
+app_name = "systemusers"
+
+urlpatterns = [
+    path("systemuser/new/", create.choose_system, name="create"),
+    path("systemuser/new/<uuid:system_uuid>/", create.confirm, name="confirm"),
+    path("systemuser/<uuid:pk>/", details.details, name="details"),
+    path("systemuser/<uuid:pk>/delete/", details.delete, name="delete"),
+    path("systemuser/<uuid:pk>/revoke/package/", details.revoke_package, name="revoke_package"),
+    path("systemuser/<uuid:pk>/revoke/right/", details.revoke_right, name="revoke_right"),
+]

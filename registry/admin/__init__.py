@@ -1,1 +1,1 @@
-from registry.admin import audit, catalog, parties, systems  # noqa: F401  (registers the ModelAdmins)
+from registry.admin import audit, catalog, parties, systems, systemusers  # noqa: F401  (registers the ModelAdmins)

@@ -17,6 +17,38 @@ class RegisteredSystemQuerySet(models.QuerySet):
     def of_vendor(self, vendor):
         return self.filter(vendor=vendor)
 
+    def for_creation(self, org, query: str = ""):
+        """Systems the organisation may create a system access for in the portal: visible ones and its
+        own (self-developed) ones, searchable by system or vendor name, each with `system_user_id`
+        set when the organisation already has a live one for it."""
+        systems = self.live().filter(Q(is_visible=True) | Q(vendor=org)).select_related("vendor")
+        if query:
+            systems = systems.filter(
+                Q(name__nb__icontains=query)
+                | Q(name__nn__icontains=query)
+                | Q(name__en__icontains=query)
+                | Q(system_id__icontains=query)
+                | Q(vendor__name__icontains=query)
+            )
+        live_users = SystemUser.objects.live().filter(owner=org, system=models.OuterRef("pk"), external_ref=org.orgno)
+        existing = models.Subquery(live_users.values("pk")[:1])
+        return systems.annotate(system_user_id=existing).order_by("vendor__name", "system_id")
+
+    def with_grants(self):
+        """Prefetch what a system access for the system would get: packages and single rights."""
+        from registry.models import PolicyRule
+
+        rules = PolicyRule.objects.select_related("resource").order_by("resource_id", "action")
+        return self.prefetch_related(
+            models.Prefetch(
+                "packages",
+                SystemPackage.objects.select_related("package")
+                .prefetch_related(models.Prefetch("package__policy_rules", rules))
+                .order_by("package_id"),
+            ),
+            models.Prefetch("rights", SystemRight.objects.select_related("resource").order_by("resource_id", "action")),
+        )
+
 
 class RegisteredSystem(models.Model):
     uuid = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -109,6 +141,31 @@ class SystemUserQuerySet(models.QuerySet):
     def agent(self):
         return self.filter(user_type=SystemUserType.AGENT)
 
+    def for_overview(self, org):
+        """The organisation's live system users with what the overview shows, in a fixed number of queries."""
+        return self.live().owned_by(org).select_related("system__vendor", "created_by").order_by("-created")
+
+    def for_details(self, org):
+        """Live system users of the organisation, with their packages (and what each grants), single
+        rights and clients prefetched, so a details page costs the same for 3 or 300 of them."""
+        from registry.models import PolicyRule
+
+        rules = PolicyRule.objects.select_related("resource").order_by("resource_id", "action")
+        return self.for_overview(org).prefetch_related(
+            models.Prefetch(
+                "packages",
+                SystemUserPackage.objects.select_related("package")
+                .prefetch_related(models.Prefetch("package__policy_rules", rules))
+                .order_by("package_id"),
+            ),
+            models.Prefetch(
+                "rights", SystemUserRight.objects.select_related("resource").order_by("resource_id", "action")
+            ),
+            models.Prefetch(
+                "client_delegations", ClientDelegation.objects.select_related("client").order_by("client__name")
+            ),
+        )
+
 
 class SystemUser(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -138,6 +195,14 @@ class SystemUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration_title} ({self.id})"
+
+    def audit_trail(self):
+        """What has happened to this system user, newest first."""
+        from registry.models import AuditEvent
+
+        return AuditEvent.objects.filter(object_type="systemuser", object_id=str(self.pk)).select_related(
+            "actor_person"
+        )
 
 
 class SystemUserPackage(models.Model):

@@ -1,41 +1,155 @@
 """Ending system users and their rights: delete, revoke a package, revoke a right.
 
-Each takes effect at once: tokens and PDP decisions read the live rows.
+Each takes effect at once: tokens and PDP decisions read the live rows. Each writes its audit event
+and queues an e-mail to the system's vendor (outbox) in the same transaction as the change.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.outbox import queue_notification
 from registry import access, audit
 from registry.errors import ServiceError
-from registry.models import Person, SystemUser
+from registry.models import AuditEvent, Person, SystemUser, SystemUserPackage, SystemUserRight, SystemUserType
 
 
-@transaction.atomic
-def delete_system_user(*, system_user_id, by: Person | None, actor: str = "", ip: str | None = None) -> SystemUser:
-    """Soft-delete a system user (compare-and-set, so two deletes give one event).
+def _managed_system_user(system_user_id, by: Person | None) -> SystemUser:
+    """The live system user, if `by` may manage it (None = operator staff, who may manage any).
 
-    `by` is the person acting (must be access manager for the owner); None for operator staff, who
-    pass `actor` (e.g. "staff:<username>").
+    Another organisation's system user answers "not found", so its existence does not leak.
     """
-    system_user = SystemUser.objects.select_related("owner").filter(pk=system_user_id).first()
+    system_user = SystemUser.objects.select_related("owner", "system__vendor").filter(pk=system_user_id).first()
     if system_user is None or (by is not None and not access.may_act_for(by, system_user.owner)):
         raise ServiceError("AUTH-00015", "System access not found", status=404)
     if by is not None and not access.is_access_manager(by, system_user.owner):
         raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
+    return system_user
+
+
+def _actor(by: Person | None, actor: str) -> str:
+    return audit.person_actor(by) if by is not None else actor
+
+
+def _tell_vendor(system_user: SystemUser, event: AuditEvent, *, subject: str, body: str) -> None:
+    """One outbox e-mail per vendor address; keyed by the audit event, so each change is told once."""
+    for recipient in system_user.system.vendor.emails:
+        queue_notification(
+            kind=event.action, recipient=recipient, subject=subject, body=body, object_id=f"{system_user.pk}/{event.pk}"
+        )
+
+
+def _described(system_user: SystemUser) -> str:
+    return (
+        f"System: {system_user.system.system_id}\n"
+        f"System user: {system_user.pk} ({system_user.integration_title})\n"
+        f"Organisation: {system_user.owner.name} ({system_user.owner.orgno})\n"
+        f"External reference: {system_user.external_ref}\n"
+    )
+
+
+@transaction.atomic
+def delete_system_user(*, system_user_id, by: Person | None, actor: str = "", ip: str | None = None) -> SystemUser:
+    """Soft-delete a system user (compare-and-set, so two deletes give one event and one e-mail).
+
+    `by` is the person acting (must be access manager for the owner); None for operator staff, who
+    pass `actor` (e.g. "staff:<username>").
+    """
+    system_user = _managed_system_user(system_user_id, by)
     changed = SystemUser.objects.filter(pk=system_user.pk, is_deleted=False).update(
         is_deleted=True, deleted_at=timezone.now()
     )
     if not changed:
         raise ServiceError("AUTH-00015", "System access is already deleted", status=404)
-    audit.record(
+    event = audit.record(
         "systemuser.deleted",
-        actor=audit.person_actor(by) if by else actor,
+        actor=_actor(by, actor),
         actor_person=by,
         object_type="systemuser",
         object_id=system_user.pk,
         party_orgno=system_user.owner.orgno,
+        data={"system": system_user.system.system_id},
         ip=ip,
     )
+    _tell_vendor(
+        system_user,
+        event,
+        subject=f"System user deleted: {system_user.system.system_id} for {system_user.owner.orgno}",
+        body=f"{system_user.owner.name} has deleted a system user of your system. It no longer gets tokens "
+        f"and no longer has any rights.\n\n{_described(system_user)}",
+    )
     system_user.refresh_from_db()
+    return system_user
+
+
+def _live_managed(system_user_id, by: Person | None) -> SystemUser:
+    system_user = _managed_system_user(system_user_id, by)
+    if system_user.is_deleted:
+        raise ServiceError("AUTH-00015", "System access not found", status=404)
+    if system_user.user_type != SystemUserType.STANDARD:
+        # An agent system user's packages are what its clients delegate; they change by change request.
+        raise ServiceError("STD-00000", "Packages of an agent system access cannot be revoked one by one")
+    return system_user
+
+
+@transaction.atomic
+def revoke_package(
+    *, system_user_id, package: str, by: Person | None, actor: str = "", ip: str | None = None
+) -> SystemUser:
+    """Take one access package away from a standard system user, at once.
+
+    Deleting the row is the compare-and-set: of two concurrent revokes one deletes it, the other
+    finds nothing and is refused, so there is one audit event and one e-mail.
+    """
+    system_user = _live_managed(system_user_id, by)
+    deleted, _ = SystemUserPackage.objects.filter(system_user=system_user, package_id=package).delete()
+    if not deleted:
+        raise ServiceError("AUTH-00063", f"The system access does not have the package {package}", items=[package])
+    event = audit.record(
+        "systemuser.package_revoked",
+        actor=_actor(by, actor),
+        actor_person=by,
+        object_type="systemuser",
+        object_id=system_user.pk,
+        party_orgno=system_user.owner.orgno,
+        data={"package": package},
+        ip=ip,
+    )
+    _tell_vendor(
+        system_user,
+        event,
+        subject=f"Access package revoked: {system_user.system.system_id} for {system_user.owner.orgno}",
+        body=f"{system_user.owner.name} has revoked the access package urn:altinn:accesspackage:{package} "
+        f"from a system user of your system. It takes effect at once.\n\n{_described(system_user)}",
+    )
+    return system_user
+
+
+@transaction.atomic
+def revoke_right(
+    *, system_user_id, resource: str, action: str = "", by: Person | None, actor: str = "", ip: str | None = None
+) -> SystemUser:
+    """Take one single right (resource, action; "" = every action) away from a standard system user."""
+    system_user = _live_managed(system_user_id, by)
+    action = action or ""
+    deleted, _ = SystemUserRight.objects.filter(system_user=system_user, resource_id=resource, action=action).delete()
+    item = f"{resource}:{action or '*'}"
+    if not deleted:
+        raise ServiceError("AUTH-00001", f"The system access does not have the right {item}", items=[item])
+    event = audit.record(
+        "systemuser.right_revoked",
+        actor=_actor(by, actor),
+        actor_person=by,
+        object_type="systemuser",
+        object_id=system_user.pk,
+        party_orgno=system_user.owner.orgno,
+        data={"resource": resource, "action": action},
+        ip=ip,
+    )
+    _tell_vendor(
+        system_user,
+        event,
+        subject=f"Right revoked: {system_user.system.system_id} for {system_user.owner.orgno}",
+        body=f"{system_user.owner.name} has revoked the right {item} (resource:action) from a system user "
+        f"of your system. It takes effect at once.\n\n{_described(system_user)}",
+    )
     return system_user

@@ -1,0 +1,1 @@
+"""The business's own system-access pages: overview, creation, details, revoking and deleting."""

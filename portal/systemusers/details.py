@@ -1,0 +1,129 @@
+"""One system access: what it may do, who made it, what happened to it; revoke parts of it or delete it."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from portal.systemusers.common import (
+    EVENT_WORDS,
+    actor_required,
+    client_ip,
+    error_text,
+    package_grant,
+    right_grant,
+)
+from registry import access
+from registry.errors import ServiceError
+from registry.models import SystemUser, SystemUserType
+from registry.services import lifecycle
+
+PAGE = "portal/systemusers/details.html"
+
+
+def _system_user_or_404(request, pk) -> SystemUser:
+    """A live system user of the organisation acted for; any other answers 404, so none leaks."""
+    system_user = SystemUser.objects.for_details(request.actor).filter(pk=pk).first()
+    if system_user is None:
+        raise Http404("System access not found")
+    return system_user
+
+
+def _context(request, system_user: SystemUser) -> dict:
+    is_manager = access.is_access_manager(request.person, request.actor)
+    grants = [package_grant(p.package) for p in system_user.packages.all()]
+    grants += [right_grant(r) for r in system_user.rights.all()]
+    events = [(e, EVENT_WORDS.get(e.action, e.action)) for e in system_user.audit_trail()]
+    return {
+        "su": system_user,
+        "grants": grants,
+        "events": events,
+        "is_manager": is_manager,
+        "may_revoke": is_manager and system_user.user_type == SystemUserType.STANDARD,
+        "clients": list(system_user.client_delegations.all()),
+    }
+
+
+def _may_view(request, system_user: SystemUser) -> bool:
+    if access.is_access_manager(request.person, request.actor):
+        return True
+    # A client administrator works with agent system accesses (adds and removes clients).
+    return system_user.user_type == SystemUserType.AGENT and access.is_client_admin(request.person, request.actor)
+
+
+@actor_required
+def details(request, pk):
+    system_user = _system_user_or_404(request, pk)
+    if not _may_view(request, system_user):
+        return render(request, "portal/systemusers/need_rights.html", status=403)
+    return render(request, PAGE, _context(request, system_user))
+
+
+@actor_required
+@require_http_methods(["GET", "POST"])
+def delete(request, pk):
+    system_user = _system_user_or_404(request, pk)
+    if not access.is_access_manager(request.person, request.actor):
+        return render(request, "portal/systemusers/need_rights.html", status=403)
+    if request.method == "GET":
+        template = f"{PAGE}#confirm-delete" if request.htmx else "portal/systemusers/delete.html"
+        return render(request, template, _context(request, system_user))
+    try:
+        lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
+    except ServiceError as error:
+        messages.error(request, error_text(error)[0])
+    else:
+        text = _("Systemtilgangen for %(system)s er slettet.") % {"system": system_user.system.display_name}
+        messages.success(request, text)
+    # htmx: a whole new page, not a page inside the form.
+    overview = reverse("portal:overview")
+    return HttpResponseClientRedirect(overview) if request.htmx else redirect(overview)
+
+
+def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
+    """htmx: the updated list of grants plus an announced status; otherwise back to the page."""
+    if request.htmx:
+        # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
+        context = _context(request, _system_user_or_404(request, system_user.pk)) | {"status": text, "ok": ok}
+        return render(request, f"{PAGE}#grants-update", context)
+    (messages.success if ok else messages.error)(request, text)
+    return redirect("systemusers:details", pk=system_user.pk)
+
+
+@actor_required
+@require_POST
+def revoke_package(request, pk):
+    system_user = _system_user_or_404(request, pk)
+    code = request.POST.get("package", "")
+    names = {p.package_id: p.package.name for p in system_user.packages.all()}
+    try:
+        lifecycle.revoke_package(system_user_id=system_user.pk, package=code, by=request.person, ip=client_ip(request))
+    except ServiceError as error:
+        return _after_revoke(request, system_user, _revoke_error(error), ok=False)
+    text = _("Tilgangspakken %(name)s er fjernet fra systemtilgangen.") % {"name": names.get(code, code)}
+    return _after_revoke(request, system_user, text, ok=True)
+
+
+@actor_required
+@require_POST
+def revoke_right(request, pk):
+    system_user = _system_user_or_404(request, pk)
+    resource, action = request.POST.get("resource", ""), request.POST.get("action", "")
+    titles = {r.resource_id: r.resource.title for r in system_user.rights.all()}
+    try:
+        lifecycle.revoke_right(
+            system_user_id=system_user.pk, resource=resource, action=action, by=request.person, ip=client_ip(request)
+        )
+    except ServiceError as error:
+        return _after_revoke(request, system_user, _revoke_error(error), ok=False)
+    text = _("Rettigheten til %(title)s er fjernet fra systemtilgangen.") % {"title": titles.get(resource, resource)}
+    return _after_revoke(request, system_user, text, ok=True)
+
+
+def _revoke_error(error: ServiceError) -> str:
+    if error.code in {"AUTH-00063", "AUTH-00001"}:
+        return _("Systemtilgangen har ikke denne tilgangen (lenger). Ingenting er endret.")
+    return error_text(error)[0]

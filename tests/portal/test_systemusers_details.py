@@ -1,0 +1,206 @@
+from unittest.mock import patch
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from approvals.models import Notification
+from registry.errors import ServiceError
+from registry.models import (
+    AccessPackage,
+    AuditEvent,
+    ClientDelegation,
+    Resource,
+    SystemUserPackage,
+    SystemUserRight,
+    SystemUserType,
+)
+from tests import factories as f
+from tests.portal.systemusers_helpers import HTMX, act_for, make_system_user
+
+
+@pytest.fixture
+def su(manager, customer, system):
+    return make_system_user(manager, customer, system)
+
+
+def test_details_show_vendor_system_creator_and_what_each_grant_allows(client, manager, customer, su, vendor):
+    response = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Fakturering" in text and vendor.name in text and vendor.orgno in text
+    assert f"av {manager.name}" in text
+    assert "Skatt næring" in text and "Krav og betalinger (lese)" in text
+    assert "Kan lese i Krav og betalinger" in text
+
+
+def test_details_show_the_audit_trail(client, manager, customer, su):
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    assert 'data-testid="history"' in text
+    assert "Systemtilgangen ble opprettet" in text
+
+
+def test_another_organisations_system_access_is_not_found(client, manager, customer, system):
+    other = f.make_org("Naboen AS")
+    boss = f.make_person("Nabo Sjef")
+    f.give_role(boss, "DAGL", other)
+    theirs = make_system_user(boss, other, system)
+    act_for(client, manager, customer)
+    assert client.get(f"/systemuser/{theirs.pk}/").status_code == 404
+    assert client.get(f"/systemuser/{theirs.pk}/delete/").status_code == 404
+    assert client.post(f"/systemuser/{theirs.pk}/delete/").status_code == 404
+    assert client.post(f"/systemuser/{theirs.pk}/revoke/package/", {"package": "skatt-naering"}).status_code == 404
+    assert not theirs.__class__.objects.get(pk=theirs.pk).is_deleted
+    assert theirs.packages.count() == 1
+
+
+def test_person_without_rights_gets_a_warning_not_the_details(client, employee, customer, su):
+    response = act_for(client, employee, customer).get(f"/systemuser/{su.pk}/")
+    assert response.status_code == 403 and "Tilgangsstyrer" in response.content.decode()
+    assert "Skatt næring" not in response.content.decode()
+
+
+def test_employee_may_not_revoke_or_delete(client, employee, customer, su):
+    act_for(client, employee, customer)
+    response = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, follow=True)
+    assert "tilgangsstyrer eller hovedadministrator" in response.content.decode()
+    assert client.post(f"/systemuser/{su.pk}/delete/").status_code == 403
+    su.refresh_from_db()
+    assert not su.is_deleted and su.packages.count() == 1
+
+
+def test_revoking_a_package_removes_it_at_once_and_tells_the_vendor(client, manager, customer, su, vendor):
+    act_for(client, manager, customer)
+    response = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, follow=True)
+    text = response.content.decode()
+    assert "Tilgangspakken Skatt næring er fjernet" in text
+    assert not SystemUserPackage.objects.filter(system_user=su).exists()
+    assert AuditEvent.objects.filter(action="systemuser.package_revoked", object_id=str(su.pk)).count() == 1
+    assert Notification.objects.filter(kind="systemuser.package_revoked", recipient=vendor.emails[0]).count() == 1
+    assert "Tilgangspakke fjernet" in text  # in the history
+
+
+def test_revoking_a_right_with_htmx_returns_the_updated_list_and_a_status(client, manager, customer, su):
+    act_for(client, manager, customer)
+    response = client.post(
+        f"/systemuser/{su.pk}/revoke/right/", {"resource": "ske-krav-og-betalinger", "action": "read"}, **HTMX
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and "<html" not in text
+    assert text.lstrip().startswith('<div id="grants"')
+    assert 'id="su-status" hx-swap-oob="innerHTML"' in text
+    assert "Rettigheten til Krav og betalinger er fjernet" in text
+    assert "Skatt næring" in text and "Kan lese i" not in text
+    assert not SystemUserRight.objects.filter(system_user=su).exists()
+
+
+def test_revoking_the_last_grant_shows_that_nothing_is_left(client, manager, customer, su):
+    act_for(client, manager, customer)
+    client.post(f"/systemuser/{su.pk}/revoke/right/", {"resource": "ske-krav-og-betalinger", "action": "read"})
+    text = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, **HTMX).content.decode()
+    assert 'data-testid="grants-empty"' in text
+
+
+def test_revoking_something_it_does_not_have_changes_nothing(client, manager, customer, su):
+    act_for(client, manager, customer)
+    response = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "lonn"}, **HTMX)
+    assert "Ingenting er endret" in response.content.decode() and 'data-color="danger"' in response.content.decode()
+    response = client.post(f"/systemuser/{su.pk}/revoke/right/", {"resource": "<script>", "action": "x" * 500})
+    assert response.status_code == 302
+    assert su.packages.count() == 1 and su.rights.count() == 1
+    assert not AuditEvent.objects.filter(action__endswith="_revoked").exists()
+
+
+def test_state_changes_need_post(client, manager, customer, su):
+    act_for(client, manager, customer)
+    assert client.get(f"/systemuser/{su.pk}/revoke/package/").status_code == 405
+    assert client.get(f"/systemuser/{su.pk}/revoke/right/").status_code == 405
+
+
+def test_state_changes_need_a_csrf_token(manager, customer, su):
+    from django.test import Client
+
+    client = act_for(Client(enforce_csrf_checks=True), manager, customer)
+    assert client.post(f"/systemuser/{su.pk}/delete/").status_code == 403
+    assert client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}).status_code == 403
+    su.refresh_from_db()
+    assert not su.is_deleted and su.packages.count() == 1
+
+
+def test_delete_confirmation_says_what_will_stop_working(client, manager, customer, su):
+    act_for(client, manager, customer)
+    page = client.get(f"/systemuser/{su.pk}/delete/").content.decode()
+    assert "Dette slutter å virke med en gang" in page and "Skatt næring" in page
+    assert "Ja, slett systemtilgangen" in page
+    fragment = client.get(f"/systemuser/{su.pk}/delete/", **HTMX).content.decode()
+    assert fragment.lstrip().startswith('<div class="ds-alert stack"') and "<html" not in fragment
+
+
+def test_details_page_has_the_delete_form(client, manager, customer, su):
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    assert f'action="/systemuser/{su.pk}/delete/"' in text
+
+
+def test_deleting_ends_the_system_access_and_tells_the_vendor(client, manager, customer, su, vendor):
+    act_for(client, manager, customer)
+    response = client.post(f"/systemuser/{su.pk}/delete/", follow=True)
+    su.refresh_from_db()
+    assert su.is_deleted
+    assert response.redirect_chain[-1][0] == "/systemuser/"
+    assert "er slettet" in response.content.decode()
+    assert Notification.objects.filter(kind="systemuser.deleted", recipient=vendor.emails[0]).count() == 1
+    assert client.get(f"/systemuser/{su.pk}/").status_code == 404
+    assert client.post(f"/systemuser/{su.pk}/delete/").status_code == 404
+
+
+def test_deleting_with_htmx_redirects_the_browser_to_the_overview(client, manager, customer, su):
+    act_for(client, manager, customer)
+    response = client.post(f"/systemuser/{su.pk}/delete/", **HTMX)
+    assert response.headers["HX-Redirect"] == "/systemuser/"
+
+
+def test_a_refused_delete_with_htmx_also_goes_to_a_whole_page_with_the_reason(client, manager, customer, su):
+    from registry.services import lifecycle
+
+    act_for(client, manager, customer)
+    with patch.object(lifecycle, "delete_system_user", side_effect=ServiceError("AUTH-00015", "gone", status=404)):
+        response = client.post(f"/systemuser/{su.pk}/delete/", **HTMX)
+    assert response.headers["HX-Redirect"] == "/systemuser/"
+    assert "Den kan allerede være slettet" in client.get("/systemuser/").content.decode()
+
+
+def test_agent_system_access_shows_clients_and_offers_no_revoke(client, manager, customer, vendor):
+    agent_system = f.make_system(vendor, "klientsystem", rights=[], packages=["regnskapsforer-lonn"])
+    agent = make_system_user(
+        manager, customer, agent_system, packages=["regnskapsforer-lonn"], rights=[], user_type=SystemUserType.AGENT
+    )
+    kunde = f.make_org("Kunden AS")
+    ClientDelegation.objects.create(system_user=agent, client=kunde, packages=["regnskapsforer-lonn"])
+    text = act_for(client, manager, customer).get(f"/systemuser/{agent.pk}/").content.decode()
+    assert "Kunden AS" in text and "revoke/package" not in text
+    delete = client.get(f"/systemuser/{agent.pk}/delete/").content.decode()
+    assert "Systemet kan heller ikke lenger jobbe for disse klientene" in delete and "Kunden AS" in delete
+
+
+def test_details_queries_do_not_grow_with_rights_packages_or_events(client, manager, customer, system):
+    act_for(client, manager, customer)
+    su = make_system_user(manager, customer, system, packages=[], rights=[])
+
+    def grow(n):
+        for i in range(n - su.rights.count()):
+            resource = Resource.objects.create(
+                id=f"r-{n}-{i}", title_nb=f"Tjeneste {i}", title_nn="t", title_en="t", owner_orgno="974761076"
+            )
+            SystemUserRight.objects.create(system_user=su, resource=resource, action="read")
+            AuditEvent.objects.create(action="systemuser.right_revoked", object_type="systemuser", object_id=str(su.pk))
+        codes = AccessPackage.objects.exclude(systemuserpackage__system_user=su).values_list("code", flat=True)
+        SystemUserPackage.objects.bulk_create(
+            [SystemUserPackage(system_user=su, package_id=c) for c in codes[: n - su.packages.count()]]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/systemuser/{su.pk}/").status_code == 200
+        return len(queries)
+
+    few, many = grow(3), grow(300)
+    assert su.rights.count() == 300 and su.packages.count() > 200
+    assert few == many

@@ -1,0 +1,132 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from approvals.models import ChangeRequest, Request, RequestKind
+from registry.models import SystemUser, SystemUserType
+from tests import factories as f
+from tests.portal.systemusers_helpers import act_for, make_system_user
+
+
+def test_it_redirects_to_login_when_not_logged_in(client):
+    response = client.get("/systemuser/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_it_asks_whom_to_act_for_first(client, manager):
+    client.force_login(_user(manager))
+    response = client.get("/systemuser/")
+    assert response.status_code == 302 and response["Location"].startswith("/actor/")
+
+
+def _user(person):
+    from django.contrib.auth import get_user_model
+
+    person.user = get_user_model().objects.create(username=f"pid:{person.pid}")
+    person.save(update_fields=["user"])
+    return person.user
+
+
+def test_general_manager_sees_empty_states(client, manager, customer):
+    response = act_for(client, manager, customer).get("/systemuser/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Ingen forespørsler venter på godkjenning" in text
+    assert "Virksomheten har ingen systemtilganger ennå" in text
+    assert "Virksomheten har ingen systemtilganger for klienter" in text
+    assert "Opprett systemtilgang" in text
+
+
+def test_general_manager_sees_own_and_client_system_accesses_with_vendor_and_link(
+    client, manager, customer, system, vendor
+):
+    su = make_system_user(manager, customer, system)
+    agent_system = f.make_system(vendor, "klientsystem", rights=[], packages=["regnskapsforer-lonn"])
+    agent = make_system_user(
+        manager, customer, agent_system, packages=["regnskapsforer-lonn"], rights=[], user_type=SystemUserType.AGENT
+    )
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    assert f'href="/systemuser/{su.pk}/"' in text and f'href="/systemuser/{agent.pk}/"' in text
+    standard_part, agent_part = text.split("Systemtilganger for klienter</h2>")
+    assert "Fakturering" in standard_part and vendor.name in standard_part
+    assert "Klientsystem" in agent_part and "Fakturering" not in agent_part
+
+
+def test_deleted_and_other_organisations_system_accesses_are_not_listed(client, manager, customer, system, vendor):
+    other = f.make_org("Naboen AS")
+    boss = f.make_person("Nabo Sjef")
+    f.give_role(boss, "DAGL", other)
+    make_system_user(boss, other, system)
+    gone = make_system_user(manager, customer, f.make_system(vendor, "gammelt"))
+    SystemUser.objects.filter(pk=gone.pk).update(is_deleted=True)
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    assert "Virksomheten har ingen systemtilganger ennå" in text
+    assert str(gone.pk) not in text
+
+
+def test_pending_requests_include_escalated_ones_and_link_to_approval_pages(client, manager, customer, system):
+    standard = Request.objects.create(system=system, party=customer, external_ref=customer.orgno, escalated=True)
+    agent = Request.objects.create(
+        system=system, party=customer, external_ref="klienter", kind=RequestKind.AGENT, access_packages=["x"]
+    )
+    decided = Request.objects.create(system=system, party=customer, external_ref="ferdig", status="Accepted")
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    assert f"/systemuser/request?id={standard.id}" in text
+    assert f"/systemuser/agentrequest?id={agent.id}" in text
+    assert str(decided.id) not in text
+    assert "Sendt videre til deg" in text
+
+
+def test_pending_change_requests_are_listed(client, manager, customer, system):
+    import uuid
+
+    su = make_system_user(manager, customer, system)
+    change = ChangeRequest.objects.create(id=uuid.uuid4(), system_user=su, required_access_packages=["lonn"])
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    assert f"/systemuser/changerequest?id={change.id}" in text
+
+
+def test_person_without_rights_gets_a_warning_naming_the_package_they_need(client, employee, customer, manager, system):
+    make_system_user(manager, customer, system)
+    Request.objects.create(system=system, party=customer, external_ref="x")
+    response = act_for(client, employee, customer).get("/systemuser/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="need-rights"' in text
+    assert "Tilgangsstyrer" in text and "Hovedadministrator" in text
+    assert "Fakturering" not in text and "/systemuser/request?id=" not in text
+
+
+def test_client_administrator_sees_client_system_accesses_and_the_warning(
+    client, client_admin, accounting_firm, vendor
+):
+    boss = f.make_person("Regnskap Sjef")
+    f.give_role(boss, "DAGL", accounting_firm)
+    agent_system = f.make_system(vendor, "klientsystem", rights=[], packages=["regnskapsforer-lonn"])
+    make_system_user(
+        boss, accounting_firm, agent_system, packages=["regnskapsforer-lonn"], rights=[], user_type=SystemUserType.AGENT
+    )
+    text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
+    assert "Klientsystem" in text
+    assert 'data-testid="need-rights"' in text
+
+
+def _overview_queries(client, n, manager, customer, vendor):
+    for i in range(n - SystemUser.objects.count()):
+        system = f.make_system(vendor, f"sys{n}x{i}", rights=[])
+        SystemUser.objects.create(
+            integration_title=f"s{i}", owner=customer, system=system, external_ref=customer.orgno, created_by=manager
+        )
+        Request.objects.create(system=system, party=customer, external_ref=f"r{i}")
+        ChangeRequest.objects.create(id=__import__("uuid").uuid4(), system_user=SystemUser.objects.first())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/systemuser/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_overview_queries_do_not_grow_with_system_accesses_or_requests(client, manager, customer, vendor):
+    act_for(client, manager, customer)
+    few = _overview_queries(client, 3, manager, customer, vendor)
+    many = _overview_queries(client, 300, manager, customer, vendor)
+    assert SystemUser.objects.count() == 300 and Request.objects.count() == 300
+    assert few == many
