@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/pdp.py generate --size large   # 100k orgs, 200k system users, ~1.02M delegations
     .venv/bin/python bench/pdp.py run                      # gunicorn on 127.0.0.1:8116, prints the figures
-    .venv/bin/python bench/pdp.py compare                  # small (≈1k delegations) and large, side by side
+    .venv/bin/python bench/pdp.py compare                  # 1k vs 1M delegations, alternating rounds
 
-The database is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sb_h6_bench); it is
-created if missing and its system users, delegations and parties are replaced on every `generate`.
+The database is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sb_h6_bench; `compare`
+also uses the same name + `_1k` for the small set); it is created if missing, and its system users,
+delegations and parties are replaced on every `generate`.
 Gunicorn runs the production profile (SYSTEMBRUKER_MODE=production, DEBUG off) with plain HTTP on
 loopback. Every phase is time-bounded and the server is stopped at the end.
 """
@@ -581,23 +582,62 @@ def main(argv=None) -> None:
         p.add_argument("--concurrency", type=int, default=8)
         p.add_argument("--seconds", type=float, default=20)
         p.add_argument("--rate", type=float, default=300)
+        if name == "compare":
+            p.add_argument("--rounds", type=int, default=3)
+            p.add_argument("--skip-generate", action="store_true", help="reuse both databases as they are")
     args = parser.parse_args(argv)
     if args.command == "generate":
         generate(args.size)
     elif args.command == "run":
         run(args)
     else:
-        results = {}
-        for size in ("small", "large"):
-            subprocess.run([sys.executable, __file__, "generate", "--size", size], check=True, timeout=1800)
-            command = [sys.executable, __file__, "run", *sys.argv[2:]]
-            out = subprocess.run(command, check=True, timeout=600, capture_output=True, text=True)
-            results[size] = json.loads(out.stdout.strip().splitlines()[-1])
-        small, large = results["small"]["paced"], results["large"]["paced"]
-        results["large_vs_small_paced"] = {
-            k: f"{(large[k] / small[k] - 1) * 100:+.0f} %" for k in ("p50_ms", "p95_ms", "p99_ms")
+        compare(args)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def compare(args) -> None:
+    """Small (≈1k delegations) and large (≈1M) databases, run alternately so both see the same machine."""
+    urls = {"small": DB_URL + "_1k", "large": DB_URL}
+    if not args.skip_generate:
+        for size, url in urls.items():
+            env = {**os.environ, "BENCH_DATABASE_URL": url}
+            subprocess.run([sys.executable, __file__, "generate", "--size", size], check=True, timeout=1800, env=env)
+    runs: dict[str, list[dict]] = {"small": [], "large": []}
+    options = ["--port", str(args.port), "--workers", str(args.workers), "--threads", str(args.threads)]
+    options += ["--concurrency", str(args.concurrency), "--seconds", str(args.seconds), "--rate", str(args.rate)]
+    for _ in range(args.rounds):
+        for size, url in urls.items():
+            env = {**os.environ, "BENCH_DATABASE_URL": url}
+            out = subprocess.run(
+                [sys.executable, __file__, "run", *options],
+                check=True,
+                timeout=600,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            runs[size].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(json.dumps({size: runs[size][-1]}), flush=True)
+    summary = {}
+    for size, results in runs.items():
+        summary[size] = {
+            "delegations": results[0]["delegations"],
+            "decisions_per_s": _median([r["throughput"]["decisions_per_s"] for r in results]),
+            **{
+                f"{phase}_{k}": _median([r[phase][k] for r in results])
+                for phase in ("throughput", "paced")
+                for k in ("p50_ms", "p95_ms", "p99_ms")
+            },
         }
-        print(json.dumps(results, indent=2), flush=True)
+    summary["large_vs_small_paced"] = {
+        k: f"{(summary['large'][f'paced_{k}'] / summary['small'][f'paced_{k}'] - 1) * 100:+.0f} %"
+        for k in ("p50_ms", "p95_ms", "p99_ms")
+    }
+    print(json.dumps({"medians_of_rounds": args.rounds, **summary}, indent=2), flush=True)
 
 
 if __name__ == "__main__":
