@@ -495,7 +495,7 @@ def machine_load() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
 
 
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int, worker_class: str = "gthread") -> subprocess.Popen:
     env = {**os.environ, **SERVER_ENV}
     command = [
         str(REPO / ".venv/bin/gunicorn"),
@@ -549,13 +549,13 @@ def run(args) -> dict:
         delegations = cur.fetchone()[0]
     requests = build_requests(sample_questions(), pdp_token(), args.port)
     connection.close()
-    server = start_gunicorn(args.port, args.workers, args.threads)
+    server = start_gunicorn(args.port, args.workers, args.threads, args.worker_class)
     try:
         closed_loop(requests, args.port, concurrency=args.concurrency, seconds=3)  # warm-up: connections, caches
         pids = server_pids(server)
         result = {
             "delegations": delegations,
-            "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads",
+            "server": f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads",
             "load_before": machine_load(),
             "throughput": measured(
                 lambda: closed_loop(requests, args.port, concurrency=args.concurrency, seconds=args.seconds), pids
@@ -579,6 +579,7 @@ def main(argv=None) -> None:
         p.add_argument("--port", type=int, default=8116)
         p.add_argument("--workers", type=int, default=2)
         p.add_argument("--threads", type=int, default=2)
+        p.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
         p.add_argument("--concurrency", type=int, default=8)
         p.add_argument("--seconds", type=float, default=20)
         p.add_argument("--rate", type=float, default=300)
@@ -608,6 +609,7 @@ def compare(args) -> None:
             subprocess.run([sys.executable, __file__, "generate", "--size", size], check=True, timeout=1800, env=env)
     runs: dict[str, list[dict]] = {"small": [], "large": []}
     options = ["--port", str(args.port), "--workers", str(args.workers), "--threads", str(args.threads)]
+    options += ["--worker-class", args.worker_class]
     options += ["--concurrency", str(args.concurrency), "--seconds", str(args.seconds), "--rate", str(args.rate)]
     for _ in range(args.rounds):
         for size, url in urls.items():
