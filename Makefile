@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test venv migrate lint migrations-check messages
+.PHONY: run test venv migrate lint migrations-check messages oidc-provider
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -12,6 +12,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# The real OpenID provider the login tests run (npm's oidc-provider, tests/oidc_provider/);
+# installed again only when its package files change.
+OIDC_PROVIDER := tests/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@command -v npm >/dev/null || { echo "The login tests need Node.js and npm: apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund
+	touch $@
+
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.installed
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
@@ -26,7 +36,7 @@ lint: venv
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: venv lint migrations-check
+test: venv oidc-provider lint migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 messages: venv

@@ -133,11 +133,15 @@ def scopes_of(claims: dict) -> frozenset[str]:
 
 def systemuser_authorization_details(system_user) -> list[dict]:
     """The enriched `urn:altinn:systemuser` detail of a system-user token (CONTRACT §1)."""
+    return systemuser_details(system_user.id, system_user.owner.orgno, system_user.system.system_id)
+
+
+def systemuser_details(system_user_id, owner_orgno: str, system_id: str) -> list[dict]:
     return [
         {
             "type": "urn:altinn:systemuser",
-            "systemuser_id": [str(system_user.id)],
-            "systemuser_org": org_identifier(system_user.owner.orgno),
-            "system_id": system_user.system.system_id,
+            "systemuser_id": [str(system_user_id)],
+            "systemuser_org": org_identifier(owner_orgno),
+            "system_id": system_id,
         }
     ]

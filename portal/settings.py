@@ -140,6 +140,45 @@ TEST_LOGIN_ENABLED = env_bool("TEST_LOGIN_ENABLED", not PRODUCTION)
 REQUEST_TIMEOUT_DAYS = env_int("REQUEST_TIMEOUT_DAYS", 180, minimum=1)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7, minimum=0)
 
+# --- Login with ID-porten (OpenID Connect); docs/operations.md "Login with ID-porten" ---
+# Levels of assurance ranked low → high; OIDC_ACR_MIN names the lowest one the portal accepts.
+OIDC_ACR_LEVELS = ("idporten-loa-low", "idporten-loa-substantial", "idporten-loa-high")
+OIDC_CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+OIDC_ISSUER = env_str("OIDC_ISSUER", "").strip()
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "").strip()
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_PRIVATE_KEY_FILE = env_str("OIDC_PRIVATE_KEY_FILE", "").strip()
+OIDC_PRIVATE_KEY_ID = env_str("OIDC_PRIVATE_KEY_ID", "").strip()
+OIDC_CLIENT_AUTH_METHOD = env_str(
+    "OIDC_CLIENT_AUTH_METHOD", "private_key_jwt" if OIDC_PRIVATE_KEY_FILE else "client_secret_basic"
+).strip()
+OIDC_SCOPES = " ".join(env_str("OIDC_SCOPES", "openid profile").split())
+OIDC_ACR_MIN = env_str("OIDC_ACR_MIN", "idporten-loa-substantial").strip()
+OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_ENABLED = bool(OIDC_ISSUER or OIDC_CLIENT_ID)
+if OIDC_ENABLED:
+    from portal.oidc_settings import check_oidc_settings
+
+    check_oidc_settings(
+        issuer=OIDC_ISSUER,
+        client_id=OIDC_CLIENT_ID,
+        secret=OIDC_CLIENT_SECRET,
+        key_file=OIDC_PRIVATE_KEY_FILE,
+        key_id=OIDC_PRIVATE_KEY_ID,
+        auth_method=OIDC_CLIENT_AUTH_METHOD,
+        auth_methods=OIDC_CLIENT_AUTH_METHODS,
+        scopes=OIDC_SCOPES,
+        acr_min=OIDC_ACR_MIN,
+        acr_levels=OIDC_ACR_LEVELS,
+        production=PRODUCTION,
+    )
+if PRODUCTION and not OIDC_ENABLED and not TEST_LOGIN_ENABLED:
+    raise ImproperlyConfigured(
+        "Production needs a way to log in: configure ID-porten (OIDC_ISSUER, OIDC_CLIENT_ID and "
+        "OIDC_CLIENT_SECRET or OIDC_PRIVATE_KEY_FILE), or set TEST_LOGIN_ENABLED=true explicitly for a "
+        "test installation"
+    )
+
 # --- Tokens (CONTRACT §1) ---
 TOKEN_ISSUER = env_str("TOKEN_ISSUER", PORTAL_BASE_URL + "/")
 TOKEN_LIFETIME_SECONDS = env_int("TOKEN_LIFETIME_SECONDS", 120, minimum=1)

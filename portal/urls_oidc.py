@@ -1,3 +1,16 @@
-"""URL patterns; filled in by the capability that owns this module."""
+"""Login with ID-porten (OpenID Connect), included at login/oidc/."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+from portal import views_oidc
+
+oidc_patterns = (
+    [
+        path("", views_oidc.start, name="start"),
+        path("callback/", views_oidc.callback, name="callback"),
+        path("logged-out/", views_oidc.logged_out, name="logged_out"),
+    ],
+    "oidc",
+)
+
+urlpatterns = [path("", include(oidc_patterns))]

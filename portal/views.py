@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal import oidc
 from portal.auth import login_person
 from portal.forms import TestLoginForm
 from portal.middleware import ACTOR_SESSION_KEY
@@ -68,8 +69,11 @@ def choose_actor(request):
 
 @require_POST
 def logout_view(request):
+    id_token = request.session.get(oidc.ID_TOKEN_SESSION_KEY)
     logout(request)
-    return redirect("portal:home")
+    # Logged in through ID-porten: end the session there too, which then sends the person back here.
+    provider_logout = oidc.logout_url(id_token) if id_token and oidc.is_enabled() else None
+    return redirect(provider_logout or "portal:home")
 
 
 @login_required

@@ -5,6 +5,8 @@ import pytest
 
 from tests import factories as f
 
+pytest_plugins = ["tests.oidc_provider.fixtures"]  # the OpenID providers for the login tests
+
 
 @pytest.fixture
 def customer(db):

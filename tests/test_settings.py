@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(env_extra: dict, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SYSTEMBRUKER_", "TEST_LOGIN"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SYSTEMBRUKER_", "TEST_LOGIN", "OIDC_"))}
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -20,6 +20,9 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "systembruker.example",
     "PORTAL_BASE_URL": "https://systembruker.example",
     "EMAIL_HOST": "smtp.systembruker.example",
+    "OIDC_ISSUER": "https://idporten.no",
+    "OIDC_CLIENT_ID": "systembruker-example",
+    "OIDC_CLIENT_SECRET": "test-only-not-a-real-secret",
 }
 
 

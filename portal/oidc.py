@@ -1,0 +1,289 @@
+"""Login with ID-porten: an OpenID Connect relying party built on Authlib.
+
+Authorization code flow with PKCE (S256), `state` and `nonce`; the provider found through its
+`/.well-known/openid-configuration`; the id_token checked for signature (the provider's JWKS),
+issuer, audience, expiry and nonce, then for a level of assurance (`acr`) at least OIDC_ACR_MIN.
+The person is the `pid` claim (national identity number). Logout ends the provider's session too
+(RP-initiated logout).
+
+Every way a login can go wrong ends in LoginFailed(reason), which the views turn into a clear page.
+"""
+
+import functools
+import logging
+import time
+from dataclasses import dataclass
+
+import requests
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from authlib.integrations.django_client import OAuth
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from authlib.oidc.core import CodeIDToken
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from joserfc import jwt
+from joserfc.errors import ExpiredTokenError, InvalidClaimError, InvalidKeyIdError, JoseError, MissingClaimError
+from joserfc.jwk import KeySet, RSAKey
+
+from registry import audit
+from registry.identifiers import is_valid_pid
+from registry.models import Person
+
+log = logging.getLogger(__name__)
+
+ID_TOKEN_SESSION_KEY = "oidc_id_token"
+# Asymmetric algorithms only: an id_token signed with "none" or an HMAC is never accepted, whatever
+# the discovery document says.
+ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
+CLOCK_LEEWAY_SECONDS = 60
+METADATA_MAX_AGE_SECONDS = 24 * 3600
+
+
+class LoginFailed(Exception):
+    """A login that cannot go on. `reason` picks the page the person sees; `detail` goes to the log."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    pid: str
+    name: str
+    acr: str
+    id_token: str
+    next_url: str
+
+
+@dataclass(frozen=True)
+class _Config:
+    issuer: str
+    client_id: str
+    credential: str  # the client secret, or the private key file for private_key_jwt
+    auth_method: str
+    key_id: str
+    scopes: str
+    timeout: int
+
+
+def is_enabled() -> bool:
+    return settings.OIDC_ENABLED
+
+
+def redirect_uri() -> str:
+    return settings.PORTAL_BASE_URL + reverse("oidc:callback")
+
+
+def post_logout_redirect_uri() -> str:
+    return settings.PORTAL_BASE_URL + reverse("oidc:logged_out")
+
+
+def start_login(request, next_url: str) -> str:
+    """Remember state, nonce and PKCE verifier in the session; return the provider's login URL."""
+    app = _app()
+    try:
+        _metadata(app)
+        result = app.create_authorization_url(redirect_uri(), acr_values=settings.OIDC_ACR_MIN, ui_locales=_ui_locale())
+    except requests.RequestException as exc:
+        raise LoginFailed("unreachable", str(exc)) from exc
+    url = result.pop("url")
+    app.save_authorize_data(request, redirect_uri=redirect_uri(), next_url=next_url, **result)
+    return url
+
+
+def finish_login(request) -> LoginResult:
+    """Check the provider's answer at the callback and return who logged in. Raises LoginFailed."""
+    app = _app()
+    params = request.GET
+    state = params.get("state", "")
+    state_data = app.framework.get_state_data(request.session, state) if state else None
+    if state_data is not None:
+        # One use only: the same callback replayed finds no state and is refused.
+        app.framework.clear_state_data(request.session, state)
+    if params.get("error"):
+        reason = "cancelled" if params["error"] == "access_denied" else "provider_error"
+        raise LoginFailed(reason, f"{params['error']}: {params.get('error_description', '')}")
+    if state_data is None:
+        raise LoginFailed("state", "unknown, used or expired state")
+    if "iss" in params and params["iss"] != settings.OIDC_ISSUER:
+        raise LoginFailed("state", f"callback from issuer {params['iss']!r}")  # RFC 9207 mix-up defence
+    if not params.get("code"):
+        raise LoginFailed("provider_error", "no code in the callback")
+    token = _fetch_token(app, code=params["code"], state_data=state_data)
+    claims = _validate_id_token(app, token, nonce=state_data["nonce"])
+    _check_acr(claims.get("acr"))
+    pid = claims.get("pid")
+    if not is_valid_pid(pid):
+        raise LoginFailed("invalid_token", "no valid pid claim")
+    return LoginResult(
+        pid=pid,
+        name=_name_from(claims),
+        acr=claims["acr"],
+        id_token=token["id_token"],
+        next_url=_safe_next(request, state_data.get("next_url", "")),
+    )
+
+
+def logout_url(id_token: str) -> str | None:
+    """The provider's end-session URL (RP-initiated logout), or None when the provider cannot be reached."""
+    app = _app()
+    try:
+        _metadata(app)
+        return app.create_logout_url(
+            post_logout_redirect_uri=post_logout_redirect_uri(), id_token_hint=id_token, ui_locales=_ui_locale()
+        )["url"]
+    except (requests.RequestException, RuntimeError, LoginFailed) as exc:
+        log.warning("ID-porten logout not possible, ending only our session: %s", exc)
+        return None
+
+
+def person_for_login(result: LoginResult, *, ip: str | None) -> tuple[Person, bool]:
+    """The person with this pid, created on their first login. Returns (person, created)."""
+    with transaction.atomic():
+        person, created = Person.objects.get_or_create(pid=result.pid, defaults={"name": result.name})
+        if not created and not person.name and result.name:
+            Person.objects.filter(pk=person.pk, name="").update(name=result.name)
+            person.refresh_from_db(fields=["name"])
+        actor = audit.person_actor(person)
+        if created:
+            audit.record(
+                "person.created", actor=actor, actor_person=person, object_type="person", object_id=person.pk,
+                data={"source": "oidc"}, ip=ip,
+            )  # fmt: skip
+        audit.record(
+            "person.login", actor=actor, actor_person=person, object_type="person", object_id=person.pk,
+            data={"method": "oidc", "acr": result.acr}, ip=ip,
+        )  # fmt: skip
+    return person, created
+
+
+# --- inside -----------------------------------------------------------------------------------------
+
+
+def _config() -> _Config:
+    jwt_auth = settings.OIDC_CLIENT_AUTH_METHOD == "private_key_jwt"
+    return _Config(
+        issuer=settings.OIDC_ISSUER,
+        client_id=settings.OIDC_CLIENT_ID,
+        credential=settings.OIDC_PRIVATE_KEY_FILE if jwt_auth else settings.OIDC_CLIENT_SECRET,
+        auth_method=settings.OIDC_CLIENT_AUTH_METHOD,
+        key_id=settings.OIDC_PRIVATE_KEY_ID,
+        scopes=settings.OIDC_SCOPES,
+        timeout=settings.OIDC_TIMEOUT_SECONDS,
+    )
+
+
+def _app():
+    return _app_for(_config())
+
+
+@functools.lru_cache(maxsize=8)
+def _app_for(config: _Config):
+    """One Authlib client per configuration, kept for the process: discovery and JWKS are fetched once."""
+    client_auth_methods = None
+    credential = config.credential
+    if config.auth_method == "private_key_jwt":
+        with open(config.credential, encoding="utf-8") as key_file:
+            credential = RSAKey.import_key(key_file.read())
+        # ID-porten wants the issuer as the client assertion's audience (Authlib's default is the token URL).
+        client_auth_methods = [PrivateKeyJWT(config.issuer, headers={"kid": config.key_id}, alg="RS256")]
+    return OAuth().register(
+        name="idporten",
+        client_id=config.client_id,
+        client_secret=credential,
+        server_metadata_url=config.issuer.rstrip("/") + "/.well-known/openid-configuration",
+        client_auth_methods=client_auth_methods,
+        client_kwargs={
+            "scope": config.scopes,
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": config.auth_method,
+            "default_timeout": config.timeout,
+        },
+    )
+
+
+def _metadata(app) -> dict:
+    loaded_at = app.server_metadata.get("_loaded_at")
+    if loaded_at and time.time() - loaded_at > METADATA_MAX_AGE_SECONDS:
+        app.server_metadata.clear()
+    metadata = app.load_server_metadata()
+    if metadata.get("issuer") != settings.OIDC_ISSUER:
+        found = metadata.get("issuer")
+        app.server_metadata.clear()
+        raise LoginFailed("provider_error", f"discovery names issuer {found!r}, not {settings.OIDC_ISSUER!r}")
+    return metadata
+
+
+def _fetch_token(app, *, code: str, state_data: dict) -> dict:
+    try:
+        token = app.fetch_access_token(
+            redirect_uri=state_data["redirect_uri"], code=code, code_verifier=state_data["code_verifier"]
+        )
+    except requests.RequestException as exc:
+        raise LoginFailed("unreachable", str(exc)) from exc
+    except (OAuthError, MismatchingStateError, ValueError) as exc:
+        raise LoginFailed("provider_error", f"token endpoint: {exc}") from exc
+    if not token.get("id_token"):
+        raise LoginFailed("invalid_token", "no id_token in the token response")
+    return token
+
+
+def _validate_id_token(app, token: dict, *, nonce: str) -> CodeIDToken:
+    try:
+        try:
+            decoded = _decode(app, token["id_token"], force_keys=False)
+        except InvalidKeyIdError:
+            decoded = _decode(app, token["id_token"], force_keys=True)  # the provider rotated its keys
+        claims = CodeIDToken(
+            decoded.claims,
+            decoded.header,
+            {
+                "iss": {"essential": True, "value": settings.OIDC_ISSUER},
+                "aud": {"essential": True, "value": settings.OIDC_CLIENT_ID},
+            },
+            {"nonce": nonce, "client_id": settings.OIDC_CLIENT_ID, "access_token": token.get("access_token")},
+        )
+        claims.validate(leeway=CLOCK_LEEWAY_SECONDS)
+    except requests.RequestException as exc:
+        raise LoginFailed("unreachable", f"JWKS: {exc}") from exc
+    except ExpiredTokenError as exc:
+        raise LoginFailed("expired", str(exc)) from exc
+    except (InvalidClaimError, MissingClaimError) as exc:
+        raise LoginFailed("invalid_token", f"claim {exc.claim}: {exc}") from exc
+    except (JoseError, ValueError) as exc:
+        raise LoginFailed("invalid_token", f"{type(exc).__name__}: {exc}") from exc
+    return claims
+
+
+def _decode(app, id_token: str, *, force_keys: bool):
+    keys = KeySet.import_key_set(app.fetch_jwk_set(force=force_keys))
+    return jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS)
+
+
+def _check_acr(acr: object) -> None:
+    levels = settings.OIDC_ACR_LEVELS
+    if acr not in levels or levels.index(acr) < levels.index(settings.OIDC_ACR_MIN):
+        raise LoginFailed("acr_too_low", f"acr {acr!r} below {settings.OIDC_ACR_MIN}")
+
+
+def _name_from(claims) -> str:
+    name = claims.get("name") or " ".join(
+        part for part in (claims.get("given_name"), claims.get("family_name")) if isinstance(part, str) and part
+    )
+    return name.strip()[:200] if isinstance(name, str) else ""
+
+
+def _ui_locale() -> str:
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def _safe_next(request, target: str) -> str:
+    allowed = {request.get_host()}
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=allowed, require_https=request.is_secure()):
+        return target
+    return ""
