@@ -190,6 +190,23 @@ def register_client(repo: Path, org: str, key_file: Path, scope: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def build_app(tokens: TokenClient) -> DemoApi:
+    """The API as it runs: JWKS and issuer from the server's metadata, decisions from its PDP."""
+    pdp_url = tokens.server.rstrip("/") + "/authorization/api/v1/authorize"
+
+    def ask_pdp(body: dict) -> dict:
+        try:
+            return http_json("POST", pdp_url, body=body, token=tokens.token(PDP_SCOPE))[1]
+        except HttpError as error:
+            raise RuntimeError(f"PDP answered {error.status}") from None
+
+    return DemoApi(
+        issuer=tokens.metadata()["issuer"],
+        jwks=lambda: http_json("GET", tokens.metadata()["jwks_uri"])[1],
+        ask_pdp=ask_pdp,
+    )
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", default="http://127.0.0.1:8000", help="Systembruker's base URL")
@@ -208,19 +225,7 @@ def main(argv=None) -> None:
         state = register_client(repo, args.org, key_file, PDP_SCOPE)
         state_file.write_text(json.dumps(state))
     tokens = TokenClient(args.server, state["client_id"], state["kid"], load_or_create_key(key_file))
-    pdp_url = args.server.rstrip("/") + "/authorization/api/v1/authorize"
-
-    def ask_pdp(body: dict) -> dict:
-        try:
-            return http_json("POST", pdp_url, body=body, token=tokens.token(PDP_SCOPE))[1]
-        except HttpError as error:
-            raise RuntimeError(f"PDP answered {error.status}") from None
-
-    app = DemoApi(
-        issuer=tokens.metadata()["issuer"],
-        jwks=lambda: http_json("GET", tokens.metadata()["jwks_uri"])[1],
-        ask_pdp=ask_pdp,
-    )
+    app = build_app(tokens)
     with make_server("127.0.0.1", args.port, app) as server:
         print(f"Demo API (Krav og betalinger) on http://127.0.0.1:{args.port}/krav-og-betalinger/<orgno>", flush=True)
         server.serve_forever()

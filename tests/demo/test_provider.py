@@ -137,3 +137,14 @@ def test_an_unreachable_pdp_fails_closed(system_user, customer):
     app = DemoApi(issuer=settings.TOKEN_ISSUER, jwks=keys.jwks, ask_pdp=broken)
     token = bearer_for_system_user(system_user, API_SCOPE)
     assert call(app, f"/krav-og-betalinger/{customer.orgno}", token=token)[0] == 503
+
+
+def test_the_demo_resource_owner_imports_into_the_register(db):
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from registry.models import Organisation
+
+    call_command("import_register", str(Path(__file__).resolve().parents[2] / "demo" / "resource-owner.json"))
+    assert Organisation.objects.get(orgno="974761076").name == "Skatteetaten (demo API)"
