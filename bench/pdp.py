@@ -11,18 +11,23 @@ Gunicorn runs the production profile (SYSTEMBRUKER_MODE=production, DEBUG off) w
 loopback. Every phase is time-bounded and the server is stopped at the end.
 """
 
-import argparse
-import json
-import os
-import random
-import signal
-import socket
-import subprocess
 import sys
-import threading
-import time
-import uuid
 from pathlib import Path
+
+# Run as `python bench/pdp.py`, this folder comes first on the import path, and it holds scripts named
+# like standard-library modules (bench/token.py); keep it off so `import token` means the stdlib.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sb_h6_bench"
@@ -40,6 +45,7 @@ SERVER_ENV = {
     "TOKEN_LIFETIME_SECONDS": "7200",
     "PORTAL_BASE_URL": "http://127.0.0.1:8116",
     "LOG_LEVEL": "WARNING",
+    "TEST_LOGIN_ENABLED": "true",  # production refuses to start without a login method; unused here
 }
 SIZES = {
     # orgs, standard system users, agent system users, clients per agent system user
@@ -52,7 +58,8 @@ PDP_SCOPE = "altinn:authorization/authorize"
 def setup_django() -> None:
     os.environ.update({k: v for k, v in SERVER_ENV.items() if k not in {"SYSTEMBRUKER_MODE", "SECRET_KEY"}})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    sys.path.insert(0, str(REPO))
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
     import django
 
     django.setup()
@@ -357,6 +364,8 @@ def build_requests(questions: list[bytes], token: str, port: int) -> list[bytes]
 
 
 def percentiles(latencies: list[float]) -> dict:
+    if not latencies:
+        raise SystemExit("no request succeeded: is the server up? (see its log above)")
     ordered = sorted(latencies)
 
     def p(q):
