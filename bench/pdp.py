@@ -3,6 +3,7 @@
     .venv/bin/python bench/pdp.py generate --size large   # 100k orgs, 200k system users, ~1.02M delegations
     .venv/bin/python bench/pdp.py run                      # gunicorn on 127.0.0.1:8116, prints the figures
     .venv/bin/python bench/pdp.py compare                  # 1k vs 1M delegations, alternating rounds
+    .venv/bin/python bench/pdp.py ab                       # 1k vs 1M, two servers, alternating requests
 
 The database is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sb_h6_bench; `compare`
 also uses the same name + `_1k` for the small set); it is created if missing, and its system users,
@@ -504,8 +505,10 @@ def machine_load() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
 
 
-def start_gunicorn(port: int, workers: int, threads: int, worker_class: str = "gthread") -> subprocess.Popen:
-    env = {**os.environ, **SERVER_ENV}
+def start_gunicorn(
+    port: int, workers: int, threads: int, worker_class: str = "gthread", database_url: str = DB_URL
+) -> subprocess.Popen:
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
     command = [
         str(REPO / ".venv/bin/gunicorn"),
         "portal.wsgi:application",
@@ -578,12 +581,57 @@ def run(args) -> dict:
     return result
 
 
+def dump_questions() -> None:
+    """Print this database's question bodies and a PDP token as JSON (for `ab`, one process per database)."""
+    setup_django()
+    print(json.dumps({"questions": [q.decode() for q in sample_questions()], "token": pdp_token()}))
+
+
+def ab(args) -> None:
+    """1k and 1M delegations side by side: two servers, requests alternating between them one at a time,
+    so that both see exactly the same machine (this machine is shared; absolute figures drift)."""
+    urls = {"small": DB_URL + "_1k", "large": DB_URL}
+    ports = {"small": args.port, "large": args.port + 1}
+    requests, servers = {}, {}
+    for size, url in urls.items():
+        env = {**os.environ, "BENCH_DATABASE_URL": url}
+        out = subprocess.run(
+            [sys.executable, __file__, "questions"], check=True, timeout=300, capture_output=True, text=True, env=env
+        )
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        requests[size] = build_requests([q.encode() for q in data["questions"]], data["token"], ports[size])
+    try:
+        for size, url in urls.items():
+            servers[size] = start_gunicorn(ports[size], args.workers, args.threads, args.worker_class, url)
+        connections = {size: Connection(port) for size, port in ports.items()}
+        latencies: dict[str, list[float]] = {"small": [], "large": []}
+        rng = random.Random(3)
+        deadline = time.monotonic() + args.seconds
+        warm = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            for size in ("small", "large") if rng.random() < 0.5 else ("large", "small"):
+                t0 = time.perf_counter()
+                connections[size].post(rng.choice(requests[size]))
+                if time.monotonic() > warm:
+                    latencies[size].append(time.perf_counter() - t0)
+    finally:
+        for server in servers.values():
+            stop_gunicorn(server)
+    result = {size: {"decisions": len(values), **percentiles(values)} for size, values in latencies.items()}
+    result["large_vs_small"] = {
+        k: f"{(result['large'][k] / result['small'][k] - 1) * 100:+.0f} %" for k in ("p50_ms", "p95_ms", "p99_ms")
+    }
+    result["load"] = machine_load()
+    print(json.dumps(result), flush=True)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate")
     gen.add_argument("--size", choices=sorted(SIZES), default="large")
-    for name in ("run", "compare"):
+    sub.add_parser("questions")
+    for name in ("run", "compare", "ab"):
         p = sub.add_parser(name)
         p.add_argument("--port", type=int, default=8116)
         p.add_argument("--workers", type=int, default=2)
@@ -600,6 +648,10 @@ def main(argv=None) -> None:
         generate(args.size)
     elif args.command == "run":
         run(args)
+    elif args.command == "questions":
+        dump_questions()
+    elif args.command == "ab":
+        ab(args)
     else:
         compare(args)
 
