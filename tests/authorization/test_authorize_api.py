@@ -278,3 +278,8 @@ def test_a_token_used_before_is_refused_once_it_has_expired(client, resource_own
     assert first.status_code == 200
     time.sleep(2.1)  # the token's exp passes; the view's reuse of verified tokens must not outlive it
     assert_problem(client.post(URL, body, content_type="application/json", HTTP_AUTHORIZATION=token), 401)
+
+
+def test_an_oversized_body_is_rejected(pdp, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    assert_problem(pdp({"Request": {"padding": "x" * 2048}}), 413)
