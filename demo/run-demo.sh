@@ -8,6 +8,9 @@ PY=.venv/bin/python
 PORTAL=${PORTAL_PORT:-8000}
 API=${DEMO_API_PORT:-8001}
 
+# The portal's links and token metadata must name the port it really listens on.
+export PORTAL_BASE_URL="http://127.0.0.1:$PORTAL"
+mkdir -p var
 $PY manage.py migrate --noinput >/dev/null
 $PY manage.py load_demo >/dev/null
 $PY manage.py runserver "127.0.0.1:$PORTAL" --noreload >var/demo-portal.log 2>&1 &
