@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from demo.maskinporten_client import HttpError, TokenClient, http_json, load_or_create_key, org_id
-from demo.provider import API_SCOPE, RESOURCE, register_client
+from demo.maskinporten_client import HttpError, TokenClient, http_json, org_id
+from demo.provider import API_SCOPE, RESOURCE, register_client, registered_client
 
 VENDOR_SCOPES = [
     "altinn:authentication/systemregister.write",
@@ -136,12 +136,14 @@ def main(argv=None) -> int:
     repo = Path(__file__).resolve().parent.parent
     state_file = repo / args.state.format(vendor=args.vendor)
     key_file = state_file.with_suffix(".key.pem")
-    if state_file.exists():
-        state = json.loads(state_file.read_text())
-    else:
-        state = register_client(repo, args.vendor, key_file, " ".join([*VENDOR_SCOPES, API_SCOPE]))
-        state_file.write_text(json.dumps(state))
-    tokens = TokenClient(args.server, state["client_id"], state["kid"], load_or_create_key(key_file))
+    scopes = " ".join([*VENDOR_SCOPES, API_SCOPE])
+    tokens = registered_client(
+        args.server,
+        state_file,
+        key_file,
+        " ".join(VENDOR_SCOPES),
+        lambda: register_client(repo, args.vendor, key_file, scopes),
+    )
     try:
         return DemoClient(tokens, vendor=args.vendor).run(party=args.party, api=args.api, timeout=args.timeout)
     except HttpError as error:

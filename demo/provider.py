@@ -190,6 +190,23 @@ def register_client(repo: Path, org: str, key_file: Path, scope: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def registered_client(server: str, state_file: Path, key_file: Path, scope: str, register: Callable[[], dict]):
+    """The TokenClient kept in `state_file`, registering (again) when there is none or the server no longer
+    knows it (e.g. after the demo database was reset)."""
+    if state_file.exists():
+        state = json.loads(state_file.read_text())
+        tokens = TokenClient(server, state["client_id"], state["kid"], load_or_create_key(key_file))
+        try:
+            tokens.token(scope)
+            return tokens
+        except HttpError as error:
+            if error.status != 400:
+                raise
+    state = register()
+    state_file.write_text(json.dumps(state))
+    return TokenClient(server, state["client_id"], state["kid"], load_or_create_key(key_file))
+
+
 def build_app(tokens: TokenClient) -> DemoApi:
     """The API as it runs: JWKS and issuer from the server's metadata, decisions from its PDP."""
     pdp_url = tokens.server.rstrip("/") + "/authorization/api/v1/authorize"
@@ -217,14 +234,13 @@ def main(argv=None) -> None:
     repo = Path(__file__).resolve().parent.parent
     state_file = repo / args.state
     key_file = state_file.with_name("provider-key.pem")
-    if state_file.exists():
-        state = json.loads(state_file.read_text())
-    else:
+
+    def register() -> dict:
         if args.org == RESOURCE_OWNER:  # the demo's resource owner is not in the demo register
             manage(repo, "import_register", str(repo / "demo" / "resource-owner.json"))
-        state = register_client(repo, args.org, key_file, PDP_SCOPE)
-        state_file.write_text(json.dumps(state))
-    tokens = TokenClient(args.server, state["client_id"], state["kid"], load_or_create_key(key_file))
+        return register_client(repo, args.org, key_file, PDP_SCOPE)
+
+    tokens = registered_client(args.server, state_file, key_file, PDP_SCOPE, register)
     app = build_app(tokens)
     with make_server("127.0.0.1", args.port, app) as server:
         print(f"Demo API (Krav og betalinger) on http://127.0.0.1:{args.port}/krav-og-betalinger/<orgno>", flush=True)
