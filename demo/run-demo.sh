@@ -16,6 +16,7 @@ $PY manage.py load_demo >/dev/null
 $PY manage.py runserver "127.0.0.1:$PORTAL" --noreload >var/demo-portal.log 2>&1 &
 PORTAL_PID=$!
 trap 'kill "$PORTAL_PID" ${API_PID:-} 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM HUP PIPE
 for _ in $(seq 1 50); do
   $PY -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORTAL/jwk', timeout=1)" 2>/dev/null && break
   sleep 0.2
