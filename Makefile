@@ -39,6 +39,8 @@ migrations-check: venv
 test: venv oidc-provider lint migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Needs gettext (apt-get install gettext); the compiled .mo files are committed, so `run`/`test` do not.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static --ignore=bench --ignore=tests --ignore=var
 messages: venv
-	$(PY) manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py makemessages -l nb -l nn -l en --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages $(MESSAGES_IGNORE)

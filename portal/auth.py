@@ -1,5 +1,6 @@
 """Logging a person in: one place for the test login and (later) OIDC."""
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 
 from registry.models import Person
@@ -14,4 +15,6 @@ def login_person(request, person: Person) -> None:
         user.save(update_fields=["password"])
         person.user = user
         person.save(update_fields=["user"])
+    if hasattr(request, "_messages"):
+        list(messages.get_messages(request))  # unread notices belong to whoever used this browser before
     login(request, person.user, backend="django.contrib.auth.backends.ModelBackend")

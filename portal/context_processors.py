@@ -1,5 +1,8 @@
 from django.conf import settings
 
+# Each language named in itself, short enough for the header on a phone.
+LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+
 
 def portal(request):
     return {
@@ -7,4 +10,5 @@ def portal(request):
         "actor": getattr(request, "actor", None),
         "test_login_enabled": settings.TEST_LOGIN_ENABLED,
         "oidc_enabled": settings.OIDC_ENABLED,
+        "language_choices": [(code, LANGUAGE_LABELS.get(code, code)) for code, _name in settings.LANGUAGES],
     }

@@ -1,13 +1,13 @@
 """Resolves who is logged in (request.person) and whom they act for (request.actor), on every request.
 
-The actor is re-checked against the current register each time, so a role removed a second ago
-stops the person acting for that organisation at once.
+The actor is re-checked against the current register each time (portal.actor.resolve_actor), so a
+role removed a second ago stops the person acting for that organisation at once.
 """
 
-from registry import access
-from registry.models import Organisation, Person
+from portal.actor import ACTOR_SESSION_KEY, resolve_actor
+from registry.models import Person
 
-ACTOR_SESSION_KEY = "actor_orgno"
+__all__ = ["ACTOR_SESSION_KEY", "ActorMiddleware"]
 
 
 class ActorMiddleware:
@@ -20,11 +20,6 @@ class ActorMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             request.person = Person.objects.filter(user=user).first()
-            orgno = request.session.get(ACTOR_SESSION_KEY)
-            if request.person is not None and orgno:
-                org = Organisation.objects.filter(orgno=orgno).first()
-                if access.may_act_for(request.person, org):
-                    request.actor = org
-                else:
-                    request.session.pop(ACTOR_SESSION_KEY, None)
+            if request.person is not None:
+                request.actor = resolve_actor(request)
         return self.get_response(request)

@@ -117,6 +117,10 @@ LOGOUT_REDIRECT_URL = "portal:home"
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norsk bokmål")), ("nn", _("Norsk nynorsk")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language choice (set_language) is kept in a cookie for a year, so it survives logout and restarts.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True

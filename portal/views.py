@@ -1,26 +1,38 @@
+"""The portal shell: front page, test login, logout and the choice of whom to act for."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from portal import oidc
+from portal.actor import actor_required, switch_actor
 from portal.auth import login_person
 from portal.forms import TestLoginForm
-from portal.middleware import ACTOR_SESSION_KEY
 from registry import access
+from registry.identifiers import is_valid_orgno
 from registry.models import Organisation, Person
 
+ORG_LIST_LIMIT = 50
 
-def _safe_next(request, default: str) -> str:
+
+def safe_next(request) -> str:
+    """The `next` parameter if it is a path on this site (never another host: no open redirect), else ""."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return ""
+    if target.startswith((reverse("portal:login"), reverse("portal:logout"))):
+        return ""
+    return target
 
 
 def home(request):
@@ -30,7 +42,7 @@ def home(request):
 
 
 def login_choice(request):
-    return render(request, "portal/login.html", {"next": _safe_next(request, "")})
+    return render(request, "portal/login.html", {"next": safe_next(request)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,14 +50,26 @@ def test_login(request):
     if not settings.TEST_LOGIN_ENABLED:
         raise Http404("Test login is disabled")
     form = TestLoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        person = Person.objects.filter(pid=form.cleaned_data["pid"]).first()
-        if person is None:
-            form.add_error("pid", _("Ingen person med dette fødselsnummeret finnes i registeret."))
-        else:
-            login_person(request, person)
-            return redirect(_safe_next(request, "portal:actor"))
-    return render(request, "portal/test_login.html", {"form": form, "next": _safe_next(request, "")})
+    if form.is_valid():
+        login_person(request, form.person)
+        return redirect(safe_next(request) or "portal:actor")
+    status = 400 if form.is_bound else 200
+    return render(request, "portal/test_login.html", {"form": form, "next": safe_next(request)}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def logout_view(request):
+    if request.method == "GET":  # a link or a prefetch must never log anyone out
+        return render(request, "portal/logout.html")
+    id_token = request.session.get(oidc.ID_TOKEN_SESSION_KEY)
+    list(messages.get_messages(request))  # drop unread notices: the next person at this browser must not see them
+    logout(request)
+    # Logged in through ID-porten: end the session there too, which then sends the person back here.
+    provider_logout = oidc.logout_url(id_token) if id_token and oidc.is_enabled() else None
+    if provider_logout:
+        return redirect(provider_logout)
+    messages.info(request, _("Du er logget ut."))
+    return redirect("portal:home")
 
 
 @login_required
@@ -53,31 +77,50 @@ def test_login(request):
 def choose_actor(request):
     if request.person is None:
         return render(request, "portal/no_person.html", status=403)
-    orgs = access.orgs_for_person(request.person)
     if request.method == "POST":
-        org = Organisation.objects.filter(orgno=request.POST.get("orgno", "")).first()
-        if not access.may_act_for(request.person, org):
-            messages.error(request, _("Du kan ikke representere denne virksomheten."))
-            return redirect("portal:actor")
-        request.session[ACTOR_SESSION_KEY] = org.orgno
-        return redirect(_safe_next(request, "portal:overview"))
-    query = request.GET.get("q", "").strip()
-    if query:
-        orgs = orgs.filter(name__icontains=query) | orgs.filter(orgno__startswith=query)
-    return render(request, "portal/actor.html", {"orgs": orgs, "q": query, "next": _safe_next(request, "")})
+        return _choose(request)
+    context = _org_list(request.person, request.GET.get("q", ""))
+    template = "portal/actor.html#htmx-results" if request.htmx else "portal/actor.html"
+    response = render(request, template, {**context, "next": safe_next(request)})
+    patch_vary_headers(response, ["HX-Request"])  # same URL, fragment or page: caches must tell them apart
+    return response
 
 
-@require_POST
-def logout_view(request):
-    id_token = request.session.get(oidc.ID_TOKEN_SESSION_KEY)
-    logout(request)
-    # Logged in through ID-porten: end the session there too, which then sends the person back here.
-    provider_logout = oidc.logout_url(id_token) if id_token and oidc.is_enabled() else None
-    return redirect(provider_logout or "portal:home")
+def _choose(request):
+    orgno = request.POST.get("orgno", "").strip()
+    org = Organisation.objects.filter(orgno=orgno).first() if is_valid_orgno(orgno) else None
+    if switch_actor(request, org):
+        messages.success(request, _("Du representerer nå %(name)s.") % {"name": org.name})
+        return redirect(safe_next(request) or "portal:overview")
+    error, status = _refusal(orgno)
+    context = {**_org_list(request.person, ""), "error": error, "next": safe_next(request)}
+    return render(request, "portal/actor.html", context, status=status)
 
 
-@login_required
+def _refusal(orgno: str) -> tuple[str, int]:
+    if not is_valid_orgno(orgno):
+        return _("Det mangler et gyldig organisasjonsnummer. Velg en av virksomhetene under."), 400
+    # The same answer for an unknown number as for a known one: the page must not reveal which exist.
+    text = _(
+        "Du kan ikke representere virksomheten med organisasjonsnummer %(orgno)s. "
+        "Du har ingen rolle eller tilgang der. Velg en av virksomhetene under."
+    )
+    return text % {"orgno": orgno}, 403
+
+
+def _org_list(person: Person, query: str) -> dict:
+    query = query.strip()[:100]
+    orgs = access.orgs_for_person(person)
+    matches = orgs.matching(query)
+    total = orgs.count()
+    return {
+        "q": query,
+        "org_total": total,
+        "match_count": matches.count() if query else total,
+        "orgs": list(matches[:ORG_LIST_LIMIT]),
+    }
+
+
+@actor_required
 def overview(request):
-    if request.actor is None:
-        return redirect("portal:actor")
     return render(request, "portal/overview.html")

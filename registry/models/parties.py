@@ -11,6 +11,22 @@ class OrganisationQuerySet(models.QuerySet):
     def live(self):
         return self.filter(is_deleted=False)
 
+    def matching(self, text: str):
+        """Search as a person types it: digits (spaces allowed) match the org number, else the name."""
+        text = " ".join(text.split())
+        if not text:
+            return self
+        digits = text.replace(" ", "")
+        if digits.isdigit():
+            return self.filter(orgno__contains=digits)
+        # SQLite folds case for ASCII only ("øst" would miss "Østfold"); the case variants cover that there
+        # and cost nothing on PostgreSQL, whose ILIKE/UPPER already fold æøå.
+        variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+        match = Q()
+        for variant in variants:
+            match |= Q(name__icontains=variant)
+        return self.filter(match)
+
 
 class Organisation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
