@@ -362,17 +362,21 @@ def load(tmp: Path, server_pid: int, seconds: float, concurrency: int, rate: flo
     # Saturation. Signed for up to 1,000 tokens/s; if more are needed, the phase ends early (and says so).
     batch, valid_until = grants.sign(int(seconds * 1000), sign_ms)
     app_pids, db_pids = gunicorn_pids(server_pid), database_pids()
-    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    app_cpu, db_cpu, load_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids), time.process_time()
     phase = min(seconds, valid_until - time.time() - 1)
     results, elapsed = asyncio.run(closed_loop(batch, concurrency, seconds=phase))
     app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
+    load_cpu = time.process_time() - load_cpu
     text, ok = summary(results)
     exhausted = " (grants ran out: raise the budget)" if len(results) == len(batch) else ""
     print(f"saturation, {concurrency} concurrent: {ok / elapsed:.0f} tokens/s over {elapsed:.1f} s{exhausted}; {text}")
+    per_token = [cpu / max(ok, 1) * 1000 for cpu in (app_cpu, db_cpu, load_cpu)]
     print(
-        f"server CPU per token: {app_cpu / max(ok, 1) * 1000:.2f} ms in gunicorn "
-        f"+ {db_cpu / max(ok, 1) * 1000:.2f} ms in PostgreSQL"
+        f"server CPU per token: {per_token[0]:.2f} ms in gunicorn + {per_token[1]:.2f} ms in PostgreSQL "
+        f"(load generator: {per_token[2]:.2f} ms)"
     )
+    busy = os.cpu_count() * 1000 / sum(per_token)
+    print(f"  → if this machine ran nothing else: about {busy:.0f} tokens/s before its CPUs are full")
 
     count = int(rate * seconds)
     paced, _ = grants.sign(count, sign_ms)
