@@ -34,12 +34,29 @@ class RequestQuerySet(models.QuerySet):
     def for_party(self, org):
         return self.filter(party=org)
 
+    def of_vendor(self, vendor):
+        """Requests for the vendor's systems: all that a vendor may see through the API."""
+        return self.filter(system__vendor=vendor)
+
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+    def for_triple(self, *, party, system, external_ref):
+        return self.filter(party=party, system=system, external_ref=external_ref)
+
     def for_overview(self, org):
         """Pending requests to the organisation (escalated ones included), with system and vendor."""
         return self.pending().for_party(org).select_related("system__vendor").order_by("-created")
 
 
 class ChangeRequestQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_deleted=False)
+
+    def of_vendor(self, vendor):
+        """Change requests for system users of the vendor's systems: what a vendor may see through the API."""
+        return self.filter(system_user__system__vendor=vendor)
+
     def pending(self):
         cutoff = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
         return self.filter(is_deleted=False, status=RequestStatus.NEW, created__gt=cutoff)
@@ -126,9 +143,18 @@ class ChangeRequest(models.Model):
     class Meta:
         ordering = ["-created"]
 
+    @property
+    def timed_out(self) -> bool:
+        if self.status == RequestStatus.TIMEDOUT:
+            return True
+        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
+            days=settings.REQUEST_TIMEOUT_DAYS
+        )
+
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", "pending"
+    SENDING = "sending", "sending"
     SENT = "sent", "sent"
     FAILED = "failed", "failed"
 
@@ -136,8 +162,8 @@ class NotificationStatus(models.TextChoices):
 class Notification(models.Model):
     """Outbox row: written in the same transaction as the state change that causes it.
 
-    A worker sends it and marks it sent with a compare-and-set, so a redelivered task sends nothing;
-    a periodic sweep re-queues rows still pending.
+    A worker claims it (pending → sending) and marks it sent with compare-and-set updates, so a
+    redelivered task sends nothing; a periodic sweep re-queues rows still pending and stale claims.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -149,6 +175,9 @@ class Notification(models.Model):
     status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
+    # Set when a worker claims the row (status "sending"); a claim older than the claim timeout is
+    # taken to belong to a dead worker, and the row may be claimed again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 

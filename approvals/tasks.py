@@ -1,17 +1,26 @@
-"""Celery tasks: take ids, load fresh rows, call the service."""
+"""Celery tasks: take ids, load fresh rows, call the service. Scheduled ones run from Celery beat
+(CELERY_BEAT_SCHEDULE in portal/settings.py)."""
 
 from celery import shared_task
-from django.core.mail import send_mail
-from django.utils import timezone
 
-from approvals.models import Notification, NotificationStatus
+from approvals import notifications, outbox, services
 
 
 @shared_task
 def deliver_notification(notification_id: str) -> bool:
-    notification = Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).first()
-    if notification is None:
-        return False
-    send_mail(notification.subject, notification.body, None, [notification.recipient])
-    Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.SENT, sent_at=timezone.now())
-    return True
+    return outbox.deliver(notification_id)
+
+
+@shared_task
+def sweep_notifications() -> int:
+    return outbox.requeue_pending()
+
+
+@shared_task
+def remind_expiring_requests() -> int:
+    return notifications.remind_expiring_requests()
+
+
+@shared_task
+def time_out_requests() -> int:
+    return services.time_out_requests()

@@ -1,3 +1,16 @@
-"""URL patterns; filled in by the capability that owns this module."""
+"""The approval pages at the confirmUrl paths (CONTRACT §2.2) and their decision forms."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from approvals import views
+from approvals.models import RequestKind
+
+app_name = "approvals"
+
+urlpatterns = [
+    path("systemuser/request", views.request_page, {"kind": RequestKind.STANDARD}, name="request"),
+    path("systemuser/agentrequest", views.request_page, {"kind": RequestKind.AGENT}, name="agentrequest"),
+    path("systemuser/request/<uuid:pk>/approve/", views.decide, {"decision": "approve"}, name="approve"),
+    path("systemuser/request/<uuid:pk>/reject/", views.decide, {"decision": "reject"}, name="reject"),
+    path("systemuser/request/<uuid:pk>/escalate/", views.decide, {"decision": "escalate"}, name="escalate"),
+]

@@ -200,6 +200,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Notifications (approvals/outbox.py): a claim older than this belongs to a dead worker; the sweep
+# re-queues pending rows older than its grace period; a row is given up after this many attempts.
+NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
+NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=1)
+NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NOTIFICATION_SWEEP_GRACE_SECONDS", 30, minimum=0)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 20, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-notifications": {
+        "task": "approvals.tasks.sweep_notifications",
+        "schedule": NOTIFICATION_SWEEP_SECONDS,
+    },
+    "remind-expiring-requests": {"task": "approvals.tasks.remind_expiring_requests", "schedule": 3600},
+    "time-out-requests": {"task": "approvals.tasks.time_out_requests", "schedule": 3600},
+}
 
 # --- E-mail: console on the embedded default, SMTP when EMAIL_HOST is set (Django 6.1 MAILERS) ---
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -217,6 +231,14 @@ if EMAIL_HOST:
             },
         }
     }
+elif env_str("EMAIL_FILE_PATH", ""):
+    # Each mail as a file in this directory: for tests that watch a Celery worker send, and for demos.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": env_str("EMAIL_FILE_PATH")},
+        }
+    }
 else:
     MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND_CLASS", "django.core.mail.backends.console.EmailBackend")}}
 del EMAIL_HOST  # only MAILERS may carry mail settings in Django 6.1
@@ -226,16 +248,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Systembruker <noreply@system
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.SafeJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    # Every API error as application/problem+json with Altinn's `code` and a `traceId`.
+    "EXCEPTION_HANDLER": "registry.api.problems.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Systembruker API",
     "DESCRIPTION": "Altinn-compatible system register, system-user requests and look-ups.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["registry.api.docs.only_vendor_api"],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 

@@ -137,3 +137,22 @@ def delegation_check(
 
 def vendor_owns_system(vendor: Organisation, system: RegisteredSystem) -> bool:
     return system.vendor_id == vendor.pk
+
+
+def access_managers_of(org: Organisation) -> QuerySet[Person]:
+    """Persons who are access manager for the organisation (by role or by package delegation)."""
+    roles = [
+        role_id
+        for role_id, variants in RolePackage.objects.filter(package_id__in=ACCESS_MANAGER_PACKAGES).values_list(
+            "role_id", "entity_variants"
+        )
+        if variants is None or org.form in variants
+    ]
+    return (
+        Person.objects.filter(
+            Q(roles__of=org, roles__role_id__in=roles)
+            | Q(delegations__from_org=org, delegations__package_id__in=ACCESS_MANAGER_PACKAGES)
+        )
+        .distinct()
+        .order_by("name")
+    )

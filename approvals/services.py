@@ -1,0 +1,169 @@
+"""Deciding vendor requests: approve, reject, escalate, time out. One function, one transaction each.
+
+Every transition is a compare-and-set on the request's status (`filter(status=New).update(...)` and
+check the count), never `select_for_update`, which SQLite ignores. Approval claims the transition
+*first*: concurrent approvals queue on the row lock (PostgreSQL) or the write lock (SQLite), and all
+but the first find the request no longer New — so N simultaneous approves, or approve racing reject,
+give one transition, one system user, one audit event and one notification. If anything after the
+claim fails (delegation check, the system's current rights), the whole transaction rolls back and
+the request is New again.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from approvals import notifications
+from approvals.models import Request, RequestStatus
+from registry import access, audit
+from registry.errors import ServiceError
+from registry.models import Organisation, Person
+from registry.services.system_users import create_system_user
+
+
+def get_request(request_id: uuid.UUID | str, *, kind: str | None = None) -> Request:
+    """The live request with this id (and kind), or AUTH-00010."""
+    found = Request.objects.live().select_related("system__vendor", "party").filter(pk=request_id)
+    if kind is not None:
+        found = found.filter(kind=kind)
+    request_obj = found.first()
+    if request_obj is None:
+        raise ServiceError("AUTH-00010", "The request was not found", status=404)
+    return request_obj
+
+
+def check_may_act_for(request_obj: Request, by: Person | None, party: Organisation | None = None) -> None:
+    if party is not None and party.pk != request_obj.party_id:
+        raise ServiceError("AUTH-00041", "The party is not the organisation of the request", status=403)
+    if not access.may_act_for(by, request_obj.party):
+        raise ServiceError("AUTH-00041", "You may not act for the organisation of this request", status=403)
+
+
+def _check_open(request_obj: Request) -> None:
+    if request_obj.timed_out:
+        raise ServiceError("AUTH-00013", "The request has timed out and can no longer be decided", status=409)
+    if request_obj.status != RequestStatus.NEW:
+        raise ServiceError("AUTH-00013", f"The request is already {request_obj.status}", status=409)
+
+
+def _check_access_manager(request_obj: Request, by: Person) -> None:
+    if not access.is_access_manager(by, request_obj.party):
+        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
+
+
+def _decide(request_obj: Request, status: str, by: Person) -> None:
+    """Compare-and-set New → status; AUTH-00013 when someone else decided first (or it timed out)."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+    changed = Request.objects.filter(
+        pk=request_obj.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=cutoff
+    ).update(status=status, decided_at=now, decided_by=by)
+    if changed != 1:
+        raise ServiceError("AUTH-00013", "The request has already been decided", status=409)
+    request_obj.status, request_obj.decided_at, request_obj.decided_by = status, now, by
+
+
+def _record(action: str, request_obj: Request, by: Person, ip: str | None, **data) -> None:
+    audit.record(
+        action,
+        actor=audit.person_actor(by),
+        actor_person=by,
+        object_type="request",
+        object_id=request_obj.pk,
+        party_orgno=request_obj.party.orgno,
+        data={"system": request_obj.system.system_id, "kind": request_obj.kind, **data},
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def approve_request(
+    *, request_id: uuid.UUID | str, by: Person, party: Organisation | None = None, ip: str | None = None
+) -> Request:
+    """Accept the request and create its system user, with the request's id, as person `by`.
+
+    Refusals: AUTH-00010 not found, AUTH-00041 may not act for the request's organisation, AUTH-00013
+    not New (or timed out), AUTH-00066 not access manager; from the creation: AUTH-00011 system gone,
+    AUTH-00004 a system access exists, AUTH-00001/00063/00064/00065 no longer on the system,
+    AUTH-00053 the delegation check (items name each package/right and why).
+    """
+    request_obj = get_request(request_id)
+    check_may_act_for(request_obj, by, party)
+    _check_open(request_obj)
+    _check_access_manager(request_obj, by)
+    _decide(request_obj, RequestStatus.ACCEPTED, by)
+    create_system_user(
+        by=by,
+        party=request_obj.party,
+        system=request_obj.system,
+        packages=request_obj.access_packages,
+        rights=request_obj.rights,
+        external_ref=request_obj.external_ref or None,
+        integration_title=request_obj.integration_title,
+        user_type=request_obj.kind,
+        system_user_id=request_obj.pk,
+        ip=ip,
+    )
+    _record("request.accepted", request_obj, by, ip, system_user=str(request_obj.pk))
+    notifications.notify_decided(request_obj)
+    return request_obj
+
+
+@transaction.atomic
+def reject_request(
+    *, request_id: uuid.UUID | str, by: Person, party: Organisation | None = None, ip: str | None = None
+) -> Request:
+    """Reject the request (access managers only). Refusals as approve_request."""
+    request_obj = get_request(request_id)
+    check_may_act_for(request_obj, by, party)
+    _check_open(request_obj)
+    _check_access_manager(request_obj, by)
+    _decide(request_obj, RequestStatus.REJECTED, by)
+    _record("request.rejected", request_obj, by, ip)
+    notifications.notify_decided(request_obj)
+    return request_obj
+
+
+@transaction.atomic
+def escalate_request(
+    *, request_id: uuid.UUID | str, by: Person, party: Organisation | None = None, ip: str | None = None
+) -> Request:
+    """Forward the request to the organisation's access managers (anyone who may act for it).
+
+    Escalating twice changes nothing and notifies nobody again.
+    """
+    request_obj = get_request(request_id)
+    check_may_act_for(request_obj, by, party)
+    _check_open(request_obj)
+    changed = Request.objects.filter(
+        pk=request_obj.pk, status=RequestStatus.NEW, is_deleted=False, escalated=False
+    ).update(escalated=True)
+    if not changed:
+        request_obj.refresh_from_db()
+        _check_open(request_obj)
+        return request_obj
+    request_obj.escalated = True
+    _record("request.escalated", request_obj, by, ip)
+    notifications.notify_escalated(request_obj, by=by)
+    return request_obj
+
+
+def time_out_requests() -> int:
+    """Mark open requests older than REQUEST_TIMEOUT_DAYS as Timedout (Celery beat). Returns how many."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+    expired = list(
+        Request.objects.live().filter(status=RequestStatus.NEW, created__lte=cutoff).values_list("pk", "party__orgno")
+    )
+    count = 0
+    for pk, orgno in expired:
+        with transaction.atomic():
+            if Request.objects.filter(pk=pk, status=RequestStatus.NEW).update(
+                status=RequestStatus.TIMEDOUT, decided_at=now
+            ):
+                audit.record("request.timedout", actor="system", object_type="request", object_id=pk, party_orgno=orgno)
+                count += 1
+    return count

@@ -1,0 +1,198 @@
+import pytest
+from django.test import Client
+
+from approvals.models import Request, RequestStatus
+from registry.models import SystemUser
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def page(req):
+    return f"/systemuser/request?id={req.id}"
+
+
+@pytest.fixture
+def as_manager(client, manager):
+    return login(client, manager)
+
+
+def login(client, person):
+    response = client.post("/login/test/", {"pid": person.pid})
+    assert response.status_code == 302
+    return client
+
+
+def test_it_sends_an_anonymous_visitor_to_login_and_back(client, vendor_request):
+    response = client.get(page(vendor_request))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+    assert str(vendor_request.id) in response["Location"]
+
+
+def test_it_shows_who_asks_for_what_in_plain_words(as_manager, vendor, customer, vendor_request):
+    response = as_manager.get(page(vendor_request))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert vendor.name in text and vendor.orgno in text
+    assert "Fakturering" in text  # the system's name
+    assert customer.name in text and customer.orgno in text
+    assert "Skatt næring" in text  # the package's name, not its code
+    assert "Krav og betalinger" in text and "lese" in text  # the single right
+    assert "Godkjenn" in text and "Avvis" in text
+
+
+def test_it_shows_package_names_in_english_when_asked(as_manager, vendor_request):
+    as_manager.cookies["django_language"] = "en"
+    text = as_manager.get(page(vendor_request)).content.decode()
+    assert "Business tax" in text and "Claims and payments" in text
+    assert "Skatt næring" not in text
+
+
+def test_it_switches_act_for_to_the_requests_organisation_and_says_so(as_manager, customer, vendor_request):
+    text = as_manager.get(page(vendor_request)).content.decode()
+    assert as_manager.session["actor_orgno"] == customer.orgno
+    assert "Du representerer nå" in text
+    again = as_manager.get(page(vendor_request)).content.decode()
+    assert "Du representerer nå" not in again
+
+
+def test_it_refuses_a_person_who_may_not_act_for_the_org_and_shows_nothing(client, outsider, vendor, vendor_request):
+    login(client, outsider)
+    response = client.get(page(vendor_request))
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "AUTH-00041" in text and "ikke tilgang" in text
+    for secret in (vendor.name, vendor_request.party.name, vendor_request.party.orgno, "Fakturering"):
+        assert secret not in text
+    assert "actor_orgno" not in client.session
+
+
+@pytest.mark.parametrize("raw_id", ["abc", "", "00000000-0000-0000-0000-000000000000"])
+def test_it_answers_not_found_for_bad_or_unknown_ids(as_manager, raw_id):
+    response = as_manager.get(f"/systemuser/request?id={raw_id}")
+    assert response.status_code == 404
+    assert "Fant ikke forespørselen" in response.content.decode()
+
+
+def test_agent_requests_open_at_their_own_path_only(as_manager, agent_request):
+    assert as_manager.get(page(agent_request)).status_code == 404
+    response = as_manager.get(f"/systemuser/agentrequest?id={agent_request.id}")
+    assert response.status_code == 200
+    assert "Regnskapsfører med signeringsrettighet" in response.content.decode()
+
+
+def test_approving_sends_the_person_to_the_redirect_url(as_manager, vendor_request):
+    response = as_manager.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    assert response.status_code == 302
+    assert response["Location"] == "https://vendor.example/callback?state=42"
+    assert SystemUser.objects.filter(pk=vendor_request.id).exists()
+
+
+def test_without_a_redirect_url_the_person_sees_the_accepted_request(as_manager, vendor_request):
+    Request.objects.filter(pk=vendor_request.pk).update(redirect_url="")
+    response = as_manager.post(f"/systemuser/request/{vendor_request.id}/approve/", follow=True)
+    text = response.content.decode()
+    assert response.redirect_chain[-1][0] == page(vendor_request)
+    assert "er godkjent" in text
+    assert "Godkjenn</button>" not in text
+
+
+def test_a_redirect_url_no_longer_allowed_on_the_system_is_not_followed(as_manager, system, vendor_request):
+    system.allowed_redirect_urls = ["https://vendor.example/other"]
+    system.save(update_fields=["allowed_redirect_urls"])
+    response = as_manager.post(f"/systemuser/request/{vendor_request.id}/reject/")
+    assert response["Location"] == page(vendor_request)
+    vendor_request.refresh_from_db()
+    assert vendor_request.status == RequestStatus.REJECTED
+
+
+@pytest.mark.parametrize(
+    "status,words",
+    [
+        (RequestStatus.ACCEPTED, "er godkjent"),
+        (RequestStatus.REJECTED, "er avvist"),
+        (RequestStatus.TIMEDOUT, "er utløpt"),
+    ],
+)
+def test_a_decided_request_shows_its_state_instead_of_buttons(as_manager, vendor_request, status, words):
+    Request.objects.filter(pk=vendor_request.pk).update(status=status)
+    text = as_manager.get(page(vendor_request)).content.decode()
+    assert words in text
+    assert "/approve/" not in text and "/reject/" not in text
+
+
+def test_approving_twice_tells_the_person_it_is_already_decided(as_manager, vendor_request):
+    as_manager.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    response = as_manager.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    assert response.status_code == 409
+    assert "allerede behandlet" in response.content.decode()
+    assert SystemUser.objects.count() == 1
+
+
+def test_an_approver_who_cannot_delegate_sees_what_and_why(client, customer, vendor_request):
+    admin = f.make_person("Tilgang Styrer")
+    f.delegate_package("tilgangsstyrer", from_org=customer, to=admin)
+    login(client, admin)
+    text = client.get(page(vendor_request)).content.decode()
+    assert "Du kan ikke godkjenne denne forespørselen" in text
+    assert "Tilgangspakken «Skatt næring»" in text and "Du har ikke denne tilgangen selv" in text
+    assert "/approve/" not in text and "Send til tilgangsstyrer" in text
+    response = client.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    assert response.status_code == 400
+    assert "AUTH-00053" in response.content.decode()
+    assert not SystemUser.objects.exists()
+
+
+def test_an_employee_may_forward_but_not_decide(client, employee, manager, vendor_request, mailoutbox):
+    login(client, employee)
+    text = client.get(page(vendor_request)).content.decode()
+    assert "/approve/" not in text and "/reject/" not in text
+    assert "Bare en tilgangsstyrer" in text
+    response = client.post(f"/systemuser/request/{vendor_request.id}/reject/")
+    assert response.status_code == 403
+    response = client.post(f"/systemuser/request/{vendor_request.id}/escalate/", follow=True)
+    assert "sendt videre til tilgangsstyrerne" in response.content.decode()
+    vendor_request.refresh_from_db()
+    assert vendor_request.escalated and vendor_request.status == RequestStatus.NEW
+
+
+def test_an_outsider_posting_a_decision_is_refused_and_nothing_changes(client, outsider, vendor, vendor_request):
+    login(client, outsider)
+    response = client.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    assert response.status_code == 403
+    assert vendor.name not in response.content.decode()
+    vendor_request.refresh_from_db()
+    assert vendor_request.status == RequestStatus.NEW
+
+
+def test_decisions_are_only_taken_by_post(as_manager, vendor_request):
+    assert as_manager.get(f"/systemuser/request/{vendor_request.id}/approve/").status_code == 405
+    assert as_manager.post(page(vendor_request)).status_code == 405
+    vendor_request.refresh_from_db()
+    assert vendor_request.status == RequestStatus.NEW
+
+
+def test_a_decision_without_csrf_token_is_refused(manager, vendor_request):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(_user_of(manager))
+    response = client.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    assert response.status_code == 403
+    vendor_request.refresh_from_db()
+    assert vendor_request.status == RequestStatus.NEW and not SystemUser.objects.exists()
+
+
+def test_the_page_may_not_be_framed_and_has_a_csp(as_manager, vendor_request):
+    response = as_manager.get(page(vendor_request))
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def _user_of(person):
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username=f"pid:{person.pid}")
+    person.user = user
+    person.save(update_fields=["user"])
+    return user

@@ -1,0 +1,69 @@
+"""The whole vendor-driven path in a real browser: a vendor request exists → the person opens the
+confirm link → logs in → lands back on the approval page → approves → lands on the vendor's
+redirect URL → the request is Accepted and the system user exists with the request's id.
+
+The request is made through the model here (the vendor API lands in its own branch); the vendor's
+redirect URL is answered by the browser itself (page.route), so nothing leaves the machine.
+"""
+
+import pytest
+
+from approvals.models import Request, RequestStatus
+from registry.models import SystemUser
+from tests.approvals.conftest import make_request
+from tests.e2e.conftest import axe_violations
+
+pytestmark = pytest.mark.e2e
+
+CALLBACK = "https://vendor.example/callback?state=42"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_approves_a_vendor_request_from_the_link(page, live_server, manager, customer, vendor, system):
+    request_obj = make_request(system, customer, redirect_url=CALLBACK)
+    page.route(
+        "https://vendor.example/**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<html lang='nb'><title>Leverandør</title><h1>Takk!</h1></html>"
+        ),
+    )
+    confirm_url = f"{live_server.url}/systemuser/request?id={request_obj.id}"
+
+    page.goto(confirm_url)
+    assert "/login/" in page.url  # login first, then back to the page
+    page.click("text=Testinnlogging")
+    page.fill("input[name=pid]", manager.pid)
+    page.click("button[type=submit] >> text=Logg inn")
+    page.wait_for_url(confirm_url)
+
+    assert customer.name in page.inner_text("[data-testid=switched]")
+    assert f"{vendor.name} (org.nr. {vendor.orgno})" in page.inner_text("[data-testid=vendor]")
+    assert "Skatt næring" in page.inner_text("[data-testid=packages]")
+    assert "Krav og betalinger" in page.inner_text("[data-testid=rights]")
+    assert axe_violations(page) == []
+
+    page.click("button >> text=Godkjenn")
+    page.wait_for_url(CALLBACK)
+    assert page.inner_text("h1") == "Takk!"
+
+    assert Request.objects.get(pk=request_obj.pk).status == RequestStatus.ACCEPTED
+    system_user = SystemUser.objects.get(pk=request_obj.pk)
+    assert system_user.owner == customer and system_user.created_by == manager
+
+    page.goto(confirm_url)
+    assert "godkjent" in page.inner_text("[data-testid=state]")
+    assert page.locator("button >> text=Godkjenn").count() == 0
+    assert axe_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_person_without_authority_gets_a_clear_refusal(page, live_server, outsider, customer, system):
+    from tests.e2e.conftest import login
+
+    request_obj = make_request(system, customer)
+    url = f"/systemuser/request?id={request_obj.id}"
+    login(page, live_server, outsider.pid, url)
+    page.wait_for_url(f"{live_server.url}{url}")
+    assert "Du har ikke tilgang" in page.inner_text("h1")
+    assert customer.name not in page.content()
+    assert axe_violations(page) == []
