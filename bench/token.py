@@ -115,6 +115,7 @@ def wait_until_up(deadline: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="more than 1: gunicorn's gthread worker class")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=100.0)
@@ -135,7 +136,7 @@ def main() -> None:
             subprocess.run([PY, __file__, "prepare", str(tmp)], cwd=ROOT, env=env, check=True)
             server = subprocess.Popen(
                 [str(Path(PY).parent / "gunicorn"), "portal.wsgi:application", "-b", f"{HOST}:{PORT}",
-                 "-w", str(args.workers), "--backlog", "512", "--log-level", "warning"],
+                 "-w", str(args.workers), "--threads", str(args.threads), "--backlog", "512", "--log-level", "warning"],
                 cwd=ROOT, env=env, start_new_session=True,
             )  # fmt: skip
             wait_until_up(time.monotonic() + 30)
@@ -145,7 +146,8 @@ def main() -> None:
                 cwd=ROOT, env=env, check=True, timeout=HARD_LIMIT_SECONDS - 60,
             )  # fmt: skip
             del load
-            print(f"gunicorn: {args.workers} sync workers; PostgreSQL on the same machine; load over loopback")
+            kind = f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
+            print(f"gunicorn: {args.workers} {kind}; PostgreSQL on the same machine; load over loopback")
             print(f"database options: {args.db_options or '(none)'}")
         finally:
             if server is not None:
