@@ -34,12 +34,29 @@ class RequestQuerySet(models.QuerySet):
     def for_party(self, org):
         return self.filter(party=org)
 
+    def of_vendor(self, vendor):
+        """Requests for the vendor's systems: all that a vendor may see through the API."""
+        return self.filter(system__vendor=vendor)
+
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+    def for_triple(self, *, party, system, external_ref):
+        return self.filter(party=party, system=system, external_ref=external_ref)
+
     def for_overview(self, org):
         """Pending requests to the organisation (escalated ones included), with system and vendor."""
         return self.pending().for_party(org).select_related("system__vendor").order_by("-created")
 
 
 class ChangeRequestQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_deleted=False)
+
+    def of_vendor(self, vendor):
+        """Change requests for system users of the vendor's systems: what a vendor may see through the API."""
+        return self.filter(system_user__system__vendor=vendor)
+
     def pending(self):
         cutoff = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
         return self.filter(is_deleted=False, status=RequestStatus.NEW, created__gt=cutoff)
@@ -125,6 +142,14 @@ class ChangeRequest(models.Model):
 
     class Meta:
         ordering = ["-created"]
+
+    @property
+    def timed_out(self) -> bool:
+        if self.status == RequestStatus.TIMEDOUT:
+            return True
+        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
+            days=settings.REQUEST_TIMEOUT_DAYS
+        )
 
 
 class NotificationStatus(models.TextChoices):

@@ -1,3 +1,9 @@
-"""URL patterns; filled in by the capability that owns this module."""
+from django.urls import path
 
-urlpatterns: list = []
+from authorization import views
+
+app_name = "authorization"
+
+urlpatterns = [
+    path("authorize", views.authorize, name="authorize"),
+]

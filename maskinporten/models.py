@@ -24,12 +24,24 @@ class Client(models.Model):
         return f"{self.name or self.client_id} ({self.owner.orgno})"
 
 
+class ClientKeyQuerySet(models.QuerySet):
+    def for_grant(self, client_id: str, kid: str):
+        """The key a grant names (by `iss` and `kid`) with what the token endpoint needs of its client."""
+        return (
+            self.filter(client_id=client_id, kid=kid)
+            .order_by()
+            .values_list("public_jwk", "retired_at", "client__is_active", "client__scopes", "client__owner__orgno")
+        )
+
+
 class ClientKey(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="keys")
     kid = models.CharField(max_length=200)
     public_jwk = models.JSONField(help_text="The public key as a JWK (RSA)")
     created = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True, help_text="Retired keys no longer verify grants")
+
+    objects = ClientKeyQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "kid"], name="clientkey_unique_kid")]

@@ -1,3 +1,16 @@
-"""URL patterns; filled in by the capability that owns this module."""
+from django.urls import path
 
-urlpatterns: list = []
+from maskinporten import api, views
+
+app_name = "maskinporten"
+
+urlpatterns = [
+    path(".well-known/oauth-authorization-server", views.metadata, name="metadata"),
+    path("jwk", views.jwk, name="jwk"),
+    path("token", views.token, name="token"),
+    path(
+        "authentication/api/v1/systemuser/byExternalId",
+        api.SystemUserByExternalId.as_view(),
+        name="systemuser-by-external-id",
+    ),
+]

@@ -1,3 +1,39 @@
-"""URL patterns; filled in by the capability that owns this module."""
+"""Vendor API, system register and system-user look-ups (CONTRACT §2.1, §2.4), and the OpenAPI schema."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from registry.api import docs, system_users, systems
+
+app_name = "registry_api"
+
+urlpatterns = [
+    path("systemregister", systems.SystemListView.as_view(), name="systems"),
+    path("systemregister/vendor", systems.VendorSystemsView.as_view(), name="vendor_systems"),
+    path("systemregister/vendor/<str:system_id>", systems.VendorSystemDetailView.as_view(), name="vendor_system"),
+    path(
+        "systemregister/vendor/<str:system_id>/rights",
+        systems.VendorSystemRightsView.as_view(),
+        name="vendor_system_rights",
+    ),
+    path(
+        "systemregister/vendor/<str:system_id>/accesspackages",
+        systems.VendorSystemPackagesView.as_view(),
+        name="vendor_system_packages",
+    ),
+    path(
+        "systemregister/vendor/<str:system_id>/changelog",
+        systems.VendorSystemChangeLogView.as_view(),
+        name="vendor_system_changelog",
+    ),
+    path("systemregister/<str:system_id>", systems.SystemDetailView.as_view(), name="system"),
+    path("systemregister/<str:system_id>/rights", systems.SystemRightsView.as_view(), name="system_rights"),
+    path("systemregister/<str:system_id>/accesspackages", systems.SystemPackagesView.as_view(), name="system_packages"),
+    path("systemuser/vendor/byquery", system_users.SystemUserByQueryView.as_view(), name="systemuser_byquery"),
+    path(
+        "systemuser/vendor/bysystem/<str:system_id>",
+        system_users.SystemUsersBySystemView.as_view(),
+        name="systemuser_bysystem",
+    ),
+    path("openapi.json", docs.schema_view, name="openapi"),
+    path("docs/", docs.swagger_ui, name="swagger_ui"),
+]

@@ -141,6 +141,13 @@ class SystemUserQuerySet(models.QuerySet):
     def agent(self):
         return self.filter(user_type=SystemUserType.AGENT)
 
+    def of_system(self, system):
+        return self.filter(system=system)
+
+    def of_vendor(self, vendor):
+        """System users of the vendor's systems: what a vendor may see through the API."""
+        return self.filter(system__vendor=vendor)
+
     def for_overview(self, org):
         """The organisation's live system users with what the overview shows, in a fixed number of queries."""
         return self.live().owned_by(org).select_related("system__vendor", "created_by").order_by("-created")

@@ -1,0 +1,217 @@
+"""Vendor requests (standard and agent): create, read and delete, as the vendor API needs them (CONTRACT §2.2).
+
+Approving and rejecting are the business's side and live with the approval pages.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+
+from approvals.models import Request, RequestKind, RequestStatus
+from approvals.notifications import notify_request_created
+from registry import access, audit
+from registry.errors import ServiceError
+from registry.identifiers import is_valid_orgno
+from registry.models import AccessPackage, Organisation, RegisteredSystem, SystemUserType
+from registry.services.system_users import check_against_system, live_system_user_exists, normalize_rights
+from registry.services.systems import RESOURCE_ATTRIBUTE
+
+
+@dataclass
+class RequestSpec:
+    """A vendor's request as the API body gives it (type-checked; rights and packages in the wire shape)."""
+
+    kind: str
+    system_id: str
+    party_orgno: str
+    external_ref: str = ""
+    integration_title: str = ""
+    rights: list[dict] = field(default_factory=list)
+    access_packages: list[str] = field(default_factory=list)
+    redirect_url: str = ""
+
+
+# --- the redirect-URL rule --------------------------------------------------------------------------
+
+
+def _redirect_key(url: str) -> tuple[str, str, int, str] | None:
+    """(scheme, host, port, path) of an absolute https URL, or None for anything we will not redirect to.
+
+    User-info (`https://good.example@evil.example/`), backslashes and white space are refused outright:
+    browsers and URL parsers disagree about them, which is how open-redirect checks are fooled.
+    """
+    if len(url) > 2000 or re.search(r"[\s\\]", url) or any(ord(c) < 0x20 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 443
+    except ValueError:
+        return None
+    if parts.scheme != "https" or not parts.hostname or "@" in parts.netloc or parts.fragment:
+        return None
+    return parts.scheme, parts.hostname, port, parts.path or "/"
+
+
+def redirect_allowed(url: str, allowed: list[str]) -> bool:
+    """Scheme, host, port and path must equal one allowed URL's; only the query may differ."""
+    key = _redirect_key(url)
+    return key is not None and any(key == _redirect_key(a) for a in allowed)
+
+
+# --- validation -------------------------------------------------------------------------------------
+
+
+def own_system(vendor: Organisation, system_id: str) -> RegisteredSystem:
+    system = RegisteredSystem.objects.live().filter(system_id=system_id).first()
+    if system is None or not access.vendor_owns_system(vendor, system):
+        raise ServiceError("AUTH-00011", "The system is not in the system register", status=404)
+    return system
+
+
+def _rights(spec: RequestSpec) -> list[dict]:
+    """Wire rights as [{"resource", "action"}]; a right without one urn:altinn:resource attribute is AUTH-00001."""
+    rights = []
+    for right in spec.rights:
+        attributes = right.get("resource") or []
+        if len(attributes) != 1 or attributes[0].get("id") != RESOURCE_ATTRIBUTE:
+            raise ServiceError("AUTH-00001", "A right must name one resource with the id urn:altinn:resource")
+        rights.append({"resource": attributes[0]["value"], "action": right.get("action") or ""})
+    return normalize_rights(rights)
+
+
+def _packages(spec: RequestSpec) -> list[str]:
+    prefix = AccessPackage.URN_PREFIX
+    bad = [u for u in spec.access_packages if not u.startswith(prefix)]
+    if bad:
+        raise ServiceError("AUTH-00063", "The system does not have these packages: " + ", ".join(bad), items=bad)
+    return sorted({u[len(prefix) :] for u in spec.access_packages})
+
+
+def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem, Organisation, list, list]:
+    """The checks in CONTRACT order. The system's owner comes first: another vendor's system is not found,
+    so nothing about it (or its customers' system users) leaks."""
+    system = own_system(vendor, spec.system_id)
+    valid_orgno = is_valid_orgno(spec.party_orgno)
+    party = Organisation.objects.live().filter(orgno=spec.party_orgno).first() if valid_orgno else None
+    external_ref = spec.external_ref or spec.party_orgno
+    if party is not None and live_system_user_exists(party, system, external_ref):
+        raise ServiceError("AUTH-00004", "A system user already exists for this system, organisation and externalRef")
+    if party is None:
+        raise ServiceError("AUTH-00000", "The organisation (partyOrgNo) was not found")
+    if spec.redirect_url:
+        if not system.allowed_redirect_urls:
+            raise ServiceError("AUTH-00026", "The system has no allowed redirect URLs")
+        if not redirect_allowed(spec.redirect_url, system.allowed_redirect_urls):
+            raise ServiceError("AUTH-00021", "The redirect URL does not match one of the system's allowed URLs")
+    if spec.kind == RequestKind.AGENT and spec.rights:
+        raise ServiceError("AUTH-00058", "An agent request takes access packages only, not single rights")
+    rights, packages = _rights(spec), _packages(spec)
+    user_type = SystemUserType.AGENT if spec.kind == RequestKind.AGENT else SystemUserType.STANDARD
+    check_against_system(system, packages=packages, rights=rights, user_type=user_type)
+    if spec.kind == RequestKind.AGENT and not packages:
+        raise ServiceError("AUTH-00058", "An agent request needs at least one access package")
+    if spec.kind == RequestKind.STANDARD and not packages and not rights:
+        raise ServiceError("AUTH-00059", "A request needs at least one right or access package")
+    return system, party, rights, packages
+
+
+# --- operations -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_request(*, vendor: Organisation, spec: RequestSpec, ip: str | None = None) -> tuple[Request, bool]:
+    """Create a request, or return the open one for the same (kind, party, system, externalRef).
+
+    Returns (request, created). Idempotent: a vendor that re-posts after a lost answer gets the same id.
+    """
+    system, party, rights, packages = _validate(vendor, spec)
+    external_ref = spec.external_ref or party.orgno
+    same = Request.objects.live().of_kind(spec.kind).for_triple(party=party, system=system, external_ref=external_ref)
+    existing = same.filter(status=RequestStatus.NEW).first()
+    if existing is not None and not existing.timed_out:
+        return existing, False
+    if existing is not None:
+        # Timed out but not yet swept: mark it, so the one-open-request constraint lets the new one in.
+        Request.objects.filter(pk=existing.pk, status=RequestStatus.NEW).update(status=RequestStatus.TIMEDOUT)
+    try:
+        with transaction.atomic():
+            request = Request.objects.create(
+                id=uuid.uuid4(),
+                kind=spec.kind,
+                system=system,
+                party=party,
+                external_ref=external_ref,
+                integration_title=spec.integration_title or system.name.get("nb") or system.system_id,
+                rights=rights,
+                access_packages=packages,
+                redirect_url=spec.redirect_url,
+            )
+    except IntegrityError:
+        # A concurrent post for the same triple won; answer as the re-post it is.
+        return same.filter(status=RequestStatus.NEW).get(), False
+    audit.record(
+        "request.created",
+        actor=f"vendor:{vendor.orgno}",
+        object_type="request",
+        object_id=request.id,
+        party_orgno=party.orgno,
+        data={"kind": spec.kind, "system": system.system_id, "rights": rights, "packages": packages},
+        ip=ip,
+    )
+    notify_request_created(request)  # the outbox row, in this transaction
+    return request, True
+
+
+def _vendor_requests(vendor: Organisation, kind: str):
+    return Request.objects.live().of_vendor(vendor).of_kind(kind).select_related("system", "party")
+
+
+def get_request(*, vendor: Organisation, request_id: str, kind: str) -> Request:
+    """The vendor's own request; anyone else's is not found (AUTH-00010), so ids do not leak."""
+    try:
+        request_uuid = uuid.UUID(str(request_id))
+    except ValueError:
+        request_uuid = None
+    request = _vendor_requests(vendor, kind).filter(pk=request_uuid).first() if request_uuid else None
+    if request is None:
+        raise ServiceError("AUTH-00010", "The request was not found", status=404)
+    return request
+
+
+def get_request_by_external_ref(
+    *, vendor: Organisation, system_id: str, party_orgno: str, external_ref: str, kind: str
+) -> Request:
+    system = own_system(vendor, system_id)
+    request = (
+        _vendor_requests(vendor, kind)
+        .filter(system=system, party__orgno=party_orgno, external_ref=external_ref)
+        .order_by("-created")
+        .first()
+    )
+    if request is None:
+        raise ServiceError("AUTH-00010", "The request was not found", status=404)
+    return request
+
+
+def requests_of_system(*, vendor: Organisation, system_id: str, kind: str):
+    """The vendor's requests for one of its systems (for a paginated list)."""
+    return _vendor_requests(vendor, kind).filter(system=own_system(vendor, system_id))
+
+
+@transaction.atomic
+def delete_request(*, vendor: Organisation, request_id: str, kind: str, ip: str | None = None) -> None:
+    """Soft-delete the vendor's own request (compare-and-set: two deletes give one event)."""
+    request = get_request(vendor=vendor, request_id=request_id, kind=kind)
+    if not Request.objects.filter(pk=request.pk, is_deleted=False).update(is_deleted=True):
+        raise ServiceError("AUTH-00010", "The request was not found", status=404)
+    audit.record(
+        "request.deleted",
+        actor=f"vendor:{vendor.orgno}",
+        object_type="request",
+        object_id=request.id,
+        party_orgno=request.party.orgno,
+        ip=ip,
+    )

@@ -1,0 +1,92 @@
+"""The system-user look-up for Maskinporten (CONTRACT §2.4): `systemuser/byExternalId`."""
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from maskinporten.authentication import BearerTokenAuthentication, HasScope
+from maskinporten.lookup import find_system_user, system_user_json
+from registry.identifiers import is_valid_orgno
+
+LOOKUP_SCOPE = "altinn:maskinporten/systemuser.read"
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
+    body.update(extra, traceId=uuid.uuid4().hex)
+    return Response(body, status=status, content_type=PROBLEM)
+
+
+class SystemUserExternalSerializer(serializers.Serializer):
+    """Output shape only (documentation): built by lookup.system_user_json."""
+
+    id = serializers.UUIDField()
+    integrationTitle = serializers.CharField()  # camelCase: the wire names
+    systemId = serializers.CharField()
+    productName = serializers.CharField()
+    reporteeOrgNo = serializers.CharField()
+    created = serializers.DateTimeField()
+    isDeleted = serializers.BooleanField()
+    supplierName = serializers.CharField()
+    supplierOrgno = serializers.CharField()
+    externalRef = serializers.CharField()
+    userType = serializers.ChoiceField(choices=["standard", "agent"])
+
+
+class SystemUserByExternalId(APIView):
+    """The system user Maskinporten would issue a token for: same rule as our own token endpoint."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [HasScope.of(LOOKUP_SCOPE)]
+
+    @extend_schema(
+        operation_id="systemuser_by_external_id",
+        parameters=[
+            OpenApiParameter("clientId", str, required=True),
+            OpenApiParameter("systemProviderOrgNo", str, required=True),
+            OpenApiParameter("systemUserOwnerOrgNo", str, required=True),
+            OpenApiParameter("externalRef", str, required=False, description="Default: systemUserOwnerOrgNo"),
+        ],
+        responses={
+            200: SystemUserExternalSerializer,
+            400: OpenApiResponse(description="Validation problem (STD-00000)"),
+            404: OpenApiResponse(description="No matching system user (AUTH-00015)"),
+        },
+    )
+    def get(self, request):
+        params = {name: request.query_params.get(name, "").strip() for name in _PARAMS}
+        errors = _validate(params)
+        if errors:
+            return problem(
+                400, "Bad request", "One or more validation errors occurred.", "STD-00000", validationErrors=errors
+            )
+        system_user = find_system_user(
+            client_id=params["clientId"],
+            vendor_orgno=params["systemProviderOrgNo"],
+            owner_orgno=params["systemUserOwnerOrgNo"],
+            external_ref=params["externalRef"] or params["systemUserOwnerOrgNo"],
+        )
+        if system_user is None:
+            return problem(404, "System user not found", "No matching system user.", "AUTH-00015")
+        return Response(system_user_json(system_user))
+
+
+_PARAMS = ("clientId", "systemProviderOrgNo", "systemUserOwnerOrgNo", "externalRef")
+
+
+def _validate(params: dict[str, str]) -> list[dict]:
+    errors = []
+    if not params["clientId"]:
+        errors.append(_vld("AUTH.VLD-00000", "clientId is required", "clientId"))
+    for name in ("systemProviderOrgNo", "systemUserOwnerOrgNo"):
+        if not is_valid_orgno(params[name]):
+            errors.append(_vld("AUTH.VLD-00000", f"{name} must be a valid organisation number", name))
+    return errors
+
+
+def _vld(code: str, title: str, param: str) -> dict:
+    return {"code": code, "title": title, "detail": title, "paths": [f"/{param.lower()}"]}

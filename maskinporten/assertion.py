@@ -1,0 +1,113 @@
+"""Reading a JWT-bearer grant strictly, by hand, before and instead of trusting any JWT library defaults.
+
+We split and decode the compact JWS ourselves so that we can refuse what libraries quietly accept:
+duplicate JSON members (two parsers could read two different claims), NaN/Infinity, `alg` outside the
+RS allow-list in any spelling, key sources in the header (`jku`, `x5u`, `jwk`, `x5c` — never fetched or
+used), and non-canonical base64url. The signature is then checked with the key registered on the client.
+"""
+
+import base64
+import binascii
+import functools
+import json
+import re
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+ALLOWED_ALGS = {"RS256": RSAAlgorithm.SHA256, "RS384": RSAAlgorithm.SHA384, "RS512": RSAAlgorithm.SHA512}
+FORBIDDEN_HEADERS = {"jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"}
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+KID_PATTERN = re.compile(r"[A-Za-z0-9._:@+/=-]{1,200}")  # printable, no spaces, quotes or control characters
+
+
+class BadAssertion(Exception):
+    """The assertion is not a well-formed, acceptable JWS. The message says why (for the audit)."""
+
+
+class DuplicateMember(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateMember(f"duplicate JSON member {key!r}")
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(data: bytes) -> object:
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+    except DuplicateMember as exc:
+        raise BadAssertion(str(exc)) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadAssertion("not valid JSON") from None
+
+
+def b64url_decode(segment: str) -> bytes:
+    if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        raise BadAssertion("malformed base64url")
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        raise BadAssertion("malformed base64url") from None
+
+
+class Assertion:
+    """A parsed, not yet verified, compact JWS."""
+
+    def __init__(self, token: str):
+        if not isinstance(token, str) or not token.isascii():
+            raise BadAssertion("not a compact JWS")
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise BadAssertion(f"a signed JWT has 3 segments, this has {len(parts)}")
+        header = strict_json(b64url_decode(parts[0]))
+        claims = strict_json(b64url_decode(parts[1]))
+        if not isinstance(header, dict) or not isinstance(claims, dict):
+            raise BadAssertion("header and claims must be JSON objects")
+        self.header: dict = header
+        self.claims: dict = claims
+        self.signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+        self.signature = b64url_decode(parts[2])
+
+    def check_header(self) -> None:
+        alg = self.header.get("alg")
+        if alg not in ALLOWED_ALGS:
+            raise BadAssertion(f"algorithm {str(alg)[:20]!r} is not allowed")
+        forbidden = FORBIDDEN_HEADERS & set(self.header)
+        if forbidden:
+            raise BadAssertion("header key sources or extensions are not accepted: " + ", ".join(sorted(forbidden)))
+        kid = self.header.get("kid")
+        if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid):
+            raise BadAssertion("kid is missing or malformed")
+
+    @property
+    def kid(self) -> str:
+        return self.header["kid"]
+
+    def verify_signature(self, jwk: dict) -> None:
+        n, e = jwk.get("n"), jwk.get("e")
+        key = public_key_from_jwk(n, e) if isinstance(n, str) and isinstance(e, str) else None
+        if key is None:
+            raise BadAssertion("the registered key is not a usable RSA key")
+        algorithm = RSAAlgorithm(ALLOWED_ALGS[self.header["alg"]])
+        if not algorithm.verify(self.signing_input, key, self.signature):
+            raise BadAssertion("signature does not verify")
+
+
+@functools.lru_cache(maxsize=2048)
+def public_key_from_jwk(n: str, e: str) -> rsa.RSAPublicKey | None:
+    """Built once per process and key: parsing a JWK on every grant is wasted work on the hot path."""
+    try:
+        key = RSAAlgorithm.from_jwk({"kty": "RSA", "n": n, "e": e})
+    except Exception:  # noqa: BLE001 - PyJWT raises several types for a bad key
+        return None
+    return key if isinstance(key, rsa.RSAPublicKey) else None

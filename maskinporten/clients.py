@@ -1,0 +1,131 @@
+"""Registering token clients and their public keys, and retiring keys. Used by the admin and `create_client`."""
+
+import json
+import uuid
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from jwt.algorithms import RSAAlgorithm
+
+from maskinporten.assertion import KID_PATTERN
+from maskinporten.grants import SCOPE_TOKEN
+from maskinporten.keys import jwk_thumbprint, public_jwk_of
+from maskinporten.models import Client, ClientKey
+from registry import audit
+from registry.errors import ServiceError
+from registry.models import Organisation
+
+MIN_KEY_BITS = 2048
+_PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth"}
+
+
+def _invalid(detail: str) -> ServiceError:
+    return ServiceError("STD-00000", detail)
+
+
+def parse_public_key(text: str) -> tuple[dict, str | None]:
+    """(public RSA JWK {kty, n, e}, the kid the JWK names or None) from a PEM SubjectPublicKeyInfo, a JWK
+    or a JWKS with one key. Private keys are refused: we must never hold a client's private key."""
+    text = (text or "").strip()
+    kid = None
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise _invalid("The key is neither PEM nor valid JSON") from None
+        if isinstance(data, dict) and isinstance(data.get("keys"), list):
+            if len(data["keys"]) != 1:
+                raise _invalid("A JWKS must hold exactly one key here")
+            data = data["keys"][0]
+        if not isinstance(data, dict) or data.get("kty") != "RSA":
+            raise _invalid("Only RSA keys are supported")
+        if _PRIVATE_JWK_MEMBERS & set(data):
+            raise _invalid("This is a private key; register the public key only")
+        kid = data.get("kid") if isinstance(data.get("kid"), str) else None
+        try:
+            key = RSAAlgorithm.from_jwk({"kty": "RSA", "n": data.get("n"), "e": data.get("e")})
+        except Exception:  # noqa: BLE001 - PyJWT raises several types for a bad JWK
+            raise _invalid("The JWK is not a valid RSA public key") from None
+    else:
+        if "PRIVATE KEY" in text:
+            raise _invalid("This is a private key; register the public key only")
+        try:
+            key = serialization.load_pem_public_key(text.encode())
+        except (ValueError, TypeError):
+            raise _invalid("The key is not a PEM SubjectPublicKeyInfo public key") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise _invalid("Only RSA keys are supported")
+    if key.key_size < MIN_KEY_BITS:
+        raise _invalid(f"RSA keys must have at least {MIN_KEY_BITS} bits")
+    return public_jwk_of(key), kid
+
+
+def check_scopes(scopes: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(s.strip() for s in scopes if s.strip()))
+    bad = [s for s in cleaned if not SCOPE_TOKEN.fullmatch(s)]
+    if bad:
+        raise _invalid("Scopes may not contain spaces, quotes or backslashes: " + ", ".join(bad))
+    return cleaned
+
+
+@transaction.atomic
+def register_client(
+    *,
+    owner: Organisation,
+    scopes: list[str],
+    public_key: str,
+    actor: str,
+    client_id: str | None = None,
+    name: str = "",
+    kid: str | None = None,
+) -> tuple[Client, ClientKey]:
+    """A new token client owned by `owner`, with its first public key."""
+    client_id = (client_id or str(uuid.uuid4())).strip()
+    if not KID_PATTERN.fullmatch(client_id):
+        raise _invalid("The client id may only contain letters, digits and . _ : @ + / = -")
+    if Client.objects.filter(pk=client_id).exists():
+        raise _invalid(f"Client {client_id} exists already")
+    client = Client.objects.create(client_id=client_id, owner=owner, name=name, scopes=check_scopes(scopes))
+    audit.record(
+        "client.registered",
+        actor=actor,
+        object_type="client",
+        object_id=client_id,
+        party_orgno=owner.orgno,
+        data={"scopes": client.scopes},
+    )
+    return client, add_client_key(client=client, public_key=public_key, kid=kid, actor=actor)
+
+
+@transaction.atomic
+def add_client_key(*, client: Client, public_key: str, actor: str, kid: str | None = None) -> ClientKey:
+    """Register another public key on a client (key rotation: add the new one, then retire the old one)."""
+    jwk, named_kid = parse_public_key(public_key)
+    kid = (kid or named_kid or jwk_thumbprint(jwk)).strip()
+    if not KID_PATTERN.fullmatch(kid):
+        raise _invalid("The kid may only contain letters, digits and . _ : @ + / = - (at most 200)")
+    try:
+        with transaction.atomic():
+            key = ClientKey.objects.create(client=client, kid=kid, public_jwk={**jwk, "kid": kid})
+    except IntegrityError:
+        raise _invalid(f"The client has a key with kid {kid} already") from None
+    audit.record("client.key_added", actor=actor, object_type="client", object_id=client.client_id, data={"kid": kid})
+    return key
+
+
+@transaction.atomic
+def retire_client_key(*, key_id: int, actor: str) -> bool:
+    """Retire a key at once: grants signed with it are refused from now on. False if it was retired already."""
+    retired = ClientKey.objects.filter(pk=key_id, retired_at__isnull=True).update(retired_at=timezone.now())
+    if retired:
+        key = ClientKey.objects.select_related("client").get(pk=key_id)
+        audit.record(
+            "client.key_retired",
+            actor=actor,
+            object_type="client",
+            object_id=key.client_id,
+            data={"kid": key.kid},
+        )
+    return bool(retired)

@@ -1,0 +1,67 @@
+"""Which system user a client may get a token for (CONTRACT §1 look-up rule), and why none matched."""
+
+from datetime import UTC
+
+from registry.models import Organisation, SystemClient, SystemUser, SystemUserType
+
+
+def grantable_system_users(*, client_id: str, owner_orgno: str, external_ref: str, vendor_orgno: str):
+    """Live standard or agent system users owned by `owner_orgno` with this externalRef, whose live
+    system lists `client_id` and is registered by `vendor_orgno` (the client's owner). At most one."""
+    return SystemUser.objects.live().filter(
+        owner__orgno=owner_orgno,
+        external_ref=external_ref,
+        user_type__in=[SystemUserType.STANDARD, SystemUserType.AGENT],
+        system__is_deleted=False,
+        system__clients__client_id=client_id,
+        system__vendor__orgno=vendor_orgno,
+    )
+
+
+def find_system_user(*, client_id: str, owner_orgno: str, external_ref: str, vendor_orgno: str) -> SystemUser | None:
+    lookup = {"client_id": client_id, "owner_orgno": owner_orgno, "external_ref": external_ref}
+    queryset = grantable_system_users(**lookup, vendor_orgno=vendor_orgno)
+    return queryset.select_related("owner", "system", "system__vendor").first()
+
+
+def why_no_system_user(*, client_id: str, vendor_orgno: str, owner_orgno: str, external_ref: str) -> str:
+    """The likely cause, for the error description. Only runs on the (rare) refused path."""
+    if not Organisation.objects.filter(orgno=owner_orgno, is_deleted=False).exists():
+        return f"Organisation {owner_orgno} is not known here"
+    listings = SystemClient.objects.filter(client_id=client_id, system__is_deleted=False)
+    listing = listings.select_related("system__vendor").first()
+    if listing is None:
+        return f"Client {client_id} is not in the clientId list of any live system"
+    system = listing.system
+    if system.vendor.orgno != vendor_orgno:
+        return f"System {system.system_id} is registered by another vendor than the owner of client {client_id}"
+    of_system = SystemUser.objects.filter(owner__orgno=owner_orgno, system=system)
+    if of_system.filter(external_ref=external_ref, is_deleted=True).exists():
+        return f"The system user of {owner_orgno} for system {system.system_id} has been deleted"
+    if of_system.live().exists():
+        return (
+            f"Organisation {owner_orgno} has a system user for system {system.system_id}, "
+            f"but not with externalRef '{external_ref}'"
+        )
+    return (
+        f"Organisation {owner_orgno} has no system user for system {system.system_id}; "
+        "the organisation must approve a system user request first"
+    )
+
+
+def system_user_json(system_user: SystemUser) -> dict:
+    """The external shape of a system user (CONTRACT §2.4)."""
+    system = system_user.system
+    return {
+        "id": str(system_user.id),
+        "integrationTitle": system_user.integration_title,
+        "systemId": system.system_id,
+        "productName": system.name.get("nb") or system.system_id,
+        "reporteeOrgNo": system_user.owner.orgno,
+        "created": system_user.created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "isDeleted": system_user.is_deleted,
+        "supplierName": system.vendor.name,
+        "supplierOrgno": system.vendor.orgno,
+        "externalRef": system_user.external_ref,
+        "userType": system_user.user_type,
+    }

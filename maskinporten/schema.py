@@ -1,0 +1,16 @@
+"""OpenAPI (drf-spectacular) description of our bearer-token authentication; loaded in AppConfig.ready()."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "maskinporten.authentication.BearerTokenAuthentication"
+    name = "maskinporten"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "An access token from POST /token (or a configured external Maskinporten).",
+        }

@@ -1,0 +1,68 @@
+"""The token endpoint and its metadata (CONTRACT §1). Plain Django views: this is a hot path."""
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from maskinporten import keys
+from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchange_grant, refuse_request
+from maskinporten.tokens import ALLOWED_ALGS
+
+MAX_TOKEN_REQUEST_BYTES = 32 * 1024  # a grant is a few kB; anything this big is not one
+FORM = "application/x-www-form-urlencoded"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+
+
+def _error(exc: GrantError) -> JsonResponse:
+    return JsonResponse({"error": exc.error, "error_description": exc.description}, status=400, headers=NO_STORE)
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@csrf_exempt
+@require_POST
+def token(request):
+    ip = request.META.get("REMOTE_ADDR")
+    if _content_length(request) > MAX_TOKEN_REQUEST_BYTES:
+        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip))
+    if request.content_type != FORM:
+        return _error(refuse_request("invalid_request", f"Content-Type must be {FORM}", ip=ip))
+    try:
+        form = request.POST
+    except SuspiciousOperation:  # too big or too many fields, found while reading
+        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip))
+    for name in ("grant_type", "assertion"):
+        if len(form.getlist(name)) > 1:  # RFC 6749 §3.2: parameters must not be repeated
+            return _error(refuse_request("invalid_request", f"{name} is given more than once", ip=ip))
+    try:
+        body = exchange_grant(grant_type=form.get("grant_type"), assertion=form.get("assertion"), ip=ip)
+    except GrantError as exc:
+        return _error(exc)
+    return JsonResponse(body, headers=NO_STORE)
+
+
+@require_GET
+def metadata(request):
+    base = settings.PORTAL_BASE_URL
+    body = {
+        "issuer": settings.TOKEN_ISSUER,
+        "token_endpoint": f"{base}/token",
+        "jwks_uri": f"{base}/jwk",
+        "grant_types_supported": [GRANT_TYPE],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ALLOWED_ALGS,
+        "authorization_details_types_supported": [SYSTEMUSER_TYPE],
+    }
+    return JsonResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+
+@require_GET
+def jwk(request):
+    return JsonResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,142 @@
+"""What every vendor API view shares: bearer-token authentication, the caller's organisation,
+case-insensitive input, a body-size limit, and `{links: {next}, data}` pagination with an opaque token."""
+
+import base64
+import json
+import re
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Q
+from django.utils import translation
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from maskinporten.authentication import BearerTokenAuthentication, HasScope
+from registry.errors import FieldError, ServiceError, ValidationFailed
+from registry.models import Organisation
+
+from .problems import drf_validation_errors
+
+SCOPE_SYSTEMREGISTER_WRITE = "altinn:authentication/systemregister.write"
+SCOPE_SYSTEMREGISTER_ADMIN = "altinn:authentication/systemregister.admin"
+SCOPE_REQUEST_WRITE = "altinn:authentication/systemuser.request.write"
+SCOPE_REQUEST_READ = "altinn:authentication/systemuser.request.read"
+
+PAGE_SIZE = 50
+_PAGE_SALT = "vendor-api.page"
+
+
+class VendorAPIView(APIView):
+    """A vendor API operation. Subclasses set `scopes` (any one of them suffices)."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    scopes: tuple[str, ...] = ()
+
+    def get_permissions(self):
+        return [HasScope.of(*self.scopes)()]
+
+    def initial(self, request, *args, **kwargs):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            # DRF streams the body past Django's own limit, so we check the declared length ourselves.
+            raise ServiceError("HTTP-413", "The request body is too large.", status=413)
+        refuse_unstorable({**kwargs, **{k: v for k, v in request.GET.items()}})
+        super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            return super().dispatch(request, *args, **kwargs)
+        # Vendors' programs read our messages: English unless they ask for another language.
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)
+
+    def caller(self) -> Organisation:
+        """The vendor: the token's consumer organisation. AUTH-00023 when it is not one we know."""
+        if getattr(self, "_caller", None) is None:
+            self._caller = self._find_caller()
+        return self._caller
+
+    def _find_caller(self) -> Organisation:
+        orgno = getattr(self.request.user, "consumer_orgno", "")
+        org = Organisation.objects.live().filter(orgno=orgno).first() if orgno else None
+        if org is None:
+            raise ServiceError("AUTH-00023", "The token's consumer organisation is not known here", status=401)
+        return org
+
+    def actor(self) -> str:
+        return f"vendor:{self.caller().orgno}"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in getattr(self.request.user, "scopes", ())
+
+    def client_ip(self) -> str | None:
+        return self.request.META.get("REMOTE_ADDR") or None
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_unstorable(params: dict) -> None:
+    """Path and query values with NUL or lone surrogates: no database stores them (PostgreSQL refuses NUL)."""
+    bad = [name for name, value in params.items() if isinstance(value, str) and _UNSTORABLE.search(value)]
+    if bad:
+        raise ValidationFailed(
+            [
+                FieldError("STD.VLD-00001", "The value contains characters that are not allowed", [f"/{name}"])
+                for name in bad
+            ]
+        )
+
+
+def canonical_keys(data, serializer):
+    """`data` with its object keys renamed to the serializer's field names, ignoring case, at every depth."""
+    if isinstance(serializer, serializers.ListSerializer):
+        return [canonical_keys(item, serializer.child) for item in data] if isinstance(data, list) else data
+    if isinstance(serializer, serializers.ListField):
+        return [canonical_keys(item, serializer.child) for item in data] if isinstance(data, list) else data
+    if isinstance(serializer, serializers.Serializer) and isinstance(data, dict):
+        names = {name.lower(): name for name in serializer.fields}
+        result = {}
+        for key, value in data.items():
+            name = names.get(str(key).lower(), key)
+            field = serializer.fields.get(name)
+            result[name] = canonical_keys(value, field) if field is not None else value
+        return result
+    return data
+
+
+def parse(serializer_class, data, *, root: str, many: bool = False, **kwargs):
+    """Validated data of `serializer_class`, or ValidationFailed with paths under `root`."""
+    serializer = serializer_class(many=many, **kwargs)
+    serializer = serializer_class(data=canonical_keys(data, serializer), many=many, **kwargs)
+    if not serializer.is_valid():
+        raise ValidationFailed(drf_validation_errors(serializer.errors, root))
+    return serializer.validated_data
+
+
+def paginate(request, queryset, *, order: tuple[str, str], serializer) -> dict:
+    """One page of `queryset` (keyset on `order`, e.g. ("created", "id")) as {links: {next}, data}."""
+    token = request.query_params.get("token")
+    if token:
+        try:
+            after = signing.loads(base64.urlsafe_b64decode(token.encode()).decode(), salt=_PAGE_SALT)
+        except (signing.BadSignature, ValueError, UnicodeDecodeError, json.JSONDecodeError):
+            error = FieldError("STD.VLD-00001", "The continuation token is not valid", ["/token"])
+            raise ValidationFailed([error]) from None
+        first, second = order
+        queryset = queryset.filter(Q(**{f"{first}__gt": after[0]}) | Q(**{first: after[0], f"{second}__gt": after[1]}))
+    rows = list(queryset.order_by(*order)[: PAGE_SIZE + 1])
+    next_url = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        last = rows[-1]
+        key = [_plain(getattr(last, order[0])), _plain(getattr(last, order[1]))]
+        token = base64.urlsafe_b64encode(signing.dumps(key, salt=_PAGE_SALT).encode()).decode()
+        next_url = request.build_absolute_uri(request.path) + "?token=" + token
+    # One serializer for the page: binding a serializer per row costs more than the queries.
+    return {"links": {"next": next_url}, "data": serializer(rows, many=True).data}
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

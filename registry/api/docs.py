@@ -1,0 +1,19 @@
+"""The OpenAPI schema of the vendor API (drf-spectacular) and a Swagger UI page served from our static files."""
+
+from django.shortcuts import render
+from django.urls import reverse
+from drf_spectacular.views import SpectacularJSONAPIView
+
+API_PREFIX = "/authentication/api/v1/"
+
+
+def only_vendor_api(endpoints, **kwargs):
+    """Preprocessing hook: the schema covers the vendor API, not the portal or the admin."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(API_PREFIX)]
+
+
+schema_view = SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[])
+
+
+def swagger_ui(request):
+    return render(request, "api/swagger.html", {"schema_url": reverse("registry_api:openapi")})

@@ -1,0 +1,124 @@
+"""Errors of the vendor API as application/problem+json (RFC 9457) with Altinn's `code` and a `traceId`.
+
+Set as REST_FRAMEWORK["EXCEPTION_HANDLER"]. Service errors keep their AUTH code; validation failures
+carry `code: STD-00000` and `validationErrors`. HTTP-level refusals that Altinn answers without a code
+get `HTTP-<status>` (documented in docs/vendor-api.md) so that every problem has a code.
+"""
+
+import logging
+import re
+import uuid
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from registry.errors import FieldError, ServiceError, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+MISSING_VENDOR_CODE = "AUTH-00023"
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+}
+
+
+def trace_id(request) -> str:
+    """The W3C trace id of an incoming `traceparent`, else a fresh one, so a vendor can quote it to support."""
+    header = getattr(request, "META", {}).get("HTTP_TRACEPARENT", "")
+    match = re.fullmatch(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}", header.strip())
+    return match.group(1) if match else uuid.uuid4().hex
+
+
+def problem(request, *, status: int, code: str, detail: str, extra: dict | None = None, headers=None) -> Response:
+    body = {
+        "type": f"https://datatracker.ietf.org/doc/html/rfc9110#status.{status}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "traceId": trace_id(request),
+    }
+    body.update(extra or {})
+    return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def validation_problem(request, errors: list[FieldError]) -> Response:
+    return problem(
+        request,
+        status=400,
+        code="STD-00000",
+        detail="One or more validation errors occurred.",
+        extra={"validationErrors": [e.as_dict() for e in errors]},
+    )
+
+
+def drf_validation_errors(detail, path: str = "") -> list[FieldError]:
+    """DRF serializer errors (nested dicts/lists) as FieldErrors with JSON-pointer paths in lower case."""
+    if isinstance(detail, dict):
+        return [e for key, value in detail.items() for e in drf_validation_errors(value, _join(path, key))]
+    if isinstance(detail, list) and detail and all(isinstance(d, exceptions.ErrorDetail) for d in detail):
+        return [FieldError(_std_code(d), str(d), [path or "/"]) for d in detail]
+    if isinstance(detail, list):
+        return [e for i, value in enumerate(detail) for e in drf_validation_errors(value, _join(path, str(i)))]
+    return [FieldError(_std_code(detail), str(detail), [path or "/"])]
+
+
+def _join(path: str, key: str) -> str:
+    if key == "non_field_errors":
+        return path
+    return f"{path}/{str(key).lower()}"
+
+
+def _std_code(detail) -> str:
+    # STD.VLD-00000 is Altinn's "required"; STD.VLD-00001 (ours) is any other malformed value.
+    return "STD.VLD-00000" if getattr(detail, "code", "") in {"required", "null"} else "STD.VLD-00001"
+
+
+def exception_handler(exc, context):
+    request = context.get("request")
+    if isinstance(exc, ValidationFailed):
+        return validation_problem(request, exc.errors)
+    if isinstance(exc, ServiceError):
+        return problem(request, status=exc.status, code=exc.code, detail=exc.detail)
+    if isinstance(exc, exceptions.ValidationError):
+        return validation_problem(request, drf_validation_errors(exc.detail))
+    if isinstance(exc, RequestDataTooBig):
+        return problem(request, status=413, code="HTTP-413", detail="The request body is too large.")
+    if isinstance(exc, Http404):
+        return problem(request, status=404, code="HTTP-404", detail="Not found.")
+    if isinstance(exc, exceptions.APIException):
+        return _api_exception(request, exc)
+    logger.exception("Unhandled error in the vendor API", exc_info=exc)
+    return None
+
+
+def _api_exception(request, exc: exceptions.APIException) -> Response:
+    status = exc.status_code
+    code = f"HTTP-{status}"
+    headers = {}
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        if str(exc.detail) == "Invalid consumer":
+            code = MISSING_VENDOR_CODE
+        authenticators = getattr(request, "authenticators", None) or []
+        if authenticators:
+            headers["WWW-Authenticate"] = authenticators[0].authenticate_header(request)
+            status = 401
+        else:
+            status = 403
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait))
+    detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
+    return problem(request, status=status, code=code, detail=str(detail), headers=headers or None)

@@ -1,0 +1,95 @@
+import pytest
+
+from registry.models import SystemUser
+from tests.maskinporten.helpers import bearer_for, grant_setup
+
+URL = "/authentication/api/v1/systemuser/byExternalId"
+SCOPE = "altinn:maskinporten/systemuser.read"
+
+
+@pytest.fixture
+def setup(vendor, customer, system):
+    return grant_setup(vendor, customer, system)
+
+
+@pytest.fixture
+def maskinporten_auth(db):
+    from tests import factories as f
+
+    return bearer_for(f.make_org("Digitaliseringsdirektoratet"), SCOPE)
+
+
+def query(setup, vendor, **overrides):
+    params = {
+        "clientId": setup.client.client_id,
+        "systemProviderOrgNo": vendor.orgno,
+        "systemUserOwnerOrgNo": setup.owner_orgno,
+    }
+    params.update(overrides)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def test_it_finds_the_system_user_a_token_would_be_issued_for(client, setup, vendor, system, maskinporten_auth):
+    response = client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=maskinporten_auth)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(setup.system_user.id)
+    assert body["systemId"] == system.system_id
+    assert body["reporteeOrgNo"] == setup.owner_orgno
+    assert body["supplierOrgno"] == vendor.orgno
+    assert body["externalRef"] == setup.owner_orgno
+    assert body["userType"] == "standard"
+    assert body["isDeleted"] is False
+    assert set(body) == {
+        "id",
+        "integrationTitle",
+        "systemId",
+        "productName",
+        "reporteeOrgNo",
+        "created",
+        "isDeleted",
+        "supplierName",
+        "supplierOrgno",
+        "externalRef",
+        "userType",
+    }
+
+
+def test_a_wrong_external_ref_is_404(client, setup, vendor, maskinporten_auth):
+    response = client.get(URL, query(setup, vendor, externalRef="other"), HTTP_AUTHORIZATION=maskinporten_auth)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "AUTH-00015"
+
+
+def test_a_deleted_system_user_is_404(client, setup, vendor, maskinporten_auth):
+    SystemUser.objects.filter(pk=setup.system_user.pk).update(is_deleted=True)
+    assert client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=maskinporten_auth).status_code == 404
+
+
+def test_another_vendor_as_provider_is_404(client, setup, vendor, other_vendor, maskinporten_auth):
+    response = client.get(
+        URL, query(setup, vendor, systemProviderOrgNo=other_vendor.orgno), HTTP_AUTHORIZATION=maskinporten_auth
+    )
+    assert response.status_code == 404
+
+
+def test_bad_parameters_are_a_validation_problem(client, setup, vendor, maskinporten_auth):
+    response = client.get(
+        URL, query(setup, vendor, clientId=None, systemUserOwnerOrgNo="123"), HTTP_AUTHORIZATION=maskinporten_auth
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "STD-00000"
+    assert {e["paths"][0] for e in body["validationErrors"]} == {"/clientid", "/systemuserownerorgno"}
+
+
+def test_without_a_token_it_is_401(client, setup, vendor):
+    response = client.get(URL, query(setup, vendor))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_without_the_scope_it_is_403(client, setup, vendor):
+    auth = bearer_for(vendor, "altinn:authentication/systemregister.write")
+    assert client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=auth).status_code == 403

@@ -1,0 +1,122 @@
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from maskinporten import keys, tokens
+from maskinporten.tokens import InvalidToken, issue_access_token, verify_access_token
+from tests.maskinporten.helpers import make_client
+
+
+def write_key(path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return path
+
+
+@pytest.fixture
+def fresh_keys():
+    keys.reset()
+    yield
+    keys.reset()
+
+
+def test_the_embedded_default_creates_one_key_and_keeps_it(tmp_path, settings, fresh_keys):
+    settings.VAR_DIR = tmp_path
+    settings.TOKEN_SIGNING_KEY_FILES = []
+    first = keys.current_key().kid
+    assert (tmp_path / keys.DEFAULT_KEY_FILE).exists()
+    assert oct((tmp_path / keys.DEFAULT_KEY_FILE).stat().st_mode & 0o777) == "0o600"
+    keys.reset()  # a restart
+    assert keys.current_key().kid == first
+
+
+def test_with_two_key_files_the_first_signs_and_both_are_published(tmp_path, settings, fresh_keys, vendor, client):
+    new, old = write_key(tmp_path / "new.pem"), write_key(tmp_path / "old.pem")
+    settings.TOKEN_SIGNING_KEY_FILES = [str(old)]
+    c, _ = make_client(vendor, "a:b")
+    token_from_old_key = issue_access_token(client=c, scopes=["a:b"])["access_token"]
+
+    settings.TOKEN_SIGNING_KEY_FILES = [str(new), str(old)]
+    keys.reset()
+    published = [k["kid"] for k in client.get("/jwk").json()["keys"]]
+    assert len(published) == 2
+    token = issue_access_token(client=c, scopes=["a:b"])["access_token"]
+    assert jwt.get_unverified_header(token)["kid"] == published[0]
+    assert verify_access_token(token_from_old_key)["client_id"] == c.client_id
+
+    settings.TOKEN_SIGNING_KEY_FILES = [str(new)]  # the old key is gone once its tokens have expired
+    keys.reset()
+    with pytest.raises(InvalidToken):
+        verify_access_token(token_from_old_key)
+
+
+def test_a_key_file_that_is_not_an_rsa_private_key_stops_start_up(tmp_path, settings, fresh_keys):
+    from django.core.exceptions import ImproperlyConfigured
+
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key")
+    settings.TOKEN_SIGNING_KEY_FILES = [str(bad)]
+    with pytest.raises(ImproperlyConfigured):
+        keys.current_key()
+
+
+def test_the_jwks_has_only_public_members(client, db):
+    for key in client.get("/jwk").json()["keys"]:
+        assert set(key) == {"kty", "n", "e", "kid", "use", "alg"}
+
+
+class FakeJwks:
+    def __init__(self, public_key):
+        self.public_key = public_key
+
+    def get_signing_key(self, kid):
+        if kid != "mp-key":
+            raise jwt.PyJWKClientError("unknown kid")
+        return type("K", (), {"key": self.public_key})()
+
+
+@pytest.fixture
+def external_maskinporten(settings, monkeypatch):
+    settings.EXTERNAL_MASKINPORTEN_ISSUER = "https://test.maskinporten.no/"
+    settings.EXTERNAL_MASKINPORTEN_JWKS_URL = "https://test.maskinporten.no/jwk"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    monkeypatch.setattr(tokens, "_external_jwks", lambda: FakeJwks(key.public_key()))
+    return key
+
+
+def maskinporten_token(key, orgno, **overrides):
+    import time
+
+    claims = {
+        "iss": "https://test.maskinporten.no/",
+        "client_amr": "private_key_jwt",
+        "token_type": "Bearer",
+        "client_id": "mp-client",
+        "scope": "altinn:authentication/systemregister.write",
+        "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{orgno}"},
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 60,
+        "jti": "x",
+    }
+    claims.update(overrides)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "mp-key"})
+
+
+def test_a_token_of_the_configured_external_maskinporten_is_accepted(external_maskinporten, vendor):
+    claims = verify_access_token(maskinporten_token(external_maskinporten, vendor.orgno))
+    assert claims["client_id"] == "mp-client"
+
+
+def test_an_external_token_with_another_issuer_is_refused(external_maskinporten, vendor):
+    with pytest.raises(InvalidToken):
+        verify_access_token(maskinporten_token(external_maskinporten, vendor.orgno, iss="https://evil.example/"))
+
+
+def test_external_tokens_are_refused_when_no_external_issuer_is_configured(settings, vendor):
+    settings.EXTERNAL_MASKINPORTEN_ISSUER = ""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(InvalidToken):
+        verify_access_token(maskinporten_token(key, vendor.orgno))

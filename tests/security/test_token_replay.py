@@ -1,0 +1,83 @@
+"""A grant's jti is accepted once per client, in every process: the database unique key decides."""
+
+import contextlib
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from maskinporten.grants import purge_used_grants
+from maskinporten.models import UsedGrant
+from registry.models import AuditEvent
+from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup, make_client, sign_grant
+
+
+@pytest.fixture
+def setup(vendor, customer, system):
+    return grant_setup(vendor, customer, system)
+
+
+def test_a_replayed_grant_is_refused(client, setup):
+    grant = setup.grant()
+    assert setup.post(client, grant).status_code == 200
+    response = setup.post(client, grant)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_grant", "error_description": "Grant is used before"}
+    assert AuditEvent.objects.filter(action="token.refused", reason__contains="jti replayed").count() == 1
+
+
+def test_the_same_jti_from_two_clients_is_two_grants(client, setup, vendor, settings):
+    other, kid = make_client(vendor, DEMO_SCOPE)
+    assert setup.post(client, setup.grant(jti="shared", details=False)).status_code == 200
+    grant = sign_grant(other.client_id, kid, audience=settings.TOKEN_ISSUER, scope=DEMO_SCOPE, jti="shared")
+    assert setup.post(client, grant).status_code == 200
+
+
+def test_a_refused_grant_does_not_spend_its_jti(client, setup):
+    assert setup.post(client, setup.grant(jti="j1", scope="altinn:not-allowed")).status_code == 400
+    assert setup.post(client, setup.grant(jti="j1")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_grants_with_the_same_jti_give_exactly_one_token(vendor, customer, system):
+    setup = grant_setup(vendor, customer, system)
+    grant = setup.grant()
+    workers = 8
+    barrier = threading.Barrier(workers)
+    results: list[tuple[int, dict]] = []
+    # The test database on SQLite is an in-memory shared cache, which answers "table is locked" to a
+    # second writer instead of waiting; there the requests take turns. The real race runs on PostgreSQL (CI).
+    turns = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
+
+    def send():
+        try:
+            barrier.wait(timeout=10)
+            with turns:
+                response = setup.post(HttpClient(), grant)
+            results.append((response.status_code, response.json()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [400] * (workers - 1)
+    refused = [body for status, body in results if status == 400]
+    assert all(body["error_description"] == "Grant is used before" for body in refused)
+    assert AuditEvent.objects.filter(action="token.issued").count() == 1
+    assert AuditEvent.objects.filter(action="token.refused").count() == workers - 1
+    assert UsedGrant.objects.count() == 1
+
+
+def test_expired_used_grants_are_purged_but_live_ones_kept(setup):
+    now = timezone.now()
+    UsedGrant.objects.create(client_id="c", jti="old", expires_at=now - timedelta(minutes=10))
+    UsedGrant.objects.create(client_id="c", jti="live", expires_at=now + timedelta(seconds=30))
+    assert purge_used_grants() == 1
+    assert list(UsedGrant.objects.values_list("jti", flat=True)) == ["live"]
