@@ -37,7 +37,8 @@ def queue():
     """A queue of this test's own: other runs sharing the Redis database neither see nor steal its tasks."""
     name = f"systembruker-test-{uuid.uuid4()}"
     yield name
-    redis.Redis.from_url(BROKER).delete(name)
+    broker = redis.Redis.from_url(BROKER)
+    broker.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
 
 
 @pytest.fixture
