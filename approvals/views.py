@@ -74,6 +74,8 @@ def _action(action: str | None) -> str:
 
 def _failure_rows(failures, request_obj: Request) -> list[dict]:
     """Delegation-check failures in plain words: what it is called, and why the person may not give it."""
+    if not failures:
+        return []
     names = {p.code: p.name for p in AccessPackage.objects.filter(code__in=request_obj.access_packages)}
     titles = {r.id: r.title for r in Resource.objects.filter(id__in={r["resource"] for r in request_obj.rights})}
     rows = []

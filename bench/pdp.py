@@ -40,7 +40,7 @@ SERVER_ENV = {
     "SECRET_KEY": "bench-only-" + "x" * 60,
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the load balancer in production
-    "DATABASE_URL": DB_URL,
+    "DATABASE_URL": DB_URL + "?prepare_threshold=5",  # prepared statements on, as in production (docs/pdp.md)
     "DB_CONN_MAX_AGE": "600",
     "SYSTEMBRUKER_VAR_DIR": str(VAR_DIR),
     "TOKEN_LIFETIME_SECONDS": "7200",
@@ -508,7 +508,7 @@ def machine_load() -> str:
 def start_gunicorn(
     port: int, workers: int, threads: int, worker_class: str = "gthread", database_url: str = DB_URL
 ) -> subprocess.Popen:
-    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url + "?prepare_threshold=5"}
     command = [
         str(REPO / ".venv/bin/gunicorn"),
         "portal.wsgi:application",

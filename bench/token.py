@@ -115,6 +115,7 @@ def wait_until_up(deadline: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="more than 1: gunicorn's gthread worker class")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=100.0)
@@ -135,7 +136,7 @@ def main() -> None:
             subprocess.run([PY, __file__, "prepare", str(tmp)], cwd=ROOT, env=env, check=True)
             server = subprocess.Popen(
                 [str(Path(PY).parent / "gunicorn"), "portal.wsgi:application", "-b", f"{HOST}:{PORT}",
-                 "-w", str(args.workers), "--backlog", "512", "--log-level", "warning"],
+                 "-w", str(args.workers), "--threads", str(args.threads), "--backlog", "512", "--log-level", "warning"],
                 cwd=ROOT, env=env, start_new_session=True,
             )  # fmt: skip
             wait_until_up(time.monotonic() + 30)
@@ -145,7 +146,8 @@ def main() -> None:
                 cwd=ROOT, env=env, check=True, timeout=HARD_LIMIT_SECONDS - 60,
             )  # fmt: skip
             del load
-            print(f"gunicorn: {args.workers} sync workers; PostgreSQL on the same machine; load over loopback")
+            kind = f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
+            print(f"gunicorn: {args.workers} {kind}; PostgreSQL on the same machine; load over loopback")
             print(f"database options: {args.db_options or '(none)'}")
         finally:
             if server is not None:
@@ -362,17 +364,21 @@ def load(tmp: Path, server_pid: int, seconds: float, concurrency: int, rate: flo
     # Saturation. Signed for up to 1,000 tokens/s; if more are needed, the phase ends early (and says so).
     batch, valid_until = grants.sign(int(seconds * 1000), sign_ms)
     app_pids, db_pids = gunicorn_pids(server_pid), database_pids()
-    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    app_cpu, db_cpu, load_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids), time.process_time()
     phase = min(seconds, valid_until - time.time() - 1)
     results, elapsed = asyncio.run(closed_loop(batch, concurrency, seconds=phase))
     app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
+    load_cpu = time.process_time() - load_cpu
     text, ok = summary(results)
     exhausted = " (grants ran out: raise the budget)" if len(results) == len(batch) else ""
     print(f"saturation, {concurrency} concurrent: {ok / elapsed:.0f} tokens/s over {elapsed:.1f} s{exhausted}; {text}")
+    per_token = [cpu / max(ok, 1) * 1000 for cpu in (app_cpu, db_cpu, load_cpu)]
     print(
-        f"server CPU per token: {app_cpu / max(ok, 1) * 1000:.2f} ms in gunicorn "
-        f"+ {db_cpu / max(ok, 1) * 1000:.2f} ms in PostgreSQL"
+        f"server CPU per token: {per_token[0]:.2f} ms in gunicorn + {per_token[1]:.2f} ms in PostgreSQL "
+        f"(load generator: {per_token[2]:.2f} ms)"
     )
+    busy = os.cpu_count() * 1000 / sum(per_token)
+    print(f"  → if this machine ran nothing else: about {busy:.0f} tokens/s before its CPUs are full")
 
     count = int(rate * seconds)
     paced, _ = grants.sign(count, sign_ms)

@@ -11,7 +11,7 @@ import math
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -68,7 +68,6 @@ class _Seen:
     scope: str = ""
     party_orgno: str = ""
     system_user_id: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def exchange_grant(*, grant_type: str | None, assertion: str | None, ip: str | None = None) -> dict:

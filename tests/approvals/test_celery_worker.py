@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,7 +33,16 @@ DELIVER = "approvals.tasks.deliver_notification"
 
 
 @pytest.fixture
-def worker_env(tmp_path):
+def queue():
+    """A queue of this test's own: other runs sharing the Redis database neither see nor steal its tasks."""
+    name = f"systembruker-test-{uuid.uuid4()}"
+    yield name
+    broker = redis.Redis.from_url(BROKER)
+    broker.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+
+
+@pytest.fixture
+def worker_env(tmp_path, queue):
     if connection.vendor == "postgresql":
         db = connection.settings_dict
         auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
@@ -44,6 +54,7 @@ def worker_env(tmp_path):
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": BROKER,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "SYSTEMBRUKER_VAR_DIR": str(tmp_path),
         "NOTIFICATION_SWEEP_SECONDS": "1",
@@ -53,7 +64,6 @@ def worker_env(tmp_path):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     if connection.vendor != "postgresql":
         manage(env, "migrate", "--noinput")
-    redis.Redis.from_url(BROKER).flushdb()  # no tasks left over from an earlier run
     return env
 
 
@@ -102,6 +112,15 @@ def start_worker(worker_env, tmp_path):
             process.wait()
 
 
+def send_again(notification_id: str, queue: str) -> None:
+    # Not the current app: this process's tasks must stay eager for the other tests.
+    app = Celery(broker=BROKER, set_as_current=False)
+    try:
+        app.send_task(DELIVER, args=[notification_id], queue=queue)
+    finally:
+        app.close()
+
+
 def mails(env: dict) -> list[str]:
     folder = Path(env["EMAIL_FILE_PATH"])
     return [p.read_text() for p in sorted(folder.glob("*.log"))] if folder.exists() else []
@@ -120,9 +139,9 @@ def wait_for(condition, what: str, seconds: float = 120):
     raise AssertionError(f"gave up waiting: {what}")
 
 
-def test_mail_waits_for_the_worker_and_a_task_delivered_twice_sends_once(worker_env, start_worker):
+def test_mail_waits_for_the_worker_and_a_task_delivered_twice_sends_once(worker_env, start_worker, queue):
     [first] = step(worker_env, "create", "post@bakeriet.example")
-    Celery(broker=BROKER).send_task(DELIVER, args=[first])  # the same delivery, once more
+    send_again(first, queue)  # the same delivery, once more
     assert step(worker_env, "states") == {first: "pending"}  # the worker is stopped: nothing sent
     assert mails(worker_env) == []
 
@@ -131,7 +150,8 @@ def test_mail_waits_for_the_worker_and_a_task_delivered_twice_sends_once(worker_
     [second] = step(worker_env, "create", "post@second.example")
     wait_for(lambda: mails_to(worker_env, "post@second.example"), "the second mail")
 
-    assert step(worker_env, "states") == {first: "sent", second: "sent"}
+    # The mail file is written just before the row is marked sent.
+    wait_for(lambda: step(worker_env, "states") == {first: "sent", second: "sent"}, "both rows marked sent")
     sent = mails(worker_env)
     # A worker on a solo pool takes tasks in order: the duplicate ran before the second request's.
     assert len(mails_to(worker_env, "post@bakeriet.example")) == 1
@@ -139,11 +159,12 @@ def test_mail_waits_for_the_worker_and_a_task_delivered_twice_sends_once(worker_
     assert "/systemuser/request?id=" in sent[0]
 
 
-def test_a_notification_queued_while_the_broker_was_down_is_sent_by_the_sweep(worker_env, start_worker, tmp_path):
+def test_a_notification_queued_while_the_broker_was_down_is_sent_by_the_sweep(worker_env, start_worker):
     [lost] = step({**worker_env, "CELERY_BROKER_URL": DEAD_BROKER}, "create", "post@bakeriet.example")
     assert step(worker_env, "states") == {lost: "pending"}  # committed although no task could be queued
 
-    start_worker("--beat", "--schedule", str(tmp_path / "beat-schedule"))
+    # Beat inside the worker, its schedule in memory (the file-based default is for production).
+    start_worker("--beat", "--scheduler", "celery.beat:Scheduler")
     wait_for(lambda: mails_to(worker_env, "post@bakeriet.example"), "the sweep to send the mail")
-    assert step(worker_env, "states") == {lost: "sent"}
+    wait_for(lambda: step(worker_env, "states") == {lost: "sent"}, "the row marked sent")
     assert len(mails_to(worker_env, "post@bakeriet.example")) == 1

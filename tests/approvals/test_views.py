@@ -196,3 +196,9 @@ def _user_of(person):
     person.user = user
     person.save(update_fields=["user"])
     return user
+
+
+def test_the_page_needs_a_fixed_number_of_queries(as_manager, vendor_request, django_assert_max_num_queries):
+    as_manager.get(page(vendor_request))  # switches act-for once
+    with django_assert_max_num_queries(16):
+        assert as_manager.get(page(vendor_request)).status_code == 200

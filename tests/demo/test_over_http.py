@@ -1,44 +1,13 @@
 """The demo API provider wired as `python -m demo.provider` wires it: everything over real HTTP against
 a running server — its own PDP token from /token, the JWKS from /jwk, the decision from the PDP."""
 
-import threading
-from wsgiref.simple_server import WSGIRequestHandler, make_server
-
 import pytest
 
 from demo.maskinporten_client import HttpError, TokenClient, http_json
-from demo.provider import API_SCOPE, PDP_SCOPE, build_app
+from demo.provider import API_SCOPE
 from tests import factories as f
 from tests.authorization.conftest import make_system_user
 from tests.maskinporten.helpers import client_private_key, make_client
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server(live_server, settings):
-    settings.PORTAL_BASE_URL = live_server.url
-    settings.TOKEN_ISSUER = live_server.url + "/"
-    return live_server.url
-
-
-@pytest.fixture
-def demo_api(server, transactional_db):
-    """The provider on a loopback port, with a PDP client of its own (registered like create_client does)."""
-    owner = f.make_org("Skatteetaten")
-    client, kid = make_client(owner, PDP_SCOPE)
-    tokens = TokenClient(server, client.client_id, kid, client_private_key())
-
-    app = build_app(tokens)
-    httpd = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 confirm link → logs in → lands back on the approval page → approves → lands on the vendor's
 redirect URL → the request is Accepted and the system user exists with the request's id.
 
-The request is made through the model here (the vendor API lands in its own branch); the vendor's
-redirect URL is answered by the browser itself (page.route), so nothing leaves the machine.
+The request is made through the model here, to focus on the page (test_vendor_flow.py walks the same
+path from the vendor API to the token); the vendor's redirect URL is answered by the browser itself
+(page.route), so nothing leaves the machine.
 """
 
 import pytest
