@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test venv migrate lint migrations-check messages oidc-provider
+.PHONY: run demo test venv migrate lint migrations-check messages oidc-provider
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -29,6 +29,9 @@ migrate: venv
 run: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(ADDR)
+
+demo: venv
+	bash demo/run-demo.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .
