@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal import oidc
-from portal.actor import actor_required, switch_actor
+from portal.actor import switch_actor
 from portal.auth import login_person
 from portal.forms import TestLoginForm
 from registry import access
@@ -119,8 +119,3 @@ def _org_list(person: Person, query: str) -> dict:
         "match_count": matches.count() if query else total,
         "orgs": list(matches[:ORG_LIST_LIMIT]),
     }
-
-
-@actor_required
-def overview(request):
-    return render(request, "portal/overview.html")
