@@ -4,8 +4,21 @@ import io
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 
 from portal import wsgi
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # As Django's test client does: a real request would close the connection the test's
+    # transaction lives on.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def _call(path: str, method: str = "GET", body: bytes = b"", content_type: str = "") -> tuple[str, dict, bytes]:
