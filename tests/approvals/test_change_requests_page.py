@@ -236,3 +236,10 @@ def test_an_agent_system_user_change_is_refused_with_a_clear_message(as_manager,
     assert err.value.code == "AUTH-00058"
     change_request.refresh_from_db()
     assert change_request.status == RequestStatus.NEW
+
+
+def test_the_page_speaks_english_when_asked(as_manager, change_request):
+    as_manager.cookies["django_language"] = "en"
+    text = as_manager.get(page(change_request)).content.decode()
+    assert "asks to change a system access" in text and "will lose this access" in text
+    assert "Business tax" in text and "Skatt næring" not in text
