@@ -243,3 +243,24 @@ def test_the_page_speaks_english_when_asked(as_manager, change_request):
     text = as_manager.get(page(change_request)).content.decode()
     assert "asks to change a system access" in text and "will lose this access" in text
     assert "Business tax" in text and "Skatt næring" not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_approvals_and_rejections_make_one_transition(manager, change_request):
+    from tests.approvals.test_concurrency import race
+
+    approve = lambda: change_services.approve_change_request(change_request.id, by=manager)  # noqa: E731
+    reject = lambda: change_services.reject_change_request(change_request.id, by=manager)  # noqa: E731
+    outcomes = race([approve] * 4 + [reject] * 2)
+    winners = [o for o in outcomes if o != "AUTH-00013"]
+    assert len(outcomes) == 6 and len(winners) == 1
+    change_request.refresh_from_db()
+    assert change_request.status == winners[0]
+    expected = (
+        ({"skatt-naering"}, set())
+        if winners[0] == RequestStatus.ACCEPTED
+        else (set(), {("ske-krav-og-betalinger", "read")})
+    )
+    assert held(change_request.system_user) == expected
+    assert AuditEvent.objects.filter(action__in=["changerequest.approved", "changerequest.rejected"]).count() == 1
+    assert Notification.objects.filter(kind__startswith="changerequest.").count() == 1
