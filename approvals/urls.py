@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from approvals import views
+from approvals import change_views, views
 from approvals.models import RequestKind
 
 app_name = "approvals"
@@ -13,4 +13,20 @@ urlpatterns = [
     path("systemuser/request/<uuid:pk>/approve/", views.decide, {"decision": "approve"}, name="approve"),
     path("systemuser/request/<uuid:pk>/reject/", views.decide, {"decision": "reject"}, name="reject"),
     path("systemuser/request/<uuid:pk>/escalate/", views.decide, {"decision": "escalate"}, name="escalate"),
+]
+
+urlpatterns += [
+    path("systemuser/changerequest", change_views.change_request_page, name="changerequest"),
+    path(
+        "systemuser/changerequest/<uuid:pk>/approve/",
+        change_views.decide,
+        {"decision": "approve"},
+        name="changerequest_approve",
+    ),
+    path(
+        "systemuser/changerequest/<uuid:pk>/reject/",
+        change_views.decide,
+        {"decision": "reject"},
+        name="changerequest_reject",
+    ),
 ]

@@ -175,11 +175,16 @@ def redirect_target(request_obj: Request) -> str | None:
     """The request's redirectUrl, if it still matches one of the system's allowed URLs (scheme, host,
     port and path; the query may differ — CONTRACT §2.2). Checked again here so that a URL the vendor
     has since removed is not followed."""
-    if not request_obj.redirect_url:
+    return allowed_redirect(request_obj.redirect_url, request_obj.system)
+
+
+def allowed_redirect(url: str, system) -> str | None:
+    """`url` if it matches one of the system's allowed redirect URLs now (see redirect_target), else None."""
+    if not url:
         return None
-    wanted = urlsplit(request_obj.redirect_url)
-    for allowed in request_obj.system.allowed_redirect_urls or []:
+    wanted = urlsplit(url)
+    for allowed in system.allowed_redirect_urls or []:
         ok = urlsplit(allowed)
         if (wanted.scheme, wanted.netloc.lower(), wanted.path) == (ok.scheme, ok.netloc.lower(), ok.path):
-            return request_obj.redirect_url if wanted.scheme in {"https", "http"} else None
+            return url if wanted.scheme in {"https", "http"} else None
     return None

@@ -29,6 +29,7 @@ EVENT_WORDS = {
     "systemuser.client_added": gettext_lazy("Klient lagt til"),
     "systemuser.client_removed": gettext_lazy("Klient fjernet"),
     "changerequest.approved": gettext_lazy("Endring av rettigheter godkjent"),
+    "changerequest.rejected": gettext_lazy("Endring av rettigheter avvist"),
 }
 
 

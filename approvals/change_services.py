@@ -1,0 +1,185 @@
+"""Deciding vendor change requests (CONTRACT §2.3) on the business's side: approve or reject.
+
+Mirrors approvals.services: one transaction each, the transition is a compare-and-set on the status
+(`filter(status=New).update(...)` and check the count), claimed *first* — concurrent approvals queue on
+the row lock, and all but the first find it no longer New. If anything after the claim fails (the
+system's current rights, the delegation check), the transaction rolls back and the change request is
+New again. Approval adds the required packages/rights (skipping those already held) and deletes the
+unwanted ones, records one audit event on the system user and queues one e-mail to the vendor.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.models import ChangeRequest, RequestStatus
+from approvals.outbox import queue_notification
+from registry import access, audit
+from registry.errors import ServiceError
+from registry.models import Person, SystemUserPackage, SystemUserRight, SystemUserType
+from registry.services.system_users import check_against_system, normalize_rights
+
+AGENT_NOT_SUPPORTED = "AUTH-00058"
+
+
+def get_change_request(change_request_id: uuid.UUID | str) -> ChangeRequest:
+    """The live change request of a live system user, or AUTH-00010."""
+    found = (
+        ChangeRequest.objects.live()
+        .filter(pk=change_request_id, system_user__is_deleted=False)
+        .select_related("system_user__owner", "system_user__system__vendor")
+        .first()
+    )
+    if found is None:
+        raise ServiceError("AUTH-00010", "The change request was not found", status=404)
+    return found
+
+
+def check_may_act_for(change_request: ChangeRequest, by: Person | None) -> None:
+    if not access.may_act_for(by, change_request.system_user.owner):
+        raise ServiceError("AUTH-00041", "You may not act for the organisation of this change request", status=403)
+
+
+def _check_open(change_request: ChangeRequest) -> None:
+    if change_request.timed_out:
+        raise ServiceError("AUTH-00013", "The change request has timed out and can no longer be decided", status=409)
+    if change_request.status != RequestStatus.NEW:
+        raise ServiceError("AUTH-00013", f"The change request is already {change_request.status}", status=409)
+
+
+def _check_access_manager(change_request: ChangeRequest, by: Person) -> None:
+    if not access.is_access_manager(by, change_request.system_user.owner):
+        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
+
+
+def _prepare(change_request_id, by: Person) -> ChangeRequest:
+    change_request = get_change_request(change_request_id)
+    check_may_act_for(change_request, by)
+    _check_open(change_request)
+    _check_access_manager(change_request, by)
+    return change_request
+
+
+def _decide(change_request: ChangeRequest, status: str, by: Person) -> None:
+    """Compare-and-set New → status; AUTH-00013 when someone else decided first (or it timed out)."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+    changed = ChangeRequest.objects.filter(
+        pk=change_request.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=cutoff
+    ).update(status=status, decided_at=now, decided_by=by)
+    if changed != 1:
+        raise ServiceError("AUTH-00013", "The change request has already been decided", status=409)
+    change_request.status, change_request.decided_at, change_request.decided_by = status, now, by
+
+
+def _record(action: str, change_request: ChangeRequest, by: Person, ip: str | None, **data):
+    system_user = change_request.system_user
+    return audit.record(
+        action,
+        actor=audit.person_actor(by),
+        actor_person=by,
+        object_type="systemuser",
+        object_id=system_user.pk,
+        party_orgno=system_user.owner.orgno,
+        data={"changeRequest": str(change_request.pk), "system": system_user.system.system_id, **data},
+        ip=ip,
+    )
+
+
+def _tell_vendor(change_request: ChangeRequest, kind: str, verb: str, details: str = "") -> None:
+    system_user = change_request.system_user
+    owner = system_user.owner
+    subject = f"Change request {verb}: {system_user.system.system_id} for {owner.orgno}"
+    body = (
+        f"{owner.name} has {verb} your change request {change_request.pk}.\n\n"
+        f"System: {system_user.system.system_id}\n"
+        f"System user: {system_user.pk} ({system_user.integration_title})\n"
+        f"Organisation: {owner.name} ({owner.orgno})\n"
+        f"{details}"
+    )
+    for recipient in dict.fromkeys(e.strip() for e in system_user.system.vendor.emails if e and e.strip()):
+        queue_notification(kind=kind, recipient=recipient, subject=subject, body=body, object_id=change_request.pk)
+
+
+def _right_key(right: dict) -> tuple[str, str]:
+    return right["resource"], right.get("action") or ""
+
+
+@transaction.atomic
+def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip: str | None = None) -> ChangeRequest:
+    """Accept the change request and change the system user's packages and rights, as person `by`.
+
+    Refusals: AUTH-00010 not found, AUTH-00041 may not act for the owner, AUTH-00013 not New (or timed
+    out), AUTH-00066 not access manager, AUTH-00058 an agent system user (not supported yet);
+    AUTH-00001/00063/00064 no longer on the system, AUTH-00053 the delegation check (items name each).
+    """
+    change_request = _prepare(change_request_id, by)
+    system_user = change_request.system_user
+    if system_user.user_type != SystemUserType.STANDARD:
+        raise ServiceError(
+            AGENT_NOT_SUPPORTED, "Approving change requests for agent system users is not supported yet", status=400
+        )
+    _decide(change_request, RequestStatus.ACCEPTED, by)
+    packages = sorted(set(change_request.required_access_packages))
+    rights = normalize_rights(change_request.required_rights)
+    check_against_system(system_user.system, packages=packages, rights=rights, user_type=system_user.user_type)
+    failures = access.delegation_check(by, system_user.owner, packages=packages, rights=rights)
+    if failures:
+        raise ServiceError(
+            "AUTH-00053",
+            "You may not delegate: " + ", ".join(f"{x.item} ({x.reason})" for x in failures),
+            items=failures,
+        )
+    held_packages = set(system_user.packages.values_list("package_id", flat=True))
+    held_rights = set(system_user.rights.values_list("resource_id", "action"))
+    add_packages = [p for p in packages if p not in held_packages]
+    add_rights = [r for r in rights if _right_key(r) not in held_rights]
+    SystemUserPackage.objects.bulk_create(
+        [SystemUserPackage(system_user=system_user, package_id=p) for p in add_packages]
+    )
+    SystemUserRight.objects.bulk_create(
+        [SystemUserRight(system_user=system_user, resource_id=r["resource"], action=r["action"]) for r in add_rights]
+    )
+    removed_packages, removed_rights = [], []
+    for code in sorted(set(change_request.unwanted_access_packages)):
+        if SystemUserPackage.objects.filter(system_user=system_user, package_id=code).delete()[0]:
+            removed_packages.append(code)
+    for right in normalize_rights(change_request.unwanted_rights):
+        resource, action = _right_key(right)
+        if SystemUserRight.objects.filter(system_user=system_user, resource_id=resource, action=action).delete()[0]:
+            removed_rights.append({"resource": resource, "action": action})
+    _record(
+        "changerequest.approved",
+        change_request,
+        by,
+        ip,
+        added={"packages": add_packages, "rights": add_rights},
+        removed={"packages": removed_packages, "rights": removed_rights},
+    )
+
+    def lines(label, codes, rights_):
+        items = [f"urn:altinn:accesspackage:{p}" for p in codes] + [
+            f"{r['resource']}:{r['action'] or '*'}" for r in rights_
+        ]
+        return f"{label}: {', '.join(items) or '-'}\n"
+
+    _tell_vendor(
+        change_request,
+        "changerequest.approved",
+        "approved",
+        "\n" + lines("Added", add_packages, add_rights) + lines("Removed", removed_packages, removed_rights),
+    )
+    return change_request
+
+
+@transaction.atomic
+def reject_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip: str | None = None) -> ChangeRequest:
+    """Reject the change request (access managers only); the system user is left as it is."""
+    change_request = _prepare(change_request_id, by)
+    _decide(change_request, RequestStatus.REJECTED, by)
+    _record("changerequest.rejected", change_request, by, ip)
+    _tell_vendor(change_request, "changerequest.rejected", "rejected", "\nThe system user is unchanged.\n")
+    return change_request
