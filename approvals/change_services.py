@@ -9,14 +9,12 @@ unwanted ones, records one audit event on the system user and queues one e-mail 
 """
 
 import uuid
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.outbox import queue_notification
+from approvals.transitions import check_open, decide_once
 from registry import access, audit
 from registry.errors import ServiceError
 from registry.models import Person, SystemUserPackage, SystemUserRight, SystemUserType
@@ -43,13 +41,6 @@ def check_may_act_for(change_request: ChangeRequest, by: Person | None) -> None:
         raise ServiceError("AUTH-00041", "You may not act for the organisation of this change request", status=403)
 
 
-def _check_open(change_request: ChangeRequest) -> None:
-    if change_request.timed_out:
-        raise ServiceError("AUTH-00013", "The change request has timed out and can no longer be decided", status=409)
-    if change_request.status != RequestStatus.NEW:
-        raise ServiceError("AUTH-00013", f"The change request is already {change_request.status}", status=409)
-
-
 def _check_access_manager(change_request: ChangeRequest, by: Person) -> None:
     if not access.is_access_manager(by, change_request.system_user.owner):
         raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
@@ -58,21 +49,9 @@ def _check_access_manager(change_request: ChangeRequest, by: Person) -> None:
 def _prepare(change_request_id, by: Person) -> ChangeRequest:
     change_request = get_change_request(change_request_id)
     check_may_act_for(change_request, by)
-    _check_open(change_request)
+    check_open(change_request, "change request")
     _check_access_manager(change_request, by)
     return change_request
-
-
-def _decide(change_request: ChangeRequest, status: str, by: Person) -> None:
-    """Compare-and-set New → status; AUTH-00013 when someone else decided first (or it timed out)."""
-    now = timezone.now()
-    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-    changed = ChangeRequest.objects.filter(
-        pk=change_request.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=cutoff
-    ).update(status=status, decided_at=now, decided_by=by)
-    if changed != 1:
-        raise ServiceError("AUTH-00013", "The change request has already been decided", status=409)
-    change_request.status, change_request.decided_at, change_request.decided_by = status, now, by
 
 
 def _record(action: str, change_request: ChangeRequest, by: Person, ip: str | None, **data):
@@ -122,7 +101,7 @@ def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip
         raise ServiceError(
             AGENT_NOT_SUPPORTED, "Approving change requests for agent system users is not supported yet", status=400
         )
-    _decide(change_request, RequestStatus.ACCEPTED, by)
+    decide_once(change_request, RequestStatus.ACCEPTED, by, "change request")
     packages = sorted(set(change_request.required_access_packages))
     rights = normalize_rights(change_request.required_rights)
     check_against_system(system_user.system, packages=packages, rights=rights, user_type=system_user.user_type)
@@ -179,7 +158,7 @@ def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip
 def reject_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip: str | None = None) -> ChangeRequest:
     """Reject the change request (access managers only); the system user is left as it is."""
     change_request = _prepare(change_request_id, by)
-    _decide(change_request, RequestStatus.REJECTED, by)
+    decide_once(change_request, RequestStatus.REJECTED, by, "change request")
     _record("changerequest.rejected", change_request, by, ip)
     _tell_vendor(change_request, "changerequest.rejected", "rejected", "\nThe system user is unchanged.\n")
     return change_request

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import Request, RequestStatus
+from approvals.transitions import check_open, decide_once
 from registry import access, audit
 from registry.errors import ServiceError
 from registry.models import Organisation, Person
@@ -42,28 +43,9 @@ def check_may_act_for(request_obj: Request, by: Person | None, party: Organisati
         raise ServiceError("AUTH-00041", "You may not act for the organisation of this request", status=403)
 
 
-def _check_open(request_obj: Request) -> None:
-    if request_obj.timed_out:
-        raise ServiceError("AUTH-00013", "The request has timed out and can no longer be decided", status=409)
-    if request_obj.status != RequestStatus.NEW:
-        raise ServiceError("AUTH-00013", f"The request is already {request_obj.status}", status=409)
-
-
 def _check_access_manager(request_obj: Request, by: Person) -> None:
     if not access.is_access_manager(by, request_obj.party):
         raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
-
-
-def _decide(request_obj: Request, status: str, by: Person) -> None:
-    """Compare-and-set New → status; AUTH-00013 when someone else decided first (or it timed out)."""
-    now = timezone.now()
-    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-    changed = Request.objects.filter(
-        pk=request_obj.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=cutoff
-    ).update(status=status, decided_at=now, decided_by=by)
-    if changed != 1:
-        raise ServiceError("AUTH-00013", "The request has already been decided", status=409)
-    request_obj.status, request_obj.decided_at, request_obj.decided_by = status, now, by
 
 
 def _record(action: str, request_obj: Request, by: Person, ip: str | None, **data) -> None:
@@ -92,9 +74,9 @@ def approve_request(
     """
     request_obj = get_request(request_id)
     check_may_act_for(request_obj, by, party)
-    _check_open(request_obj)
+    check_open(request_obj, "request")
     _check_access_manager(request_obj, by)
-    _decide(request_obj, RequestStatus.ACCEPTED, by)
+    decide_once(request_obj, RequestStatus.ACCEPTED, by, "request")
     create_system_user(
         by=by,
         party=request_obj.party,
@@ -119,9 +101,9 @@ def reject_request(
     """Reject the request (access managers only). Refusals as approve_request."""
     request_obj = get_request(request_id)
     check_may_act_for(request_obj, by, party)
-    _check_open(request_obj)
+    check_open(request_obj, "request")
     _check_access_manager(request_obj, by)
-    _decide(request_obj, RequestStatus.REJECTED, by)
+    decide_once(request_obj, RequestStatus.REJECTED, by, "request")
     _record("request.rejected", request_obj, by, ip)
     notifications.notify_decided(request_obj)
     return request_obj
@@ -137,13 +119,13 @@ def escalate_request(
     """
     request_obj = get_request(request_id)
     check_may_act_for(request_obj, by, party)
-    _check_open(request_obj)
+    check_open(request_obj, "request")
     changed = Request.objects.filter(
         pk=request_obj.pk, status=RequestStatus.NEW, is_deleted=False, escalated=False
     ).update(escalated=True)
     if not changed:
         request_obj.refresh_from_db()
-        _check_open(request_obj)
+        check_open(request_obj, "request")
         return request_obj
     request_obj.escalated = True
     _record("request.escalated", request_obj, by, ip)

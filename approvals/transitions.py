@@ -1,0 +1,36 @@
+"""The one state transition of requests and change requests: New → decided, exactly once.
+
+Shared by approvals.services (vendor requests) and approvals.change_services (change requests), so the
+compare-and-set that keeps invariant 2 is written once.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from approvals.models import ChangeRequest, Request, RequestStatus
+from registry.errors import ServiceError
+from registry.models import Person
+
+
+def check_open(obj: Request | ChangeRequest, noun: str) -> None:
+    """AUTH-00013 unless `obj` is New and not timed out; `noun` names it in the message."""
+    if obj.timed_out:
+        raise ServiceError("AUTH-00013", f"The {noun} has timed out and can no longer be decided", status=409)
+    if obj.status != RequestStatus.NEW:
+        raise ServiceError("AUTH-00013", f"The {noun} is already {obj.status}", status=409)
+
+
+def decide_once(obj: Request | ChangeRequest, status: str, by: Person, noun: str) -> None:
+    """Compare-and-set New → status; AUTH-00013 when someone else decided first (or it timed out)."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+    changed = (
+        type(obj)
+        .objects.filter(pk=obj.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=cutoff)
+        .update(status=status, decided_at=now, decided_by=by)
+    )
+    if changed != 1:
+        raise ServiceError("AUTH-00013", f"The {noun} has already been decided", status=409)
+    obj.status, obj.decided_at, obj.decided_by = status, now, by
