@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db.models import JSONField, OuterRef, QuerySet, Subquery, Value
 
 from registry import access
+from registry.compiled import CompiledQuery, as_uuid
 from registry.models import (
     AccessPackage,
     ClientDelegation,
@@ -37,7 +38,6 @@ from registry.models import (
     SystemUserType,
 )
 
-from .compiled import CompiledQuery, as_uuid
 from .xacml import Question
 
 PERMIT = "Permit"

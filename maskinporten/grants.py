@@ -21,10 +21,10 @@ from django.utils import timezone
 
 from maskinporten import keys
 from maskinporten.assertion import Assertion, BadAssertion
-from maskinporten.compiled import CompiledInsert, CompiledQuery
 from maskinporten.lookup import grantable_system_users, why_no_system_user
 from maskinporten.models import Client, ClientKey, UsedGrant
 from maskinporten.tokens import sign_access_token, systemuser_details
+from registry.compiled import CompiledInsert, CompiledQuery
 from registry.identifiers import ORG_AUTHORITY, ORG_ICD, is_valid_orgno
 from registry.models import AuditEvent
 
@@ -134,15 +134,17 @@ def _parse(assertion: str) -> Assertion:
 
 
 _client_key_row = CompiledQuery(
-    lambda client_id, kid: ClientKey.objects.for_grant(client_id, kid)[:1], "client_id", "kid"
+    lambda client_id, kid: ClientKey.objects.for_grant(client_id, kid)[:1],
+    client_id="\x1fclient_id\x1f",
+    kid="\x1fkid\x1f",
 )
 _insert_used_grant = CompiledInsert(UsedGrant, "client_id", "jti", "expires_at")
 _system_user_row = CompiledQuery(
     lambda **kw: grantable_system_users(**kw).order_by().values_list("id", "owner__orgno", "system__system_id")[:1],
-    "client_id",
-    "owner_orgno",
-    "external_ref",
-    "vendor_orgno",
+    client_id="\x1fclient_id\x1f",
+    owner_orgno="\x1fowner_orgno\x1f",
+    external_ref="\x1fexternal_ref\x1f",
+    vendor_orgno="\x1fvendor_orgno\x1f",
 )
 
 

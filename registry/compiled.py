@@ -1,0 +1,113 @@
+"""ORM queries compiled to SQL once per process, then run many times with new parameter values.
+
+Why: the token endpoint and the PDP run the same few query shapes hundreds to thousands of times a
+second, and Django spends about a millisecond of CPU compiling a query with joins or subqueries —
+more than PostgreSQL spends answering it. Each query stays defined once, with the ORM, as a function
+returning a QuerySet (readable, portable across SQLite and PostgreSQL); only its compilation is
+cached, per database alias. Parameters go to the database as parameters, never spliced into SQL.
+
+Parameters are found by building the query once with sentinel values and noting where each sentinel
+lands in the compiled parameter list (as itself, its text, or its hex form for UUIDs on SQLite).
+
+On PostgreSQL, when the deployment allows prepared statements (`DATABASE_URL=…?prepare_threshold=5`),
+the statement is also prepared on the server, so the planner — measured at 0.7–2.8 ms against
+0.1 ms of execution for these joins — runs once per connection rather than once per call.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+
+class CompiledQuery:
+    """`CompiledQuery(build, name=sentinel, ...)`: `build(**sentinels)` returns the QuerySet; each
+    sentinel is a value no caller sends, of the parameter's type (a UUID for a UUID column)."""
+
+    def __init__(self, build: Callable[..., QuerySet], **sentinels: Any):
+        self._build = build
+        self._sentinels = sentinels
+        self._cache: dict[str, tuple[str, list]] = {}
+
+    def _compile(self, alias: str) -> tuple[str, list]:
+        queryset = self._build(**self._sentinels)
+        sql, params = queryset.query.get_compiler(using=alias).as_sql()
+        slots = [self._slot(param) for param in params]
+        if {name for name, _, _ in slots if name} != set(self._sentinels):
+            raise RuntimeError("every parameter must appear in the compiled query exactly as given")
+        return sql, slots
+
+    def _slot(self, param: Any) -> tuple[str | None, Callable[[Any], Any] | None, Any]:
+        """(name, transform, literal) for one compiled parameter."""
+        for name, sentinel in self._sentinels.items():
+            if param == sentinel:
+                return name, None, None
+            if isinstance(sentinel, uuid.UUID) and param == sentinel.hex:
+                return name, lambda v: v.hex, None
+            if param == str(sentinel):
+                return name, str, None
+        return None, None, param
+
+    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+        if using not in self._cache:
+            self._cache[using] = self._compile(using)
+        sql, slots = self._cache[using]
+        params = [
+            literal if name is None else (transform(values[name]) if transform else values[name])
+            for name, transform, literal in slots
+        ]
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            if connection.connection.prepare_threshold is not None:
+                return _prepared_rows(connection, sql, params)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+def _prepared_rows(connection, sql: str, params: list) -> list[tuple]:
+    """Run as a server-side prepared statement, planned once per connection.
+
+    Only when the deployment allows prepared statements (`DATABASE_URL=…?prepare_threshold=5`):
+    Django turns them off by default because transaction-mode poolers (PgBouncer < 1.21) break them.
+    Django's own cursors bind on the client and never prepare.
+    """
+    import psycopg
+
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
+class CompiledInsert:
+    """A single-row INSERT of the given model fields, its SQL built once per process.
+
+    Values are prepared by each field (`get_db_prep_save`), exactly as Model.save() would; what is
+    skipped is the per-call construction of a model instance and compilation of the insert query.
+    Only for plain fields (no database defaults, no custom placeholders).
+    """
+
+    def __init__(self, model, *field_names: str):
+        self._fields = [model._meta.get_field(name) for name in field_names]
+        self._table = model._meta.db_table
+        self._sql: dict[str, str] = {}
+
+    def run(self, using: str = DEFAULT_DB_ALIAS, **values) -> None:
+        connection = connections[using]
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(field.column) for field in self._fields)
+            placeholders = ", ".join(["%s"] * len(self._fields))
+            sql = self._sql[connection.vendor] = f"INSERT INTO {quote(self._table)} ({columns}) VALUES ({placeholders})"
+        params = [field.get_db_prep_save(values[field.name], connection) for field in self._fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def as_uuid(value: Any) -> uuid.UUID:
+    """A UUID column as read raw: a UUID on PostgreSQL, 32 hex characters on SQLite."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
