@@ -20,6 +20,7 @@ from registry.importers.common import (
     action_problem,
     package_code_problem,
     resource_id_problem,
+    run_import,
     type_name,
 )
 from registry.models import AccessPackage, Area, PolicyRule, Resource
@@ -265,8 +266,4 @@ def apply_catalog(rows: CatalogRows, *, actor: str) -> Summary:
 
 def import_catalog(data: Any, *, actor: str, dry_run: bool = False) -> Summary:
     """Validate and apply a catalog document, all in one transaction (rolled back when dry_run)."""
-    with transaction.atomic():
-        summary = apply_catalog(validate_catalog(data), actor=actor)
-        if dry_run:
-            transaction.set_rollback(True)
-    return summary
+    return run_import(validate_catalog, apply_catalog, data, actor=actor, dry_run=dry_run)

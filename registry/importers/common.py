@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 
 from registry import jsonlines
 from registry.identifiers import is_valid_orgno, is_valid_pid
@@ -299,3 +300,12 @@ class Summary:
 
     def __str__(self) -> str:
         return "\n".join(f"{kind}: {counts}" for kind, counts in self.counts.items())
+
+
+def run_import(validate, apply, data: Any, *, actor: str, dry_run: bool = False) -> Summary:
+    """Validate and apply a document, all in one transaction (rolled back when dry_run)."""
+    with transaction.atomic():
+        summary = apply(validate(data), actor=actor)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary

@@ -14,6 +14,7 @@ from registry.importers.common import (
     Summary,
     emails_problem,
     pid_problem,
+    run_import,
     type_name,
 )
 from registry.models import AccessPackage, Organisation, PackageDelegation, Person, Role, RoleAssignment
@@ -258,42 +259,30 @@ def _party_ids(parties: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     return orgs, persons
 
 
-def _apply_roles(rows: RegisterRows) -> Counts:
-    orgs, persons = _party_ids({p for _, holder, of in rows.roles for p in (holder, of)})
+def _apply_links(model, links: list[tuple[str, str, str]], fields: tuple[str, str, str, str]) -> Counts:
+    """Create the missing (code, organisation, person-or-organisation) rows of a role or delegation table.
+
+    `fields` names the model's columns: the code, the organisation it is for, the person, the organisation.
+    """
+    orgs, persons = _party_ids({p for _, of, holder in links for p in (of, holder)})
     wanted = {
-        (role, orgs[of], persons.get(holder), orgs.get(holder) if len(holder) == 9 else None)
-        for role, holder, of in rows.roles
+        (code, orgs[of], persons.get(holder), orgs.get(holder) if len(holder) == 9 else None)
+        for code, of, holder in links
     }
-    existing = set(
-        RoleAssignment.objects.filter(of_id__in={w[1] for w in wanted}).values_list(
-            "role_id", "of_id", "holder_person_id", "holder_org_id"
-        )
-    )
+    existing = set(model.objects.filter(**{f"{fields[1]}__in": {w[1] for w in wanted}}).values_list(*fields))
     new = wanted - existing
-    RoleAssignment.objects.bulk_create(
-        [RoleAssignment(role_id=r, of_id=of, holder_person_id=p, holder_org_id=o) for r, of, p, o in new],
-        batch_size=1000,
-    )
+    model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in new], batch_size=1000)
     return Counts(created=len(new), unchanged=len(wanted) - len(new))
+
+
+def _apply_roles(rows: RegisterRows) -> Counts:
+    links = [(role, of, holder) for role, holder, of in rows.roles]
+    return _apply_links(RoleAssignment, links, ("role_id", "of_id", "holder_person_id", "holder_org_id"))
 
 
 def _apply_delegations(rows: RegisterRows) -> Counts:
-    orgs, persons = _party_ids({p for _, giver, to in rows.delegations for p in (giver, to)})
-    wanted = {
-        (package, orgs[giver], persons.get(to), orgs.get(to) if len(to) == 9 else None)
-        for package, giver, to in rows.delegations
-    }
-    existing = set(
-        PackageDelegation.objects.filter(from_org_id__in={w[1] for w in wanted}).values_list(
-            "package_id", "from_org_id", "to_person_id", "to_org_id"
-        )
-    )
-    new = wanted - existing
-    PackageDelegation.objects.bulk_create(
-        [PackageDelegation(package_id=pk, from_org_id=fr, to_person_id=p, to_org_id=o) for pk, fr, p, o in new],
-        batch_size=1000,
-    )
-    return Counts(created=len(new), unchanged=len(wanted) - len(new))
+    fields = ("package_id", "from_org_id", "to_person_id", "to_org_id")
+    return _apply_links(PackageDelegation, rows.delegations, fields)
 
 
 @transaction.atomic
@@ -317,8 +306,4 @@ def apply_register(rows: RegisterRows, *, actor: str) -> Summary:
 
 def import_register(data: Any, *, actor: str, dry_run: bool = False) -> Summary:
     """Validate and apply a register document, all in one transaction (rolled back when dry_run)."""
-    with transaction.atomic():
-        summary = apply_register(validate_register(data), actor=actor)
-        if dry_run:
-            transaction.set_rollback(True)
-    return summary
+    return run_import(validate_register, apply_register, data, actor=actor, dry_run=dry_run)
