@@ -80,6 +80,25 @@ class Role(models.Model):
         return self.legacy_code or self.code
 
 
+def person_or_org_constraints(
+    prefix: str, key: tuple[str, ...], person: str, org: str, *, check_name: str
+) -> list[models.BaseConstraint]:
+    """A row held by exactly one person or one organisation, once per key and holder."""
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{person}__isnull": False, f"{org}__isnull": True})
+            | Q(**{f"{person}__isnull": True, f"{org}__isnull": False}),
+            name=f"{prefix}_{check_name}",
+        ),
+        models.UniqueConstraint(
+            fields=[*key, person], condition=Q(**{f"{person}__isnull": False}), name=f"{prefix}_unique_person"
+        ),
+        models.UniqueConstraint(
+            fields=[*key, org], condition=Q(**{f"{org}__isnull": False}), name=f"{prefix}_unique_org"
+        ),
+    ]
+
+
 class RoleAssignment(models.Model):
     """An ER role: a person or an organisation holds a role for an organisation."""
 
@@ -91,23 +110,9 @@ class RoleAssignment(models.Model):
     )
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(holder_person__isnull=False, holder_org__isnull=True)
-                | Q(holder_person__isnull=True, holder_org__isnull=False),
-                name="roleassignment_one_holder",
-            ),
-            models.UniqueConstraint(
-                fields=["role", "of", "holder_person"],
-                condition=Q(holder_person__isnull=False),
-                name="roleassignment_unique_person",
-            ),
-            models.UniqueConstraint(
-                fields=["role", "of", "holder_org"],
-                condition=Q(holder_org__isnull=False),
-                name="roleassignment_unique_org",
-            ),
-        ]
+        constraints = person_or_org_constraints(
+            "roleassignment", ("role", "of"), "holder_person", "holder_org", check_name="one_holder"
+        )
 
     def __str__(self) -> str:
         return f"{self.role} of {self.of.orgno} held by {self.holder_person or self.holder_org}"
@@ -125,23 +130,9 @@ class PackageDelegation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(to_person__isnull=False, to_org__isnull=True)
-                | Q(to_person__isnull=True, to_org__isnull=False),
-                name="packagedelegation_one_recipient",
-            ),
-            models.UniqueConstraint(
-                fields=["package", "from_org", "to_person"],
-                condition=Q(to_person__isnull=False),
-                name="packagedelegation_unique_person",
-            ),
-            models.UniqueConstraint(
-                fields=["package", "from_org", "to_org"],
-                condition=Q(to_org__isnull=False),
-                name="packagedelegation_unique_org",
-            ),
-        ]
+        constraints = person_or_org_constraints(
+            "packagedelegation", ("package", "from_org"), "to_person", "to_org", check_name="one_recipient"
+        )
 
     def __str__(self) -> str:
         return f"{self.package_id} from {self.from_org.orgno} to {self.to_person or self.to_org}"
