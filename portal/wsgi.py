@@ -4,7 +4,8 @@
 bearer/grant checks: they use no session, user, CSRF token, messages, language or htmx, so the
 portal's middleware stack is pure cost there (about a third of a PDP call's CPU in-process). They get
 the same Django, settings, URLs and views, with only SecurityMiddleware (nosniff, HSTS, SSL redirect)
-and CommonMiddleware (Content-Length).
+and CommonMiddleware (Content-Length). The health probes `/healthz` and `/readyz` are answered before
+Django's request handling altogether (portal/health.py).
 """
 
 import os
@@ -12,6 +13,8 @@ import os
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
+
+from portal import health
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -38,6 +41,9 @@ hot_path_application = LeanHandler()
 
 
 def application(environ, start_response):
-    if environ.get("PATH_INFO", "") in HOT_PATHS:
+    path = environ.get("PATH_INFO", "")
+    if path in HOT_PATHS:
         return hot_path_application(environ, start_response)
+    if path in health.PATHS:  # probes: before Django's host check and SSL redirect (portal/health.py)
+        return health.PATHS[path](environ, start_response)
     return portal_application(environ, start_response)

@@ -21,7 +21,9 @@ def _keep_the_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-def _call(path: str, method: str = "GET", body: bytes = b"", content_type: str = "") -> tuple[str, dict, bytes]:
+def _call(
+    path: str, method: str = "GET", body: bytes = b"", content_type: str = "", host: str = "127.0.0.1"
+) -> tuple[str, dict, bytes]:
     environ: dict = {}
     setup_testing_defaults(environ)
     environ.update(
@@ -29,7 +31,7 @@ def _call(path: str, method: str = "GET", body: bytes = b"", content_type: str =
         REQUEST_METHOD=method,
         CONTENT_TYPE=content_type,
         CONTENT_LENGTH=str(len(body)),
-        HTTP_HOST="127.0.0.1",
+        HTTP_HOST=host,
         SERVER_NAME="127.0.0.1",
     )
     environ["wsgi.input"] = io.BytesIO(body)
