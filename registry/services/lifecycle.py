@@ -91,6 +91,29 @@ def _live_managed(system_user_id, by: Person | None) -> SystemUser:
     return system_user
 
 
+def _record_revocation(
+    system_user: SystemUser, action: str, data: dict, *, by, actor: str, ip, subject: str, what: str
+) -> None:
+    """The audit event of a revocation and, in the same transaction, the vendor's e-mail (outbox)."""
+    event = audit.record(
+        action,
+        actor=_actor(by, actor),
+        actor_person=by,
+        object_type="systemuser",
+        object_id=system_user.pk,
+        party_orgno=system_user.owner.orgno,
+        data=data,
+        ip=ip,
+    )
+    _tell_vendor(
+        system_user,
+        event,
+        subject=subject,
+        body=f"{system_user.owner.name} has revoked {what} from a system user of your system. "
+        f"It takes effect at once.\n\n{_described(system_user)}",
+    )
+
+
 @transaction.atomic
 def revoke_package(
     *, system_user_id, package: str, by: Person | None, actor: str = "", ip: str | None = None
@@ -104,22 +127,15 @@ def revoke_package(
     deleted, _ = SystemUserPackage.objects.filter(system_user=system_user, package_id=package).delete()
     if not deleted:
         raise ServiceError("AUTH-00063", f"The system access does not have the package {package}", items=[package])
-    event = audit.record(
-        "systemuser.package_revoked",
-        actor=_actor(by, actor),
-        actor_person=by,
-        object_type="systemuser",
-        object_id=system_user.pk,
-        party_orgno=system_user.owner.orgno,
-        data={"package": package},
-        ip=ip,
-    )
-    _tell_vendor(
+    _record_revocation(
         system_user,
-        event,
+        "systemuser.package_revoked",
+        {"package": package},
+        by=by,
+        actor=actor,
+        ip=ip,
         subject=f"Access package revoked: {system_user.system.system_id} for {system_user.owner.orgno}",
-        body=f"{system_user.owner.name} has revoked the access package urn:altinn:accesspackage:{package} "
-        f"from a system user of your system. It takes effect at once.\n\n{_described(system_user)}",
+        what=f"the access package urn:altinn:accesspackage:{package}",
     )
     return system_user
 
@@ -135,21 +151,14 @@ def revoke_right(
     item = f"{resource}:{action or '*'}"
     if not deleted:
         raise ServiceError("AUTH-00001", f"The system access does not have the right {item}", items=[item])
-    event = audit.record(
-        "systemuser.right_revoked",
-        actor=_actor(by, actor),
-        actor_person=by,
-        object_type="systemuser",
-        object_id=system_user.pk,
-        party_orgno=system_user.owner.orgno,
-        data={"resource": resource, "action": action},
-        ip=ip,
-    )
-    _tell_vendor(
+    _record_revocation(
         system_user,
-        event,
+        "systemuser.right_revoked",
+        {"resource": resource, "action": action},
+        by=by,
+        actor=actor,
+        ip=ip,
         subject=f"Right revoked: {system_user.system.system_id} for {system_user.owner.orgno}",
-        body=f"{system_user.owner.name} has revoked the right {item} (resource:action) from a system user "
-        f"of your system. It takes effect at once.\n\n{_described(system_user)}",
+        what=f"the right {item} (resource:action)",
     )
     return system_user
