@@ -4,7 +4,8 @@ Authorization code flow with PKCE (S256), `state` and `nonce`; the provider foun
 `/.well-known/openid-configuration`; the id_token checked for signature (the provider's JWKS),
 issuer, audience, expiry and nonce, then for a level of assurance (`acr`) at least OIDC_ACR_MIN.
 The person is the `pid` claim (national identity number). Logout ends the provider's session too
-(RP-initiated logout).
+(RP-initiated logout); a logout at the provider ends ours (front-channel, portal/oidc_logout.py, by the
+id_token's `sid`).
 
 Every way a login can go wrong ends in LoginFailed(reason), which the views turn into a clear page.
 """
@@ -58,6 +59,7 @@ class LoginResult:
     acr: str
     id_token: str
     next_url: str
+    sid: str = ""  # ID-porten's session, for front-channel logout
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def finish_login(request) -> LoginResult:
         acr=claims["acr"],
         id_token=token["id_token"],
         next_url=_safe_next(request, state_data.get("next_url", "")),
+        sid=_sid_from(claims),
     )
 
 
@@ -276,6 +279,11 @@ def _name_from(claims) -> str:
         part for part in (claims.get("given_name"), claims.get("family_name")) if isinstance(part, str) and part
     )
     return name.strip()[:200] if isinstance(name, str) else ""
+
+
+def _sid_from(claims) -> str:
+    sid = claims.get("sid")
+    return sid if isinstance(sid, str) and 0 < len(sid) <= 255 else ""
 
 
 def _ui_locale() -> str:

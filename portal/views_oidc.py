@@ -4,15 +4,16 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from portal import oidc
+from portal import oidc, oidc_logout
 from portal.auth import login_person
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def callback(request):
     person, created = oidc.person_for_login(result, ip=request.META.get("REMOTE_ADDR"))
     login_person(request, person)
     request.session[oidc.ID_TOKEN_SESSION_KEY] = result.id_token
+    oidc_logout.remember(request, sid=result.sid, person=person)
     if created:
         messages.info(request, _("Velkommen! Du er nå registrert i Systembruker."))
     return redirect(result.next_url or "portal:actor")
@@ -107,6 +109,30 @@ def callback(request):
 def logged_out(request):
     messages.success(request, _("Du er logget ut, også fra ID-porten."))
     return redirect("portal:home")
+
+
+@require_GET
+@never_cache
+@xframe_options_exempt  # framing is decided by the CSP frame-ancestors below: the issuer only
+def frontchannel_logout(request):
+    """ID-porten's front-channel logout: end our sessions of the provider's session `sid`.
+
+    Loaded by ID-porten in a hidden iframe; the answer is an empty page either way. A call naming
+    another issuer, or no `sid`, ends nothing (400).
+    """
+    if not oidc.is_enabled():
+        raise Http404("ID-porten login is not configured")
+    iss, sid = request.GET.get("iss", ""), request.GET.get("sid", "")
+    if not oidc_logout.is_our_issuer(iss) or not sid or len(sid) > oidc_logout.MAX_SID_LENGTH:
+        log.warning("Front-channel logout refused: issuer %r, sid given: %s", iss[:200], bool(sid))
+        status = 400
+    else:
+        oidc_logout.end_sessions(sid=sid, ip=request.META.get("REMOTE_ADDR"))
+        status = 200
+    response = HttpResponse(b"", status=status, content_type="text/html; charset=utf-8")
+    # Read by ContentSecurityPolicyMiddleware, as @csp_override sets it; the issuer comes from settings.
+    response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": [oidc_logout.issuer_origin()]}
+    return response
 
 
 def _failed(request, failure: oidc.LoginFailed):

@@ -68,3 +68,12 @@ def test_portal_pages_keep_the_full_middleware_stack():
     assert status.startswith("200")
     assert "Content-Security-Policy" in headers
     assert headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_an_unknown_path_next_to_the_pdp_is_a_404_problem_through_the_full_stack():
+    status, headers, body = _call("/authorization/api/v1/authorize/", "POST", b"{}", "application/json")
+    assert status.startswith("404")
+    assert headers["Content-Type"] == "application/problem+json"
+    assert b'"code": "HTTP-404"' in body
+    assert "Content-Security-Policy" in headers

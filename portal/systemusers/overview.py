@@ -1,11 +1,16 @@
-"""Overview of the organisation's system accesses and pending requests."""
+"""Overview of the organisation's system accesses (paged, searchable) and pending requests."""
 
+from django.core.paginator import Page, Paginator
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from approvals.models import ChangeRequest, Request
 from portal.systemusers.common import actor_required
 from registry import access
-from registry.models import SystemUser, SystemUserType
+from registry.models import SystemUser
+
+PAGE_SIZE = 25
+TEMPLATE = "portal/systemusers/overview.html"
 
 
 @actor_required
@@ -13,12 +18,42 @@ def overview(request):
     org = request.actor
     is_manager = access.is_access_manager(request.person, org)
     is_client_admin = access.is_client_admin(request.person, org)
-    context = {"is_manager": is_manager, "is_client_admin": is_client_admin}
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    context = {"is_manager": is_manager, "is_client_admin": is_client_admin, "q": query}
     if is_manager or is_client_admin:
-        system_users = list(SystemUser.objects.for_overview(org))
-        context["agent"] = [su for su in system_users if su.user_type == SystemUserType.AGENT]
-        context["standard"] = [su for su in system_users if su.user_type == SystemUserType.STANDARD]
+        system_users = SystemUser.objects.for_overview(org, query)
+        context["agent"] = _page(request, system_users.agent(), "agentpage")
+        context["match_count"] = context["agent"].paginator.count
     if is_manager:
+        context["standard"] = _page(request, system_users.standard(), "page")
+        context["match_count"] += context["standard"].paginator.count
         context["requests"] = list(Request.objects.for_overview(org))
         context["change_requests"] = list(ChangeRequest.objects.for_overview(org))
-    return render(request, "portal/systemusers/overview.html", context)
+    # A history restore (back button after a live search) needs the whole page, not the fragment.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    response = render(request, f"{TEMPLATE}#htmx-results" if fragment else TEMPLATE, context)
+    patch_vary_headers(response, ["HX-Request"])  # same URL, fragment or page: caches must tell them apart
+    return response
+
+
+def _page(request, system_users, param: str) -> Page:
+    """One page of `system_users`; a page number that is not a number shows the first page, one past
+    the end the last. `page.links` are the pagination links, keeping the search and the other list's page."""
+    page = Paginator(system_users, PAGE_SIZE).get_page(request.GET.get(param))
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    page.links = [_link(request, param, n, current=n == page.number) for n in numbers]
+    page.previous_href = _href(request, param, page.number - 1) if page.has_previous() else ""
+    page.next_href = _href(request, param, page.number + 1) if page.has_next() else ""
+    return page
+
+
+def _link(request, param: str, number, *, current: bool) -> dict:
+    if number == Paginator.ELLIPSIS:
+        return {"ellipsis": True}
+    return {"number": number, "href": _href(request, param, number), "current": current}
+
+
+def _href(request, param: str, number: int) -> str:
+    params = request.GET.copy()
+    params[param] = str(number)
+    return "?" + params.urlencode()

@@ -37,6 +37,10 @@ class VendorAPIView(APIView):
         return [HasScope.of(*self.scopes)()]
 
     def initial(self, request, *args, **kwargs):
+        if not hasattr(self, request.method.lower()):
+            # A wrong method is 405 before the token is looked at, as Altinn's routing answers it: the
+            # operations are public (openapi.json), so this tells a caller without a token nothing new.
+            self.http_method_not_allowed(request)
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             # DRF streams the body past Django's own limit, so we check the declared length ourselves.

@@ -10,7 +10,9 @@ import re
 import uuid
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -42,8 +44,8 @@ def trace_id(request) -> str:
     return match.group(1) if match else uuid.uuid4().hex
 
 
-def problem(request, *, status: int, code: str, detail: str, extra: dict | None = None, headers=None) -> Response:
-    body = {
+def problem_body(request, *, status: int, code: str, detail: str) -> dict:
+    return {
         "type": f"https://datatracker.ietf.org/doc/html/rfc9110#status.{status}",
         "title": _TITLES.get(status, "Error"),
         "status": status,
@@ -51,8 +53,30 @@ def problem(request, *, status: int, code: str, detail: str, extra: dict | None 
         "code": code,
         "traceId": trace_id(request),
     }
-    body.update(extra or {})
+
+
+def problem(request, *, status: int, code: str, detail: str, extra: dict | None = None, headers=None) -> Response:
+    body = problem_body(request, status=status, code=code, detail=detail) | (extra or {})
     return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+@csrf_exempt
+def not_found(request, path: str = ""):
+    """The last URL pattern under each API prefix: an unknown path is a 404 problem for every method.
+
+    A browser page's 404 stays Django's HTML page; a vendor's program gets the format it parses. Since the
+    pattern matches everything under the prefix, CommonMiddleware's APPEND_SLASH no longer sees these
+    paths, so the one redirect it gave (GET `docs` → `docs/`) is made here.
+    """
+    if request.method in {"GET", "HEAD"} and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    body = problem_body(request, status=404, code="HTTP-404", detail="There is no API operation at this path.")
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def validation_problem(request, errors: list[FieldError]) -> Response:

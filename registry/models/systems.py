@@ -148,9 +148,19 @@ class SystemUserQuerySet(models.QuerySet):
         """System users of the vendor's systems: what a vendor may see through the API."""
         return self.filter(system__vendor=vendor)
 
-    def for_overview(self, org):
-        """The organisation's live system users with what the overview shows, in a fixed number of queries."""
-        return self.live().owned_by(org).select_related("system__vendor", "created_by").order_by("-created")
+    def for_overview(self, org, query: str = ""):
+        """The organisation's live system users with what the overview shows, in a fixed number of queries,
+        newest first; `query` narrows them to those whose system name, integration title or vendor matches."""
+        system_users = self.live().owned_by(org)
+        if query:
+            system_users = system_users.filter(
+                Q(system__name__nb__icontains=query)
+                | Q(system__name__nn__icontains=query)
+                | Q(system__name__en__icontains=query)
+                | Q(integration_title__icontains=query)
+                | Q(system__vendor__name__icontains=query)
+            )
+        return system_users.select_related("system__vendor", "created_by").order_by("-created", "-pk")
 
     def for_details(self, org):
         """Live system users of the organisation, with their packages (and what each grants), single

@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 ACCOUNTS = {a["pid"]: a for a in json.loads((HERE / "accounts.json").read_text())}
 CALLBACK_PATH = "/login/oidc/callback/"
 LOGGED_OUT_PATH = "/login/oidc/logged-out/"
+FRONTCHANNEL_LOGOUT_PATH = "/login/oidc/frontchannel-logout/"
 TEST_CLIENT_BASE = "http://testserver"  # Django's test client
 
 # Test-only client credentials for a provider that lives for one test run on loopback.
@@ -95,6 +96,7 @@ def _client(client_id: str, bases: list[str], **extra) -> dict:
         "client_id": client_id,
         "redirect_uris": [base + CALLBACK_PATH for base in bases],
         "post_logout_redirect_uris": [base + LOGGED_OUT_PATH for base in bases],
+        "frontchannel_logout_uri": bases[0] + FRONTCHANNEL_LOGOUT_PATH,
         "grant_types": ["authorization_code"],
         "response_types": ["code"],
         **extra,

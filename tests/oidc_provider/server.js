@@ -1,6 +1,7 @@
 // A real OpenID provider for the tests: the certified `oidc-provider` package on loopback, set up like
-// ID-porten (authorization code + PKCE, `pid` and `acr` in the id_token, RP-initiated logout) with a
-// "TestID"-style login page where a test person types their national identity number.
+// ID-porten (authorization code + PKCE, `pid`, `acr` and `sid` in the id_token, RP-initiated and
+// front-channel logout) with a "TestID"-style login page where a test person types their national
+// identity number.
 //
 // NEVER used in production. Started by the pytest fixture in tests/oidc_provider/fixtures.py:
 //   PORT=8127 OIDC_PROVIDER_CONFIG=/tmp/config.json node tests/oidc_provider/server.js
@@ -34,6 +35,7 @@ const config = process.env.OIDC_PROVIDER_CONFIG
       client_secret: 'dev-only-secret-for-the-loopback-test-provider',
       redirect_uris: [`${portal}/login/oidc/callback/`],
       post_logout_redirect_uris: [`${portal}/login/oidc/logged-out/`],
+      frontchannel_logout_uri: `${portal}/login/oidc/frontchannel-logout/`,
       grant_types: ['authorization_code'],
       response_types: ['code'],
     }],
@@ -85,8 +87,25 @@ async function readForm(req) {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
+async function frontChannelFrames(ctx) {
+  const { session } = ctx.oidc;
+  const frames = [];
+  for (const clientId of Object.keys(session?.authorizations || {})) {
+    const client = await ctx.oidc.provider.Client.find(clientId);
+    const uri = client?.metadata().frontchannel_logout_uri;
+    if (!uri) continue;
+    const url = new URL(uri);
+    url.searchParams.set('iss', ISSUER);
+    url.searchParams.set('sid', session.sidFor(clientId));
+    frames.push(`<iframe hidden title="frontchannel ${esc(clientId)}" src="${esc(url.href)}"></iframe>`);
+  }
+  return frames.join('\n');
+}
+
 const provider = new Provider(ISSUER, {
   clients: config.clients,
+  // Front-channel logout (OpenID Connect Front-Channel Logout 1.0) as ID-porten does it; see logoutSource.
+  extraClientMetadata: { properties: ['frontchannel_logout_uri'] },
   jwks: { keys: [signingJwk] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   acrValues: ['idporten-loa-low', 'idporten-loa-substantial', 'idporten-loa-high'],
@@ -107,11 +126,21 @@ const provider = new Provider(ISSUER, {
     devInteractions: { enabled: false },
     rpInitiatedLogout: {
       enabled: true,
-      // ID-porten asks no question on a logout with a valid id_token_hint: submit at once.
+      // ID-porten asks no question on a logout with a valid id_token_hint: submit at once. Like
+      // ID-porten, first load every logged-in client's `frontchannel_logout_uri` (with `iss` and the
+      // client's `sid`) in a hidden iframe: front-channel logout, which oidc-provider itself lacks.
       async logoutSource(ctx, form) {
+        const frames = await frontChannelFrames(ctx);
         ctx.body = page('Logg ut', `<h1>Logger ut …</h1>${form}
 <button type="submit" form="op.logoutForm" name="logout" value="yes">Logg ut</button>
-<script>document.querySelector('button[name=logout]').click()</script>`);
+${frames}
+<script>
+const loaded = [...document.querySelectorAll('iframe')].map((frame) => new Promise((done) => {
+  frame.addEventListener('load', done);
+  setTimeout(done, 5000);
+}));
+Promise.all(loaded).then(() => document.querySelector('button[name=logout]').click());
+</script>`);
       },
       async postLogoutSuccessSource(ctx) {
         ctx.body = page('Logget ut', '<h1>Du er logget ut av TestID</h1>');
@@ -150,6 +179,9 @@ const provider = new Provider(ISSUER, {
   },
 });
 provider.proxy = false;
+// ID-porten puts the session id `sid` in every id_token; oidc-provider only does so for back-channel
+// logout clients.
+provider.Client.prototype.includeSid = () => true;
 
 // The login interaction (what ID-porten's TestID does): type a test person's national identity number.
 provider.use(async (ctx, next) => {
