@@ -14,7 +14,7 @@ from django.db import transaction
 
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.outbox import queue_notification
-from approvals.transitions import check_open, decide_once
+from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once
 from registry import access, audit
 from registry.errors import ServiceError
 from registry.models import Person, SystemUserPackage, SystemUserRight, SystemUserType
@@ -36,21 +36,11 @@ def get_change_request(change_request_id: uuid.UUID | str) -> ChangeRequest:
     return found
 
 
-def check_may_act_for(change_request: ChangeRequest, by: Person | None) -> None:
-    if not access.may_act_for(by, change_request.system_user.owner):
-        raise ServiceError("AUTH-00041", "You may not act for the organisation of this change request", status=403)
-
-
-def _check_access_manager(change_request: ChangeRequest, by: Person) -> None:
-    if not access.is_access_manager(by, change_request.system_user.owner):
-        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
-
-
 def _prepare(change_request_id, by: Person) -> ChangeRequest:
     change_request = get_change_request(change_request_id)
-    check_may_act_for(change_request, by)
+    check_may_act_for(change_request, by, "change request")
     check_open(change_request, "change request")
-    _check_access_manager(change_request, by)
+    check_access_manager(change_request, by)
     return change_request
 
 

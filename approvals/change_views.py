@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import change_services, pages
 from approvals.models import ChangeRequest
+from approvals.transitions import check_may_act_for
 from registry.errors import ServiceError
 from registry.models import AccessPackage, Person, SystemUserType
 from registry.services.system_users import normalize_rights
@@ -24,7 +25,7 @@ SERVICES = {
 
 def _load(pk: uuid.UUID, person: Person) -> ChangeRequest:
     change_request = change_services.get_change_request(pk)
-    change_services.check_may_act_for(change_request, person)
+    check_may_act_for(change_request, person, "change request")
     return change_request
 
 

@@ -1,7 +1,7 @@
-"""The one state transition of requests and change requests: New → decided, exactly once.
+"""Deciding requests and change requests: who may, and the one state transition New → decided, once.
 
 Shared by approvals.services (vendor requests) and approvals.change_services (change requests), so the
-compare-and-set that keeps invariant 2 is written once.
+authority checks and the compare-and-set that keeps invariant 2 are written once.
 """
 
 from datetime import timedelta
@@ -10,8 +10,22 @@ from django.conf import settings
 from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
+from registry import access
 from registry.errors import ServiceError
-from registry.models import Person
+from registry.models import Organisation, Person
+
+
+def check_may_act_for(obj: Request | ChangeRequest, by: Person | None, noun: str, party: Organisation | None = None):
+    """AUTH-00041 unless `by` may act for the organisation that decides (and `party`, if given, is it)."""
+    if party is not None and party.pk != obj.party.pk:
+        raise ServiceError("AUTH-00041", f"The party is not the organisation of the {noun}", status=403)
+    if not access.may_act_for(by, obj.party):
+        raise ServiceError("AUTH-00041", f"You may not act for the organisation of this {noun}", status=403)
+
+
+def check_access_manager(obj: Request | ChangeRequest, by: Person) -> None:
+    if not access.is_access_manager(by, obj.party):
+        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
 
 
 def check_open(obj: Request | ChangeRequest, noun: str) -> None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import pages, services
 from approvals.models import Request, RequestKind
+from approvals.transitions import check_may_act_for
 from registry.errors import ServiceError
 from registry.models import AccessPackage, Person
 
@@ -26,7 +27,7 @@ SERVICES = {
 
 def _load(pk: uuid.UUID, person: Person, kind: str | None = None) -> Request:
     request_obj = services.get_request(pk, kind=kind)
-    services.check_may_act_for(request_obj, person)
+    check_may_act_for(request_obj, person, "request")
     return request_obj
 
 
