@@ -22,6 +22,8 @@ SERVICES = {
     "reject": change_services.reject_change_request,
 }
 
+CLIENTS_NAMED = 5
+
 
 def _load(pk: uuid.UUID, person: Person) -> ChangeRequest:
     change_request = change_services.get_change_request(pk)
@@ -54,12 +56,19 @@ def _show(request, change_request: ChangeRequest, status: int = 200, failures=No
         add_rights=pages.right_rows(required_rights),
         remove_packages=_packages(change_request.unwanted_access_packages),
         remove_rights=pages.right_rows(normalize_rights(change_request.unwanted_rights)),
-        can_approve=context["can_approve"] and not is_agent,
+        **_clients_lacking(change_request, context["is_open"]),
         approve_url=reverse("approvals:changerequest_approve", args=[change_request.pk]),
         reject_url=reverse("approvals:changerequest_reject", args=[change_request.pk]),
         **extra,
     )
     return render(request, "approvals/change_request.html", context, status=status)
+
+
+def _clients_lacking(change_request: ChangeRequest, is_open: bool) -> dict:
+    """Clients that will not get an added package through this agent system user (yet): count, first names."""
+    lacking = change_services.clients_lacking_new_packages(change_request) if is_open else []
+    shown = lacking[:CLIENTS_NAMED]
+    return {"lacking_count": len(lacking), "lacking_clients": shown, "lacking_more": len(lacking) - len(shown)}
 
 
 @pages.person_required
