@@ -10,15 +10,12 @@ the request is New again.
 """
 
 import uuid
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import Request, RequestStatus
-from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once
+from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once, time_out
 from registry import audit
 from registry.errors import ServiceError
 from registry.models import Organisation, Person
@@ -123,17 +120,4 @@ def escalate_request(
 
 def time_out_requests() -> int:
     """Mark open requests older than REQUEST_TIMEOUT_DAYS as Timedout (Celery beat). Returns how many."""
-    now = timezone.now()
-    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-    expired = list(
-        Request.objects.live().filter(status=RequestStatus.NEW, created__lte=cutoff).values_list("pk", "party__orgno")
-    )
-    count = 0
-    for pk, orgno in expired:
-        with transaction.atomic():
-            if Request.objects.filter(pk=pk, status=RequestStatus.NEW).update(
-                status=RequestStatus.TIMEDOUT, decided_at=now
-            ):
-                audit.record("request.timedout", actor="system", object_type="request", object_id=pk, party_orgno=orgno)
-                count += 1
-    return count
+    return time_out(Request, orgno="party__orgno", object_type="request")

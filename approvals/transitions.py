@@ -7,10 +7,11 @@ authority checks and the compare-and-set that keeps invariant 2 are written once
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
-from registry import access
+from registry import access, audit
 from registry.errors import ServiceError
 from registry.models import Organisation, Person
 
@@ -48,3 +49,28 @@ def decide_once(obj: Request | ChangeRequest, status: str, by: Person, noun: str
     if changed != 1:
         raise ServiceError("AUTH-00013", f"The {noun} has already been decided", status=409)
     obj.status, obj.decided_at, obj.decided_by = status, now, by
+
+
+def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_type: str) -> int:
+    """Mark open rows older than REQUEST_TIMEOUT_DAYS as Timedout, one compare-and-set and one audit
+    event (`<object_type>.timedout`) each; `orgno` is the path to the deciding organisation's orgno."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+    expired = list(
+        model.objects.filter(is_deleted=False, status=RequestStatus.NEW, created__lte=cutoff).values_list("pk", orgno)
+    )
+    count = 0
+    for pk, party_orgno in expired:
+        with transaction.atomic():
+            if model.objects.filter(pk=pk, status=RequestStatus.NEW).update(
+                status=RequestStatus.TIMEDOUT, decided_at=now
+            ):
+                audit.record(
+                    f"{object_type}.timedout",
+                    actor="system",
+                    object_type=object_type,
+                    object_id=pk,
+                    party_orgno=party_orgno,
+                )
+                count += 1
+    return count
