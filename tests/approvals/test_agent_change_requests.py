@@ -187,3 +187,21 @@ def test_the_lacking_clients_speak_english_when_asked(client, agent, clients, fi
     client.cookies["django_language"] = "en"
     text = client.get(page(change(agent))).content.decode()
     assert "1 client does not give" in text
+
+
+def test_naming_the_lacking_clients_costs_the_same_queries_for_many_clients(client, agent, firm_manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, firm_manager)
+    change_request = change(agent)
+    add_client(agent, "Første AS", regn=False)
+    client.get(page(change_request))  # the first visit also switches act-for
+    with CaptureQueriesContext(connection) as few:
+        client.get(page(change_request))
+    for n in range(10):
+        add_client(agent, f"Klient {n} AS", regn=n % 2 == 0)
+    with CaptureQueriesContext(connection) as many:
+        text = client.get(page(change_request)).content.decode()
+    assert "6 klienter gir ikke" in text
+    assert len(many) == len(few)
