@@ -10,12 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from approvals.change_requests import ChangeSpec, create_change_request
-from approvals.models import ChangeRequest, Notification, NotificationStatus, RequestStatus
-from approvals.tasks import deliver_notification, remind_expiring_requests, time_out_requests
+from approvals.models import ChangeRequest, Notification, RequestStatus
+from approvals.tasks import remind_expiring_requests, time_out_requests
 from registry.errors import ServiceError
 from registry.models import AuditEvent, SystemUser, SystemUserPackage
 from tests import factories as f
 from tests.api.conftest import REQUEST_WRITE, Api
+from tests.approvals.test_notifications import assert_two_deliveries_send_one_mail
 from tests.maskinporten.helpers import bearer_for
 
 pytestmark = pytest.mark.django_db
@@ -83,12 +84,7 @@ def test_a_refused_change_request_mails_nobody(vendor, manager, system_user):
 
 def test_a_redelivered_task_sends_one_mail(vendor, manager, system_user):
     create(vendor, system_user)
-    notification = Notification.objects.get()
-    assert deliver_notification.apply(args=[str(notification.pk)]).get() is True
-    assert deliver_notification.apply(args=[str(notification.pk)]).get() is False
-    assert len(mail.outbox) == 1
-    notification.refresh_from_db()
-    assert notification.status == NotificationStatus.SENT and notification.attempts == 1
+    assert_two_deliveries_send_one_mail(Notification.objects.get(kind="changerequest.created"))
 
 
 def test_the_vendor_api_queues_the_mail(vendor, manager, system_user):
