@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from approvals import outbox
-from approvals.models import Notification, NotificationStatus, Request
+from approvals.models import Decidable, Notification, NotificationStatus, Request
 
 
 @admin.register(Request)
@@ -13,6 +13,16 @@ class RequestAdmin(admin.ModelAdmin):
     search_fields = ["id", "party__orgno", "party__name", "system__system_id", "external_ref"]
     list_select_related = ["system", "party"]
     date_hierarchy = "created"
+    fields = [
+        "kind",
+        "system",
+        "party",
+        "external_ref",
+        "integration_title",
+        "rights",
+        "access_packages",
+        *[f.name for f in Decidable._meta.fields],
+    ]
 
     # Decisions go through the approval page (approvals/services.py), never through the admin.
     def has_add_permission(self, request):

@@ -7,10 +7,10 @@ side and lives with the approval pages.
 import uuid
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from approvals.models import ChangeRequest, RequestStatus
+from approvals.notifications import notify_change_request_created
 from approvals.requests import own_system, redirect_allowed
 from registry import audit
 from registry.errors import FieldError, ServiceError, ValidationFailed
@@ -28,10 +28,6 @@ class ChangeSpec:
     required_packages: list[str] = field(default_factory=list)
     unwanted_packages: list[str] = field(default_factory=list)
     redirect_url: str = ""
-
-
-def confirm_url(change_request: ChangeRequest) -> str:
-    return f"{settings.PORTAL_BASE_URL}/systemuser/changerequest?id={change_request.id}"
 
 
 def _rights(wire: list[dict]) -> list[dict]:
@@ -90,7 +86,8 @@ def create_change_request(
     """Create a change request with the vendor's correlation id; returns (change request, created).
 
     Nothing to change (the system user already has every required right and package and none of the
-    unwanted ones) gives a stored change request with status NoChangeNeeded.
+    unwanted ones) gives a stored change request with status NoChangeNeeded; otherwise the owner's
+    access managers get an e-mail with the confirmUrl (outbox, this transaction).
     """
     request_uuid = _uuid(correlation_id, "/correlation-id")
     user_uuid = _uuid(system_user_id, "/system-user-id")
@@ -142,6 +139,8 @@ def create_change_request(
         data={"systemUser": str(system_user.pk), "status": change_request.status},
         ip=ip,
     )
+    if change_request.status == RequestStatus.NEW:
+        notify_change_request_created(change_request)  # the outbox row, in this transaction
     return change_request, True
 
 

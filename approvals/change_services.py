@@ -14,13 +14,11 @@ from django.db import transaction
 
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.outbox import queue_notification
-from approvals.transitions import check_open, decide_once
+from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once, time_out
 from registry import access, audit
 from registry.errors import ServiceError
-from registry.models import Person, SystemUserPackage, SystemUserRight, SystemUserType
+from registry.models import Organisation, Person, SystemUserPackage, SystemUserRight, SystemUserType
 from registry.services.system_users import check_against_system, normalize_rights
-
-AGENT_NOT_SUPPORTED = "AUTH-00058"
 
 
 def get_change_request(change_request_id: uuid.UUID | str) -> ChangeRequest:
@@ -36,21 +34,11 @@ def get_change_request(change_request_id: uuid.UUID | str) -> ChangeRequest:
     return found
 
 
-def check_may_act_for(change_request: ChangeRequest, by: Person | None) -> None:
-    if not access.may_act_for(by, change_request.system_user.owner):
-        raise ServiceError("AUTH-00041", "You may not act for the organisation of this change request", status=403)
-
-
-def _check_access_manager(change_request: ChangeRequest, by: Person) -> None:
-    if not access.is_access_manager(by, change_request.system_user.owner):
-        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
-
-
 def _prepare(change_request_id, by: Person) -> ChangeRequest:
     change_request = get_change_request(change_request_id)
-    check_may_act_for(change_request, by)
+    check_may_act_for(change_request, by, "change request")
     check_open(change_request, "change request")
-    _check_access_manager(change_request, by)
+    check_access_manager(change_request, by)
     return change_request
 
 
@@ -87,25 +75,47 @@ def _right_key(right: dict) -> tuple[str, str]:
     return right["resource"], right.get("action") or ""
 
 
+def clients_lacking_new_packages(change_request: ChangeRequest) -> list[Organisation]:
+    """Live clients of an agent system user that do not give its owner every package the change request
+    adds (those it does not hold yet), by name; [] for a standard system user or when nothing is added."""
+    system_user = change_request.system_user
+    if system_user.user_type != SystemUserType.AGENT:
+        return []
+    held = set(system_user.packages.values_list("package_id", flat=True))
+    added = sorted(set(change_request.required_access_packages) - held)
+    if not added:
+        return []
+    delegations = system_user.client_delegations.filter(client__is_deleted=False).select_related("client")
+    clients = [d.client for d in delegations.order_by("client__name")]
+    return access.clients_lacking(system_user.owner, clients, added)
+
+
 @transaction.atomic
 def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip: str | None = None) -> ChangeRequest:
     """Accept the change request and change the system user's packages and rights, as person `by`.
 
     Refusals: AUTH-00010 not found, AUTH-00041 may not act for the owner, AUTH-00013 not New (or timed
-    out), AUTH-00066 not access manager, AUTH-00058 an agent system user (not supported yet);
-    AUTH-00001/00063/00064 no longer on the system, AUTH-00053 the delegation check (items name each).
+    out), AUTH-00066 not access manager; AUTH-00058 single rights for an agent system user;
+    AUTH-00001/00063/00064/00065 no longer on the system (or not fit for its type); AUTH-00053 the
+    delegation check, for a standard system user (items name each).
+
+    An agent system user keeps its clients: a client that does not give the owner an added package
+    stays delegated, and the PDP permits nothing through that package for it until it does
+    (`clients_lacking_new_packages` lists them for the page).
     """
     change_request = _prepare(change_request_id, by)
     system_user = change_request.system_user
-    if system_user.user_type != SystemUserType.STANDARD:
-        raise ServiceError(
-            AGENT_NOT_SUPPORTED, "Approving change requests for agent system users is not supported yet", status=400
-        )
+    is_agent = system_user.user_type == SystemUserType.AGENT
+    if is_agent and change_request.required_rights:
+        # Refused when the vendor posts it; checked again so that no right ever lands on an agent.
+        raise ServiceError("AUTH-00058", "An agent system user takes access packages only, not single rights")
     decide_once(change_request, RequestStatus.ACCEPTED, by, "change request")
     packages = sorted(set(change_request.required_access_packages))
     rights = normalize_rights(change_request.required_rights)
     check_against_system(system_user.system, packages=packages, rights=rights, user_type=system_user.user_type)
-    failures = access.delegation_check(by, system_user.owner, packages=packages, rights=rights)
+    # As when an agent request is approved: the owner's access manager delegates nothing to the agent
+    # system user itself; each client's packages are checked when clients are added, and by the PDP.
+    failures = [] if is_agent else access.delegation_check(by, system_user.owner, packages=packages, rights=rights)
     if failures:
         raise ServiceError(
             "AUTH-00053",
@@ -162,3 +172,8 @@ def reject_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip:
     _record("changerequest.rejected", change_request, by, ip)
     _tell_vendor(change_request, "changerequest.rejected", "rejected", "\nThe system user is unchanged.\n")
     return change_request
+
+
+def time_out_change_requests() -> int:
+    """Mark open change requests older than REQUEST_TIMEOUT_DAYS as Timedout (Celery beat)."""
+    return time_out(ChangeRequest, orgno="system_user__owner__orgno", object_type="changerequest")

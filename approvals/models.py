@@ -71,7 +71,36 @@ class ChangeRequestQuerySet(models.QuerySet):
         )
 
 
-class Request(models.Model):
+class Decidable(models.Model):
+    """What requests and change requests share: New until decided once, or until they time out."""
+
+    redirect_url = models.CharField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW)
+    escalated = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_deleted = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def timed_out(self) -> bool:
+        if self.status == RequestStatus.TIMEDOUT:
+            return True
+        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
+            days=settings.REQUEST_TIMEOUT_DAYS
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RequestStatus.NEW and not self.timed_out
+
+
+class Request(Decidable):
     """A vendor's request that a business create a system user (CONTRACT §2.2)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -84,15 +113,6 @@ class Request(models.Model):
     rights = models.JSONField(default=list, blank=True)
     # ["<package code>", ...]
     access_packages = models.JSONField(default=list, blank=True)
-    redirect_url = models.CharField(max_length=2000, blank=True)
-    status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW)
-    escalated = models.BooleanField(default=False)
-    created = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    is_deleted = models.BooleanField(default=False)
 
     objects = RequestQuerySet.as_manager()
 
@@ -110,16 +130,8 @@ class Request(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} request {self.id} ({self.status})"
 
-    @property
-    def timed_out(self) -> bool:
-        if self.status == RequestStatus.TIMEDOUT:
-            return True
-        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
-            days=settings.REQUEST_TIMEOUT_DAYS
-        )
 
-
-class ChangeRequest(models.Model):
+class ChangeRequest(Decidable):
     """A vendor's request to change the rights of an existing system user (CONTRACT §2.3)."""
 
     id = models.UUIDField(primary_key=True, editable=False)
@@ -128,15 +140,6 @@ class ChangeRequest(models.Model):
     unwanted_rights = models.JSONField(default=list, blank=True)
     required_access_packages = models.JSONField(default=list, blank=True)
     unwanted_access_packages = models.JSONField(default=list, blank=True)
-    redirect_url = models.CharField(max_length=2000, blank=True)
-    status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW)
-    escalated = models.BooleanField(default=False)
-    created = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    is_deleted = models.BooleanField(default=False)
 
     objects = ChangeRequestQuerySet.as_manager()
 
@@ -144,12 +147,13 @@ class ChangeRequest(models.Model):
         ordering = ["-created"]
 
     @property
-    def timed_out(self) -> bool:
-        if self.status == RequestStatus.TIMEDOUT:
-            return True
-        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
-            days=settings.REQUEST_TIMEOUT_DAYS
-        )
+    def party(self):
+        """The organisation that decides: the system user's owner."""
+        return self.system_user.owner
+
+    @property
+    def system(self):
+        return self.system_user.system
 
 
 class NotificationStatus(models.TextChoices):

@@ -1,7 +1,8 @@
-"""Which e-mails a request causes, to whom, with what text. Called inside the state change's
-transaction; the outbox sends them after commit.
+"""Which e-mails a request or change request causes, to whom, with what text. Called inside the state
+change's transaction; the outbox sends them after commit.
 
-`notify_request_created` is for the vendor API: call it in the transaction that creates a request.
+`notify_request_created` and `notify_change_request_created` are for the vendor API: call them in the
+transaction that creates the request or change request.
 """
 
 from datetime import timedelta
@@ -11,44 +12,52 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from approvals.models import Request, RequestKind
+from approvals.models import ChangeRequest, Request, RequestKind
 from approvals.outbox import queue_notification
 from registry import access
-from registry.models import Person
+from registry.models import Organisation, Person
+
+CONFIRM_PATHS = {RequestKind.STANDARD: "/systemuser/request", RequestKind.AGENT: "/systemuser/agentrequest"}
 
 
-def confirm_url(request_obj: Request) -> str:
-    """The approval link (CONTRACT §2.2 `confirmUrl`)."""
-    path = "/systemuser/agentrequest" if request_obj.kind == RequestKind.AGENT else "/systemuser/request"
-    return f"{settings.PORTAL_BASE_URL}{path}?id={request_obj.id}"
+def confirm_url(obj: Request | ChangeRequest) -> str:
+    """The approval link (CONTRACT §2.2 and §2.3 `confirmUrl`)."""
+    path = "/systemuser/changerequest" if isinstance(obj, ChangeRequest) else CONFIRM_PATHS[obj.kind]
+    return f"{settings.PORTAL_BASE_URL}{path}?id={obj.id}"
 
 
-def expires_at(request_obj: Request):
-    return request_obj.created + timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+def expires_at(obj: Request | ChangeRequest):
+    return obj.created + timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
 
 
-def _queue(kind: str, request_obj: Request, recipients: list[str], extra: dict | None = None) -> int:
+def _queue(kind: str, obj: Request | ChangeRequest, recipients: list[str], extra: dict | None = None) -> int:
     """Render `approvals/email/<kind>.txt` (first line: subject) and queue it to each recipient."""
     context = {
-        "request": request_obj,
-        "vendor": request_obj.system.vendor,
-        "party": request_obj.party,
-        "link": confirm_url(request_obj),
-        "expires": expires_at(request_obj),
+        "request": obj,
+        "vendor": obj.system.vendor,
+        "party": obj.party,
+        "link": confirm_url(obj),
+        "expires": expires_at(obj),
         **(extra or {}),
     }
     # Mail goes out in the portal's default language; the recipient has no session to choose one.
     with translation.override(settings.LANGUAGE_CODE):
-        context["system_name"] = request_obj.system.display_name
+        context["system_name"] = obj.system.display_name
         text = render_to_string(f"approvals/email/{kind.replace('.', '_')}.txt", context)
     subject, _, body = text.strip().partition("\n")
     queued = 0
     for recipient in dict.fromkeys(r.strip() for r in recipients if r and r.strip()):
         if queue_notification(
-            kind=kind, recipient=recipient, subject=subject.strip(), body=body.strip() + "\n", object_id=request_obj.id
+            kind=kind, recipient=recipient, subject=subject.strip(), body=body.strip() + "\n", object_id=obj.id
         ):
             queued += 1
     return queued
+
+
+def _access_managers(org: Organisation) -> list[str]:
+    """The access managers' own addresses; the organisation's address when none of them has one."""
+    emails = [p.email for p in access.access_managers_of(org) if p.email]
+    return emails or org.emails
 
 
 def notify_request_created(request_obj: Request) -> int:
@@ -58,8 +67,7 @@ def notify_request_created(request_obj: Request) -> int:
 
 def notify_escalated(request_obj: Request, *, by: Person) -> int:
     """E-mail the party's access managers; the party's own address when none of them has e-mail."""
-    emails = [p.email for p in access.access_managers_of(request_obj.party) if p.email]
-    return _queue("request.escalated", request_obj, emails or request_obj.party.emails, {"by": by})
+    return _queue("request.escalated", request_obj, _access_managers(request_obj.party), {"by": by})
 
 
 def notify_decided(request_obj: Request) -> int:
@@ -72,15 +80,41 @@ def notify_reminder(request_obj: Request) -> int:
     return _queue("request.reminder", request_obj, request_obj.party.emails)
 
 
-def remind_expiring_requests() -> int:
-    """Remind each party once, REQUEST_REMINDER_DAYS before its open request times out (0 = never)."""
+def notify_change_request_created(change_request: ChangeRequest) -> int:
+    """E-mail the owner's access managers (who may approve it) that a vendor asks to change a system
+    access, with the link; the owner's own address when none of them has e-mail."""
+    extra = {"system_user": change_request.system_user}
+    return _queue("changerequest.created", change_request, _access_managers(change_request.party), extra)
+
+
+def notify_change_reminder(change_request: ChangeRequest) -> int:
+    extra = {"system_user": change_request.system_user}
+    return _queue("changerequest.reminder", change_request, _access_managers(change_request.party), extra)
+
+
+def _due():
+    return timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS - settings.REQUEST_REMINDER_DAYS)
+
+
+def _remind(open_objects, notify) -> int:
+    """Remind once (the outbox queues a kind/object/recipient once), REQUEST_REMINDER_DAYS before the
+    time-out; 0 switches reminders off."""
     if settings.REQUEST_REMINDER_DAYS == 0:
         return 0
-    due = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS - settings.REQUEST_REMINDER_DAYS)
     queued = 0
-    for request_obj in (
-        Request.objects.pending().filter(created__lte=due).select_related("party", "system__vendor").iterator()
-    ):
+    for obj in open_objects.filter(created__lte=_due()).iterator():
         with transaction.atomic():
-            queued += notify_reminder(request_obj)
+            queued += notify(obj)
     return queued
+
+
+def remind_expiring_requests() -> int:
+    requests = Request.objects.pending().select_related("party", "system__vendor")
+    return _remind(requests, notify_reminder)
+
+
+def remind_expiring_change_requests() -> int:
+    change_requests = ChangeRequest.objects.pending().filter(system_user__is_deleted=False)
+    return _remind(
+        change_requests.select_related("system_user__owner", "system_user__system__vendor"), notify_change_reminder
+    )

@@ -10,16 +10,13 @@ the request is New again.
 """
 
 import uuid
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import Request, RequestStatus
-from approvals.transitions import check_open, decide_once
-from registry import access, audit
+from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once, time_out
+from registry import audit
 from registry.errors import ServiceError
 from registry.models import Organisation, Person
 from registry.services.system_users import create_system_user
@@ -34,18 +31,6 @@ def get_request(request_id: uuid.UUID | str, *, kind: str | None = None) -> Requ
     if request_obj is None:
         raise ServiceError("AUTH-00010", "The request was not found", status=404)
     return request_obj
-
-
-def check_may_act_for(request_obj: Request, by: Person | None, party: Organisation | None = None) -> None:
-    if party is not None and party.pk != request_obj.party_id:
-        raise ServiceError("AUTH-00041", "The party is not the organisation of the request", status=403)
-    if not access.may_act_for(by, request_obj.party):
-        raise ServiceError("AUTH-00041", "You may not act for the organisation of this request", status=403)
-
-
-def _check_access_manager(request_obj: Request, by: Person) -> None:
-    if not access.is_access_manager(by, request_obj.party):
-        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
 
 
 def _record(action: str, request_obj: Request, by: Person, ip: str | None, **data) -> None:
@@ -73,9 +58,9 @@ def approve_request(
     AUTH-00053 the delegation check (items name each package/right and why).
     """
     request_obj = get_request(request_id)
-    check_may_act_for(request_obj, by, party)
+    check_may_act_for(request_obj, by, "request", party)
     check_open(request_obj, "request")
-    _check_access_manager(request_obj, by)
+    check_access_manager(request_obj, by)
     decide_once(request_obj, RequestStatus.ACCEPTED, by, "request")
     create_system_user(
         by=by,
@@ -100,9 +85,9 @@ def reject_request(
 ) -> Request:
     """Reject the request (access managers only). Refusals as approve_request."""
     request_obj = get_request(request_id)
-    check_may_act_for(request_obj, by, party)
+    check_may_act_for(request_obj, by, "request", party)
     check_open(request_obj, "request")
-    _check_access_manager(request_obj, by)
+    check_access_manager(request_obj, by)
     decide_once(request_obj, RequestStatus.REJECTED, by, "request")
     _record("request.rejected", request_obj, by, ip)
     notifications.notify_decided(request_obj)
@@ -118,7 +103,7 @@ def escalate_request(
     Escalating twice changes nothing and notifies nobody again.
     """
     request_obj = get_request(request_id)
-    check_may_act_for(request_obj, by, party)
+    check_may_act_for(request_obj, by, "request", party)
     check_open(request_obj, "request")
     changed = Request.objects.filter(
         pk=request_obj.pk, status=RequestStatus.NEW, is_deleted=False, escalated=False
@@ -135,17 +120,4 @@ def escalate_request(
 
 def time_out_requests() -> int:
     """Mark open requests older than REQUEST_TIMEOUT_DAYS as Timedout (Celery beat). Returns how many."""
-    now = timezone.now()
-    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-    expired = list(
-        Request.objects.live().filter(status=RequestStatus.NEW, created__lte=cutoff).values_list("pk", "party__orgno")
-    )
-    count = 0
-    for pk, orgno in expired:
-        with transaction.atomic():
-            if Request.objects.filter(pk=pk, status=RequestStatus.NEW).update(
-                status=RequestStatus.TIMEDOUT, decided_at=now
-            ):
-                audit.record("request.timedout", actor="system", object_type="request", object_id=pk, party_orgno=orgno)
-                count += 1
-    return count
+    return time_out(Request, orgno="party__orgno", object_type="request")

@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from approvals import notifications, outbox, services
+from approvals import change_services, notifications, outbox, services
 
 
 @shared_task
@@ -16,11 +16,12 @@ def sweep_notifications() -> int:
     return outbox.requeue_pending()
 
 
+# Change requests share the requests' time-out and reminder: one beat job each covers both.
 @shared_task
 def remind_expiring_requests() -> int:
-    return notifications.remind_expiring_requests()
+    return notifications.remind_expiring_requests() + notifications.remind_expiring_change_requests()
 
 
 @shared_task
 def time_out_requests() -> int:
-    return services.time_out_requests()
+    return services.time_out_requests() + change_services.time_out_change_requests()

@@ -1,17 +1,32 @@
-"""The one state transition of requests and change requests: New → decided, exactly once.
+"""Deciding requests and change requests: who may, and the one state transition New → decided, once.
 
 Shared by approvals.services (vendor requests) and approvals.change_services (change requests), so the
-compare-and-set that keeps invariant 2 is written once.
+authority checks and the compare-and-set that keeps invariant 2 are written once.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
+from registry import access, audit
 from registry.errors import ServiceError
-from registry.models import Person
+from registry.models import Organisation, Person
+
+
+def check_may_act_for(obj: Request | ChangeRequest, by: Person | None, noun: str, party: Organisation | None = None):
+    """AUTH-00041 unless `by` may act for the organisation that decides (and `party`, if given, is it)."""
+    if party is not None and party.pk != obj.party.pk:
+        raise ServiceError("AUTH-00041", f"The party is not the organisation of the {noun}", status=403)
+    if not access.may_act_for(by, obj.party):
+        raise ServiceError("AUTH-00041", f"You may not act for the organisation of this {noun}", status=403)
+
+
+def check_access_manager(obj: Request | ChangeRequest, by: Person) -> None:
+    if not access.is_access_manager(by, obj.party):
+        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
 
 
 def check_open(obj: Request | ChangeRequest, noun: str) -> None:
@@ -34,3 +49,28 @@ def decide_once(obj: Request | ChangeRequest, status: str, by: Person, noun: str
     if changed != 1:
         raise ServiceError("AUTH-00013", f"The {noun} has already been decided", status=409)
     obj.status, obj.decided_at, obj.decided_by = status, now, by
+
+
+def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_type: str) -> int:
+    """Mark open rows older than REQUEST_TIMEOUT_DAYS as Timedout, one compare-and-set and one audit
+    event (`<object_type>.timedout`) each; `orgno` is the path to the deciding organisation's orgno."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+    expired = list(
+        model.objects.filter(is_deleted=False, status=RequestStatus.NEW, created__lte=cutoff).values_list("pk", orgno)
+    )
+    count = 0
+    for pk, party_orgno in expired:
+        with transaction.atomic():
+            if model.objects.filter(pk=pk, status=RequestStatus.NEW).update(
+                status=RequestStatus.TIMEDOUT, decided_at=now
+            ):
+                audit.record(
+                    f"{object_type}.timedout",
+                    actor="system",
+                    object_type=object_type,
+                    object_id=pk,
+                    party_orgno=party_orgno,
+                )
+                count += 1
+    return count

@@ -3,7 +3,6 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from approvals.change_requests import confirm_url as change_confirm_url
 from approvals.models import Request, RequestStatus
 from approvals.notifications import confirm_url
 from registry.api.serializers import (
@@ -107,4 +106,4 @@ class ChangeRequestOut(serializers.Serializer):
         return RequestStatus.TIMEDOUT.value if change.timed_out else change.status
 
     def get_confirmUrl(self, change) -> str:
-        return change_confirm_url(change)
+        return confirm_url(change)

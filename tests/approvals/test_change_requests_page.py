@@ -6,7 +6,6 @@ import pytest
 
 from approvals import change_services
 from approvals.models import ChangeRequest, Notification, RequestStatus
-from registry.errors import ServiceError
 from registry.models import AuditEvent, SystemPackage, SystemRight, SystemUser, SystemUserPackage, SystemUserRight
 from tests import factories as f
 from tests.approvals.test_views import login
@@ -225,17 +224,6 @@ def test_a_withdrawn_change_request_is_not_found(as_manager, change_request):
     ChangeRequest.objects.filter(pk=change_request.pk).update(is_deleted=True)
     assert as_manager.get(page(change_request)).status_code == 404
     assert as_manager.post(f"/systemuser/changerequest/{change_request.id}/approve/").status_code == 404
-
-
-def test_an_agent_system_user_change_is_refused_with_a_clear_message(as_manager, manager, change_request):
-    SystemUser.objects.filter(pk=change_request.system_user_id).update(user_type="agent")
-    text = as_manager.get(page(change_request)).content.decode()
-    assert "kan ikke godkjennes her ennå" in text and "/approve/" not in text
-    with pytest.raises(ServiceError) as err:
-        change_services.approve_change_request(change_request.id, by=manager)
-    assert err.value.code == "AUTH-00058"
-    change_request.refresh_from_db()
-    assert change_request.status == RequestStatus.NEW
 
 
 def test_the_page_speaks_english_when_asked(as_manager, change_request):

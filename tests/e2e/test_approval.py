@@ -7,6 +7,8 @@ path from the vendor API to the token); the vendor's redirect URL is answered by
 (page.route), so nothing leaves the machine.
 """
 
+import uuid
+
 import pytest
 
 from approvals.models import Request, RequestStatus
@@ -67,4 +69,36 @@ def test_a_person_without_authority_gets_a_clear_refusal(page, live_server, outs
     page.wait_for_url(f"{live_server.url}{url}")
     assert "Du har ikke tilgang" in page.inner_text("h1")
     assert customer.name not in page.content()
+    assert axe_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_firm_approves_a_change_to_its_agent_system_access(page, live_server, accounting_firm, vendor):
+    """The change-request page for an agent system user names the client that does not give the new
+    package, is axe-clean, and approving adds the package."""
+    from approvals.models import ChangeRequest
+    from registry.models import SystemUserPackage
+    from tests.approvals.test_agent_change_requests import PAYROLL, SIGNING, add_client
+    from tests.e2e.conftest import login
+    from tests.factories import give_role, make_person, make_system
+
+    boss = make_person("Dagny Daglig")
+    give_role(boss, "DAGL", accounting_firm)
+    system = make_system(vendor, "regnskapsbyraa", rights=[], packages=[SIGNING, PAYROLL], visible=False)
+    agent = SystemUser.objects.create(
+        integration_title="Byråsystem", owner=accounting_firm, system=system, user_type="agent"
+    )
+    SystemUserPackage.objects.create(system_user=agent, package_id=SIGNING)
+    add_client(agent, "Fiskebutikken AS", regn=False)
+    change = ChangeRequest.objects.create(id=uuid.uuid4(), system_user=agent, required_access_packages=[PAYROLL])
+    url = f"/systemuser/changerequest?id={change.id}"
+
+    login(page, live_server, boss.pid, url)
+    page.wait_for_url(f"{live_server.url}{url}")
+    assert "Fiskebutikken AS" in page.inner_text("[data-testid=clients-lacking]")
+    assert axe_violations(page) == []
+    page.click("button >> text=Godkjenn")
+    page.wait_for_url(f"{live_server.url}{url}")
+    assert "godkjent" in page.inner_text("[data-testid=state]")
+    assert set(agent.packages.values_list("package_id", flat=True)) == {SIGNING, PAYROLL}
     assert axe_violations(page) == []

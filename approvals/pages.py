@@ -1,0 +1,172 @@
+"""What the request pages and the change-request page share: login, opening a confirmUrl (the refusal
+page, the act-for switch), who may decide now, a refused decision shown on the page, and the wording of
+rights and delegation failures.
+
+The link carries only the id; everything shown and checked comes from the database and the person's
+current authority. `load(pk, person)` is each page's "found, and the person may act for it" (else a
+ServiceError); `show(request, obj, status=200, **extra)` renders its page.
+"""
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from approvals.models import ChangeRequest, Request
+from portal.actor import switch_actor
+from registry import access
+from registry.errors import ServiceError
+from registry.models import AccessPackage, Organisation, Person, Resource
+
+Decidable = Request | ChangeRequest
+Load = Callable[[uuid.UUID, Person], Decidable]
+Show = Callable[..., HttpResponse]
+
+ACTIONS = {
+    "": gettext_lazy("alle handlinger"),
+    "read": gettext_lazy("lese"),
+    "write": gettext_lazy("skrive"),
+    "sign": gettext_lazy("signere"),
+    "access": gettext_lazy("få tilgang"),
+    "delete": gettext_lazy("slette"),
+}
+REASONS = {
+    "not_held": gettext_lazy("Du har ikke denne tilgangen selv."),
+    "not_delegable": gettext_lazy("Du har denne tilgangen, men har ikke lov til å gi den videre."),
+}
+
+
+def person_required(view):
+    """Login first (and back through ?next=); an account with no person behind it may not decide."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.person is None:
+            return render(request, "portal/no_person.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def parse_id(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw or "")
+    except ValueError:
+        return None
+
+
+def refusal(request, err: ServiceError) -> HttpResponse:
+    """Not found or not yours: say so plainly, and show nothing of the request."""
+    return render(request, "approvals/refused.html", {"code": err.code, "status": err.status}, status=err.status)
+
+
+def act_for(request, org: Organisation) -> bool:
+    """Switch "act for" to the request's organisation (the caller checked may_act_for). True if it changed."""
+    already = request.actor is not None and request.actor.pk == org.pk
+    return switch_actor(request, org) and not already
+
+
+def open_link(request, *, load: Load, show: Show) -> HttpResponse:
+    """The page at a confirmUrl (`?id=`): the refusal page unless it exists and the person may act for
+    its organisation; otherwise act for that organisation (the page says so) and show it."""
+    pk = parse_id(request.GET.get("id"))
+    try:
+        if pk is None:
+            raise ServiceError("AUTH-00010", "Not found", status=404)
+        obj = load(pk, request.person)
+    except ServiceError as err:
+        return refusal(request, err)
+    return show(request, obj, switched=act_for(request, obj.party))
+
+
+def refused_decision(request, pk: uuid.UUID, err: ServiceError, *, load: Load, show: Show) -> HttpResponse:
+    """A decision the service refused: the page again with the error (and each delegation failure
+    named), or the refusal page when the person may not see the request at all."""
+    try:
+        obj = load(pk, request.person)
+    except ServiceError as refused:
+        return refusal(request, refused)
+    failures = err.items if err.code == "AUTH-00053" else None
+    return show(request, obj, status=err.status, error_code=err.code, failures=failures)
+
+
+def decision_context(
+    person: Person, obj: Decidable, *, packages: list[str], rights: list[dict], delegates: bool, failures=None
+) -> dict:
+    """Who may do what with the request now. `delegates`: approving needs the delegation check
+    (standard system users); `failures`: the service's AUTH-00053 items, instead of checking again."""
+    party = obj.party
+    is_manager = access.is_access_manager(person, party)
+    if failures is None:
+        checked = obj.is_open and is_manager and delegates
+        failures = access.delegation_check(person, party, packages=packages, rights=rights) if checked else []
+    return {
+        "vendor": obj.system.vendor,
+        "system": obj.system,
+        "party": party,
+        "is_open": obj.is_open,
+        "is_manager": is_manager,
+        "state": "timedout" if obj.timed_out else obj.status,
+        "can_decide": obj.is_open and is_manager,
+        "can_approve": obj.is_open and is_manager and not failures,
+        "failures": failure_rows(failures, packages, rights),
+    }
+
+
+def right_rows(rights: list[dict]) -> list[dict]:
+    titles = {r.id: r.title for r in Resource.objects.filter(id__in={r["resource"] for r in rights})}
+    return [
+        {"title": titles.get(r["resource"], r["resource"]), "id": r["resource"], "action": action_name(r.get("action"))}
+        for r in rights
+    ]
+
+
+def action_name(action: str | None) -> str:
+    return str(ACTIONS.get(action or "", action))
+
+
+def failure_rows(failures, packages: list[str], rights: list[dict]) -> list[dict]:
+    """Delegation-check failures in plain words: what it is called, and why the person may not give it."""
+    if not failures:
+        return []
+    names = {p.code: p.name for p in AccessPackage.objects.filter(code__in=packages)}
+    titles = {r.id: r.title for r in Resource.objects.filter(id__in={r["resource"] for r in rights})}
+    rows = []
+    for failure in failures:
+        if failure.kind == "package":
+            name = _("Tilgangspakken «%(name)s»") % {"name": names.get(failure.item, failure.item)}
+        else:
+            resource, _sep, action = failure.item.rpartition(":")
+            name = _("Rettigheten «%(title)s»: %(action)s") % {
+                "action": action_name("" if action == "*" else action),
+                "title": titles.get(resource, resource),
+            }
+        rows.append({"name": name, "reason": REASONS.get(failure.reason, failure.reason)})
+    return rows
+
+
+def allowed_redirect(url: str, system) -> str | None:
+    """`url` if it still matches one of the system's allowed redirect URLs (scheme, host, port and
+    path; the query may differ — CONTRACT §2.2), else None. Checked at decision time, so that a URL the
+    vendor has since removed is not followed."""
+    if not url:
+        return None
+    wanted = urlsplit(url)
+    for allowed in system.allowed_redirect_urls or []:
+        ok = urlsplit(allowed)
+        if (wanted.scheme, wanted.netloc.lower(), wanted.path) == (ok.scheme, ok.netloc.lower(), ok.path):
+            return url if wanted.scheme in {"https", "http"} else None
+    return None
+
+
+def after_decision(obj: Decidable, page_url: str) -> HttpResponse:
+    """After approve or reject: back to the vendor's software when its redirect URL is still allowed
+    (the page there tells the outcome), else to the page, which shows the decided state."""
+    return redirect(allowed_redirect(obj.redirect_url, obj.system) or page_url)
