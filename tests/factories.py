@@ -92,8 +92,7 @@ def make_agent_system_user(owner: Organisation, system: RegisteredSystem, packag
         owner=owner,
         system=system,
         user_type=SystemUserType.AGENT,
-        external_ref=owner.orgno,
-        **fields,
+        **({"external_ref": owner.orgno} | fields),
     )
     SystemUserPackage.objects.bulk_create([SystemUserPackage(system_user=system_user, package_id=p) for p in packages])
     return system_user
