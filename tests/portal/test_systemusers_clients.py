@@ -233,3 +233,14 @@ def test_changes_need_post_and_a_csrf_token(agent, firm_clients, client_admin, a
     assert csrf_client.post(url(agent, f"{firm_clients[0].orgno}/remove/")).status_code == 403
     assert act_for(Client(), client_admin, accounting_firm).put(url(agent)).status_code == 405
     assert ClientDelegation.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "button"), [("nn", "Kundar", "Legg til kundar"), ("en", "Clients", "Add clients")]
+)
+def test_the_clients_section_speaks_nynorsk_and_english(admin_client, agent, lang, heading, button):
+    from django.conf import settings
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    text = admin_client.get(f"/systemuser/{agent.pk}/").content.decode()
+    assert f">{heading}</h2>" in text and button in text
