@@ -244,3 +244,18 @@ def test_the_clients_section_speaks_nynorsk_and_english(admin_client, agent, lan
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
     text = admin_client.get(f"/systemuser/{agent.pk}/").content.decode()
     assert f">{heading}</h2>" in text and button in text
+
+
+def test_details_cost_the_same_queries_for_3_or_300_clients_and_show_100_a_page(admin_client, agent, accounting_firm):
+    def grow(n):
+        have = ClientDelegation.objects.count()
+        orgs = [f.make_org(f"Kunde {have + i:04d} AS") for i in range(n - have)]
+        ClientDelegation.objects.bulk_create([ClientDelegation(system_user=agent, client=o) for o in orgs])
+        with CaptureQueriesContext(connection) as queries:
+            text = admin_client.get(f"/systemuser/{agent.pk}/").content.decode()
+        return len(queries), text
+
+    (few, _), (many, text) = grow(3), grow(300)
+    assert few == many
+    assert text.count("Fjern Kunde ") == 100 and "Side 1 av 3 (300 kunder)" in text
+    assert "Fjern Kunde 0100 AS" in admin_client.get(f"/systemuser/{agent.pk}/", {"kunder": 2}).content.decode()
