@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.systemusers import create, details
+from portal.systemusers import clients, create, details
 
 app_name = "systemusers"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("systemuser/<uuid:pk>/delete/", details.delete, name="delete"),
     path("systemuser/<uuid:pk>/revoke/package/", details.revoke_package, name="revoke_package"),
     path("systemuser/<uuid:pk>/revoke/right/", details.revoke_right, name="revoke_right"),
+    path("systemuser/<uuid:pk>/clients/", clients.add, name="add_clients"),
+    path("systemuser/<uuid:pk>/clients/<str:orgno>/remove/", clients.remove, name="remove_client"),
 ]

@@ -98,9 +98,15 @@ def is_access_manager(person: Person | None, org: Organisation | None) -> bool:
 
 
 def is_client_admin(person: Person | None, org: Organisation | None) -> bool:
+    """Holds the package `klientadministrator` with access (DESIGN §4): may add and remove clients.
+
+    A main administrator (hovedadministrator) may only pass the package on, not use it (role rules:
+    has-access false), so they are not client administrator until someone gives it to them.
+    """
     if not may_act_for(person, org):
         return False
-    return CLIENT_ADMIN_PACKAGE in packages_for(person, org)
+    grant = packages_for(person, org).get(CLIENT_ADMIN_PACKAGE)
+    return grant is not None and grant.has_access
 
 
 def delegation_check(

@@ -81,3 +81,18 @@ def make_system(
     SystemPackage.objects.bulk_create([SystemPackage(system=system, package_id=p) for p in packages])
     SystemClient.objects.bulk_create([SystemClient(system=system, client_id=c) for c in client_ids])
     return system
+
+
+def make_agent_system_user(owner: Organisation, system: RegisteredSystem, packages: list[str], **fields):
+    """An agent system user of `owner` requiring `packages`, without clients (as approving a request makes it)."""
+    from registry.models import SystemUser, SystemUserPackage, SystemUserType
+
+    system_user = SystemUser.objects.create(
+        integration_title=fields.pop("integration_title", "Byråsystemet"),
+        owner=owner,
+        system=system,
+        user_type=SystemUserType.AGENT,
+        **({"external_ref": owner.orgno} | fields),
+    )
+    SystemUserPackage.objects.bulk_create([SystemUserPackage(system_user=system_user, package_id=p) for p in packages])
+    return system_user

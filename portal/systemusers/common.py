@@ -26,8 +26,8 @@ EVENT_WORDS = {
     "systemuser.deleted": gettext_lazy("Systemtilgangen ble slettet"),
     "systemuser.package_revoked": gettext_lazy("Tilgangspakke fjernet"),
     "systemuser.right_revoked": gettext_lazy("Enkeltrettighet fjernet"),
-    "systemuser.client_added": gettext_lazy("Klient lagt til"),
-    "systemuser.client_removed": gettext_lazy("Klient fjernet"),
+    "systemuser.client_added": gettext_lazy("Kunde lagt til"),
+    "systemuser.client_removed": gettext_lazy("Kunde fjernet"),
     "changerequest.approved": gettext_lazy("Endring av rettigheter godkjent"),
     "changerequest.rejected": gettext_lazy("Endring av rettigheter avvist"),
 }
@@ -93,6 +93,27 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
         ), lines
     if error.code == "AUTH-00066":
         return _("Du må være tilgangsstyrer eller hovedadministrator for virksomheten for å gjøre dette."), []
+    if error.code == "AUTH-00016":
+        return _(
+            "Du må ha tilgangspakken «Klientadministrator» for virksomheten for å legge til eller fjerne kunder."
+        ), []
+    if error.code == "AUTH-00079":
+        lines = [str(item) for item in error.items]
+        return _("Disse er ikke kunder av virksomheten, så systemtilgangen kan ikke jobbe for dem:"), lines
+    if error.code == "AUTH-00080":
+        lines = [
+            _("%(name)s (%(orgno)s) mangler: %(missing)s")
+            % {
+                "name": item["name"],
+                "orgno": item["orgno"],
+                "missing": ", ".join(names.get(code, code) for code in item["missing"]),
+            }
+            for item in error.items
+        ]
+        return _(
+            "Disse kundene har ikke gitt virksomheten alle tilgangspakkene systemtilgangen krever, "
+            "så de kan ikke legges til:"
+        ), lines
     if error.code == "AUTH-00011":
         return _("Systemet finnes ikke lenger i systemregisteret."), []
     if error.code == "AUTH-00015":

@@ -1,6 +1,7 @@
 """One system access: what it may do, who made it, what happened to it; revoke parts of it or delete it."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,18 +33,26 @@ def _system_user_or_404(request, pk) -> SystemUser:
     return system_user
 
 
-def _context(request, system_user: SystemUser) -> dict:
+CLIENTS_PER_PAGE = 100
+
+
+def details_context(request, system_user: SystemUser) -> dict:
     is_manager = access.is_access_manager(request.person, request.actor)
+    is_agent = system_user.user_type == SystemUserType.AGENT
     grants = [package_grant(p.package) for p in system_user.packages.all()]
     grants += [right_grant(r) for r in system_user.rights.all()]
     events = [(e, EVENT_WORDS.get(e.action, e.action)) for e in system_user.audit_trail()]
+    delegations = list(system_user.client_delegations.all())
     return {
         "su": system_user,
         "grants": grants,
         "events": events,
         "is_manager": is_manager,
         "may_revoke": is_manager and system_user.user_type == SystemUserType.STANDARD,
-        "clients": list(system_user.client_delegations.all()),
+        "may_admin_clients": is_agent and access.is_client_admin(request.person, request.actor),
+        # Every client for the delete confirmation; one page of them for the list (firms have thousands).
+        "clients": delegations,
+        "clients_page": Paginator(delegations, CLIENTS_PER_PAGE).get_page(request.GET.get("kunder")),
     }
 
 
@@ -59,7 +68,7 @@ def details(request, pk):
     system_user = _system_user_or_404(request, pk)
     if not _may_view(request, system_user):
         return render(request, "portal/systemusers/need_rights.html", status=403)
-    return render(request, PAGE, _context(request, system_user))
+    return render(request, PAGE, details_context(request, system_user))
 
 
 @actor_required
@@ -70,7 +79,7 @@ def delete(request, pk):
         return render(request, "portal/systemusers/need_rights.html", status=403)
     if request.method == "GET":
         template = f"{PAGE}#confirm-delete" if request.htmx else "portal/systemusers/delete.html"
-        return render(request, template, _context(request, system_user))
+        return render(request, template, details_context(request, system_user))
     try:
         lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
     except ServiceError as error:
@@ -87,7 +96,7 @@ def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of grants plus an announced status; otherwise back to the page."""
     if request.htmx:
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
-        context = _context(request, _system_user_or_404(request, system_user.pk)) | {"status": text, "ok": ok}
+        context = details_context(request, _system_user_or_404(request, system_user.pk)) | {"status": text, "ok": ok}
         return render(request, f"{PAGE}#grants-update", context)
     (messages.success if ok else messages.error)(request, text)
     return redirect("systemusers:details", pk=system_user.pk)

@@ -45,6 +45,22 @@ def test_client_administrator_package_makes_a_client_admin(client_admin, account
     assert not access.is_access_manager(client_admin, accounting_firm)
 
 
+def test_a_main_administrator_may_pass_client_admin_on_but_is_not_client_admin(accounting_firm):
+    admin = f.make_person("Hanne Hovedadmin")
+    f.give_role(admin, "hovedadministrator", accounting_firm)
+    assert access.is_access_manager(admin, accounting_firm)
+    assert access.packages_for(admin, accounting_firm)["klientadministrator"].can_delegate
+    assert not access.is_client_admin(admin, accounting_firm)
+    f.delegate_package("klientadministrator", from_org=accounting_firm, to=admin)
+    assert access.is_client_admin(admin, accounting_firm)
+
+
+def test_the_general_manager_is_client_admin_through_the_role(accounting_firm):
+    boss = f.make_person("Regine Regnskap")
+    f.give_role(boss, "DAGL", accounting_firm)
+    assert access.is_client_admin(boss, accounting_firm)
+
+
 def test_delegation_check_passes_for_the_general_manager(manager, customer):
     failures = access.delegation_check(
         manager, customer, packages=["skatt-naering"], rights=[{"resource": "ske-krav-og-betalinger", "action": "read"}]

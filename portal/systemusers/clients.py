@@ -1,0 +1,136 @@
+"""Clients of an agent system access: add clients of the firm to it, remove them (client administrator).
+
+Authority is the package `klientadministrator` for the organisation acted for (DESIGN §4), checked on
+every request against the current rows; the service checks it again. Another organisation's system
+access, a deleted one or a standard one answers 404 on these pages, so none of them leaks.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from portal.systemusers.common import actor_required, client_ip, error_text
+from portal.systemusers.details import details_context
+from registry import access
+from registry.errors import ServiceError
+from registry.models import AccessPackage, ClientDelegation, SystemUser, SystemUserType
+from registry.services import clients
+
+PAGE = "portal/systemusers/clients_add.html"
+DETAILS = "portal/systemusers/details.html"
+PER_PAGE = 50
+
+
+def _agent_or_404(request, pk) -> SystemUser:
+    system_user = SystemUser.objects.for_overview(request.actor).filter(pk=pk, user_type=SystemUserType.AGENT).first()
+    if system_user is None:
+        raise Http404("System access for clients not found")
+    return system_user
+
+
+def _refuse(request):
+    return render(request, "portal/systemusers/need_rights.html", {"need": "client_admin"}, status=403)
+
+
+def _package_names(system_user: SystemUser) -> dict[str, str]:
+    packages = AccessPackage.objects.filter(systemuserpackage__system_user=system_user).order_by("code")
+    return {p.code: p.name for p in packages}
+
+
+def _add_context(request, system_user: SystemUser, **extra) -> dict:
+    query = request.GET.get("q", "").strip()[:100]
+    candidates = clients.eligible_clients(system_user, query=query)
+    page = Paginator(candidates, PER_PAGE).get_page(request.GET.get("page"))
+    return {"su": system_user, "q": query, "page": page, "packages": _package_names(system_user)} | extra
+
+
+@actor_required
+@require_http_methods(["GET", "POST"])
+def add(request, pk):
+    system_user = _agent_or_404(request, pk)
+    if not access.is_client_admin(request.person, request.actor):
+        return _refuse(request)
+    if request.method == "POST":
+        return _add(request, system_user)
+    # A history restore (back button after a live search) needs the whole page, not the fragment.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    return render(request, f"{PAGE}#results" if fragment else PAGE, _add_context(request, system_user))
+
+
+def _add(request, system_user: SystemUser):
+    orgnos = request.POST.getlist("orgno")
+    if not orgnos:
+        context = _add_context(request, system_user, error=_("Velg minst én kunde å legge til."))
+        return render(request, PAGE, context, status=400)
+    try:
+        made = clients.add_clients(
+            system_user_id=system_user.pk, orgnos=orgnos, by=request.person, party=request.actor, ip=client_ip(request)
+        )
+    except ServiceError as error:
+        text, lines = error_text(error, _package_names(system_user))
+        context = _add_context(request, system_user, error=text, error_lines=lines)
+        return render(request, PAGE, context, status=error.status)
+    if made:
+        names = ClientDelegation.objects.filter(pk__in=[row.pk for row in made]).order_by("client__name")
+        text = ngettext(
+            "%(count)d kunde er lagt til: %(names)s.", "%(count)d kunder er lagt til: %(names)s.", len(made)
+        ) % {"count": len(made), "names": ", ".join(names.values_list("client__name", flat=True))}
+        messages.success(request, text)
+    else:
+        messages.info(request, _("Kundene var allerede lagt til. Ingenting er endret."))
+    return redirect("systemusers:details", pk=system_user.pk)
+
+
+def _delegation(system_user: SystemUser, orgno: str) -> ClientDelegation | None:
+    return (
+        ClientDelegation.objects.select_related("client").filter(system_user=system_user, client__orgno=orgno).first()
+    )
+
+
+@actor_required
+@require_http_methods(["GET", "POST"])
+def remove(request, pk, orgno):
+    system_user = _agent_or_404(request, pk)
+    if not access.is_client_admin(request.person, request.actor):
+        return _refuse(request)
+    if request.method == "GET":
+        delegation = _delegation(system_user, orgno)
+        if delegation is None:
+            raise Http404("Not a client of this system access")
+        context = {"su": system_user, "delegation": delegation}
+        template = (
+            "portal/systemusers/_client_remove_confirm.html"
+            if request.htmx
+            else "portal/systemusers/client_remove.html"
+        )
+        return render(request, template, context)
+    row = _delegation(system_user, orgno)
+    try:
+        removed = clients.remove_client(
+            system_user_id=system_user.pk, orgno=orgno, by=request.person, party=request.actor, ip=client_ip(request)
+        )
+    except ServiceError as error:
+        return _after_remove(request, system_user, error_text(error)[0], ok=False)
+    if not removed:
+        return _after_remove(
+            request,
+            system_user,
+            _("Dette er ikke (lenger) en kunde på systemtilgangen. Ingenting er endret."),
+            ok=False,
+        )
+    return _after_remove(request, system_user, _("%(name)s er fjernet som kunde.") % {"name": row.client.name}, ok=True)
+
+
+def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
+    """htmx: the updated list of clients plus an announced status; otherwise back to the details page."""
+    if request.htmx:
+        # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
+        fresh = SystemUser.objects.for_details(request.actor).get(pk=system_user.pk)
+        context = details_context(request, fresh) | {"status": text, "ok": ok, "clients_status": True}
+        return render(request, f"{DETAILS}#clients-update", context)
+    (messages.success if ok else messages.error)(request, text)
+    return redirect("systemusers:details", pk=system_user.pk)

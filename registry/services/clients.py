@@ -1,0 +1,305 @@
+"""Client delegation: which of a facilitator's clients an agent system user may act for.
+
+A facilitator (accounting, audit or business-manager firm) owns an agent system user that requires
+some access packages (its SystemUserPackage rows). A client administrator of the facilitator adds
+clients to it: organisations for which the facilitator holds *every* required package itself, through
+an ER role (REGN, REVI, FFØR… via the role→package rules) or a package delegation from the client.
+The PDP reads these rows live, so adding or removing a client takes effect on the next decision.
+
+Eligibility is computed for all of a firm's clients in a fixed number of queries (no query per
+client), so a firm with thousands of clients costs the same as one with three.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from registry import access, audit
+from registry.errors import ServiceError
+from registry.identifiers import is_valid_orgno
+from registry.models import (
+    ClientDelegation,
+    Organisation,
+    PackageDelegation,
+    Person,
+    RoleAssignment,
+    RolePackage,
+    SystemUser,
+    SystemUserPackage,
+    SystemUserType,
+)
+
+# One add may name at most this many clients: a page of the portal's list, with room to spare.
+MAX_CLIENTS_PER_ADD = 500
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An organisation the facilitator holds at least one package for, measured against the requirement."""
+
+    org_id: uuid.UUID
+    orgno: str
+    name: str
+    role_code: str  # the role(s) that give the required packages, e.g. "REGN" ("" = by delegation only)
+    packages: tuple[str, ...]  # the required packages the facilitator holds for it
+    missing: tuple[str, ...]  # the required packages it does not (empty: eligible)
+
+    @property
+    def eligible(self) -> bool:
+        return not self.missing
+
+
+def _role_label(role_id: str, legacy_code: str) -> str:
+    return legacy_code or role_id
+
+
+def assess(facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None) -> list[Candidate]:
+    """Every live organisation the facilitator holds any package for (with access), by name.
+
+    `orgs` narrows the organisations looked at (a search, or the org numbers being added). Three
+    queries whatever the number of clients: the facilitator's roles, the rules for those roles, and
+    the packages delegated to it; entity variants (a rule for BRL only, say) are checked here, as
+    registry.access does.
+    """
+    required_set = set(required)
+    assignments = RoleAssignment.objects.filter(holder_org=facilitator, of__is_deleted=False)
+    delegations = PackageDelegation.objects.filter(to_org=facilitator, from_org__is_deleted=False)
+    if orgs is not None:
+        assignments = assignments.filter(of__in=orgs.values("pk"))
+        delegations = delegations.filter(from_org__in=orgs.values("pk"))
+    role_rows = list(
+        assignments.values_list("of_id", "of__orgno", "of__name", "of__form", "role_id", "role__legacy_code")
+    )
+    rules: dict[str, list[tuple[str, list | None]]] = {}
+    role_ids = {row[4] for row in role_rows}
+    if role_ids:
+        for role_id, package, variants in RolePackage.objects.filter(role_id__in=role_ids, has_access=True).values_list(
+            "role_id", "package_id", "entity_variants"
+        ):
+            rules.setdefault(role_id, []).append((package, variants))
+
+    orgs_seen: dict[uuid.UUID, tuple[str, str]] = {}
+    held: dict[uuid.UUID, set[str]] = {}
+    giving_roles: dict[uuid.UUID, set[str]] = {}
+    for org_id, orgno, name, form, role_id, legacy in role_rows:
+        for package, variants in rules.get(role_id, ()):
+            if variants is not None and form not in variants:
+                continue
+            orgs_seen[org_id] = (orgno, name)
+            held.setdefault(org_id, set()).add(package)
+            if package in required_set:
+                giving_roles.setdefault(org_id, set()).add(_role_label(role_id, legacy))
+    for org_id, orgno, name, package in delegations.values_list(
+        "from_org_id", "from_org__orgno", "from_org__name", "package_id"
+    ):
+        orgs_seen[org_id] = (orgno, name)
+        held.setdefault(org_id, set()).add(package)
+
+    candidates = []
+    for org_id, (orgno, name) in orgs_seen.items():
+        packages = held[org_id]
+        candidates.append(
+            Candidate(
+                org_id=org_id,
+                orgno=orgno,
+                name=name,
+                role_code=",".join(sorted(giving_roles.get(org_id, ())))[:20],
+                packages=tuple(p for p in required if p in packages),
+                missing=tuple(p for p in required if p not in packages),
+            )
+        )
+    return sorted(candidates, key=lambda c: (c.name.casefold(), c.orgno))
+
+
+def required_packages(system_user: SystemUser) -> list[str]:
+    return list(
+        SystemUserPackage.objects.filter(system_user=system_user)
+        .order_by("package_id")
+        .values_list("package_id", flat=True)
+    )
+
+
+def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candidate]:
+    """Clients that may be added to the agent system user now: the facilitator holds every required
+    package for them, they are live, and they are not added already. `query` matches name or org number."""
+    required = required_packages(system_user)
+    if not required:
+        return []
+    orgs = Organisation.objects.matching(query) if query.strip() else None
+    added = set(ClientDelegation.objects.filter(system_user=system_user).values_list("client_id", flat=True))
+    candidates = assess(system_user.owner, required, orgs=orgs)
+    return [c for c in candidates if c.eligible and c.org_id not in added]
+
+
+def _agent_system_user(system_user_id, by: Person | None, party: Organisation | None) -> SystemUser:
+    """The live agent system user, locked for this transaction, if `by` may administer its clients.
+
+    The row lock serialises adds and removes on one system user (PostgreSQL; a no-op on SQLite, where
+    the unique constraint and the database's single writer do the same). Someone else's or a deleted
+    system user answers "not found", so its existence does not leak.
+    """
+    try:
+        pk = uuid.UUID(str(system_user_id))
+    except ValueError:
+        raise ServiceError("AUTH-00015", "System access not found", status=404) from None
+    system_user = (
+        SystemUser.objects.select_for_update(of=("self",))
+        .select_related("owner", "system")
+        .filter(pk=pk, is_deleted=False)
+        .first()
+    )
+    not_found = (
+        system_user is None
+        or (party is not None and system_user.owner_id != party.pk)
+        or (by is not None and not access.may_act_for(by, system_user.owner))
+    )
+    if not_found:
+        raise ServiceError("AUTH-00015", "System access not found", status=404)
+    if by is not None and not access.is_client_admin(by, system_user.owner):
+        raise ServiceError("AUTH-00016", "You are not client administrator for this organisation", status=403)
+    if system_user.user_type != SystemUserType.AGENT:
+        raise ServiceError(
+            "STD-00000", "Clients can be added only to an agent system access (one for clients), not a standard one"
+        )
+    return system_user
+
+
+def _actor(by: Person | None, actor: str) -> str:
+    return audit.person_actor(by) if by is not None else actor
+
+
+def _wanted_orgnos(orgnos: list[str]) -> list[str]:
+    if not isinstance(orgnos, (list, tuple)) or not orgnos:
+        raise ServiceError("STD-00000", "Name at least one client (organisation number)")
+    if len(orgnos) > MAX_CLIENTS_PER_ADD:
+        raise ServiceError("STD-00000", f"At most {MAX_CLIENTS_PER_ADD} clients can be added at a time")
+    return list(dict.fromkeys(str(o).strip() for o in orgnos))
+
+
+def _checked(system_user: SystemUser, orgnos: list[str]) -> list[Candidate]:
+    """The candidates for these org numbers, or the refusal: AUTH-00079 names the ones that are no
+    client of the facilitator at all, AUTH-00080 the ones that lack some required package."""
+    required = required_packages(system_user)
+    valid = [o for o in orgnos if is_valid_orgno(o)]
+    by_orgno = {
+        c.orgno: c for c in assess(system_user.owner, required, orgs=Organisation.objects.filter(orgno__in=valid))
+    }
+    not_clients = [o[:20] for o in orgnos if o not in by_orgno]
+    if not_clients:
+        raise ServiceError(
+            "AUTH-00079",
+            "Not a client of the facilitator: " + ", ".join(not_clients),
+            items=not_clients,
+        )
+    lacking = [by_orgno[o] for o in orgnos if by_orgno[o].missing]
+    if lacking or not required:
+        items = [{"orgno": c.orgno, "name": c.name, "missing": list(c.missing)} for c in lacking]
+        described = "; ".join(f"{c.orgno} lacks {', '.join(c.missing)}" for c in lacking) or "nothing is required"
+        raise ServiceError("AUTH-00080", f"The client has not given all required packages: {described}", items=items)
+    return [by_orgno[o] for o in orgnos]
+
+
+def _insert_one(row: ClientDelegation) -> bool:
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def add_clients(
+    *,
+    system_user_id,
+    orgnos: list[str],
+    by: Person | None,
+    party: Organisation | None = None,
+    actor: str = "",
+    ip: str | None = None,
+) -> list[ClientDelegation]:
+    """Let the agent system user act for these clients; returns the delegations made now.
+
+    All or nothing: one refused org number refuses the lot. Clients already added are left as they
+    are (adding twice is no error and records nothing). Each new client gets its own audit event.
+    """
+    system_user = _agent_system_user(system_user_id, by, party)
+    wanted = _checked(system_user, _wanted_orgnos(orgnos))
+    added = set(
+        ClientDelegation.objects.filter(system_user=system_user, client_id__in=[c.org_id for c in wanted]).values_list(
+            "client_id", flat=True
+        )
+    )
+    rows = [
+        ClientDelegation(
+            system_user=system_user,
+            client_id=c.org_id,
+            role_code=c.role_code,
+            packages=list(c.packages),
+            created_by=by,
+        )
+        for c in wanted
+        if c.org_id not in added
+    ]
+    try:
+        with transaction.atomic():
+            ClientDelegation.objects.bulk_create(rows)
+    except IntegrityError:
+        # Someone added some of them between our read and our insert (where the row lock is a no-op):
+        # keep exactly the ones this call made, so each client gets one audit event in all.
+        rows = [row for row in rows if _insert_one(row)]
+    wanted_by_id = {c.org_id: c for c in wanted}
+    for row in rows:
+        client = wanted_by_id[row.client_id]
+        audit.record(
+            "systemuser.client_added",
+            actor=_actor(by, actor),
+            actor_person=by,
+            object_type="systemuser",
+            object_id=system_user.pk,
+            party_orgno=system_user.owner.orgno,
+            data={"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages},
+            ip=ip,
+        )
+    return rows
+
+
+@transaction.atomic
+def remove_client(
+    *,
+    system_user_id,
+    orgno: str,
+    by: Person | None,
+    party: Organisation | None = None,
+    actor: str = "",
+    ip: str | None = None,
+) -> bool:
+    """Stop the agent system user acting for this client, at once. False: it was not a client of it.
+
+    Deleting the row is the compare-and-set: of two concurrent removes one deletes it and records the
+    event; the other finds nothing.
+    """
+    system_user = _agent_system_user(system_user_id, by, party)
+    row = (
+        ClientDelegation.objects.select_related("client")
+        .filter(system_user=system_user, client__orgno=str(orgno)[:20])
+        .first()
+    )
+    if row is None:
+        return False
+    deleted, _ = ClientDelegation.objects.filter(pk=row.pk).delete()
+    if not deleted:
+        return False
+    audit.record(
+        "systemuser.client_removed",
+        actor=_actor(by, actor),
+        actor_person=by,
+        object_type="systemuser",
+        object_id=system_user.pk,
+        party_orgno=system_user.owner.orgno,
+        data={"client": row.client.orgno, "client_name": row.client.name},
+        ip=ip,
+    )
+    return True

@@ -1,0 +1,59 @@
+"""Client delegation in a real browser, on the demo data: the client administrator adds two clients to
+the accounting firm's agent system access and removes one; axe finds nothing in any state."""
+
+import pytest
+from django.core.management import call_command
+
+from registry import demo
+from registry.models import ClientDelegation
+from tests.e2e.conftest import axe_violations, login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_client_administrator_adds_and_removes_clients(page, live_server):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    agent = demo.REGNSKAP_AGENT_USER
+    before = set(ClientDelegation.objects.filter(system_user_id=agent).values_list("client__orgno", flat=True))
+
+    login(page, live_server, demo.KRISTIAN)
+    page.click("text=Tall og Tekst Regnskap AS")
+    page.wait_for_url(f"{live_server.url}/systemuser/")
+    page.click(f"a[href='/systemuser/{agent}/']")
+    page.wait_for_url(f"{live_server.url}/systemuser/{agent}/")
+    assert "Fjordkaffe AS" in page.inner_text("[data-testid=clients]")
+    assert axe_violations(page) == []
+
+    page.click("text=Legg til kunder")
+    page.wait_for_url(f"{live_server.url}/systemuser/{agent}/clients/")
+    assert "Fjordkaffe AS" not in page.inner_text("#client-results")  # already a client
+    assert axe_violations(page) == []
+
+    page.fill("#q", "Aurora")
+    page.wait_for_selector("#client-count >> text=1 kunde kan legges til")
+    assert axe_violations(page) == []  # the htmx-filtered state
+    page.fill("#q", "")
+    page.wait_for_selector("#client-count >> text=kunder kan legges til")
+    page.check("label:has-text('Aurora Data AS')")
+    page.check("label:has-text('Torvet Optikk AS')")
+    page.click("button:has-text('Legg til valgte kunder')")
+    page.wait_for_url(f"{live_server.url}/systemuser/{agent}/")
+    assert "2 kunder er lagt til: Aurora Data AS, Torvet Optikk AS." in page.inner_text("[role=status]")
+    assert "Aurora Data AS" in page.inner_text("[data-testid=clients]")
+    assert axe_violations(page) == []
+
+    page.click("button:has-text('Fjern Aurora Data AS')")
+    page.wait_for_selector("[data-testid=confirm-remove-client]")
+    page.wait_for_function("() => document.activeElement.id === 'confirm-remove-client-heading'")
+    assert axe_violations(page) == []  # the inline confirmation
+
+    page.click("button:has-text('Ja, fjern Aurora Data AS')")
+    page.wait_for_selector("#su-status >> text=Aurora Data AS er fjernet som kunde.")
+    assert page.url == f"{live_server.url}/systemuser/{agent}/"  # no page load
+    assert "Aurora Data AS" not in page.inner_text("[data-testid=clients]")
+    # Focus is not lost with the removed button: it lands on the updated list (after htmx settles).
+    page.wait_for_function("() => document.activeElement.id === 'clients'")
+    assert axe_violations(page) == []  # after the htmx swap
+
+    after = set(ClientDelegation.objects.filter(system_user_id=agent).values_list("client__orgno", flat=True))
+    assert after - before == {"311000330"}  # Torvet Optikk AS

@@ -1,0 +1,221 @@
+"""Client delegation (registry.services.clients): who is eligible, adding and removing clients."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registry.errors import ServiceError
+from registry.models import AuditEvent, ClientDelegation, Organisation
+from registry.services import clients
+from tests import factories as f
+
+SIGNING = "regnskapsforer-med-signeringsrettighet"
+
+
+@pytest.fixture
+def agent_system(vendor):
+    return f.make_system(vendor, "byraa", rights=[], packages=[SIGNING, "ansvarlig-revisor", "regnskapsforer-lonn"])
+
+
+@pytest.fixture
+def agent(accounting_firm, agent_system):
+    """The accounting firm's agent system user; it requires the accountant-with-signing package."""
+    return f.make_agent_system_user(accounting_firm, agent_system, [SIGNING])
+
+
+def regn_client(firm, name, **kwargs):
+    org = f.make_org(name, **kwargs)
+    f.give_role(firm, "REGN", org)
+    return org
+
+
+def add(agent, by, *orgnos):
+    return clients.add_clients(system_user_id=agent.pk, orgnos=list(orgnos), by=by)
+
+
+def refusal(call) -> ServiceError:
+    with pytest.raises(ServiceError) as caught:
+        call()
+    return caught.value
+
+
+def test_the_firms_regn_clients_are_eligible_with_the_role_and_packages(agent, accounting_firm):
+    regn_client(accounting_firm, "Bryggen Blomster AS")
+    regn_client(accounting_firm, "Aurora Data AS")
+    f.make_org("Ikke Kunde AS")
+    eligible = clients.eligible_clients(agent)
+    assert [c.name for c in eligible] == ["Aurora Data AS", "Bryggen Blomster AS"]
+    assert {(c.role_code, c.packages) for c in eligible} == {("REGN", (SIGNING,))}
+
+
+def test_deleted_and_already_added_clients_are_not_offered(agent, accounting_firm, client_admin):
+    gone = regn_client(accounting_firm, "Nedlagt AS")
+    Organisation.objects.filter(pk=gone.pk).update(is_deleted=True)
+    added = regn_client(accounting_firm, "Allerede Kunde AS")
+    add(agent, client_admin, added.orgno)
+    regn_client(accounting_firm, "Ny Kunde AS")
+    assert [c.name for c in clients.eligible_clients(agent)] == ["Ny Kunde AS"]
+
+
+def test_a_client_who_gave_only_some_required_packages_is_not_eligible(accounting_firm, agent_system, client_admin):
+    agent = f.make_agent_system_user(accounting_firm, agent_system, [SIGNING, "ansvarlig-revisor"])
+    only_regn = regn_client(accounting_firm, "Bare Regnskap AS")
+    both = regn_client(accounting_firm, "Begge Deler AS")
+    f.give_role(accounting_firm, "REVI", both)
+    by_delegation = regn_client(accounting_firm, "Delegert Revisjon AS")
+    f.delegate_package("ansvarlig-revisor", from_org=by_delegation, to=accounting_firm)
+
+    eligible = clients.eligible_clients(agent)
+    assert [(c.name, c.role_code) for c in eligible] == [
+        ("Begge Deler AS", "REGN,REVI"),
+        ("Delegert Revisjon AS", "REGN"),
+    ]
+
+    error = refusal(lambda: add(agent, client_admin, only_regn.orgno))
+    assert error.code == "AUTH-00080" and error.status == 400
+    assert "ansvarlig-revisor" in error.detail and only_regn.orgno in error.detail
+    assert error.items == [{"orgno": only_regn.orgno, "name": "Bare Regnskap AS", "missing": ["ansvarlig-revisor"]}]
+    assert not ClientDelegation.objects.exists()
+
+
+def test_role_rules_for_some_organisation_forms_only_apply_there(accounting_firm, agent_system):
+    agent = f.make_agent_system_user(accounting_firm, agent_system, ["forretningsforer-eiendom"])
+    f.give_role(accounting_firm, "FFØR", f.make_org("Lysgården Borettslag", form="BRL"))
+    f.give_role(accounting_firm, "FFØR", f.make_org("Aksjeselskapet AS", form="AS"))
+    assert [c.name for c in clients.eligible_clients(agent)] == ["Lysgården Borettslag"]
+
+
+def test_search_matches_name_or_organisation_number(agent, accounting_firm):
+    fjord = regn_client(accounting_firm, "Fjordkaffe AS")
+    regn_client(accounting_firm, "Havbris AS")
+    assert [c.name for c in clients.eligible_clients(agent, query="fjord")] == ["Fjordkaffe AS"]
+    assert [c.name for c in clients.eligible_clients(agent, query=fjord.orgno[:6] + " " + fjord.orgno[6:])] == [
+        "Fjordkaffe AS"
+    ]
+
+
+def test_adding_clients_records_role_packages_who_and_one_audit_event_each(agent, accounting_firm, client_admin):
+    one, two = regn_client(accounting_firm, "En AS"), regn_client(accounting_firm, "To AS")
+    made = clients.add_clients(system_user_id=agent.pk, orgnos=[one.orgno, two.orgno], by=client_admin, ip="10.0.0.1")
+    assert len(made) == 2
+    row = ClientDelegation.objects.get(client=one)
+    assert (row.role_code, row.packages, row.created_by) == ("REGN", [SIGNING], client_admin)
+    events = AuditEvent.objects.filter(action="systemuser.client_added", object_id=str(agent.pk)).order_by("id")
+    assert [e.data["client"] for e in events] == [one.orgno, two.orgno]
+    assert events[0].data == {"client": one.orgno, "client_name": "En AS", "role": "REGN", "packages": [SIGNING]}
+    assert events[0].actor_person == client_admin and events[0].ip == "10.0.0.1"
+    assert events[0].party_orgno == accounting_firm.orgno
+
+
+def test_adding_a_client_twice_changes_nothing_the_second_time(agent, accounting_firm, client_admin):
+    one = regn_client(accounting_firm, "En AS")
+    add(agent, client_admin, one.orgno)
+    assert add(agent, client_admin, one.orgno, one.orgno) == []
+    assert ClientDelegation.objects.count() == 1
+    assert AuditEvent.objects.filter(action="systemuser.client_added").count() == 1
+
+
+@pytest.mark.parametrize("orgno", ["not-a-number", "123", "<script>", "311000000", ""])
+def test_an_organisation_that_is_not_a_client_is_refused_and_nothing_is_added(
+    agent, accounting_firm, client_admin, orgno
+):
+    good = regn_client(accounting_firm, "En AS")
+    stranger = f.make_org("Fremmed AS")
+    for bad in (orgno, stranger.orgno):
+        error = refusal(lambda bad=bad: add(agent, client_admin, good.orgno, bad))
+        assert error.code == "AUTH-00079" and error.status == 400 and error.items == [bad[:20]]
+    assert not ClientDelegation.objects.exists() and not AuditEvent.objects.filter(action__contains="client").exists()
+
+
+def test_a_client_the_firm_only_holds_other_packages_for_lacks_the_required_ones(agent, accounting_firm, client_admin):
+    audited = f.make_org("Bare Revisjon AS")
+    f.give_role(accounting_firm, "REVI", audited)
+    error = refusal(lambda: add(agent, client_admin, audited.orgno))
+    assert error.code == "AUTH-00080" and SIGNING in error.detail
+
+
+def test_no_clients_or_too_many_is_refused(agent, client_admin):
+    assert refusal(lambda: add(agent, client_admin)).code == "STD-00000"
+    many = ["311000055"] * (clients.MAX_CLIENTS_PER_ADD + 1)
+    assert refusal(lambda: add(agent, client_admin, *many)).code == "STD-00000"
+
+
+def test_a_deleted_or_unknown_system_user_is_not_found(agent, accounting_firm, client_admin):
+    one = regn_client(accounting_firm, "En AS")
+    for system_user_id in ("5d1e9a3c-7b2f-4c8e-9a1d-000000000099", "garbage"):
+        error = refusal(
+            lambda sid=system_user_id: clients.add_clients(system_user_id=sid, orgnos=[one.orgno], by=client_admin)
+        )
+        assert (error.code, error.status) == ("AUTH-00015", 404)
+    agent.is_deleted = True
+    agent.save(update_fields=["is_deleted"])
+    assert refusal(lambda: add(agent, client_admin, one.orgno)).code == "AUTH-00015"
+    error = refusal(lambda: clients.remove_client(system_user_id=agent.pk, orgno=one.orgno, by=client_admin))
+    assert error.code == "AUTH-00015"
+
+
+def test_another_organisations_system_user_is_not_found(agent, accounting_firm, client_admin, customer, manager):
+    one = regn_client(accounting_firm, "En AS")
+    assert refusal(lambda: add(agent, manager, one.orgno)).status == 404  # may not act for the firm
+    error = refusal(
+        lambda: clients.add_clients(system_user_id=agent.pk, orgnos=[one.orgno], by=manager, party=customer)
+    )
+    assert error.code == "AUTH-00015"
+    assert not ClientDelegation.objects.exists()
+
+
+def test_someone_at_the_firm_without_client_admin_is_refused(agent, accounting_firm):
+    clerk = f.make_person("Kontor Medarbeider")
+    f.delegate_package(SIGNING, from_org=accounting_firm, to=clerk)
+    one = regn_client(accounting_firm, "En AS")
+    error = refusal(lambda: add(agent, clerk, one.orgno))
+    assert (error.code, error.status) == ("AUTH-00016", 403)
+
+
+def test_a_standard_system_user_gets_no_clients(accounting_firm, client_admin, system):
+    from registry.models import SystemUser
+
+    standard = SystemUser.objects.create(
+        integration_title="Egen", owner=accounting_firm, system=system, external_ref=accounting_firm.orgno
+    )
+    one = regn_client(accounting_firm, "En AS")
+    error = refusal(lambda: add(standard, client_admin, one.orgno))
+    assert error.code == "STD-00000" and "agent" in error.detail
+    assert not ClientDelegation.objects.exists()
+
+
+def test_removing_a_client_ends_it_once(agent, accounting_firm, client_admin):
+    one = regn_client(accounting_firm, "En AS")
+    add(agent, client_admin, one.orgno)
+    assert clients.remove_client(system_user_id=agent.pk, orgno=one.orgno, by=client_admin, ip="10.0.0.2")
+    assert not ClientDelegation.objects.exists()
+    assert not clients.remove_client(system_user_id=agent.pk, orgno=one.orgno, by=client_admin)
+    assert not clients.remove_client(system_user_id=agent.pk, orgno="x" * 500, by=client_admin)
+    event = AuditEvent.objects.get(action="systemuser.client_removed")
+    assert event.data == {"client": one.orgno, "client_name": "En AS"} and event.ip == "10.0.0.2"
+    assert [c.name for c in clients.eligible_clients(agent)] == ["En AS"]  # may be added again
+
+
+def test_operator_staff_may_add_and_remove_with_an_actor(agent, accounting_firm):
+    one = regn_client(accounting_firm, "En AS")
+    clients.add_clients(system_user_id=agent.pk, orgnos=[one.orgno], by=None, actor="staff:ops")
+    clients.remove_client(system_user_id=agent.pk, orgno=one.orgno, by=None, actor="staff:ops")
+    assert set(AuditEvent.objects.values_list("actor", flat=True)) == {"staff:ops"}
+
+
+def test_eligibility_costs_the_same_queries_for_3_or_300_clients(agent, accounting_firm, client_admin):
+    from registry.models import Role, RoleAssignment
+
+    regn = Role.objects.get(legacy_code="REGN")
+    added = regn_client(accounting_firm, "Lagt Til AS")
+    add(agent, client_admin, added.orgno)
+
+    def grow(n):
+        have = RoleAssignment.objects.filter(holder_org=accounting_firm).count() - 1
+        orgs = [f.make_org(f"Kunde {have + i:04d} AS") for i in range(n - have)]
+        RoleAssignment.objects.bulk_create([RoleAssignment(role=regn, of=o, holder_org=accounting_firm) for o in orgs])
+        with CaptureQueriesContext(connection) as queries:
+            assert len(clients.eligible_clients(agent)) == n
+        return len(queries)
+
+    assert grow(3) == grow(300)
