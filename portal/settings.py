@@ -86,12 +86,17 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        )
+    }
+except ValueError as error:  # dj-database-url's UnknownSchemeError and bad ports are ValueErrors
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL (e.g. postgres://user:password@host:5432/name): {error}"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Waiting on a lock beats failing at once when the portal and a worker write together.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}

@@ -42,3 +42,22 @@ def test_a_bad_boolean_setting_is_a_clear_error():
     result = _run({"TEST_LOGIN_ENABLED": "maybe"}, "check")
     assert result.returncode != 0
     assert "TEST_LOGIN_ENABLED must be true or false" in result.stderr
+
+
+def test_a_blank_setting_means_its_default():
+    # Deploy tools often leave a variable set but empty; that is the embedded default, not a crash.
+    result = _run(
+        {"DATABASE_URL": "", "PORTAL_BASE_URL": "  "},
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.PORTAL_BASE_URL)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.sqlite3", "http://127.0.0.1:8000"]
+
+
+def test_a_bad_database_url_is_a_clear_error():
+    result = _run({"DATABASE_URL": "postgress://db/systembruker"}, "check")
+    assert result.returncode != 0
+    assert "DATABASE_URL is not a database URL" in result.stderr
+    assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]

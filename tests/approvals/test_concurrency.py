@@ -1,54 +1,19 @@
 """Exactly once under concurrency (DESIGN invariant 2): real threads, each with its own database
 connection, racing to decide one request. Runs on PostgreSQL in CI and on SQLite locally."""
 
-import threading
-import time
-
 import pytest
-from django.db import OperationalError, connection
 
 from approvals.models import Notification, RequestStatus
 from approvals.services import approve_request, reject_request
-from registry.errors import ServiceError
 from registry.models import AuditEvent, SystemUser
+from tests import races
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def race(calls: list) -> list[str]:
-    """Run the calls at the same moment, one thread each; the outcome of each: new status or error code."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(call):
-        barrier.wait(timeout=10)
-        try:
-            outcomes.append(attempt(call))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
-def attempt(call) -> str:
-    for _ in range(500):
-        try:
-            return call().status
-        except ServiceError as err:
-            return err.code
-        except OperationalError as err:
-            # SQLite's in-memory test database (shared cache) answers "table is locked" at once where a
-            # file database waits (busy timeout): retrying the whole transaction stands in for the wait.
-            # PostgreSQL waits on the row lock and never gets here.
-            if connection.vendor != "sqlite" or "locked" not in str(err):
-                raise
-            time.sleep(0.005)
-    raise AssertionError("the database stayed locked")
+    """The outcome of each call: the new status, or the error code."""
+    return races.race(calls, result=lambda decided: decided.status)
 
 
 def test_simultaneous_approvals_make_one_system_user(manager, vendor_request):

@@ -1,52 +1,16 @@
 """Adding and removing a client exactly once under concurrency: real threads, each with its own
 database connection (as tests/approvals/test_concurrency.py). Runs on PostgreSQL in CI, SQLite locally."""
 
-import threading
-import time
-
 import pytest
-from django.db import OperationalError, connection
 
 from registry.models import AuditEvent, ClientDelegation
 from registry.services import clients
 from tests import factories as f
+from tests.races import race
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 SIGNING = "regnskapsforer-med-signeringsrettighet"
-
-
-def race(calls: list) -> list:
-    """Run the calls at the same moment, one thread each; returns what each call returned."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = []
-
-    def run(call):
-        barrier.wait(timeout=10)
-        try:
-            outcomes.append(attempt(call))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
-def attempt(call):
-    for _ in range(500):
-        try:
-            return call()
-        except OperationalError as err:
-            # SQLite's shared-cache test database answers "table is locked" where PostgreSQL waits on the
-            # row lock: retrying the whole transaction stands in for the wait.
-            if connection.vendor != "sqlite" or "locked" not in str(err):
-                raise
-            time.sleep(0.005)
-    raise AssertionError("the database stayed locked")
 
 
 @pytest.fixture

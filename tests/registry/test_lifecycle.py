@@ -1,10 +1,6 @@
 """Deleting system users and revoking their packages and rights (registry.services.lifecycle)."""
 
-import threading
-import time
-
 import pytest
-from django.db import OperationalError, connection
 
 from approvals.models import Notification
 from registry.errors import ServiceError
@@ -12,6 +8,7 @@ from registry.models import AuditEvent, SystemUser, SystemUserType
 from registry.services import lifecycle
 from tests import factories as f
 from tests.portal.systemusers_helpers import make_system_user
+from tests.races import race
 
 
 @pytest.fixture
@@ -111,35 +108,8 @@ def test_agent_packages_are_not_revoked_one_by_one(manager, customer, vendor):
 
 
 def _race(target, n=4):
-    """Run `target` in n threads at once; return what each raised (None = succeeded)."""
-    barrier, outcomes = threading.Barrier(n), []
-
-    def run():
-        barrier.wait()
-        try:
-            while True:
-                try:
-                    target()
-                    outcomes.append(None)
-                    return
-                except ServiceError as error:
-                    outcomes.append(error.code)
-                    return
-                except OperationalError as error:
-                    # SQLite's shared-cache test database refuses a second writer at once instead of
-                    # waiting (PostgreSQL waits); try again, as a person clicking again would.
-                    if "locked" not in str(error):
-                        raise
-                    time.sleep(0.01)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    """Run `target` in n threads at once; what each raised (None = succeeded)."""
+    return race([target] * n, result=lambda _: None)
 
 
 @pytest.fixture
