@@ -219,3 +219,24 @@ def test_eligibility_costs_the_same_queries_for_3_or_300_clients(agent, accounti
         return len(queries)
 
     assert grow(3) == grow(300)
+
+
+@pytest.mark.parametrize("role", ["REGN", "REVI", "FFØR", "DAGL", "hovedadministrator", None])
+@pytest.mark.parametrize("form", ["AS", "ENK", "BRL"])
+def test_eligibility_agrees_with_registry_access(accounting_firm, role, form):
+    """The bulk eligibility check gives, per client, exactly the packages registry.access says the firm
+    holds with access — whatever the role, the client's organisation form and any delegation."""
+    from registry import access
+    from registry.models import AccessPackage
+
+    client = f.make_org("Kunde AS", form=form)
+    if role:
+        f.give_role(accounting_firm, role, client)
+    f.delegate_package("lonn", from_org=client, to=accounting_firm)
+    every_package = list(AccessPackage.objects.order_by("code").values_list("code", flat=True))
+
+    (candidate,) = clients.assess(accounting_firm, every_package)
+
+    grants = access.packages_of_org_for(accounting_firm, client)
+    assert set(candidate.packages) == {code for code, grant in grants.items() if grant.has_access}
+    assert set(candidate.missing) == set(every_package) - set(candidate.packages)
