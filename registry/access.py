@@ -164,31 +164,77 @@ def access_managers_of(org: Organisation) -> QuerySet[Person]:
     )
 
 
+@dataclass(frozen=True)
+class ClientHoldings:
+    """What a holder organisation holds for one client organisation (with access), and through what."""
+
+    org_id: object
+    orgno: str
+    name: str
+    packages: frozenset[str]
+    roles: dict[str, frozenset[str]]  # package -> the roles (ER legacy code, else role code) that give it
+
+
+def holdings_for_clients(
+    holder: Organisation, *, among: QuerySet[Organisation] | None = None, packages: set[str] | None = None
+) -> dict[object, ClientHoldings]:
+    """Per live organisation, the packages `holder` holds for it with access — through a role (role→
+    package rules with has-access, entity variants applied) or a package delegation from it — as
+    `packages_of_org_for` decides one at a time (a test pins the two together). `among` narrows the
+    organisations, `packages` the packages looked at. Three queries, however many clients.
+    """
+    assignments = RoleAssignment.objects.filter(holder_org=holder, of__is_deleted=False)
+    delegations = PackageDelegation.objects.filter(to_org=holder, from_org__is_deleted=False)
+    rule_rows = RolePackage.objects.filter(has_access=True)
+    if among is not None:
+        assignments = assignments.filter(of__in=among.values("pk"))
+        delegations = delegations.filter(from_org__in=among.values("pk"))
+    if packages is not None:
+        rule_rows = rule_rows.filter(package_id__in=packages)
+        delegations = delegations.filter(package_id__in=packages)
+    role_rows = list(
+        assignments.values_list("of_id", "of__orgno", "of__name", "of__form", "role_id", "role__legacy_code")
+    )
+    rules: dict[str, list[tuple[str, list | None]]] = {}
+    for role_id, code, variants in rule_rows.filter(role_id__in=assignments.values("role_id")).values_list(
+        "role_id", "package_id", "entity_variants"
+    ):
+        rules.setdefault(role_id, []).append((code, variants))
+
+    orgs: dict[object, tuple[str, str]] = {}
+    held: dict[object, dict[str, set[str]]] = {}
+    for org_id, orgno, name, form, role_id, legacy in role_rows:
+        for code, variants in rules.get(role_id, ()):
+            if variants is None or form in variants:
+                orgs[org_id] = (orgno, name)
+                held.setdefault(org_id, {}).setdefault(code, set()).add(legacy or role_id)
+    for org_id, orgno, name, code in delegations.values_list(
+        "from_org_id", "from_org__orgno", "from_org__name", "package_id"
+    ):
+        orgs[org_id] = (orgno, name)
+        held.setdefault(org_id, {}).setdefault(code, set())
+    return {
+        org_id: ClientHoldings(
+            org_id,
+            orgno,
+            name,
+            frozenset(held[org_id]),
+            {code: frozenset(roles) for code, roles in held[org_id].items()},
+        )
+        for org_id, (orgno, name) in orgs.items()
+    }
+
+
 def clients_lacking(holder: Organisation, clients: list[Organisation], packages: list[str]) -> list[Organisation]:
     """The clients for which `holder` lacks access to one or more of `packages` right now.
 
-    What the PDP reads for an agent system user (roles with has-access, entity variants, delegations
-    from the client): for these clients it permits nothing through such a package. Three queries,
-    however many clients.
+    What the PDP reads for an agent system user: for these clients it permits nothing through such a
+    package. Three queries, however many clients.
     """
     wanted = set(packages)
     if not wanted or not clients:
         return []
-    by_id = {client.pk: client for client in clients}
-    rules: dict[object, list[tuple[str, list | None]]] = {}
-    for role_id, code, variants in RolePackage.objects.filter(package_id__in=wanted, has_access=True).values_list(
-        "role_id", "package_id", "entity_variants"
-    ):
-        rules.setdefault(role_id, []).append((code, variants))
-    held: dict[object, set[str]] = {pk: set() for pk in by_id}
-    for client_id, role_id in RoleAssignment.objects.filter(holder_org=holder, of_id__in=by_id).values_list(
-        "of_id", "role_id"
-    ):
-        for code, variants in rules.get(role_id, []):
-            if variants is None or by_id[client_id].form in variants:
-                held[client_id].add(code)
-    for client_id, code in PackageDelegation.objects.filter(
-        to_org=holder, from_org_id__in=by_id, package_id__in=wanted
-    ).values_list("from_org_id", "package_id"):
-        held[client_id].add(code)
-    return [client for client in clients if not wanted <= held[client.pk]]
+    holdings = holdings_for_clients(
+        holder, among=Organisation.objects.filter(pk__in=[c.pk for c in clients]), packages=wanted
+    )
+    return [c for c in clients if c.pk not in holdings or not wanted <= holdings[c.pk].packages]

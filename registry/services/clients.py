@@ -22,10 +22,7 @@ from registry.identifiers import is_valid_orgno
 from registry.models import (
     ClientDelegation,
     Organisation,
-    PackageDelegation,
     Person,
-    RoleAssignment,
-    RolePackage,
     SystemUser,
     SystemUserPackage,
     SystemUserType,
@@ -51,63 +48,21 @@ class Candidate:
         return not self.missing
 
 
-def _role_label(role_id: str, legacy_code: str) -> str:
-    return legacy_code or role_id
-
-
 def assess(facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None) -> list[Candidate]:
-    """Every live organisation the facilitator holds any package for (with access), by name.
-
-    `orgs` narrows the organisations looked at (a search, or the org numbers being added). Three
-    queries whatever the number of clients: the facilitator's roles, the rules for those roles, and
-    the packages delegated to it; entity variants (a rule for BRL only, say) are checked here, as
-    registry.access does.
-    """
-    required_set = set(required)
-    assignments = RoleAssignment.objects.filter(holder_org=facilitator, of__is_deleted=False)
-    delegations = PackageDelegation.objects.filter(to_org=facilitator, from_org__is_deleted=False)
-    if orgs is not None:
-        assignments = assignments.filter(of__in=orgs.values("pk"))
-        delegations = delegations.filter(from_org__in=orgs.values("pk"))
-    role_rows = list(
-        assignments.values_list("of_id", "of__orgno", "of__name", "of__form", "role_id", "role__legacy_code")
-    )
-    rules: dict[str, list[tuple[str, list | None]]] = {}
-    role_ids = {row[4] for row in role_rows}
-    if role_ids:
-        for role_id, package, variants in RolePackage.objects.filter(role_id__in=role_ids, has_access=True).values_list(
-            "role_id", "package_id", "entity_variants"
-        ):
-            rules.setdefault(role_id, []).append((package, variants))
-
-    orgs_seen: dict[uuid.UUID, tuple[str, str]] = {}
-    held: dict[uuid.UUID, set[str]] = {}
-    giving_roles: dict[uuid.UUID, set[str]] = {}
-    for org_id, orgno, name, form, role_id, legacy in role_rows:
-        for package, variants in rules.get(role_id, ()):
-            if variants is not None and form not in variants:
-                continue
-            orgs_seen[org_id] = (orgno, name)
-            held.setdefault(org_id, set()).add(package)
-            if package in required_set:
-                giving_roles.setdefault(org_id, set()).add(_role_label(role_id, legacy))
-    for org_id, orgno, name, package in delegations.values_list(
-        "from_org_id", "from_org__orgno", "from_org__name", "package_id"
-    ):
-        orgs_seen[org_id] = (orgno, name)
-        held.setdefault(org_id, set()).add(package)
-
+    """Every live organisation the facilitator holds any package for (with access), by name, measured
+    against the required packages. `orgs` narrows the organisations looked at (a search, or the org
+    numbers being added). Three queries whatever the number of clients (registry.access decides)."""
     candidates = []
-    for org_id, (orgno, name) in orgs_seen.items():
-        packages = held[org_id]
+    for holding in access.holdings_for_clients(facilitator, among=orgs).values():
+        giving = {role for code in required for role in holding.roles.get(code, ())}
         candidates.append(
             Candidate(
-                org_id=org_id,
-                orgno=orgno,
-                name=name,
-                role_code=",".join(sorted(giving_roles.get(org_id, ())))[:20],
-                packages=tuple(p for p in required if p in packages),
-                missing=tuple(p for p in required if p not in packages),
+                org_id=holding.org_id,
+                orgno=holding.orgno,
+                name=holding.name,
+                role_code=",".join(sorted(giving))[:20],
+                packages=tuple(p for p in required if p in holding.packages),
+                missing=tuple(p for p in required if p not in holding.packages),
             )
         )
     return sorted(candidates, key=lambda c: (c.name.casefold(), c.orgno))
