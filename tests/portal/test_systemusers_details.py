@@ -238,7 +238,9 @@ def test_revoking_from_an_agent_system_access_is_explained_not_in_english(client
         ("en", "What the system may do for each client", "System access for clients"),
     ],
 )
-def test_an_agent_system_access_speaks_of_clients_as_kunder(client, manager, customer, vendor, lang, heading, type_text):
+def test_an_agent_system_access_speaks_of_clients_as_kunder(
+    client, manager, customer, vendor, lang, heading, type_text
+):
     agent_system = f.make_system(vendor, "klientsystem", rights=[], packages=["regnskapsforer-lonn"])
     agent = make_system_user(
         manager, customer, agent_system, packages=["regnskapsforer-lonn"], rights=[], user_type=SystemUserType.AGENT

@@ -146,3 +146,8 @@ def test_a_client_administrator_is_told_where_system_accesses_for_clients_come_f
     text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
     assert "Systemtilganger for kunder" in text
     assert "De opprettes når en tilgangsstyrer godkjenner en forespørsel" in text
+
+
+def test_the_page_title_names_the_organisation(client, manager, customer):
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    assert f"<title>Systemtilganger for {customer.name} – Systembruker</title>" in text
