@@ -84,7 +84,7 @@ def decide(request, pk: uuid.UUID, decision: str):
         change_request = SERVICES[decision](pk, by=request.person, ip=request.META.get("REMOTE_ADDR"))
     except ServiceError as err:
         return pages.refused_decision(request, pk, err, load=_load, show=_show)
-    return pages.after_decision(change_request, page_url(change_request))
+    return pages.after_decision(request, change_request, page_url(change_request))
 
 
 def page_url(change_request: ChangeRequest) -> str:

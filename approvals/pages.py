@@ -12,13 +12,15 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals.models import ChangeRequest, Request
+from approvals.models import ChangeRequest, Request, RequestStatus
 from portal.actor import switch_actor
 from registry import access
 from registry.errors import ServiceError
@@ -166,7 +168,23 @@ def allowed_redirect(url: str, system) -> str | None:
     return None
 
 
-def after_decision(obj: Decidable, page_url: str) -> HttpResponse:
+def after_decision(request, obj: Decidable, page_url: str) -> HttpResponse:
     """After approve or reject: back to the vendor's software when its redirect URL is still allowed
-    (the page there tells the outcome), else to the page, which shows the decided state."""
-    return redirect(allowed_redirect(obj.redirect_url, obj.system) or page_url)
+    (the page there tells the outcome), else to the page, which shows the decided state. A redirect URL
+    on this portal (the demo's) gets the outcome as a message, since that page does not tell it."""
+    target = allowed_redirect(obj.redirect_url, obj.system) or page_url
+    if target != page_url and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        messages.success(request, outcome_text(obj))
+    return redirect(target)
+
+
+def outcome_text(obj: Decidable) -> str:
+    system = obj.system.display_name
+    accepted = obj.status == RequestStatus.ACCEPTED
+    if isinstance(obj, ChangeRequest):
+        if accepted:
+            return _("Endringen av systemtilgangen for %(system)s er godkjent.") % {"system": system}
+        return _("Endringen av systemtilgangen for %(system)s er avvist.") % {"system": system}
+    if accepted:
+        return _("Forespørselen er godkjent, og systemtilgangen for %(system)s er opprettet.") % {"system": system}
+    return _("Forespørselen om systemtilgang for %(system)s er avvist.") % {"system": system}

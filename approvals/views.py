@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from approvals import pages, services
-from approvals.models import Request, RequestKind
+from approvals.models import Request, RequestKind, RequestStatus
 from approvals.transitions import check_may_act_for
 from registry.errors import ServiceError
-from registry.models import AccessPackage, Person
+from registry.models import AccessPackage, Person, SystemUser
 
 SERVICES = {
     "approve": services.approve_request,
@@ -53,6 +53,10 @@ def _show(request, request_obj: Request, status: int = 200, failures=None, **ext
         approve_url=reverse("approvals:approve", args=[request_obj.pk]),
         reject_url=reverse("approvals:reject", args=[request_obj.pk]),
         escalate_url=reverse("approvals:escalate", args=[request_obj.pk]),
+        # Approval made a system user with the request's id: link it while it lives (the way onward).
+        created_system_user=SystemUser.objects.live().filter(pk=request_obj.pk).first()
+        if request_obj.status == RequestStatus.ACCEPTED
+        else None,
         **extra,
     )
     return render(request, "approvals/request.html", context, status=status)
@@ -74,7 +78,7 @@ def decide(request, pk: uuid.UUID, decision: str):
     if decision == "escalate":
         messages.success(request, _("Forespørselen er sendt videre til tilgangsstyrerne i virksomheten."))
         return redirect(page_url(request_obj))
-    return pages.after_decision(request_obj, page_url(request_obj))
+    return pages.after_decision(request, request_obj, page_url(request_obj))
 
 
 def page_url(request_obj: Request) -> str:

@@ -15,7 +15,6 @@ from django.db import transaction
 from approvals.models import Request, RequestKind, RequestStatus
 from registry import importers
 from registry.models import (
-    ClientDelegation,
     Organisation,
     Person,
     RegisteredSystem,
@@ -26,6 +25,7 @@ from registry.models import (
     SystemUser,
     SystemUserType,
 )
+from registry.services.clients import add_clients
 from registry.services.system_users import create_system_user
 
 ACTOR = "command:load_demo"
@@ -286,17 +286,13 @@ def _ensure_system_users(systems: dict[str, RegisteredSystem]) -> None:
             user_type=SystemUserType.AGENT,
             system_user_id=REGNSKAP_AGENT_USER,
         )
-        ClientDelegation.objects.bulk_create(
-            [
-                ClientDelegation(
-                    system_user=agent,
-                    client=org(orgno),
-                    role_code="REGN",
-                    packages=["regnskapsforer-med-signeringsrettighet"],
-                    created_by=person(REGINE),
-                )
-                for orgno, _, _ in CLIENTS[:3]
-            ]
+        # Through the service, as Kristian (the firm's client administrator) would in the portal, so the
+        # details page's history tells who added them.
+        add_clients(
+            system_user_id=agent.pk,
+            orgnos=[orgno for orgno, _, _ in CLIENTS[:3]],
+            by=person(KRISTIAN),
+            party=org(REGNSKAP),
         )
 
 

@@ -9,8 +9,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from portal.systemusers.common import actor_required, client_ip, error_text
@@ -41,11 +42,44 @@ def _package_names(system_user: SystemUser) -> dict[str, str]:
     return {p.code: p.name for p in packages}
 
 
-def _add_context(request, system_user: SystemUser, **extra) -> dict:
+ROLE_WORDS = {
+    "REGN": gettext_lazy("regnskapsfører"),
+    "REVI": gettext_lazy("revisor"),
+    "FFØR": gettext_lazy("forretningsfører"),
+}
+
+
+def _via(role_code: str) -> str:
+    """Why the organisation is a client, in words: "regnskapsfører (REGN)", or given by the client itself."""
+    if not role_code:
+        return _("tilgangspakkene er gitt av kunden")
+    return ", ".join(f"{ROLE_WORDS[c]} ({c})" if c in ROLE_WORDS else c for c in role_code.split(","))
+
+
+def _add_context(request, system_user: SystemUser, selected: list[str] | None = None, **extra) -> dict:
+    """One page of the clients that can be added, and the ones already ticked. Ticks travel as repeated
+    `orgno` (the live search and page links send them along), so a search or another page keeps them;
+    only ticked organisations that can be added are shown, however the list was made."""
     query = request.GET.get("q", "").strip()[:100]
-    candidates = clients.eligible_clients(system_user, query=query)
+    if selected is None:
+        selected = request.GET.getlist("orgno")
+    wanted = set(selected[: clients.MAX_CLIENTS_PER_ADD])
+    everything = clients.eligible_clients(system_user) if wanted or not query else []
+    matching = clients.eligible_clients(system_user, query=query) if query else everything
+    chosen = [c for c in everything if c.orgno in wanted]
+    chosen_orgnos = {c.orgno for c in chosen}
+    candidates = [c for c in matching if c.orgno not in chosen_orgnos]
     page = Paginator(candidates, PER_PAGE).get_page(request.GET.get("page"))
-    return {"su": system_user, "q": query, "page": page, "packages": _package_names(system_user)} | extra
+    rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in page.object_list]
+    return {
+        "su": system_user,
+        "q": query,
+        "page": page,
+        "rows": rows,
+        "chosen": [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in chosen],
+        "chosen_query": urlencode([("orgno", c.orgno) for c in chosen]),
+        "packages": _package_names(system_user),
+    } | extra
 
 
 @actor_required
@@ -64,15 +98,20 @@ def add(request, pk):
 def _add(request, system_user: SystemUser):
     orgnos = request.POST.getlist("orgno")
     if not orgnos:
-        context = _add_context(request, system_user, error=_("Velg minst én kunde å legge til."))
+        context = _add_context(request, system_user, [], error=_("Velg minst én kunde å legge til."))
         return render(request, PAGE, context, status=400)
+    if len(orgnos) > clients.MAX_CLIENTS_PER_ADD:
+        error = _(
+            "Du kan legge til høyst %(max)d kunder om gangen, og du valgte %(count)d. Legg dem til i flere omganger."
+        ) % {"max": clients.MAX_CLIENTS_PER_ADD, "count": len(orgnos)}
+        return render(request, PAGE, _add_context(request, system_user, [], error=error), status=400)
     try:
         made = clients.add_clients(
             system_user_id=system_user.pk, orgnos=orgnos, by=request.person, party=request.actor, ip=client_ip(request)
         )
     except ServiceError as error:
         text, lines = error_text(error, _package_names(system_user))
-        context = _add_context(request, system_user, error=text, error_lines=lines)
+        context = _add_context(request, system_user, orgnos, error=text, error_lines=lines)
         return render(request, PAGE, context, status=error.status)
     if made:
         names = ClientDelegation.objects.filter(pk__in=[row.pk for row in made]).order_by("client__name")

@@ -121,7 +121,10 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
     if error.code in {"AUTH-00001", "AUTH-00063", "AUTH-00064", "AUTH-00065"}:
         lines = [names.get(str(item), str(item)) for item in error.items]
         return _("Systemtilgangen har ikke, eller kan ikke få, dette:"), lines
-    return _("Det gikk ikke: %(detail)s") % {"detail": error.detail}, []
+    # The service's detail is English (written for the vendor API and the logs): never shown here.
+    return _("Det gikk ikke. Prøv igjen, eller kontakt brukerstøtte og oppgi feilkoden %(code)s.") % {
+        "code": error.code
+    }, []
 
 
 def actor_required(view):

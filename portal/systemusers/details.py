@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from portal.systemusers.common import (
     EVENT_WORDS,
+    action_word,
     actor_required,
     client_ip,
     error_text,
@@ -19,7 +20,7 @@ from portal.systemusers.common import (
 )
 from registry import access
 from registry.errors import ServiceError
-from registry.models import SystemUser, SystemUserType
+from registry.models import AccessPackage, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 
 PAGE = "portal/systemusers/details.html"
@@ -41,7 +42,7 @@ def details_context(request, system_user: SystemUser) -> dict:
     is_agent = system_user.user_type == SystemUserType.AGENT
     grants = [package_grant(p.package) for p in system_user.packages.all()]
     grants += [right_grant(r) for r in system_user.rights.all()]
-    events = [(e, EVENT_WORDS.get(e.action, e.action)) for e in system_user.audit_trail()]
+    events = _history(system_user)
     delegations = list(system_user.client_delegations.all())
     return {
         "su": system_user,
@@ -54,6 +55,31 @@ def details_context(request, system_user: SystemUser) -> dict:
         "clients": delegations,
         "clients_page": Paginator(delegations, CLIENTS_PER_PAGE).get_page(request.GET.get("kunder")),
     }
+
+
+def _history(system_user: SystemUser) -> list[tuple]:
+    """The audit trail as (event, what happened, to what) in plain words: package names and service
+    titles rather than their codes."""
+    events = list(system_user.audit_trail())
+    codes = {e.data.get("package") for e in events if isinstance(e.data, dict) and e.data.get("package")}
+    ids = {e.data.get("resource") for e in events if isinstance(e.data, dict) and e.data.get("resource")}
+    names = {p.code: p.name for p in AccessPackage.objects.filter(code__in=codes)} if codes else {}
+    titles = {r.id: r.title for r in Resource.objects.filter(id__in=ids)} if ids else {}
+    rows = []
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        if data.get("package"):
+            what = names.get(data["package"], data["package"])
+        elif data.get("client"):
+            what = f"{data.get('client_name', '')} ({data['client']})".strip()
+        elif data.get("resource"):
+            what = titles.get(data["resource"], data["resource"])
+            if data.get("action"):
+                what += f" ({action_word(data['action'])})"
+        else:
+            what = ""
+        rows.append((event, EVENT_WORDS.get(event.action, event.action), what))
+    return rows
 
 
 def _may_view(request, system_user: SystemUser) -> bool:
@@ -135,4 +161,9 @@ def revoke_right(request, pk):
 def _revoke_error(error: ServiceError) -> str:
     if error.code in {"AUTH-00063", "AUTH-00001"}:
         return _("Systemtilgangen har ikke denne tilgangen (lenger). Ingenting er endret.")
+    if error.code == "STD-00000":
+        return _(
+            "Tilgangspakkene på en systemtilgang for kunder fjernes ikke én og én: de endres når leverandøren ber om "
+            "det. Ingenting er endret."
+        )
     return error_text(error)[0]

@@ -29,6 +29,13 @@ def overview(request):
         context["match_count"] += context["standard"].paginator.count
         context["requests"] = list(Request.objects.for_overview(org))
         context["change_requests"] = list(ChangeRequest.objects.for_overview(org))
+        # An ordinary business has no system accesses for clients: no empty section about them (the
+        # client administrator, who works with nothing else, always sees it).
+        context["show_agent"] = (
+            bool(context["agent"].paginator.count) or SystemUser.objects.live().owned_by(org).agent().exists()
+        )
+    else:
+        context["show_agent"] = is_client_admin
     # A history restore (back button after a live search) needs the whole page, not the fragment.
     fragment = request.htmx and not request.htmx.history_restore_request
     response = render(request, f"{TEMPLATE}#htmx-results" if fragment else TEMPLATE, context)

@@ -32,9 +32,13 @@ def test_the_client_administrator_adds_and_removes_clients(page, live_server):
     page.fill("#q", "Aurora")
     page.wait_for_selector("#client-count >> text=1 kunde kan legges til")
     assert axe_violations(page) == []  # the htmx-filtered state
-    page.fill("#q", "")
-    page.wait_for_selector("#client-count >> text=kunder kan legges til")
     page.check("label:has-text('Aurora Data AS')")
+    # A new search replaces the list, but the tick stays: Aurora moves to "Valgte kunder".
+    page.fill("#q", "Torvet")
+    page.wait_for_selector("#client-count >> text=1 kunde er valgt.")
+    assert page.is_checked("[data-testid=chosen] input[value='311000349']")
+    assert "Aurora Data AS" not in page.inner_text("[data-testid=eligible]")
+    assert axe_violations(page) == []  # the ticked state
     page.check("label:has-text('Torvet Optikk AS')")
     page.click("button:has-text('Legg til valgte kunder')")
     page.wait_for_url(f"{live_server.url}/systemuser/{agent}/")

@@ -259,3 +259,66 @@ def test_details_cost_the_same_queries_for_3_or_300_clients_and_show_100_a_page(
     assert few == many
     assert text.count("Fjern Kunde ") == 100 and "Side 1 av 3 (300 kunder)" in text
     assert "Fjern Kunde 0100 AS" in admin_client.get(f"/systemuser/{agent.pk}/", {"kunder": 2}).content.decode()
+
+
+# ---- Ticks survive a search, a page change and a refusal (UX walk) ----
+
+
+def test_ticked_clients_stay_ticked_when_the_search_changes_the_list(admin_client, agent, firm_clients):
+    aurora, bryggen, fjordkaffe = firm_clients
+    # What the live search sends: the new query plus the boxes ticked so far (hx-include).
+    response = admin_client.get(url(agent), {"q": "fjord", "orgno": [aurora.orgno, bryggen.orgno]}, **HTMX)
+    text = response.content.decode()
+    chosen, rest = text.split('data-testid="chosen"')[1].split('data-testid="eligible"')
+    assert f'value="{aurora.orgno}" checked' in chosen and f'value="{bryggen.orgno}" checked' in chosen
+    assert fjordkaffe.orgno in rest and aurora.orgno not in rest  # the match, not the ticked ones again
+    assert "2 kunder er valgt." in text
+
+
+def test_only_clients_that_can_be_added_are_shown_ticked(admin_client, agent, firm_clients, client_admin):
+    aurora, bryggen, _ = firm_clients
+    clients.add_clients(system_user_id=agent.pk, orgnos=[aurora.orgno], by=client_admin)
+    stranger = f.make_org("Ikke Kunde AS")
+    text = admin_client.get(url(agent), {"orgno": [aurora.orgno, stranger.orgno, "nonsense", bryggen.orgno]})
+    chosen = text.content.decode().split('data-testid="chosen"')[1].split("</fieldset>")[0]
+    assert bryggen.orgno in chosen and aurora.orgno not in chosen and stranger.orgno not in chosen
+    assert "1 kunde er valgt." in text.content.decode()
+
+
+def test_page_links_carry_the_ticks(admin_client, agent, accounting_firm):
+    orgs = [f.make_org(f"Kunde {i:03d} AS") for i in range(60)]
+    for org in orgs:
+        f.give_role(accounting_firm, "REGN", org)
+    text = admin_client.get(url(agent), {"orgno": orgs[0].orgno}).content.decode()
+    assert f"page=2&amp;orgno={orgs[0].orgno}" in text  # plain link: the ticks the page knows
+    assert 'hx-include="#client-results input[name=orgno]:checked"' in text  # live: the boxes ticked now
+
+
+def test_a_refused_add_keeps_the_ticks(admin_client, agent, firm_clients):
+    aurora = firm_clients[0]
+    response = admin_client.post(url(agent), {"orgno": [aurora.orgno, "123456789"]})
+    text = response.content.decode()
+    assert response.status_code == 400 and "Disse er ikke kunder av virksomheten" in text
+    assert f'value="{aurora.orgno}" checked' in text
+    assert nothing_changed()
+
+
+def test_the_list_says_in_words_why_each_is_a_client(admin_client, agent, firm_clients):
+    text = admin_client.get(url(agent)).content.decode()
+    assert "regnskapsfører (REGN)" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("nb", "Du kan legge til høyst 500 kunder om gangen, og du valgte 501."),
+        ("en", "You can add at most 500 clients at a time, and you chose 501."),
+    ],
+)
+def test_more_than_500_at_once_is_refused_in_the_persons_language(admin_client, agent, firm_clients, lang, expected):
+    admin_client.cookies["django_language"] = lang
+    response = admin_client.post(url(agent), {"orgno": [f"{310000000 + i}" for i in range(501)]})
+    text = response.content.decode()
+    assert response.status_code == 400 and expected in text
+    assert "At most" not in text  # the service's English detail is not shown
+    assert nothing_changed()

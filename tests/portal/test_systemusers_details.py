@@ -179,7 +179,7 @@ def test_agent_system_access_shows_clients_and_offers_no_revoke(client, manager,
     text = act_for(client, manager, customer).get(f"/systemuser/{agent.pk}/").content.decode()
     assert "Kunden AS" in text and "revoke/package" not in text
     delete = client.get(f"/systemuser/{agent.pk}/delete/").content.decode()
-    assert "Systemet kan heller ikke lenger jobbe for disse klientene" in delete and "Kunden AS" in delete
+    assert "Systemet kan heller ikke lenger jobbe for disse kundene" in delete and "Kunden AS" in delete
 
 
 def test_details_queries_do_not_grow_with_rights_packages_or_events(client, manager, customer, system):
@@ -204,3 +204,66 @@ def test_details_queries_do_not_grow_with_rights_packages_or_events(client, mana
     few, many = grow(3), grow(300)
     assert su.rights.count() == 300 and su.packages.count() > 200
     assert few == many
+
+
+# ---- UX walk: words instead of codes, named scroll regions, dates per language ----
+
+
+def test_the_history_names_a_revoked_package_and_right_in_words(client, manager, customer, su):
+    act_for(client, manager, customer)
+    client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"})
+    client.post(f"/systemuser/{su.pk}/revoke/right/", {"resource": "ske-krav-og-betalinger", "action": "read"})
+    history = client.get(f"/systemuser/{su.pk}/").content.decode().split('data-testid="history"')[1]
+    assert "Tilgangspakke fjernet: Skatt næring" in history
+    assert "Enkeltrettighet fjernet: Krav og betalinger (lese)" in history
+    assert "skatt-naering" not in history and "ske-krav-og-betalinger" not in history
+
+
+def test_revoking_from_an_agent_system_access_is_explained_not_in_english(client, manager, customer, vendor):
+    agent_system = f.make_system(vendor, "klientsystem", rights=[], packages=["regnskapsforer-lonn"])
+    agent = make_system_user(
+        manager, customer, agent_system, packages=["regnskapsforer-lonn"], rights=[], user_type=SystemUserType.AGENT
+    )
+    act_for(client, manager, customer)
+    response = client.post(f"/systemuser/{agent.pk}/revoke/package/", {"package": "regnskapsforer-lonn"}, follow=True)
+    text = response.content.decode()
+    assert "fjernes ikke én og én" in text and "cannot be revoked" not in text
+    assert SystemUserPackage.objects.filter(system_user=agent).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "type_text"),
+    [
+        ("nb", "Dette kan systemet gjøre for hver kunde", "Systemtilgang for kunder"),
+        ("en", "What the system may do for each client", "System access for clients"),
+    ],
+)
+def test_an_agent_system_access_speaks_of_clients_as_kunder(
+    client, manager, customer, vendor, lang, heading, type_text
+):
+    agent_system = f.make_system(vendor, "klientsystem", rights=[], packages=["regnskapsforer-lonn"])
+    agent = make_system_user(
+        manager, customer, agent_system, packages=["regnskapsforer-lonn"], rights=[], user_type=SystemUserType.AGENT
+    )
+    act_for(client, manager, customer).cookies["django_language"] = lang
+    text = client.get(f"/systemuser/{agent.pk}/").content.decode()
+    assert heading in text and type_text in text
+    assert "klientene" not in text
+
+
+def test_tables_scroll_in_their_own_named_region(client, manager, customer, su):
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    assert 'class="table-scroll" role="region" tabindex="0" aria-labelledby="history-caption"' in text
+    assert 'id="history-caption"' in text
+
+
+@pytest.mark.parametrize(("lang", "created"), [("nb", "3. mars 2026"), ("nn", "3. mars 2026"), ("en", "3 March 2026")])
+def test_dates_are_written_the_way_each_language_writes_them(client, manager, customer, su, lang, created):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    su.__class__.objects.filter(pk=su.pk).update(created=datetime(2026, 3, 3, 9, 5, tzinfo=ZoneInfo("Europe/Oslo")))
+    act_for(client, manager, customer).cookies["django_language"] = lang
+    text = client.get(f"/systemuser/{su.pk}/").content.decode()
+    assert f"{created} 09:05" in text or f"{created}, 09:05" in text
+    assert client.get("/systemuser/").content.decode().count(f">{created}</time>") == 1

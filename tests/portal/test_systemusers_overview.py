@@ -32,7 +32,8 @@ def test_general_manager_sees_empty_states(client, manager, customer):
     assert response.status_code == 200
     assert "Ingen forespørsler venter på godkjenning" in text
     assert "Virksomheten har ingen systemtilganger ennå" in text
-    assert "Virksomheten har ingen systemtilganger for klienter" in text
+    # A business with no system accesses for clients gets no empty section about them.
+    assert "Systemtilganger for kunder" not in text
     assert "Opprett systemtilgang" in text
 
 
@@ -46,7 +47,7 @@ def test_general_manager_sees_own_and_client_system_accesses_with_vendor_and_lin
     )
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
     assert f'href="/systemuser/{su.pk}/"' in text and f'href="/systemuser/{agent.pk}/"' in text
-    standard_part, agent_part = text.split("Systemtilganger for klienter</h2>")
+    standard_part, agent_part = text.split("Systemtilganger for kunder</h2>")
     assert "Fakturering" in standard_part and vendor.name in standard_part
     assert "Klientsystem" in agent_part and "Fakturering" not in agent_part
 
@@ -130,3 +131,23 @@ def test_overview_queries_do_not_grow_with_system_accesses_or_requests(client, m
     many = _overview_queries(client, 300, manager, customer, vendor)
     assert SystemUser.objects.count() == 300 and Request.objects.count() == 300
     assert few == many
+
+
+def test_a_business_without_system_accesses_for_clients_gets_no_section_about_them(client, manager, customer, system):
+    make_system_user(manager, customer, system)
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    assert "Virksomhetens systemtilganger" in text
+    assert "Systemtilganger for kunder" not in text and 'id="agent-heading"' not in text
+
+
+def test_a_client_administrator_is_told_where_system_accesses_for_clients_come_from(
+    client, client_admin, accounting_firm
+):
+    text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
+    assert "Systemtilganger for kunder" in text
+    assert "De opprettes når en tilgangsstyrer godkjenner en forespørsel" in text
+
+
+def test_the_page_title_names_the_organisation(client, manager, customer):
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    assert f"<title>Systemtilganger for {customer.name} – Systembruker</title>" in text

@@ -1,0 +1,86 @@
+"""After a decision the person has a way onward: the outcome first, a link to the system access just
+made and to the overview; a redirect back into this portal (the demo's) tells the outcome."""
+
+import pytest
+
+from approvals.models import RequestKind
+from registry.models import SystemUser
+from tests.approvals.conftest import make_request
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, person):
+    assert client.post("/login/test/", {"pid": person.pid}).status_code == 302
+    return client
+
+
+def page(req):
+    name = "agentrequest" if req.kind == RequestKind.AGENT else "request"
+    return f"/systemuser/{name}?id={req.id}"
+
+
+@pytest.mark.parametrize(
+    ("lang", "see", "overview"),
+    [
+        ("nb", "Se systemtilgangen for Fakturering", "Til oversikten over systemtilganger"),
+        ("en", "See the system access for Fakturering", "To the overview of system accesses"),
+    ],
+)
+def test_an_approved_request_links_the_new_system_access_and_the_overview(
+    client, manager, system, customer, lang, see, overview
+):
+    req = make_request(system, customer, redirect_url="")
+    login(client, manager).cookies["django_language"] = lang
+    response = client.post(f"/systemuser/request/{req.id}/approve/", follow=True)
+    text = response.content.decode()
+    assert response.redirect_chain[-1][0] == page(req)
+    assert see in text and f'href="/systemuser/{req.id}/"' in text
+    assert overview in text and 'href="/systemuser/"' in text
+    # The outcome comes before the details, where the person lands.
+    assert text.index('data-testid="state"') < text.index('data-testid="facts"')
+
+
+def test_an_approved_agent_request_names_the_next_step(client, manager, customer, agent_request):
+    agent_request.redirect_url = ""
+    agent_request.save(update_fields=["redirect_url"])
+    login(client, manager)
+    text = client.post(f"/systemuser/request/{agent_request.id}/approve/", follow=True).content.decode()
+    assert "Neste steg er å velge hvilke kunder systemet skal jobbe for." in text
+    assert f'href="/systemuser/{agent_request.id}/"' in text
+
+
+def test_a_rejected_request_links_the_overview_but_no_system_access(client, manager, system, customer):
+    req = make_request(system, customer, redirect_url="")
+    login(client, manager)
+    text = client.post(f"/systemuser/request/{req.id}/reject/", follow=True).content.decode()
+    assert "Forespørselen er avvist." in text and "Systemet ba om disse tilgangene" in text
+    assert 'data-testid="onward"' not in text and 'href="/systemuser/"' in text
+
+
+def test_a_system_access_deleted_since_is_not_linked(client, manager, system, customer):
+    req = make_request(system, customer, redirect_url="")
+    login(client, manager).post(f"/systemuser/request/{req.id}/approve/")
+    SystemUser.objects.filter(pk=req.id).update(is_deleted=True)
+    text = client.get(page(req)).content.decode()
+    assert "Forespørselen er godkjent" in text and 'data-testid="onward"' not in text
+
+
+def test_a_redirect_back_into_the_portal_tells_the_outcome(client, manager, system, customer):
+    system.allowed_redirect_urls = ["http://testserver/systemuser/"]
+    system.save(update_fields=["allowed_redirect_urls"])
+    req = make_request(system, customer, redirect_url="http://testserver/systemuser/")
+    login(client, manager).get(page(req))  # opening the link acts for the organisation
+    response = client.post(f"/systemuser/request/{req.id}/approve/", follow=True)
+    assert response.redirect_chain[-1][0] == "http://testserver/systemuser/"
+    assert "Forespørselen er godkjent, og systemtilgangen for Fakturering er opprettet." in response.content.decode()
+
+
+def test_a_redirect_to_the_vendor_leaves_no_message_behind(client, manager, system, customer):
+    req = make_request(system, customer)  # https://vendor.example/callback?state=42
+    login(client, manager).get(page(req))
+    response = client.post(f"/systemuser/request/{req.id}/approve/")
+    assert response["Location"].startswith("https://vendor.example/callback")
+    overview = client.get("/systemuser/")
+    assert overview.status_code == 200 and "Fakturering" in overview.content.decode()
+    assert "er opprettet" not in overview.content.decode()

@@ -1,0 +1,68 @@
+"""The portal on a phone (375 px wide), on the demo data: no page scrolls sideways (wide tables
+scroll in their own region), and axe finds nothing — for the small-business owner and for the
+accounting firm's client administrator."""
+
+import pytest
+from django.core.management import call_command
+
+from registry import demo
+from tests.e2e.conftest import axe_violations, login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="nb-NO", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sideways(page) -> int:
+    """How many pixels the page itself scrolls sideways (0: it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def act_for(page, live_server, pid: str, org: str) -> None:
+    login(page, live_server, pid)
+    page.click(f"#org-results button:has-text('{org}')")
+    page.wait_for_url(f"{live_server.url}/systemuser/")
+
+
+def test_the_business_owners_pages_fit_a_phone(phone, live_server):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    act_for(phone, live_server, demo.KARI, "Bakeriet Nordmann AS")
+    for path in [
+        "/systemuser/",
+        f"/systemuser/{demo.BAKERIET_LONN_USER}/",
+        f"/systemuser/{demo.BAKERIET_LONN_USER}/delete/",
+        "/systemuser/new/",
+        f"/systemuser/request?id={demo.REQUEST_BAKERIET}",
+    ]:
+        phone.goto(f"{live_server.url}{path}")
+        assert sideways(phone) == 0, path
+        assert axe_violations(phone) == [], path
+    phone.goto(f"{live_server.url}/systemuser/new/")
+    phone.click("#system-results a >> nth=0")
+    phone.wait_for_selector("dl.facts")
+    assert sideways(phone) == 0, "create confirmation"
+    assert axe_violations(phone) == [], "create confirmation"
+
+
+def test_the_client_administrators_pages_fit_a_phone(phone, live_server):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    act_for(phone, live_server, demo.KRISTIAN, "Tall og Tekst Regnskap AS")
+    agent = demo.REGNSKAP_AGENT_USER
+    for path in ["/systemuser/", f"/systemuser/{agent}/", f"/systemuser/{agent}/clients/"]:
+        phone.goto(f"{live_server.url}{path}")
+        assert sideways(phone) == 0, path
+        assert axe_violations(phone) == [], path
+    # The clients table is wider than the phone: its own region scrolls, reachable by keyboard.
+    phone.goto(f"{live_server.url}/systemuser/{agent}/")
+    region = phone.locator(".table-scroll[aria-labelledby=clients-caption]")
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth")
+    region.focus()
+    phone.keyboard.press("ArrowRight")
+    phone.wait_for_function("() => document.querySelector('[aria-labelledby=clients-caption]').scrollLeft > 0")

@@ -1,0 +1,25 @@
+"""The demo data tells a coherent story on the pages: who made the firm's system access for clients,
+and who added its first clients."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from registry import demo
+from registry.models import Organisation, Person
+from tests.portal.systemusers_helpers import act_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_firms_history_tells_who_added_the_first_clients(client):
+    call_command("load_demo", stdout=io.StringIO())
+    kristian = Person.objects.get(pid=demo.KRISTIAN)
+    act_for(client, kristian, Organisation.objects.get(orgno=demo.REGNSKAP))
+    text = client.get(f"/systemuser/{demo.REGNSKAP_AGENT_USER}/").content.decode()
+    history = text.split('data-testid="history"')[1]
+    assert "Systemtilgangen ble opprettet" in history and "Regine Regnskap" in history
+    for _orgno, name, _form in demo.CLIENTS[:3]:
+        assert f"Kunde lagt til: {name}" in history
+    assert history.count("Kristian Klient") == 3
