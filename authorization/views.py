@@ -81,6 +81,8 @@ def authorize(request):
         return _invalid(error.detail, error.path)
     except (ValueError, UnicodeDecodeError):
         return _invalid("The body is not valid JSON.", "")
+    except RecursionError:  # "[[[[…" deeper than the parser's stack
+        return _invalid("The body is nested too deeply.", "")
     explain = _wants_explanation(request)
     return JsonResponse(xacml.render(decisions.decide_all(questions, explain=explain), explain=explain))
 

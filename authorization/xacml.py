@@ -7,6 +7,7 @@ ignored), so an Altinn-shaped request works unchanged. Every shape error raises 
 JSON pointer to the offending member; the view turns it into a 400 problem — never a decision.
 """
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ STATUS_OK = "urn:oasis:names:tc:xacml:1.0:status:ok"
 
 CATEGORIES = ("accesssubject", "action", "resource")
 MAX_REQUESTS = 100  # one HTTP call may ask at most this many questions (bounded work per call)
+# NUL and lone surrogates: PostgreSQL stores neither and no UTF-8 encoder sends the latter, so a value
+# with one would fail in the database instead of being answered (JSON escapes let both through).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class XacmlError(ValueError):
@@ -83,6 +87,8 @@ def _category(obj: object, path: str) -> _Category:
             raise XacmlError("AttributeId must be a non-empty string", f"{apath}/AttributeId")
         if not isinstance(value, str) or not value.strip():
             raise XacmlError("Value must be a non-empty string", f"{apath}/Value")
+        if _UNSTORABLE.search(value) or _UNSTORABLE.search(attribute_id):
+            raise XacmlError("The value contains characters that are not allowed", f"{apath}/Value")
         key = attribute_id.lower()
         if key in attributes:
             raise XacmlError(f"Attribute {attribute_id} is given twice", apath)

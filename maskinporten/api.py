@@ -79,7 +79,11 @@ _PARAMS = ("clientId", "systemProviderOrgNo", "systemUserOwnerOrgNo", "externalR
 
 
 def _validate(params: dict[str, str]) -> list[dict]:
-    errors = []
+    errors = [
+        _vld("STD.VLD-00001", f"{name} contains characters that are not allowed", name)
+        for name, value in params.items()
+        if "\x00" in value  # PostgreSQL stores no NUL: the look-up would fail instead of answering
+    ]
     if not params["clientId"]:
         errors.append(_vld("AUTH.VLD-00000", "clientId is required", "clientId"))
     for name in ("systemProviderOrgNo", "systemUserOwnerOrgNo"):

@@ -42,13 +42,32 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(value: object) -> bool:
+    """A NUL or a lone surrogate (JSON escapes let both in) anywhere: no database stores them, and the
+    claims reach the database (client look-up, jti, audit) before and after the signature check."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item) for item in value)
+    return False
+
+
 def strict_json(data: bytes) -> object:
     try:
-        return json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        unstorable = _unstorable(value)
     except DuplicateMember as exc:
         raise BadAssertion(str(exc)) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadAssertion("not valid JSON") from None
+    if unstorable:
+        raise BadAssertion("NUL or a lone surrogate in the JSON")
+    return value
 
 
 def b64url_decode(segment: str) -> bytes:

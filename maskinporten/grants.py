@@ -163,11 +163,13 @@ def _client_key(seen: _Seen, grant: Assertion) -> tuple[GrantClient, dict]:
         if Client.objects.active().filter(pk=iss).exists():
             raise GrantError("invalid_grant", "Invalid assertion", reason=f"kid {grant.kid!r} is not on the client")
         raise GrantError("invalid_grant", "Client not found")
-    jwk, retired_at, is_active, scopes, owner_orgno = rows[0]
+    jwk, retired_at, is_active, scopes, owner_orgno, owner_deleted = rows[0]
     client = GrantClient(iss, owner_orgno, _json(scopes) or [], bool(is_active))
     seen.consumer_orgno = owner_orgno
     if not client.is_active:
         raise GrantError("invalid_grant", "Client not found", reason="client is deactivated")
+    if owner_deleted:
+        raise GrantError("invalid_grant", "Client not found", reason="the client's owner is deleted")
     if retired_at is not None:
         raise GrantError("invalid_grant", "Invalid assertion", reason=f"key {grant.kid!r} is retired")
     return client, _json(jwk)

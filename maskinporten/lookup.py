@@ -6,10 +6,12 @@ from registry.models import Organisation, SystemClient, SystemUser, SystemUserTy
 
 
 def grantable_system_users(*, client_id: str, owner_orgno: str, external_ref: str, vendor_orgno: str):
-    """Live standard or agent system users owned by `owner_orgno` with this externalRef, whose live
-    system lists `client_id` and is registered by `vendor_orgno` (the client's owner). At most one."""
+    """Live standard or agent system users owned by the live organisation `owner_orgno` with this
+    externalRef, whose live system lists `client_id` and is registered by `vendor_orgno` (the client's
+    owner). At most one."""
     return SystemUser.objects.live().filter(
         owner__orgno=owner_orgno,
+        owner__is_deleted=False,
         external_ref=external_ref,
         user_type__in=[SystemUserType.STANDARD, SystemUserType.AGENT],
         system__is_deleted=False,

@@ -30,7 +30,14 @@ class ClientKeyQuerySet(models.QuerySet):
         return (
             self.filter(client_id=client_id, kid=kid)
             .order_by()
-            .values_list("public_jwk", "retired_at", "client__is_active", "client__scopes", "client__owner__orgno")
+            .values_list(
+                "public_jwk",
+                "retired_at",
+                "client__is_active",
+                "client__scopes",
+                "client__owner__orgno",
+                "client__owner__is_deleted",
+            )
         )
 
 

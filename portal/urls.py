@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from portal import views
+from portal.admin_login import ThrottledAdminLoginForm
 from portal.systemusers import overview as systemusers_overview
 from registry.api.problems import not_found as api_not_found
 
@@ -18,6 +19,7 @@ portal_patterns = (
 )
 
 API = "authentication/api/v1/"
+admin.site.login_form = ThrottledAdminLoginForm
 
 urlpatterns = [
     path("", include(portal_patterns)),

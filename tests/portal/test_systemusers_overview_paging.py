@@ -133,7 +133,8 @@ def test_the_search_form_works_without_javascript(as_manager):
     assert 'id="su-count" role="status"' in text
 
 
-@pytest.mark.parametrize("q", ["\x00", "a\x00b", "x" * 5000, "%", "_", "'; drop table x; --"])
+# A NUL is refused by the middleware for every portal page: tests/security/test_review_unstorable_input.py
+@pytest.mark.parametrize("q", ["x" * 5000, "%", "_", "'; drop table x; --"])
 def test_odd_search_text_is_harmless(as_manager, manager, customer, vendor, q):
     make_many(manager, customer, vendor, 2)
     response = as_manager.get("/systemuser/", {"q": q})
