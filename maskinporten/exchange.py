@@ -94,7 +94,7 @@ def verify_idporten_token(token: str) -> IdPortenLogin:
     granted = scope.split() if isinstance(scope, str) else []
     scopes = [s for s in PERSON_SCOPES if s in granted]
     if not scopes:
-        raise ExchangeRefused("The token carries neither altinn:clientdelegations.read nor .write", status=403)
+        raise ExchangeRefused("The token carries no client-delegation scope (altinn:clientdelegations.read or .write)", status=403)
     client_id = claims.get("client_id")
     jti = claims.get("jti")
     return IdPortenLogin(
