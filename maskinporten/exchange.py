@@ -32,6 +32,7 @@ from maskinporten.tokens import MAX_TOKEN_LENGTH
 from portal import oidc
 from registry import audit
 from registry.api.problems import problem
+from registry.api.serializers import ProblemOut
 from registry.errors import ServiceError
 from registry.identifiers import is_valid_pid
 from registry.models import Person
@@ -94,7 +95,8 @@ def verify_idporten_token(token: str) -> IdPortenLogin:
     granted = scope.split() if isinstance(scope, str) else []
     scopes = [s for s in PERSON_SCOPES if s in granted]
     if not scopes:
-        raise ExchangeRefused("The token carries no client-delegation scope (altinn:clientdelegations.read or .write)", status=403)
+        detail = "The token carries no client-delegation scope (altinn:clientdelegations.read or .write)"
+        raise ExchangeRefused(detail, status=403)
     client_id = claims.get("client_id")
     jti = claims.get("jti")
     return IdPortenLogin(
@@ -202,9 +204,16 @@ class ExchangeView(APIView):
         parameters=[OpenApiParameter("test", bool, required=False, description="Accepted and ignored (Altinn's TT02)")],
         responses={
             (200, "text/plain"): OpenApiResponse(str, description="The person token (a JWT)"),
-            400: OpenApiResponse(description="Unknown token provider"),
-            401: OpenApiResponse(description="Missing, malformed, expired or untrusted token"),
-            403: OpenApiResponse(description="The token carries no altinn:clientdelegations scope"),
+            **{
+                (status, "application/problem+json"): OpenApiResponse(ProblemOut, description=description)
+                for status, description in (
+                    (400, "Unknown token provider"),
+                    (401, "Missing, malformed, expired or untrusted token"),
+                    (403, "The token carries no altinn:clientdelegations scope"),
+                    (405, "Only GET"),
+                    (503, "ID-porten cannot be reached to check the token"),
+                )
+            },
         },
         auth=[],
     )

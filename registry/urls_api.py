@@ -39,7 +39,7 @@ urlpatterns = [
     path("enduser/systemuser/agents", enduser.AgentsView.as_view(), name="enduser_agents"),
     path("enduser/systemuser/clients/available", enduser.AvailableClientsView.as_view(), name="enduser_available"),
     path("enduser/systemuser/clients", enduser.ClientsView.as_view(), name="enduser_clients"),
-    path("enduser/systemuser/clients/", enduser.ClientsView.as_view(), name="enduser_clients_slash"),
+    path("enduser/systemuser/clients/", enduser.ClientsSlashView.as_view(), name="enduser_clients_slash"),
     path("openapi.json", docs.schema_view, name="openapi"),
     path("docs/", docs.swagger_ui, name="swagger_ui"),
 ]

@@ -16,7 +16,7 @@ act for, a deleted one or an unknown id is 404 (AUTH-00015): its existence does 
 
 import uuid
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
@@ -31,8 +31,7 @@ from registry.services import clients
 
 from . import serializers as s
 from .base import VendorAPIView
-
-ERRORS = {code: OpenApiResponse(s.ProblemOut) for code in (400, 401, 403, 404)}
+from .systems import ERRORS
 
 
 class EndUserAPIView(VendorAPIView):
@@ -237,3 +236,8 @@ class ClientsView(EndUserAPIView):
             detail = f"No delegation found for client {client_id} and system user {agent_id}"
             raise ServiceError("HTTP-404", detail, status=404)
         return Response(ClientDelegationOut({"agent": system_user.pk, "client": client.pk}).data)
+
+
+@extend_schema_view(**{method: extend_schema(exclude=True) for method in ("get", "post", "delete")})
+class ClientsSlashView(ClientsView):
+    """Altinn's examples write `clients/?agent=…`: the same operations, not listed twice in the schema."""
