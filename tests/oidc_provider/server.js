@@ -38,6 +38,14 @@ const config = process.env.OIDC_PROVIDER_CONFIG
       frontchannel_logout_uri: `${portal}/login/oidc/frontchannel-logout/`,
       grant_types: ['authorization_code'],
       response_types: ['code'],
+    }, {
+      // A vendor's program, for trying the client-delegation API by hand (docs/clients-api.md): nothing
+      // listens at its redirect URI; the code is read from the browser's address bar.
+      client_id: 'vendor-program-dev',
+      client_secret: 'dev-only-secret-for-the-loopback-test-provider',
+      redirect_uris: ['http://127.0.0.1:8999/callback'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
     }],
   };
 const accounts = JSON.parse(readFileSync(join(HERE, 'accounts.json'), 'utf8'));
