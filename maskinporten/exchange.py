@@ -13,6 +13,7 @@ Anything else is 401 (403 when only the scope is missing, as Altinn), and every 
 """
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -154,7 +155,8 @@ def _may_refresh() -> bool:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # JSON from a signed token may still hold true, NaN or Infinity: none is a time.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _names_audience(aud) -> bool:

@@ -150,6 +150,11 @@ def test_a_token_without_exp_is_401(client, stub_provider):
     assert "expired" in refused(exchange_with(client, idporten_token(stub_provider, exp=None)))
 
 
+@pytest.mark.parametrize("exp", [float("inf"), float("nan"), True, "9999999999", [1]])
+def test_an_exp_that_is_no_finite_time_is_401_not_500(client, stub_provider, exp):
+    refused(exchange_with(client, idporten_token(stub_provider, exp=exp)))
+
+
 def test_a_token_not_valid_yet_or_issued_in_the_future_is_401(client, stub_provider):
     later = int(time.time()) + 600
     refused(exchange_with(client, idporten_token(stub_provider, nbf=later, exp=later + 60)))
