@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
+from maskinporten.person_tokens import verify_person_token
 from maskinporten.tokens import InvalidToken, consumer_orgno, scopes_of, verify_access_token
 
 _CACHE_ATTR = "_bearer_claims"
@@ -114,3 +115,36 @@ class HasToken(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return isinstance(getattr(request, "user", None), TokenUser)
+
+
+@dataclass(frozen=True)
+class PersonTokenUser:
+    """A person acting through a vendor's program, with a person token from the ID-porten exchange."""
+
+    pid: str
+    scopes: frozenset[str]
+    claims: dict = field(repr=False, compare=False)
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class PersonTokenAuthentication(BaseAuthentication):
+    """Accepts only our person tokens (maskinporten/person_tokens.py): never a vendor or system-user
+    token, never a portal session. The end-user client-delegation API uses it alone."""
+
+    def authenticate(self, request):
+        token = bearer_token(request)
+        if token is None:
+            return None  # the permission then answers 401
+        try:
+            claims = verify_person_token(token)
+        except InvalidToken as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from None
+        return PersonTokenUser(claims["pid"], scopes_of(claims), claims), claims
+
+    def authenticate_header(self, request) -> str:
+        return "Bearer"

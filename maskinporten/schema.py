@@ -14,3 +14,19 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "JWT",
             "description": "An access token from POST /token (or a configured external Maskinporten).",
         }
+
+
+class PersonTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "maskinporten.authentication.PersonTokenAuthentication"
+    name = "personToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": (
+                "A person token: the body of GET /authentication/api/v1/exchange/id-porten for the person's "
+                "ID-porten access token (scopes altinn:clientdelegations.read / .write)."
+            ),
+        }

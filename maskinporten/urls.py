@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maskinporten import api, views
+from maskinporten import api, exchange, views
 
 app_name = "maskinporten"
 
@@ -13,4 +13,5 @@ urlpatterns = [
         api.SystemUserByExternalId.as_view(),
         name="systemuser-by-external-id",
     ),
+    path("authentication/api/v1/exchange/<str:provider>", exchange.ExchangeView.as_view(), name="exchange"),
 ]

@@ -165,6 +165,19 @@ def person_for_login(result: LoginResult, *, ip: str | None) -> tuple[Person, bo
     return person, created
 
 
+def provider_keys(*, refresh: bool = False) -> dict:
+    """The configured provider's JWKS, for checking its access tokens (maskinporten/exchange.py).
+
+    Discovery and keys are fetched once per process and kept (the login uses the same cache);
+    `refresh` fetches the keys again, for a token signed with a key we have not seen.
+    Raises requests.RequestException when the provider cannot be reached, LoginFailed when its
+    discovery document names another issuer.
+    """
+    app = _app()
+    _metadata(app)
+    return app.fetch_jwk_set(force=refresh)
+
+
 # --- inside -----------------------------------------------------------------------------------------
 
 

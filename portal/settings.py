@@ -199,6 +199,12 @@ TOKEN_LIFETIME_SECONDS = env_int("TOKEN_LIFETIME_SECONDS", 120, minimum=1)
 TOKEN_SIGNING_KEY_FILES = env_list("TOKEN_SIGNING_KEY_FILES", [])
 EXTERNAL_MASKINPORTEN_ISSUER = env_str("EXTERNAL_MASKINPORTEN_ISSUER", "")
 EXTERNAL_MASKINPORTEN_JWKS_URL = env_str("EXTERNAL_MASKINPORTEN_JWKS_URL", "")
+# Person tokens from GET /authentication/api/v1/exchange/id-porten (docs/clients-api.md): they never
+# outlive the ID-porten access token, nor this many seconds.
+PERSON_TOKEN_LIFETIME_SECONDS = env_int("PERSON_TOKEN_LIFETIME_SECONDS", 1800, minimum=1)
+# When set, the exchanged ID-porten access token must name this audience (the `resource` the vendor's
+# program asked ID-porten for); empty: any audience of the trusted issuer (OIDC_ISSUER), as Altinn.
+IDPORTEN_EXCHANGE_AUDIENCE = env_str("IDPORTEN_EXCHANGE_AUDIENCE", "").strip()
 
 # --- Celery: eager on the embedded default, a real broker when CELERY_BROKER_URL is set ---
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

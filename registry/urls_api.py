@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registry.api import docs, system_users, systems
+from registry.api import docs, enduser, system_users, systems
 
 app_name = "registry_api"
 
@@ -34,6 +34,12 @@ urlpatterns = [
         system_users.SystemUsersBySystemView.as_view(),
         name="systemuser_bysystem",
     ),
+    # Altinn's end-user client delegation (person tokens from exchange/id-porten); a trailing slash as
+    # in Altinn's examples (`clients/?agent=`) is accepted too.
+    path("enduser/systemuser/agents", enduser.AgentsView.as_view(), name="enduser_agents"),
+    path("enduser/systemuser/clients/available", enduser.AvailableClientsView.as_view(), name="enduser_available"),
+    path("enduser/systemuser/clients", enduser.ClientsView.as_view(), name="enduser_clients"),
+    path("enduser/systemuser/clients/", enduser.ClientsSlashView.as_view(), name="enduser_clients_slash"),
     path("openapi.json", docs.schema_view, name="openapi"),
     path("docs/", docs.swagger_ui, name="swagger_ui"),
 ]

@@ -125,6 +125,11 @@ def _actor(by: Person | None, actor: str) -> str:
     return audit.person_actor(by) if by is not None else actor
 
 
+def _via(via: dict | None) -> dict:
+    # How the change came, when not through the portal: e.g. the end-user API and the person token used.
+    return {"via": via} if via else {}
+
+
 def _wanted_orgnos(orgnos: list[str]) -> list[str]:
     if not isinstance(orgnos, (list, tuple)) or not orgnos:
         raise ServiceError("STD-00000", "Name at least one client (organisation number)")
@@ -174,6 +179,7 @@ def add_clients(
     party: Organisation | None = None,
     actor: str = "",
     ip: str | None = None,
+    via: dict | None = None,
 ) -> list[ClientDelegation]:
     """Let the agent system user act for these clients; returns the delegations made now.
 
@@ -215,7 +221,8 @@ def add_clients(
             object_type="systemuser",
             object_id=system_user.pk,
             party_orgno=system_user.owner.orgno,
-            data={"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages},
+            data={"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages}
+            | _via(via),
             ip=ip,
         )
     return rows
@@ -230,6 +237,7 @@ def remove_client(
     party: Organisation | None = None,
     actor: str = "",
     ip: str | None = None,
+    via: dict | None = None,
 ) -> bool:
     """Stop the agent system user acting for this client, at once. False: it was not a client of it.
 
@@ -254,7 +262,7 @@ def remove_client(
         object_type="systemuser",
         object_id=system_user.pk,
         party_orgno=system_user.owner.orgno,
-        data={"client": row.client.orgno, "client_name": row.client.name},
+        data={"client": row.client.orgno, "client_name": row.client.name} | _via(via),
         ip=ip,
     )
     return True

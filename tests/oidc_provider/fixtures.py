@@ -12,11 +12,14 @@ handing out whatever id_token a test builds — for the id_tokens a correct prov
 `drive_provider_login(...)` plays the person at the real provider's login page without a browser.
 """
 
+import base64
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -26,7 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
@@ -46,6 +49,11 @@ TEST_CLIENT_BASE = "http://testserver"  # Django's test client
 CLIENT_SECRET = "test-only-secret-" + uuid.uuid4().hex
 JWT_KEY_ID = "systembruker-test-key"
 POST = "client_secret_post"
+# A vendor's program logging a person in at ID-porten for Altinn's API (server.js: API_RESOURCE).
+VENDOR_CLIENT_ID = "vendor-program"
+VENDOR_CALLBACK = TEST_CLIENT_BASE + "/vendor-program/callback"
+API_RESOURCE = "https://platform.systembruker.test/"
+CLIENT_DELEGATION_SCOPES = "altinn:clientdelegations.read altinn:clientdelegations.write"
 
 
 def pid_of(name_part: str) -> str:
@@ -137,6 +145,13 @@ def running_provider(bases: list[str], directory: Path):
                 token_endpoint_auth_signing_alg="RS256",
                 jwks={"keys": [public_jwk]},
             ),
+            {
+                "client_id": VENDOR_CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "redirect_uris": [VENDOR_CALLBACK],
+                "grant_types": ["authorization_code"],
+                "response_types": ["code"],
+            },
         ]
     }
     config_file = directory / "config.json"
@@ -226,6 +241,35 @@ class ProviderVisit:
                 return parts.path + ("?" + parts.query if parts.query else "")
             response = self.session.get(location, allow_redirects=False, timeout=10)
         return response
+
+
+def idporten_access_token(issuer: str, pid: str, *, scope: str = CLIENT_DELEGATION_SCOPES) -> str:
+    """What a vendor's program gets from the real provider for `pid`: an ID-porten-style JWT access
+    token for our API (resource indicator), by the authorization code flow with PKCE."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    params = {
+        "client_id": VENDOR_CLIENT_ID,
+        "response_type": "code",
+        "redirect_uri": VENDOR_CALLBACK,
+        "scope": f"openid {scope}".strip(),
+        "resource": API_RESOURCE,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": secrets.token_urlsafe(16),
+        "nonce": secrets.token_urlsafe(16),
+    }
+    callback = ProviderVisit().login(f"{issuer}/auth?{urlencode(params)}", pid)
+    code = query_of(callback)["code"]
+    answer = requests.post(
+        f"{issuer}/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": VENDOR_CALLBACK,
+              "code_verifier": verifier, "resource": API_RESOURCE},
+        auth=(VENDOR_CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+    )  # fmt: skip
+    assert answer.ok, answer.text
+    return answer.json()["access_token"]
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
@@ -38,6 +38,14 @@ const config = process.env.OIDC_PROVIDER_CONFIG
       frontchannel_logout_uri: `${portal}/login/oidc/frontchannel-logout/`,
       grant_types: ['authorization_code'],
       response_types: ['code'],
+    }, {
+      // A vendor's program, for trying the client-delegation API by hand (docs/clients-api.md): nothing
+      // listens at its redirect URI; the code is read from the browser's address bar.
+      client_id: 'vendor-program-dev',
+      client_secret: 'dev-only-secret-for-the-loopback-test-provider',
+      redirect_uris: ['http://127.0.0.1:8999/callback'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
     }],
   };
 const accounts = JSON.parse(readFileSync(join(HERE, 'accounts.json'), 'utf8'));
@@ -51,6 +59,13 @@ const accountsBySub = new Map(accounts.map((a) => [subFor(a.pid), a]));
 // A fresh signing key per run; published at the JWKS endpoint the portal reads.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+
+// Like ID-porten for an API behind it (RFC 8707 resource indicators): a client that asks for this
+// resource gets a JWT access token with the person's `pid`, `acr` and the Altinn client-delegation
+// scopes it asked for — what a vendor's program exchanges at /authentication/api/v1/exchange/id-porten.
+// Clients that ask for no resource keep getting the opaque userinfo token, as before.
+const API_RESOURCE = process.env.OIDC_PROVIDER_API_RESOURCE || 'https://platform.systembruker.test/';
+const API_SCOPES = 'altinn:clientdelegations.read altinn:clientdelegations.write';
 
 const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -124,6 +139,21 @@ const provider = new Provider(ISSUER, {
   ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
   features: {
     devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: async (ctx, client, oneOf) => oneOf,
+      useGrantedResource: async () => true,
+      async getResourceServerInfo(ctx, resourceIndicator) {
+        if (resourceIndicator !== API_RESOURCE) throw new errors.InvalidTarget();
+        return {
+          scope: API_SCOPES,
+          audience: API_RESOURCE,
+          accessTokenTTL: 120, // ID-porten's default lifetime of an access token
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
     rpInitiatedLogout: {
       enabled: true,
       // ID-porten asks no question on a logout with a valid id_token_hint: submit at once. Like
@@ -165,6 +195,13 @@ Promise.all(loaded).then(() => document.querySelector('button[name=logout]').cli
       },
     };
   },
+  // ID-porten's access token names the person by `pid` and carries the login's level (`acr`).
+  async extraTokenClaims(ctx, token) {
+    if (!token.resourceServer) return undefined;
+    const account = accountsBySub.get(token.accountId);
+    const code = ctx.oidc.entities.AuthorizationCode;
+    return { pid: account?.pid, acr: code?.acr };
+  },
   // Our client is first-party: no consent screen, the requested scopes are granted at once.
   async loadExistingGrant(ctx) {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
@@ -174,6 +211,9 @@ Promise.all(loaded).then(() => document.querySelector('button[name=logout]').cli
     }
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
     grant.addOIDCScope(ctx.oidc.params.scope || 'openid');
+    for (const resource of Object.keys(ctx.oidc.resourceServers || {})) {
+      grant.addResourceScope(resource, ctx.oidc.params.scope || '');
+    }
     await grant.save();
     return grant;
   },
