@@ -55,23 +55,41 @@ def _days_ago(days: int) -> datetime:
     return timezone.now() - timedelta(days=days)
 
 
-def _in_batches(rows: QuerySet, write: Callable[[QuerySet], int]) -> int:
+def _in_batches(
+    outcome: Outcome, rows: QuerySet, write: Callable[[QuerySet], dict[str, int]], *, days: int | None
+) -> Outcome:
     """Call `write` on the qualifying rows, at most RETENTION_BATCH_SIZE at a time, each batch in its own
-    transaction. Keyset order (primary key) reads each row once even when a batch only blanks a column."""
-    total, last = 0, None
+    transaction; `write` returns what it changed ("count", and rows deleted with them), added to `outcome`
+    once its batch has committed. Keyset order (primary key) reads each row once even when a batch only
+    blanks a column. A run stopped by an error still writes its summary of the batches before it."""
+    last = None
     rows = rows.order_by("pk")
-    while True:
-        with transaction.atomic():
-            page = rows if last is None else rows.filter(pk__gt=last)
-            locked = page.select_for_update(skip_locked=True, of=("self",))
-            pks = list(locked.values_list("pk", flat=True)[: settings.RETENTION_BATCH_SIZE])
-            if not pks:
-                return total
-            total += write(rows.filter(pk__in=pks))
-        last = pks[-1]
+    try:
+        while True:
+            with transaction.atomic():
+                page = rows if last is None else rows.filter(pk__gt=last)
+                locked = page.select_for_update(skip_locked=True, of=("self",))
+                pks = list(locked.values_list("pk", flat=True)[: settings.RETENTION_BATCH_SIZE])
+                if not pks:
+                    break
+                done = write(rows.filter(pk__in=pks))
+            outcome.count += done.pop("count")
+            for name, n in done.items():
+                outcome.related[name] += n
+            last = pks[-1]
+    except BaseException:
+        try:
+            _summarise(outcome, days=days)
+        except Exception:
+            logger.exception(
+                "retention: %s stopped after %s %s; no summary event", outcome.kind, outcome.count, outcome.action
+            )
+        raise
+    _summarise(outcome, days=days)
+    return outcome
 
 
-def _summarise(outcome: Outcome, *, days: int | None = None) -> Outcome:
+def _summarise(outcome: Outcome, *, days: int | None) -> None:
     """The one audit event of a run that changed something; the log line either way."""
     logger.info("retention: %s %s %s", outcome.kind, outcome.action, outcome.count)
     if outcome.count:
@@ -82,7 +100,6 @@ def _summarise(outcome: Outcome, *, days: int | None = None) -> Outcome:
             object_id=outcome.kind,
             data={"kind": outcome.kind, **outcome.as_json(), "days": days},
         )
-    return outcome
 
 
 def _blank(kind: str, rows: QuerySet, values: dict, *, days: int, cutoff: datetime, dry_run: bool) -> Outcome:
@@ -90,8 +107,7 @@ def _blank(kind: str, rows: QuerySet, values: dict, *, days: int, cutoff: dateti
     if dry_run:
         outcome.count = rows.count()
         return outcome
-    outcome.count = _in_batches(rows, lambda batch: batch.update(**values))
-    return _summarise(outcome, days=days)
+    return _in_batches(outcome, rows, lambda batch: {"count": batch.update(**values)}, days=days)
 
 
 def _delete(kind: str, rows: QuerySet, *, days: int | None, cutoff: datetime, dry_run: bool) -> Outcome:
@@ -100,8 +116,7 @@ def _delete(kind: str, rows: QuerySet, *, days: int | None, cutoff: datetime, dr
         outcome.count = rows.count()
         return outcome
     label = rows.model._meta.label
-    outcome.count = _in_batches(rows, lambda batch: batch.delete()[1].get(label, 0))
-    return _summarise(outcome, days=days)
+    return _in_batches(outcome, rows, lambda batch: {"count": batch.delete()[1].get(label, 0)}, days=days)
 
 
 # --- Audit events -------------------------------------------------------------------------------
@@ -200,17 +215,14 @@ def delete_deleted_system_users(*, dry_run: bool = False) -> Outcome:
             outcome.related[name] = model.objects.filter(system_user__in=rows).count()
         return outcome
 
-    def delete(batch: QuerySet) -> int:
+    def delete(batch: QuerySet) -> dict[str, int]:
         # Change requests PROTECT their system user: they go first, in the same transaction.
-        outcome.related["change_requests"] += ChangeRequest.objects.filter(system_user__in=batch).delete()[0]
-        _, deleted = batch.delete()
-        for name, model in _SYSTEM_USER_ROWS.items():
-            if model is not ChangeRequest:
-                outcome.related[name] += deleted.get(model._meta.label, 0)
-        return deleted.get(SystemUser._meta.label, 0)
+        _, deleted = ChangeRequest.objects.filter(system_user__in=batch).delete()
+        deleted = deleted | batch.delete()[1]
+        done = {name: deleted.get(model._meta.label, 0) for name, model in _SYSTEM_USER_ROWS.items()}
+        return {"count": deleted.get(SystemUser._meta.label, 0), **done}
 
-    outcome.count = _in_batches(rows, delete)
-    return _summarise(outcome, days=days)
+    return _in_batches(outcome, rows, delete, days=days)
 
 
 # --- Sessions and used grant ids ----------------------------------------------------------------

@@ -5,10 +5,13 @@ nothing more. Runs on SQLite locally and on PostgreSQL in CI."""
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals.models import ChangeRequest, Notification, NotificationStatus, Request, RequestStatus
@@ -377,3 +380,23 @@ def test_an_unknown_kind_is_refused_before_anything_changes(world):
     with pytest.raises(ValueError, match="Unknown kind: nope"):
         retention.purge_expired_data(only=["audit_ips", "nope"])
     assert fresh(world.old_ip).ip == "192.0.2.10"
+
+
+def test_a_run_stopped_by_an_error_still_records_the_batches_before_it(db, settings):
+    settings.RETENTION_BATCH_SIZE = 2
+    person = f.make_person()
+    for _ in range(5):
+        login_event(person, days=settings.RETENTION_AUDIT_IP_DAYS + 1)
+    real_update, calls = QuerySet.update, []
+
+    def failing_second_batch(queryset, **values):
+        calls.append(values)
+        if len(calls) == 2:
+            raise DatabaseError("connection lost")
+        return real_update(queryset, **values)
+
+    with mock.patch.object(QuerySet, "update", failing_second_batch), pytest.raises(DatabaseError):
+        retention.blank_audit_ips()
+    assert AuditEvent.objects.filter(ip__isnull=False).count() == 3  # the failed batch rolled back
+    assert summary("audit_ips").data["count"] == 2
+    assert retention.blank_audit_ips().count == 3  # the next run finishes the work
