@@ -4,6 +4,7 @@
 from celery import shared_task
 
 from approvals import change_services, notifications, outbox, services
+from registry import retention
 
 
 @shared_task
@@ -25,3 +26,9 @@ def remind_expiring_requests() -> int:
 @shared_task
 def time_out_requests() -> int:
     return services.time_out_requests() + change_services.time_out_change_requests()
+
+
+@shared_task
+def purge_expired_data() -> dict[str, int]:
+    """Daily: blank or delete personal data past its retention period (registry/retention.py)."""
+    return {kind: outcome.count for kind, outcome in retention.purge_expired_data().items()}

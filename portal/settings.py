@@ -9,6 +9,7 @@ is clean there.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -153,6 +154,25 @@ TEST_LOGIN_ENABLED = env_bool("TEST_LOGIN_ENABLED", not PRODUCTION)
 REQUEST_TIMEOUT_DAYS = env_int("REQUEST_TIMEOUT_DAYS", 180, minimum=1)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7, minimum=0)
 
+# --- Data retention (registry/retention.py; docs/operations.md "Data retention") ---
+# How many days personal data is kept before `purge_expired_data` (daily in beat) blanks or deletes it.
+# Audit events are the legal record: kept whole for RETENTION_AUDIT_EVENT_DAYS (0 = for ever), with only
+# the IP address blanked earlier.
+RETENTION_AUDIT_IP_DAYS = env_int("RETENTION_AUDIT_IP_DAYS", 90, minimum=1)
+RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 1827, minimum=0)  # five years, leap days included
+RETENTION_NOTIFICATION_BODY_DAYS = env_int("RETENTION_NOTIFICATION_BODY_DAYS", 30, minimum=1)
+RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 365, minimum=1)
+RETENTION_REQUEST_DAYS = env_int("RETENTION_REQUEST_DAYS", 180, minimum=1)
+RETENTION_DELETED_SYSTEM_USER_DAYS = env_int("RETENTION_DELETED_SYSTEM_USER_DAYS", 90, minimum=1)
+# Rows per short transaction, so a first run on a big database never holds locks for long.
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)
+if RETENTION_NOTIFICATION_DAYS <= REQUEST_TIMEOUT_DAYS:
+    # A notification row is also what keeps a reminder from going out twice while its request is open.
+    raise ImproperlyConfigured(
+        f"RETENTION_NOTIFICATION_DAYS ({RETENTION_NOTIFICATION_DAYS}) must be greater than "
+        f"REQUEST_TIMEOUT_DAYS ({REQUEST_TIMEOUT_DAYS}): the sent rows keep an open request's mails from going twice"
+    )
+
 # --- Login with ID-porten (OpenID Connect); docs/operations.md "Login with ID-porten" ---
 # Levels of assurance ranked low → high; OIDC_ACR_MIN names the lowest one the portal accepts.
 OIDC_ACR_LEVELS = ("idporten-loa-low", "idporten-loa-substantial", "idporten-loa-high")
@@ -230,6 +250,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "remind-expiring-requests": {"task": "approvals.tasks.remind_expiring_requests", "schedule": 3600},
     "time-out-requests": {"task": "approvals.tasks.time_out_requests", "schedule": 3600},
+    # Daily at night (TIME_ZONE), when the portal is quiet.
+    "purge-expired-data": {"task": "approvals.tasks.purge_expired_data", "schedule": crontab(hour=3, minute=15)},
 }
 
 # --- E-mail: console on the embedded default, SMTP when EMAIL_HOST is set (Django 6.1 MAILERS) ---

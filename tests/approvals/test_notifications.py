@@ -137,6 +137,7 @@ def test_every_beat_job_names_a_registered_task(settings):
         "approvals.tasks.sweep_notifications",
         "approvals.tasks.remind_expiring_requests",
         "approvals.tasks.time_out_requests",
+        "approvals.tasks.purge_expired_data",
     }
     assert scheduled <= set(app.tasks)
 

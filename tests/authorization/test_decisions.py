@@ -1,12 +1,14 @@
 """The decision service on rows: every path that permits, and every reason nothing does."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from authorization.decisions import decide
 from authorization.xacml import Question
+from registry import retention
 from registry.models import RegisteredSystem, RoleAssignment, SystemUser, SystemUserPackage, SystemUserRight
 from registry.services.lifecycle import delete_system_user
 from tests import factories as f
@@ -88,6 +90,17 @@ def test_a_deleted_system_user_is_not_applicable(standard_user, customer, manage
     decision = ask(standard_user, "read", KRAV, customer)
     assert decision.decision == "NotApplicable"
     assert decision.reason == "system_user_deleted"
+
+
+def test_a_purged_system_user_is_not_applicable(standard_user, customer, manager, settings):
+    # Soft-deleted long enough ago that data retention removed the row and its grants (registry/retention.py).
+    delete_system_user(system_user_id=standard_user.pk, by=manager)
+    days = settings.RETENTION_DELETED_SYSTEM_USER_DAYS + 1
+    SystemUser.objects.filter(pk=standard_user.pk).update(deleted_at=timezone.now() - timedelta(days=days))
+    assert retention.delete_deleted_system_users().count == 1
+    decision = ask(standard_user, "read", KRAV, customer)
+    assert decision.decision == "NotApplicable"
+    assert decision.reason == "unknown_system_user"
 
 
 def test_an_unknown_system_user_is_not_applicable(customer):

@@ -1,5 +1,9 @@
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from registry import retention
 from registry.models import SystemUser
 from tests.maskinporten.helpers import bearer_for, grant_setup
 
@@ -65,6 +69,17 @@ def test_a_wrong_external_ref_is_404(client, setup, vendor, maskinporten_auth):
 def test_a_deleted_system_user_is_404(client, setup, vendor, maskinporten_auth):
     SystemUser.objects.filter(pk=setup.system_user.pk).update(is_deleted=True)
     assert client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=maskinporten_auth).status_code == 404
+
+
+def test_a_purged_system_user_is_404(client, setup, vendor, maskinporten_auth, settings):
+    days = settings.RETENTION_DELETED_SYSTEM_USER_DAYS + 1
+    SystemUser.objects.filter(pk=setup.system_user.pk).update(
+        is_deleted=True, deleted_at=timezone.now() - timedelta(days=days)
+    )
+    assert retention.delete_deleted_system_users().count == 1
+    response = client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=maskinporten_auth)
+    assert response.status_code == 404
+    assert response.json()["code"] == "AUTH-00015"
 
 
 def test_another_vendor_as_provider_is_404(client, setup, vendor, other_vendor, maskinporten_auth):

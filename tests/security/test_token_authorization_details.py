@@ -1,9 +1,12 @@
 """System-user grants whose authorization_details are malformed (RFC 9396 → invalid_authorization_details)
 or name no matching system user (→ invalid_altinn_customer_configuration, with the likely cause)."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
+from registry import retention
 from registry.identifiers import org_identifier
 from registry.models import SystemClient, SystemUser
 from tests import factories as f
@@ -98,6 +101,19 @@ def test_a_deleted_system_user_gets_no_token(client, setup):
         post_details(client, setup, systemuser_details(setup.owner_orgno)), "invalid_altinn_customer_configuration"
     )
     assert "deleted" in body["error_description"]
+
+
+def test_a_purged_system_user_gets_no_token(client, setup, settings):
+    # Soft-deleted long enough ago that data retention removed the row (registry/retention.py).
+    days = settings.RETENTION_DELETED_SYSTEM_USER_DAYS + 1
+    SystemUser.objects.filter(pk=setup.system_user.pk).update(
+        is_deleted=True, deleted_at=timezone.now() - timedelta(days=days)
+    )
+    assert retention.delete_deleted_system_users().count == 1
+    body = assert_refused(
+        post_details(client, setup, systemuser_details(setup.owner_orgno)), "invalid_altinn_customer_configuration"
+    )
+    assert "has no system user" in body["error_description"]
 
 
 def test_a_system_user_of_another_org_is_not_found(client, setup, accounting_firm):
