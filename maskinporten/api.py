@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -42,6 +43,20 @@ class SystemUserByExternalId(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasScope.of(LOOKUP_SCOPE)]
+
+    def initial(self, request, *args, **kwargs):
+        if not hasattr(self, request.method.lower()):
+            # As the vendor API (registry.api.base.VendorAPIView): a wrong method is a 405 problem with
+            # Allow before the token is looked at; the operation is public (openapi.json).
+            self.http_method_not_allowed(request)
+        super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            return super().dispatch(request, *args, **kwargs)
+        # Maskinporten's program reads our messages: English unless it asks for another language.
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="systemuser_by_external_id",

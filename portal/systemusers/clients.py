@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from portal.systemusers.common import actor_required, client_ip, error_text
-from portal.systemusers.details import details_context
+from portal.systemusers.details import clients_query, details_context
 from registry import access
 from registry.errors import ServiceError
 from registry.models import AccessPackage, ClientDelegation, SystemUser, SystemUserType
@@ -140,7 +141,7 @@ def remove(request, pk, orgno):
         delegation = _delegation(system_user, orgno)
         if delegation is None:
             raise Http404("Not a client of this system access")
-        context = {"su": system_user, "delegation": delegation}
+        context = {"su": system_user, "delegation": delegation, "back": _where(request)}
         template = (
             "portal/systemusers/_client_remove_confirm.html"
             if request.htmx
@@ -172,4 +173,11 @@ def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
         context = details_context(request, fresh) | {"status": text, "ok": ok, "clients_status": True}
         return render(request, f"{DETAILS}#clients-update", context)
     (messages.success if ok else messages.error)(request, text)
-    return redirect("systemusers:details", pk=system_user.pk)
+    back = _where(request)
+    return redirect(reverse("systemusers:details", args=[system_user.pk]) + (f"?{back}" if back else ""))
+
+
+def _where(request) -> str:
+    """Where the details page's client list stood (search, page), so removing a client keeps it."""
+    where = {"q": clients_query(request), "kunder": request.GET.get("kunder", "")}
+    return urlencode({key: value for key, value in where.items() if value})

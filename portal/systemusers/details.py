@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -20,7 +22,7 @@ from portal.systemusers.common import (
 )
 from registry import access
 from registry.errors import ServiceError
-from registry.models import AccessPackage, Resource, SystemUser, SystemUserType
+from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 
 PAGE = "portal/systemusers/details.html"
@@ -44,6 +46,10 @@ def details_context(request, system_user: SystemUser) -> dict:
     grants += [right_grant(r) for r in system_user.rights.all()]
     events = _history(system_user)
     delegations = list(system_user.client_delegations.all())
+    query = clients_query(request)
+    page = Paginator(matching_clients(delegations, query), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
+    # Where the list stands (search, page): page links, the remove forms and the way back keep it.
+    where = {"q": query} if query else {}
     return {
         "su": system_user,
         "grants": grants,
@@ -53,8 +59,29 @@ def details_context(request, system_user: SystemUser) -> dict:
         "may_admin_clients": is_agent and access.is_client_admin(request.person, request.actor),
         # Every client for the delete confirmation; one page of them for the list (firms have thousands).
         "clients": delegations,
-        "clients_page": Paginator(delegations, CLIENTS_PER_PAGE).get_page(request.GET.get("kunder")),
+        "clients_q": query,
+        "clients_page": page,
+        "clients_q_link": urlencode(where),
+        "clients_where": urlencode(where | ({"kunder": page.number} if page.number > 1 else {})),
     }
+
+
+def clients_query(request) -> str:
+    """The client search as typed, white space tidied; a NUL never gets here (portal.middleware)."""
+    return " ".join(request.GET.get("q", "").split())[:100]
+
+
+def matching_clients(delegations: list[ClientDelegation], query: str) -> list[ClientDelegation]:
+    """The clients whose name or org number matches, as Organisation.objects.matching searches: digits
+    (spaces allowed) match the org number, anything else the name, in any case. Filtered in memory over
+    the prefetched list, so the page costs the same queries for 3 or 300 clients."""
+    if not query:
+        return delegations
+    digits = query.replace(" ", "")
+    if digits.isdigit():
+        return [d for d in delegations if digits in d.client.orgno]
+    text = query.casefold()
+    return [d for d in delegations if text in d.client.name.casefold()]
 
 
 def _history(system_user: SystemUser) -> list[tuple]:
@@ -94,7 +121,15 @@ def details(request, pk):
     system_user = _system_user_or_404(request, pk)
     if not _may_view(request, system_user):
         return render(request, "portal/systemusers/need_rights.html", status=403)
-    return render(request, PAGE, details_context(request, system_user))
+    context = details_context(request, system_user)
+    # The live client search asks for the list and its count only; a history restore (back button after
+    # a live search) needs the whole page.
+    if request.htmx and request.htmx.target == "clients" and not request.htmx.history_restore_request:
+        response = render(request, f"{PAGE}#clients-search", context)
+    else:
+        response = render(request, PAGE, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])  # same URL, fragment or page
+    return response
 
 
 @actor_required

@@ -61,3 +61,31 @@ def test_the_client_administrator_adds_and_removes_clients(page, live_server):
 
     after = set(ClientDelegation.objects.filter(system_user_id=agent).values_list("client__orgno", flat=True))
     assert after - before == {"311000330"}  # Torvet Optikk AS
+
+
+def test_the_client_administrator_finds_a_client_and_removes_it(page, live_server):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    agent = demo.REGNSKAP_AGENT_USER
+    login(page, live_server, demo.KRISTIAN)
+    page.click("text=Tall og Tekst Regnskap AS")
+    page.wait_for_url(f"{live_server.url}/systemuser/")
+    page.goto(f"{live_server.url}/systemuser/{agent}/")
+    assert page.locator("[data-testid=clients] tbody tr").count() == 3
+
+    page.fill("#clients-q", "havbris")
+    page.wait_for_selector("#clients-count >> text=1 kunde passer søket «havbris».")
+    assert page.locator("[data-testid=clients] tbody tr").count() == 1
+    assert page.url.endswith(f"/systemuser/{agent}/?q=havbris")  # a link to the search, and back works
+    assert page.evaluate("() => document.activeElement.id") == "clients-q"  # typing goes on
+    assert axe_violations(page) == []  # the searched state
+
+    page.click("button:has-text('Fjern Havbris Fiskeutstyr AS')")
+    page.click("button:has-text('Ja, fjern Havbris Fiskeutstyr AS')")
+    page.wait_for_selector("#su-status >> text=Havbris Fiskeutstyr AS er fjernet som kunde.")
+    page.wait_for_selector("#clients-count >> text=Ingen kunder passer søket «havbris».")
+    assert page.input_value("#clients-q") == "havbris"  # still searching
+    assert axe_violations(page) == []
+
+    page.click("text=Vis alle kundene")
+    page.wait_for_selector("[data-testid=clients]")
+    assert page.locator("[data-testid=clients] tbody tr").count() == 2

@@ -59,10 +59,30 @@ def test_the_client_administrators_pages_fit_a_phone(phone, live_server):
         phone.goto(f"{live_server.url}{path}")
         assert sideways(phone) == 0, path
         assert axe_violations(phone) == [], path
-    # The clients table is wider than the phone: its own region scrolls, reachable by keyboard.
+    # On a phone each client is a card: its remove button is in view without scrolling sideways.
     phone.goto(f"{live_server.url}/systemuser/{agent}/")
     region = phone.locator(".table-scroll[aria-labelledby=clients-caption]")
-    assert region.evaluate("el => el.scrollWidth > el.clientWidth")
-    region.focus()
-    phone.keyboard.press("ArrowRight")
-    phone.wait_for_function("() => document.querySelector('[aria-labelledby=clients-caption]').scrollLeft > 0")
+    assert region.evaluate("el => el.scrollWidth <= el.clientWidth")  # nothing hidden to the right
+    for button in phone.locator("[data-testid=clients] button:has-text('Fjern')").all():
+        button.scroll_into_view_if_needed()
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert "Org.nr." in phone.inner_text("[data-testid=clients] tbody tr >> nth=0")  # a card says what is what
+    # The search fits too, filters live and stays axe-clean.
+    phone.fill("#clients-q", "fjord")
+    phone.wait_for_selector("#clients-count >> text=1 kunde passer søket «fjord».")
+    phone.click("button:has-text('Fjern Fjordkaffe AS')")
+    phone.wait_for_selector("[data-testid=confirm-remove-client]")
+    assert sideways(phone) == 0
+    assert axe_violations(phone) == []
+
+
+def test_the_clients_stay_a_table_on_a_wide_screen(page, live_server):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    act_for(page, live_server, demo.KRISTIAN, "Tall og Tekst Regnskap AS")
+    page.goto(f"{live_server.url}/systemuser/{demo.REGNSKAP_AGENT_USER}/")
+    table = page.locator("[data-testid=clients]")
+    assert table.evaluate("el => getComputedStyle(el).display") == "table"
+    assert page.locator("[data-testid=clients] thead").is_visible()
+    assert not page.locator(".table-cards__label >> nth=0").is_visible()  # the column headers say it
+    assert page.evaluate("() => document.querySelector('[data-testid=clients]').rows[1].cells.length") == 4

@@ -108,3 +108,23 @@ def test_without_a_token_it_is_401(client, setup, vendor):
 def test_without_the_scope_it_is_403(client, setup, vendor):
     auth = bearer_for(vendor, "altinn:authentication/systemregister.write")
     assert client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=auth).status_code == 403
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_wrong_method_is_a_405_problem_with_allow_with_or_without_a_token(
+    client, setup, vendor, maskinporten_auth, method
+):
+    # As the vendor API answers it: the method is refused before the token is looked at.
+    for headers in ({}, {"HTTP_AUTHORIZATION": maskinporten_auth}):
+        response = client.generic(method, URL, **headers)
+        assert response.status_code == 405
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == "HTTP-405" and response.json()["status"] == 405
+        assert "GET" in response["Allow"].split(", ")
+        assert "WWW-Authenticate" not in response
+
+
+def test_its_problems_are_in_english_unless_asked_otherwise(client, setup, vendor):
+    assert client.get(URL, query(setup, vendor)).json()["detail"] == "Authentication credentials were not provided."
+    norsk = client.get(URL, query(setup, vendor), HTTP_ACCEPT_LANGUAGE="nb")
+    assert norsk.json()["detail"] == "Manglende autentiseringsinformasjon."

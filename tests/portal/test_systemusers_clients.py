@@ -199,6 +199,40 @@ def test_someone_without_client_admin_gets_the_need_rights_page(client, agent, f
     assert nothing_changed()
 
 
+@pytest.mark.parametrize(
+    ("lang", "title", "h1"),
+    [
+        (
+            "nb",
+            "Ingen tilgang – be om tilgangspakken Klientadministrator – Systembruker",
+            "Du har ikke tilgang til å legge til eller fjerne kunder",
+        ),
+        (
+            "nn",
+            "Inga tilgang – be om tilgangspakken Klientadministrator – Systembruker",
+            "Du har ikkje tilgang til å leggje til eller fjerne kundar",
+        ),
+        (
+            "en",
+            "No access – ask for the Client administrator package – Systembruker",
+            "You do not have access to add or remove clients",
+        ),
+    ],
+)
+def test_the_client_refusal_page_says_what_happened_and_what_to_do(
+    client, agent, firm_clients, accounting_firm, lang, title, h1
+):
+    from django.conf import settings
+
+    clerk = f.make_person("Kontor Medarbeider")
+    f.delegate_package(SIGNING, from_org=accounting_firm, to=clerk)
+    act_for(client, clerk, accounting_firm).cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    text = client.get(url(agent)).content.decode()
+    assert f"<title>{title}</title>" in text
+    assert text.count("<h1") == 1 and f'data-size="lg">{h1}</h1>' in text
+    assert "«Klientadministrator»" in text or "“Client administrator”" in text
+
+
 def test_authority_is_checked_again_on_every_post(admin_client, agent, firm_clients, client_admin, accounting_firm):
     f.delegate_package(SIGNING, from_org=accounting_firm, to=client_admin)  # still acts for the firm afterwards
     assert admin_client.get(url(agent)).status_code == 200
@@ -259,6 +293,183 @@ def test_details_cost_the_same_queries_for_3_or_300_clients_and_show_100_a_page(
     assert few == many
     assert text.count("Fjern Kunde ") == 100 and "Side 1 av 3 (300 kunder)" in text
     assert "Fjern Kunde 0100 AS" in admin_client.get(f"/systemuser/{agent.pk}/", {"kunder": 2}).content.decode()
+
+
+def test_searching_the_clients_costs_the_same_queries_for_3_or_300(admin_client, agent, accounting_firm):
+    def grow(n, params, headers):
+        have = ClientDelegation.objects.count()
+        orgs = [f.make_org(f"Kunde {have + i:04d} AS") for i in range(n - have)]
+        ClientDelegation.objects.bulk_create([ClientDelegation(system_user=agent, client=o) for o in orgs])
+        with CaptureQueriesContext(connection) as queries:
+            text = admin_client.get(f"/systemuser/{agent.pk}/", params, **headers).content.decode()
+        return len(queries), text
+
+    live = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "clients"}
+    for params, headers in (({"q": "kunde 00"}, {}), ({"q": "kunde 00"}, live), ({"q": "kunde", "kunder": 2}, live)):
+        ClientDelegation.objects.all().delete()
+        (few, _), (many, text) = grow(3, params, headers), grow(300, params, headers)
+        assert few == many, params
+    assert "Side 2 av 3 (300 kunder)" in text and "Fjern Kunde 0100 AS" in text and "Fjern Kunde 0000 AS" not in text
+
+
+# ---- Finding one client among hundreds on the details page ----
+
+
+def details(agent):
+    return f"/systemuser/{agent.pk}/"
+
+
+LIVE = HTMX | {"HTTP_HX_TARGET": "clients"}
+
+
+@pytest.fixture
+def added(agent, firm_clients, client_admin):
+    clients.add_clients(system_user_id=agent.pk, orgnos=[o.orgno for o in firm_clients], by=client_admin)
+    return firm_clients
+
+
+def _rows(text: str) -> list[str]:
+    table = text.split('data-testid="clients"')[1].split("</table>")[0]
+    return [row.split("<td")[1].split(">", 1)[1].split("</td>")[0] for row in table.split("<tr>")[2:]]
+
+
+def test_the_clients_can_be_searched_by_name_as_a_plain_get(admin_client, agent, added):
+    response = admin_client.get(details(agent), {"q": "  bryggen  "})
+    text = response.content.decode()
+    assert response.status_code == 200 and "<html" in text
+    assert _rows(text) == ["Bryggen Blomster AS"]
+    assert '<p class="ds-paragraph org-count" id="clients-count" role="status"' in text
+    assert "1 kunde passer søket «bryggen»." in text
+    form = text.split('data-testid="clients-search"')[1].split("</form>")[0]
+    assert 'name="q" value="bryggen"' in form and 'type="submit"' in form  # works without JavaScript
+    assert "Aurora Data AS" not in text.split('data-testid="history"')[0]
+
+
+@pytest.mark.parametrize("q", ["FJORD", "kaffe", "fjordkaffe as"])
+def test_the_name_search_ignores_case(admin_client, agent, added, q):
+    assert _rows(admin_client.get(details(agent), {"q": q}).content.decode()) == ["Fjordkaffe AS"]
+
+
+def test_the_name_search_folds_norwegian_letters(admin_client, agent, client_admin, accounting_firm):
+    org = f.make_org("Østre Ærfugl Ål AS")
+    f.give_role(accounting_firm, "REGN", org)
+    clients.add_clients(system_user_id=agent.pk, orgnos=[org.orgno], by=client_admin)
+    assert _rows(admin_client.get(details(agent), {"q": "østre ærfugl ål"}).content.decode()) == ["Østre Ærfugl Ål AS"]
+
+
+def test_the_clients_can_be_searched_by_org_number_with_or_without_spaces(admin_client, agent, added):
+    orgno = added[2].orgno
+    for q in (orgno, f"{orgno[:3]} {orgno[3:6]} {orgno[6:]}", orgno[-4:]):
+        text = admin_client.get(details(agent), {"q": q}).content.decode()
+        assert _rows(text) == ["Fjordkaffe AS"], q
+
+
+def test_the_live_search_answers_with_the_list_and_the_count_only(admin_client, agent, added):
+    response = admin_client.get(details(agent), {"q": "aurora"}, **LIVE)
+    text = response.content.decode()
+    assert response.status_code == 200 and "<html" not in text and "Historikk" not in text
+    assert text.lstrip().startswith('<div id="clients"')
+    assert _rows(text) == ["Aurora Data AS"]
+    assert '<span id="clients-count" hx-swap-oob="innerHTML">1 kunde passer søket «aurora».</span>' in text
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_search_field_asks_for_the_list_live(admin_client, agent, added):
+    text = admin_client.get(details(agent)).content.decode()
+    field = text.split('id="clients-q"')[1].split(">")[0]
+    assert f'hx-get="{details(agent)}"' in field and 'hx-target="#clients"' in field
+    assert 'aria-describedby="clients-count"' in field and 'hx-replace-url="true"' in field
+
+
+def test_other_htmx_requests_and_a_history_restore_get_the_whole_page(admin_client, agent, added):
+    restore = LIVE | {"HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
+    for headers in (HTMX, restore):
+        assert "<html" in admin_client.get(details(agent), {"q": "aurora"}, **headers).content.decode()
+
+
+def test_a_search_without_matches_says_so_and_offers_the_whole_list(admin_client, agent, added):
+    text = admin_client.get(details(agent), {"q": "zzz"}).content.decode()
+    assert "Ingen kunder passer søket «zzz»." in text
+    assert 'data-testid="clients-no-match"' in text and 'data-testid="clients"' not in text
+    assert f'href="{details(agent)}#clients-heading">Vis alle kundene</a>' in text
+    assert 'data-testid="clients-empty"' not in text  # the system access still has its clients
+
+
+def test_without_clients_there_is_nothing_to_search(admin_client, agent):
+    text = admin_client.get(details(agent)).content.decode()
+    assert 'data-testid="clients-search"' not in text and 'data-testid="clients-empty"' in text
+
+
+def test_page_links_keep_the_search_and_a_new_search_starts_on_page_1(admin_client, agent, accounting_firm):
+    orgs = [f.make_org(f"Kunde {i:04d} AS") for i in range(250)] + [f.make_org("Annen Bedrift AS")]
+    ClientDelegation.objects.bulk_create([ClientDelegation(system_user=agent, client=o) for o in orgs])
+    text = admin_client.get(details(agent), {"q": "kunde"}).content.decode()
+    assert "250 kunder passer søket «kunde»." in text and "Side 1 av 3 (250 kunder)" in text
+    assert 'href="?q=kunde&amp;kunder=2#clients-heading"' in text
+    page3 = admin_client.get(details(agent), {"q": "kunde", "kunder": 3}).content.decode()
+    assert _rows(page3) == [f"Kunde {i:04d} AS" for i in range(200, 250)]
+    assert 'href="?q=kunde&amp;kunder=2#clients-heading"' in page3
+    form = page3.split('data-testid="clients-search"')[1].split("</form>")[0]
+    assert 'name="kunder"' not in form  # the search form sends only the query
+
+
+@pytest.mark.parametrize("q", ["x" * 5000, "%", "_", "'; drop table x; --", "<script>"])
+def test_odd_search_text_is_harmless(admin_client, agent, added, q):
+    response = admin_client.get(details(agent), {"q": q}, **LIVE)
+    assert response.status_code == 200 and "<script>" not in response.content.decode()
+    assert ClientDelegation.objects.count() == 3
+
+
+def test_a_nul_in_the_client_search_is_a_bad_request(admin_client, agent, added):
+    for headers in ({}, LIVE):
+        response = admin_client.get(details(agent), {"q": "a\x00b"}, **headers)
+        assert response.status_code == 400 and "Ugyldig forespørsel" in response.content.decode()
+
+
+def test_removing_a_found_client_keeps_the_search(admin_client, agent, added):
+    text = admin_client.get(details(agent), {"q": "a"}).content.decode()
+    form = text.split('action="' + url(agent, f"{added[0].orgno}/remove/") + '"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="q" value="a">' in form
+    confirm = admin_client.get(url(agent, f"{added[0].orgno}/remove/"), {"q": "a"}, **HTMX).content.decode()
+    assert f'hx-post="{url(agent, f"{added[0].orgno}/remove/")}?q=a"' in confirm
+    assert f'href="{details(agent)}?q=a#clients-heading">Nei, behold kunden' in confirm
+    # htmx: the list comes back still searched, its count told again.
+    response = admin_client.post(url(agent, f"{added[0].orgno}/remove/") + "?q=a", **HTMX)
+    text = response.content.decode()
+    assert _rows(text) == ["Bryggen Blomster AS", "Fjordkaffe AS"]
+    assert '<span id="clients-count" hx-swap-oob="innerHTML">2 kunder passer søket «a».</span>' in text
+    # Without JavaScript: back to the page, searched as before.
+    response = admin_client.post(url(agent, f"{added[1].orgno}/remove/") + "?q=a")
+    assert response.status_code == 302 and response["Location"] == f"{details(agent)}?q=a"
+    assert ClientDelegation.objects.count() == 1
+
+
+def test_removing_from_page_2_comes_back_to_page_2(admin_client, agent, client_admin, accounting_firm):
+    orgs = [f.make_org(f"Kunde {i:04d} AS") for i in range(150)]
+    ClientDelegation.objects.bulk_create([ClientDelegation(system_user=agent, client=o) for o in orgs])
+    page2 = admin_client.get(details(agent), {"kunder": 2}).content.decode()
+    assert '<input type="hidden" name="kunder" value="2">' in page2
+    response = admin_client.post(url(agent, f"{orgs[120].orgno}/remove/") + "?kunder=2")
+    assert response["Location"] == f"{details(agent)}?kunder=2"
+    response = admin_client.post(url(agent, f"{orgs[121].orgno}/remove/") + "?kunder=2", **HTMX)
+    assert "Side 2 av 2 (148 kunder)" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("lang", "found", "none"),
+    [
+        ("nb", "2 kunder passer søket «a».", "Ingen kunder passer søket «zzz»."),
+        ("nn", "2 kundar passar til søket «a».", "Ingen kundar passar til søket «zzz»."),
+        ("en", "2 clients match the search “a”.", "No clients match the search “zzz”."),
+    ],
+)
+def test_the_count_speaks_each_language(admin_client, agent, added, lang, found, none):
+    from django.conf import settings
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    clients.remove_client(system_user_id=agent.pk, orgno=added[1].orgno, by=None)
+    assert found in admin_client.get(details(agent), {"q": "a"}).content.decode()
+    assert none in admin_client.get(details(agent), {"q": "zzz"}).content.decode()
 
 
 # ---- Ticks survive a search, a page change and a refusal (UX walk) ----

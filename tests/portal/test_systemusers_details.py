@@ -60,6 +60,42 @@ def test_person_without_rights_gets_a_warning_not_the_details(client, employee, 
     assert "Skatt næring" not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("lang", "title", "h1", "todo"),
+    [
+        (
+            "nb",
+            "Ingen tilgang – be om tilgangspakken Tilgangsstyrer – Systembruker",
+            "Du har ikke tilgang til å se og administrere systemtilganger for Bakeriet Nordmann AS",
+            "Be daglig leder eller en hovedadministrator i virksomheten om å gi deg tilgangspakken «Tilgangsstyrer».",
+        ),
+        (
+            "nn",
+            "Inga tilgang – be om tilgangspakken Tilgangsstyrar – Systembruker",
+            "Du har ikkje tilgang til å sjå og administrere systemtilgangar for Bakeriet Nordmann AS",
+            "Be dagleg leiar eller ein hovudadministrator i verksemda om å gi deg tilgangspakken «Tilgangsstyrar».",
+        ),
+        (
+            "en",
+            "No access – ask for the Access manager package – Systembruker",
+            "You do not have access to see and manage system access for Bakeriet Nordmann AS",
+            "Ask the general manager or a main administrator of the organisation to give you the access package",
+        ),
+    ],
+)
+def test_the_refusal_page_says_what_happened_and_what_to_do(client, employee, customer, su, lang, title, h1, todo):
+    from django.conf import settings
+
+    act_for(client, employee, customer).cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    for path in (f"/systemuser/{su.pk}/", "/systemuser/new/", f"/systemuser/{su.pk}/delete/"):
+        response = client.get(path)
+        text = response.content.decode()
+        assert response.status_code == 403
+        assert f"<title>{title}</title>" in text, path
+        assert text.count("<h1") == 1 and f'data-size="lg">{h1}</h1>' in text, path
+        assert todo in text
+
+
 def test_employee_may_not_revoke_or_delete(client, employee, customer, su):
     act_for(client, employee, customer)
     response = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, follow=True)

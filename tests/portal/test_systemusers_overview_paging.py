@@ -133,7 +133,17 @@ def test_the_search_form_works_without_javascript(as_manager):
     assert 'id="su-count" role="status"' in text
 
 
-# A NUL is refused by the middleware for every portal page: tests/security/test_review_unstorable_input.py
+@pytest.mark.parametrize("q", ["\x00", "lon\x00n"])
+def test_a_nul_in_the_search_is_a_bad_request_page_and_live(as_manager, manager, customer, vendor, q):
+    # Refused by portal.middleware.RefuseNulMiddleware (every portal page: tests/security/
+    # test_review_unstorable_input.py), not quietly searched for something else.
+    make_many(manager, customer, vendor, 2)
+    for headers in ({}, HTMX):
+        response = as_manager.get("/systemuser/", {"q": q}, **headers)
+        assert response.status_code == 400 and "Ugyldig forespørsel" in response.content.decode()
+    assert SystemUser.objects.count() == 2
+
+
 @pytest.mark.parametrize("q", ["x" * 5000, "%", "_", "'; drop table x; --"])
 def test_odd_search_text_is_harmless(as_manager, manager, customer, vendor, q):
     make_many(manager, customer, vendor, 2)
