@@ -334,11 +334,15 @@ LOG_FORMATTERS = {
 if LOG_FORMAT not in LOG_FORMATTERS:
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
     "formatters": {"main": LOG_FORMATTERS[LOG_FORMAT]},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+if LOG_FORMAT == "json":
+    # Only JSON lines: Django's own console handler (with DEBUG on) would print its records again as text.
+    LOGGING["loggers"] = {"django": {"handlers": [], "level": LOG_LEVEL}}
