@@ -8,7 +8,7 @@ and CommonMiddleware (Content-Length). The health probes `/healthz` and `/readyz
 Django's request handling altogether (portal/health.py), and so is `/metrics` (portal/metrics.py).
 
 Behind reverse proxies (PROXY_COUNT > 0) the client address is taken from X-Forwarded-For here, once,
-so that everything reading REMOTE_ADDR (audit events, the admin login throttle, the metrics allow-list)
+so that everything reading REMOTE_ADDR (the ip of audit events, the metrics allow-list)
 sees the client and not the load balancer.
 """
 
