@@ -56,7 +56,9 @@ _status_class = {cls[0]: VENDOR_API_RESPONSES.labels(cls) for cls in STATUS_CLAS
 
 def count_decisions(decisions: list) -> None:
     for decision in decisions:
-        _decision[decision.decision].inc()
+        child = _decision.get(decision.decision)  # a result outside the set is not counted, never a 500
+        if child is not None:
+            child.inc()
 
 
 def count_indeterminate(how_many: int) -> None:
@@ -137,6 +139,8 @@ def _allowed(environ) -> bool:
         address = ipaddress.ip_address(environ.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
+    if address.version == 6 and address.ipv4_mapped:  # ::ffff:127.0.0.1 from a dual-stack socket
+        address = address.ipv4_mapped
     return any(address in ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_IPS)
 
 

@@ -76,6 +76,27 @@ def test_pdp_decisions_are_counted_by_result_and_timed(client, customer, system)
     assert value(after, count) == value(before, count) + 3
 
 
+def test_a_pdp_call_that_fails_while_deciding_counts_as_indeterminate(client, monkeypatch, customer, system):
+    from authorization import decisions as pdp_decisions
+
+    def fail(questions, *, explain=False):
+        raise RuntimeError("the register is unreadable")
+
+    monkeypatch.setattr(pdp_decisions, "decide_all", fail)
+    client.raise_request_exception = False
+    auth = bearer_for(f.make_org("Skatteetaten"), SCOPE)
+    question = single(make_system_user(customer, system).pk, "read", KRAV, customer.orgno)
+    before = scrape()
+    response = client.post(
+        "/authorization/api/v1/authorize", json.dumps(question), content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+    )  # fmt: skip
+    assert response.status_code == 500
+    indeterminate = {"decision": "Indeterminate"}
+    decisions = "systembruker_pdp_decisions_total"
+    assert value(scrape(), decisions, **indeterminate) == value(before, decisions, **indeterminate) + 1
+
+
 def test_vendor_api_responses_are_counted_by_status_class():
     before = scrape()
     status, _, _ = call("/authentication/api/v1/systemregister/vendor")  # no token
@@ -133,8 +154,9 @@ def test_other_addresses_are_refused(address):
     assert b"systembruker" not in body
 
 
-def test_an_allowed_network_may_scrape():
-    status, _, _ = call("/metrics", remote_addr="10.1.200.3")
+@pytest.mark.parametrize("address", ["10.1.200.3", "::ffff:127.0.0.1"])
+def test_an_allowed_network_may_scrape(address):
+    status, _, _ = call("/metrics", remote_addr=address)
     assert status == "200 OK"
 
 
