@@ -344,5 +344,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 if LOG_FORMAT == "json":
-    # Only JSON lines: Django's own console handler (with DEBUG on) would print its records again as text.
+    # Only JSON lines: Django's own console handler (with DEBUG on) would print its records again as text,
+    # and Celery's worker and beat would put their own text handler on the root logger.
     LOGGING["loggers"] = {"django": {"handlers": [], "level": LOG_LEVEL}}
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False

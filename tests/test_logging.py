@@ -25,11 +25,22 @@ for request_id in ("edge-7f3a.91", "not an id\\n"):
 """
 
 
-def _run(tmp_path, **env_extra) -> subprocess.CompletedProcess:
+# What `celery worker` and `celery beat` do with logging at start, then a worker's log line.
+CELERY_SCRIPT = """
+import logging
+import django
+django.setup()
+from portal.celery import app
+app.log.setup(loglevel="INFO")
+logging.getLogger("celery.worker.consumer").info("Connected to the broker")
+"""
+
+
+def _run(tmp_path, script: str = SCRIPT, **env_extra) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SYSTEMBRUKER_", "LOG_", "DATABASE_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", LOG_LEVEL="WARNING", **env_extra)
     return subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 
@@ -62,3 +73,11 @@ def test_an_unknown_log_format_is_a_clear_error(tmp_path):
     result = _run(tmp_path, LOG_FORMAT="xml")
     assert result.returncode != 0
     assert "LOG_FORMAT must be text or json, not 'xml'" in result.stderr
+
+
+def test_celery_keeps_the_json_format(tmp_path):
+    result = _run(tmp_path, CELERY_SCRIPT, LOG_FORMAT="json", DJANGO_SETTINGS_MODULE="portal.settings")
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["logger"] == "celery.worker.consumer"
+    assert (line["level"], line["message"]) == ("INFO", "Connected to the broker")
