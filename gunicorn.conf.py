@@ -19,8 +19,9 @@ def on_starting(server):
     directory = _multiproc_dir()
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-        for stale in directory.glob("*.db"):
-            stale.unlink()
+        for pattern in ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db"):  # prometheus_client's only
+            for stale in directory.glob(pattern):
+                stale.unlink()
 
 
 def child_exit(server, worker):
