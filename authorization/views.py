@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from maskinporten.authentication import authenticate_bearer, bearer_token
+from portal import metrics
 
 from . import decisions, xacml
 
@@ -59,6 +60,7 @@ def _wants_explanation(request) -> bool:
 
 
 @csrf_exempt
+@metrics.PDP_DURATION.time()
 def authorize(request):
     if request.method != "POST":
         response = problem(405, "Method not allowed", "Use POST.", code="STD-00405")
@@ -84,7 +86,13 @@ def authorize(request):
     except RecursionError:  # "[[[[…" deeper than the parser's stack
         return _invalid("The body is nested too deeply.", "")
     explain = _wants_explanation(request)
-    return JsonResponse(xacml.render(decisions.decide_all(questions, explain=explain), explain=explain))
+    try:
+        answers = decisions.decide_all(questions, explain=explain)
+    except Exception:
+        metrics.count_indeterminate(len(questions))  # the PDP could not decide: a 500, and counted so
+        raise
+    metrics.count_decisions(answers)
+    return JsonResponse(xacml.render(answers, explain=explain))
 
 
 def _invalid(detail: str, path: str) -> JsonResponse:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from maskinporten import keys
 from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchange_grant, refuse_request
 from maskinporten.tokens import ALLOWED_ALGS
+from portal import metrics
 
 MAX_TOKEN_REQUEST_BYTES = 32 * 1024  # a grant is a few kB; anything this big is not one
 FORM = "application/x-www-form-urlencoded"
@@ -16,6 +17,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 
 
 def _error(exc: GrantError) -> JsonResponse:
+    metrics.TOKENS_REFUSED.labels(exc.error).inc()
     return JsonResponse({"error": exc.error, "error_description": exc.description}, status=400, headers=NO_STORE)
 
 
@@ -45,6 +47,7 @@ def token(request):
         body = exchange_grant(grant_type=form.get("grant_type"), assertion=form.get("assertion"), ip=ip)
     except GrantError as exc:
         return _error(exc)
+    metrics.TOKENS_ISSUED.inc()
     return JsonResponse(body, headers=NO_STORE)
 
 

@@ -1,5 +1,6 @@
 """Strict parsing of settings from the environment: a bad value raises ImproperlyConfigured."""
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,3 +45,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_ip_networks(name: str, default: list[str]) -> list[str]:
+    """Comma-separated IP addresses or networks (`10.0.0.0/8`), each checked; kept as written."""
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, not {value!r}") from None
+    return values

@@ -13,7 +13,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_int, env_ip_networks, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SYSTEMBRUKER_VAR_DIR", str(BASE_DIR / "var")))
@@ -329,9 +329,44 @@ SECURE_CSP = {
     "object-src": ["'none'"],
 }
 
+# --- Operations: reverse proxies, session lifetime, metrics, log format (docs/operations.md) ---
+# How many trusted reverse proxies in front append to X-Forwarded-For; the client address is the entry
+# that many places from the right (portal/wsgi.py). 0: REMOTE_ADDR as the socket gives it.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# A working day: a session is a person's authority to act for organisations, and the portal is often
+# used on shared office computers. Counted from login, not from the last request (portal/auth.py).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
+# GET /metrics (portal/metrics.py): off unless enabled; from these addresses/networks, or with the token.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_ALLOWED_IPS = env_ip_networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 random characters (or unset)")
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
+LOG_FORMATTERS = {
+    "text": {},  # the message alone, as before
+    # One JSON object per line; request_id is set by portal.logs.RequestIdFilter while a request runs.
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(levelname)s %(name)s %(message)s",
+        "rename_fields": {"levelname": "level", "name": "logger"},
+        "timestamp": "time",  # ISO 8601, UTC
+    },
+}
+if LOG_FORMAT not in LOG_FORMATTERS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
+    "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "formatters": {"main": LOG_FORMATTERS[LOG_FORMAT]},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+if LOG_FORMAT == "json":
+    # Only JSON lines: Django's own console handler (with DEBUG on) would print its records again as text,
+    # and Celery's worker and beat would put their own text handler on the root logger.
+    LOGGING["loggers"] = {"django": {"handlers": [], "level": LOG_LEVEL}}
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -7,7 +7,10 @@ from django.db import OperationalError
 from django.db.migrations.executor import MigrationExecutor
 
 from portal import health
-from tests.test_wsgi import _call, _keep_the_test_connection  # noqa: F401  (autouse fixture)
+from tests.wsgi_calls import call as _call
+from tests.wsgi_calls import keep_the_test_connection  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 @pytest.fixture(autouse=True)

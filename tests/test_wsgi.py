@@ -1,47 +1,14 @@
 """The WSGI entry point: hot paths run through a lean handler, the portal through the full stack."""
 
-import io
-from wsgiref.util import setup_testing_defaults
-
 import pytest
-from django.core import signals
-from django.db import close_old_connections
+from django.contrib.sessions.backends.db import SessionStore
 
-from portal import wsgi
+from portal.models import OidcSession
+from registry.models import AuditEvent
+from tests.wsgi_calls import call as _call
+from tests.wsgi_calls import keep_the_test_connection  # noqa: F401 (fixture)
 
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    # As Django's test client does: a real request would close the connection the test's
-    # transaction lives on.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-def _call(
-    path: str, method: str = "GET", body: bytes = b"", content_type: str = "", host: str = "127.0.0.1"
-) -> tuple[str, dict, bytes]:
-    environ: dict = {}
-    setup_testing_defaults(environ)
-    environ.update(
-        PATH_INFO=path,
-        REQUEST_METHOD=method,
-        CONTENT_TYPE=content_type,
-        CONTENT_LENGTH=str(len(body)),
-        HTTP_HOST=host,
-        SERVER_NAME="127.0.0.1",
-    )
-    environ["wsgi.input"] = io.BytesIO(body)
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    content = b"".join(wsgi.application(environ, start_response))
-    return seen["status"], seen["headers"], content
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 @pytest.mark.django_db
@@ -77,3 +44,69 @@ def test_an_unknown_path_next_to_the_pdp_is_a_404_problem_through_the_full_stack
     assert headers["Content-Type"] == "application/problem+json"
     assert b'"code": "HTTP-404"' in body
     assert "Content-Security-Policy" in headers
+
+
+# --- The client address behind reverse proxies (PROXY_COUNT) ---
+
+LOAD_BALANCER = "10.0.0.2"
+
+
+def _refused_token_request_ip(**headers) -> str | None:
+    """Make a refused token request from the load balancer; the IP its audit event records."""
+    status, _, _ = _call("/token", "POST", b"x", "text/plain", remote_addr=LOAD_BALANCER, **headers)
+    assert status.startswith("400")
+    return AuditEvent.objects.filter(action="token.refused").latest("pk").ip
+
+
+@pytest.mark.django_db
+def test_behind_one_proxy_the_audit_event_names_the_client(settings):
+    settings.PROXY_COUNT = 1
+    assert _refused_token_request_ip(HTTP_X_FORWARDED_FOR="203.0.113.7") == "203.0.113.7"
+
+
+@pytest.mark.django_db
+def test_entries_the_client_added_to_the_left_are_ignored(settings):
+    settings.PROXY_COUNT = 1
+    ip = _refused_token_request_ip(HTTP_X_FORWARDED_FOR="127.0.0.1, 198.51.100.66,203.0.113.7")
+    assert ip == "203.0.113.7"
+
+
+@pytest.mark.django_db
+def test_behind_two_proxies_the_client_is_second_from_the_right(settings):
+    settings.PROXY_COUNT = 2
+    ip = _refused_token_request_ip(HTTP_X_FORWARDED_FOR="198.51.100.66, 2001:DB8:0::7, 10.0.0.9")
+    assert ip == "2001:db8::7"
+
+
+@pytest.mark.django_db
+def test_a_header_with_fewer_entries_than_proxies_is_ignored(settings):
+    settings.PROXY_COUNT = 2
+    assert _refused_token_request_ip(HTTP_X_FORWARDED_FOR="203.0.113.7") == LOAD_BALANCER
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("entry", ["unknown", "203.0.113.7:4711", "<script>", "", "fe80::1%eth0", "203.0.113.300"])
+def test_an_entry_that_is_not_an_ip_address_is_ignored(settings, entry):
+    settings.PROXY_COUNT = 1
+    assert _refused_token_request_ip(HTTP_X_FORWARDED_FOR=f"203.0.113.7, {entry}") == LOAD_BALANCER
+
+
+@pytest.mark.django_db
+def test_without_proxies_the_header_is_ignored(settings):
+    settings.PROXY_COUNT = 0
+    assert _refused_token_request_ip(HTTP_X_FORWARDED_FOR="203.0.113.7") == LOAD_BALANCER
+
+
+@pytest.mark.django_db
+def test_the_portal_audits_the_client_address_too(settings, manager):
+    # Front-channel logout goes through the full middleware stack and audits each session it ends.
+    settings.PROXY_COUNT, settings.OIDC_ENABLED, settings.OIDC_ISSUER = 1, True, "https://idporten.example"
+    session = SessionStore()
+    session.create()
+    OidcSession.objects.create(sid="sid-1", session_key=session.session_key, person=manager)
+    status, _, _ = _call(
+        "/login/oidc/frontchannel-logout/", remote_addr=LOAD_BALANCER, HTTP_X_FORWARDED_FOR="203.0.113.7",
+        QUERY_STRING="iss=https://idporten.example&sid=sid-1",
+    )  # fmt: skip
+    assert status.startswith("200")
+    assert AuditEvent.objects.get(action="person.logout").ip == "203.0.113.7"
