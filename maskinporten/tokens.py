@@ -72,11 +72,9 @@ def sign_access_token(
     return body
 
 
-def verify_access_token(token: str) -> dict:
-    """The claims of a valid access token (ours, or the external Maskinporten's when configured).
-
-    Raises InvalidToken for anything else: bad signature, unknown key, expired, wrong issuer, a grant.
-    """
+def read_header(token: str) -> dict:
+    """The unverified header of a token of acceptable size with an allowed algorithm; InvalidToken
+    otherwise. Every verification of our tokens starts here, before any key is looked up."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("Malformed token")
     try:
@@ -85,6 +83,15 @@ def verify_access_token(token: str) -> dict:
         raise InvalidToken("Malformed token") from None
     if header.get("alg") not in ALLOWED_ALGS:
         raise InvalidToken("Algorithm not allowed")
+    return header
+
+
+def verify_access_token(token: str) -> dict:
+    """The claims of a valid access token (ours, or the external Maskinporten's when configured).
+
+    Raises InvalidToken for anything else: bad signature, unknown key, expired, wrong issuer, a grant.
+    """
+    header = read_header(token)
     kid = header.get("kid")
     own_key = keys.verification_key(kid)
     if own_key is not None:
