@@ -173,3 +173,55 @@ def test_an_unknown_system_is_auth_00011_with_our_documented_status_404(api, cus
     """Altinn's table says 400 for AUTH-00011; CONTRACT §6 chose 404 (docs/vendor-api.md, Differences)."""
     body = swap(example("request_standard")["request"], {"314112938": customer.orgno})
     assert_problem(api.post("systemuser/request/vendor", body), 404, "AUTH-00011")
+
+
+def test_nulls_for_optional_lists_mean_not_given_as_a_csharp_client_sends_them(api, vendor, customer, accounting_firm):
+    """A C# model with an unset List serializes `null`; Altinn's binding takes it as not given."""
+    system = f.make_system(vendor, "csharp", rights=[(KRAV, "")], packages=["regnskapsforer-med-signeringsrettighet"])
+    right = {"action": None, "resource": [{"id": "urn:altinn:resource", "value": KRAV}]}
+    common = {"systemId": system.system_id, "externalRef": None, "integrationTitle": None, "redirectUrl": None}
+
+    standard = api.post(
+        "systemuser/request/vendor", common | {"partyOrgNo": customer.orgno, "rights": [right], "accessPackages": None}
+    )
+    agent_body = {
+        "partyOrgNo": accounting_firm.orgno,
+        "rights": None,
+        "accessPackages": [{"urn": "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet"}],
+    }
+    agent = api.post("systemuser/request/vendor/agent", common | agent_body)
+
+    assert standard.status_code == 201, standard.content
+    assert standard.json()["accessPackages"] == []
+    assert standard.json()["externalRef"] == customer.orgno
+    assert agent.status_code == 201, agent.content
+    assert agent.json()["rights"] == []
+    # a required field is still required, null or not
+    assert_problem(
+        api.post("systemuser/request/vendor", {**common, "systemId": None, "partyOrgNo": customer.orgno}),
+        400,
+        "STD-00000",
+    )
+
+
+def test_nulls_for_optional_lists_in_a_system_body_mean_not_given(api, vendor):
+    body = {
+        "id": f"{vendor.orgno}_csharp",
+        "vendor": {"authority": "iso6523-actorid-upis", "ID": f"0192:{vendor.orgno}"},
+        "name": {"nb": "C#", "nn": "C#", "en": "C#"},
+        "description": None,
+        "rights": None,
+        "accessPackages": None,
+        "clientId": None,
+        "allowedRedirectUrls": None,
+        "isVisible": False,
+    }
+    assert api.post("systemregister/vendor", body).status_code == 200
+    system = api.get(f"systemregister/vendor/{body['id']}").json()
+    assert (system["rights"], system["accessPackages"], system["clientId"], system["allowedRedirectUrls"]) == (
+        [],
+        [],
+        [],
+        [],
+    )
+    assert system["description"] == {}
