@@ -225,3 +225,15 @@ def test_nulls_for_optional_lists_in_a_system_body_mean_not_given(api, vendor):
         [],
     )
     assert system["description"] == {}
+
+
+def test_the_older_change_request_query_by_system_and_orgno_is_refused_as_documented(api, vendor, customer, system):
+    """Altinn's English guide still shows `?correlation-id=&system-id=&orgno=`; CONTRACT §2.3 (and Altinn's
+    current Norwegian guide) name the system user: `system-user-id` (docs/vendor-api.md, Differences)."""
+    SystemUser.objects.create(integration_title="X", owner=customer, system=system, external_ref=customer.orgno)
+    query = f"correlation-id={uuid.uuid4()}&system-id={system.system_id}&orgno={customer.orgno}"
+
+    response = api.post(f"systemuser/changerequest/vendor?{query}", example("changerequest")["request"])
+
+    problem = assert_problem(response, 400, "STD-00000")
+    assert problem["validationErrors"][0]["paths"] == ["/system-user-id"]

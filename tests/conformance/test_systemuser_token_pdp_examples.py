@@ -131,7 +131,7 @@ def test_altinns_system_user_grant_gets_a_token_with_altinns_fields_and_claims(c
     assert body["scope"] == DEMO_SCOPE
     token = verify_access_token(body["access_token"])
     documented = json.loads(json.dumps(altinn["access_token_claims"]))
-    # Differences from Altinn (docs/tokens.md): CONTRACT §1 spells systemuser_org's member `ID`, as
+    # Differences from Altinn (docs/vendor-api.md): CONTRACT §1 spells systemuser_org's member `ID`, as
     # Maskinporten's grant and `consumer` do; Altinn's page shows `id` in the token.
     documented["authorization_details"][0]["systemuser_org"] = {"authority": "iso6523-actorid-upis", "ID": "0192:x"}
     assert_has_altinn_fields(token, documented)
@@ -162,7 +162,7 @@ def test_altinns_pdp_request_is_answered_with_a_response_list(client, customer, 
     assert response.status_code == 200, response.content
     (decision,) = response.json()["Response"]
     documented = dict(altinn["response"]["Response"][0])
-    # Differences from Altinn (docs/pdp.md): no Obligations (no authentication-level obligations here)
+    # Differences from Altinn (docs/vendor-api.md): no Obligations (no authentication-level obligations here)
     del documented["Obligations"]
     assert_has_altinn_fields(decision, documented)
     assert decision["Decision"] == "Permit"
