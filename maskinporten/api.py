@@ -73,7 +73,9 @@ class SystemUserByExternalId(APIView):
         },
     )
     def get(self, request):
-        params = {name: request.query_params.get(name, "").strip() for name in _PARAMS}
+        # Names match without regard to case, as ASP.NET binds them: Altinn's reference writes `clientid=`.
+        query = {key.lower(): value for key, value in request.query_params.items()}
+        params = {name: query.get(name.lower(), "").strip() for name in _PARAMS}
         errors = _validate(params)
         if errors:
             return problem(

@@ -93,6 +93,17 @@ def refuse_unstorable(params: dict) -> None:
         )
 
 
+def _null_means_absent(field, value) -> bool:
+    """An explicit null for an optional list or language object is left out, so its default applies: a C#
+    client serializes an unset list as null, and Altinn's binding takes that as not given."""
+    return (
+        value is None
+        and not field.required
+        and not field.allow_null
+        and isinstance(field, serializers.ListSerializer | serializers.ListField | serializers.DictField)
+    )
+
+
 def canonical_keys(data, serializer):
     """`data` with its object keys renamed to the serializer's field names, ignoring case, at every depth."""
     if isinstance(serializer, serializers.ListSerializer):
@@ -105,6 +116,8 @@ def canonical_keys(data, serializer):
         for key, value in data.items():
             name = names.get(str(key).lower(), key)
             field = serializer.fields.get(name)
+            if field is not None and _null_means_absent(field, value):
+                continue
             result[name] = canonical_keys(value, field) if field is not None else value
         return result
     return data

@@ -10,7 +10,7 @@ import datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry.identifiers import org_identifier, parse_org_identifier
+from registry.identifiers import ORG_AUTHORITY, org_identifier, parse_org_identifier
 from registry.services import systems as system_service
 
 LANGUAGES = ("nb", "nn", "en")
@@ -57,7 +57,8 @@ class TextsField(serializers.DictField):
 
 
 class OrgIdentifierSerializer(serializers.Serializer):
-    authority = StrictCharField(max_length=100)
+    # Altinn's own examples send `"vendor": {"ID": "0192:<orgno>"}` without `authority`; a given one is checked.
+    authority = StrictCharField(max_length=100, required=False, default=ORG_AUTHORITY)
     ID = StrictCharField(max_length=100)
 
 
