@@ -1,9 +1,8 @@
-from django.urls import path
-
 from authorization import views
+from portal.routing import any_case_path
 
 app_name = "authorization"
 
 urlpatterns = [
-    path("authorize", views.authorize, name="authorize"),
+    any_case_path("authorize", views.authorize, name="authorize"),
 ]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from maskinporten import api, exchange, views
+from portal.routing import any_case_path
 
 app_name = "maskinporten"
 
@@ -8,10 +9,10 @@ urlpatterns = [
     path(".well-known/oauth-authorization-server", views.metadata, name="metadata"),
     path("jwk", views.jwk, name="jwk"),
     path("token", views.token, name="token"),
-    path(
+    any_case_path(
         "authentication/api/v1/systemuser/byExternalId",
         api.SystemUserByExternalId.as_view(),
         name="systemuser-by-external-id",
     ),
-    path("authentication/api/v1/exchange/<str:provider>", exchange.ExchangeView.as_view(), name="exchange"),
+    any_case_path("authentication/api/v1/exchange/<str:provider>", exchange.ExchangeView.as_view(), name="exchange"),
 ]

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from portal import views
 from portal.admin_login import ThrottledAdminLoginForm
+from portal.routing import any_case_path, any_case_re_path
 from portal.systemusers import overview as systemusers_overview
 from registry.api.problems import not_found as api_not_found
 
@@ -24,15 +25,16 @@ admin.site.login_form = ThrottledAdminLoginForm
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("maskinporten.urls")),  # /.well-known/…, /jwk, /token, systemuser/byExternalId
-    path(API, include("registry.urls_api")),  # systemregister…, systemuser/vendor/…
-    path(API, include("approvals.urls_api")),  # systemuser/request…, systemuser/changerequest…
+    # The PDP early: its lookup passes fewer patterns (it is a hot path, portal/wsgi.py).
+    any_case_path("authorization/api/v1/", include("authorization.urls")),
+    any_case_re_path(r"^authorization/api/v1(?:/|$)", api_not_found),
+    any_case_path(API, include("registry.urls_api")),  # systemregister…, systemuser/vendor/…
+    any_case_path(API, include("approvals.urls_api")),  # systemuser/request…, systemuser/changerequest…
     # Last under the prefix: an unknown vendor-API path is a 404 problem, not the portal's HTML page.
-    re_path(r"^authentication/api/v1(?:/|$)", api_not_found),
+    any_case_re_path(r"^authentication/api/v1(?:/|$)", api_not_found),
     path("", include("approvals.urls")),  # approval pages at the confirmUrl paths
     path("", include("portal.urls_systemusers")),  # the business's own system-access pages
     path("login/oidc/", include("portal.urls_oidc")),
-    path("authorization/api/v1/", include("authorization.urls")),
-    re_path(r"^authorization/api/v1(?:/|$)", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

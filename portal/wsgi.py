@@ -10,6 +10,11 @@ Django's request handling altogether (portal/health.py), and so is `/metrics` (p
 Behind reverse proxies (PROXY_COUNT > 0) the client address is taken from X-Forwarded-For here, once,
 so that everything reading REMOTE_ADDR (the ip of audit events, the metrics allow-list)
 sees the client and not the load balancer.
+
+HOT_PATHS are exact strings. `/token` stands in for Maskinporten's endpoint, which is no ASP.NET route:
+it stays exact. The PDP's route, like the vendor API's, matches in any case as Altinn's ASP.NET routing
+does (portal/routing.py); a casing other than the documented one is answered by the full stack, the
+same answer, only slower.
 """
 
 import ipaddress
@@ -87,7 +92,7 @@ def application(environ, start_response):
             return hot_path_application(environ, start_response)
         if path in PLAIN_PATHS:  # before Django's host check and SSL redirect (portal/health.py)
             return PLAIN_PATHS[path](environ, start_response)
-        if path.startswith(VENDOR_API_PREFIX):
+        if path[: len(VENDOR_API_PREFIX)].lower() == VENDOR_API_PREFIX:  # routes match in any case (portal/routing.py)
             start_response = _count_vendor_api_response(start_response)
         return portal_application(environ, start_response)
     finally:
