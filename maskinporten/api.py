@@ -1,8 +1,5 @@
 """The system-user look-up for Maskinporten (CONTRACT §2.4): `systemuser/byExternalId`."""
 
-import uuid
-
-from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -10,16 +7,12 @@ from rest_framework.views import APIView
 
 from maskinporten.authentication import BearerTokenAuthentication, HasScope
 from maskinporten.lookup import find_system_user, system_user_json
+from registry.api.base import ProgramAPIMixin
+from registry.api.problems import problem, validation_problem
+from registry.errors import FieldError
 from registry.identifiers import is_valid_orgno
 
 LOOKUP_SCOPE = "altinn:maskinporten/systemuser.read"
-PROBLEM = "application/problem+json"
-
-
-def problem(status: int, title: str, detail: str, code: str, **extra) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
-    body.update(extra, traceId=uuid.uuid4().hex)
-    return Response(body, status=status, content_type=PROBLEM)
 
 
 class SystemUserExternalSerializer(serializers.Serializer):
@@ -38,25 +31,11 @@ class SystemUserExternalSerializer(serializers.Serializer):
     userType = serializers.ChoiceField(choices=["standard", "agent"])
 
 
-class SystemUserByExternalId(APIView):
+class SystemUserByExternalId(ProgramAPIMixin, APIView):
     """The system user Maskinporten would issue a token for: same rule as our own token endpoint."""
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasScope.of(LOOKUP_SCOPE)]
-
-    def initial(self, request, *args, **kwargs):
-        if not hasattr(self, request.method.lower()):
-            # As the vendor API (registry.api.base.VendorAPIView): a wrong method is a 405 problem with
-            # Allow before the token is looked at; the operation is public (openapi.json).
-            self.http_method_not_allowed(request)
-        super().initial(request, *args, **kwargs)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.META.get("HTTP_ACCEPT_LANGUAGE"):
-            return super().dispatch(request, *args, **kwargs)
-        # Maskinporten's program reads our messages: English unless it asks for another language.
-        with translation.override("en"):
-            return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="systemuser_by_external_id",
@@ -78,9 +57,7 @@ class SystemUserByExternalId(APIView):
         params = {name: query.get(name.lower(), "").strip() for name in _PARAMS}
         errors = _validate(params)
         if errors:
-            return problem(
-                400, "Bad request", "One or more validation errors occurred.", "STD-00000", validationErrors=errors
-            )
+            return validation_problem(request, errors)
         system_user = find_system_user(
             client_id=params["clientId"],
             vendor_orgno=params["systemProviderOrgNo"],
@@ -88,14 +65,14 @@ class SystemUserByExternalId(APIView):
             external_ref=params["externalRef"] or params["systemUserOwnerOrgNo"],
         )
         if system_user is None:
-            return problem(404, "System user not found", "No matching system user.", "AUTH-00015")
+            return problem(request, status=404, code="AUTH-00015", detail="No matching system user.")
         return Response(system_user_json(system_user))
 
 
 _PARAMS = ("clientId", "systemProviderOrgNo", "systemUserOwnerOrgNo", "externalRef")
 
 
-def _validate(params: dict[str, str]) -> list[dict]:
+def _validate(params: dict[str, str]) -> list[FieldError]:
     errors = [
         _vld("STD.VLD-00001", f"{name} contains characters that are not allowed", name)
         for name, value in params.items()
@@ -109,5 +86,5 @@ def _validate(params: dict[str, str]) -> list[dict]:
     return errors
 
 
-def _vld(code: str, title: str, param: str) -> dict:
-    return {"code": code, "title": title, "detail": title, "paths": [f"/{param.lower()}"]}
+def _vld(code: str, detail: str, param: str) -> FieldError:
+    return FieldError(code, detail, [f"/{param.lower()}"])

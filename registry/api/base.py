@@ -27,7 +27,25 @@ PAGE_SIZE = 50
 _PAGE_SALT = "vendor-api.page"
 
 
-class VendorAPIView(APIView):
+class ProgramAPIMixin:
+    """For a DRF view that programs call (the vendor API, Maskinporten's system-user look-up)."""
+
+    def initial(self, request, *args, **kwargs):
+        if not hasattr(self, request.method.lower()):
+            # A wrong method is 405 before the token is looked at, as Altinn's routing answers it: the
+            # operations are public (openapi.json), so this tells a caller without a token nothing new.
+            self.http_method_not_allowed(request)
+        super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            return super().dispatch(request, *args, **kwargs)
+        # Programs read our messages: English unless they ask for another language.
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)
+
+
+class VendorAPIView(ProgramAPIMixin, APIView):
     """A vendor API operation. Subclasses set `scopes` (any one of them suffices)."""
 
     authentication_classes = [BearerTokenAuthentication]
@@ -37,23 +55,12 @@ class VendorAPIView(APIView):
         return [HasScope.of(*self.scopes)()]
 
     def initial(self, request, *args, **kwargs):
-        if not hasattr(self, request.method.lower()):
-            # A wrong method is 405 before the token is looked at, as Altinn's routing answers it: the
-            # operations are public (openapi.json), so this tells a caller without a token nothing new.
-            self.http_method_not_allowed(request)
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             # DRF streams the body past Django's own limit, so we check the declared length ourselves.
             raise ServiceError("HTTP-413", "The request body is too large.", status=413)
         refuse_unstorable({**kwargs, **{k: v for k, v in request.GET.items()}})
-        super().initial(request, *args, **kwargs)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.META.get("HTTP_ACCEPT_LANGUAGE"):
-            return super().dispatch(request, *args, **kwargs)
-        # Vendors' programs read our messages: English unless they ask for another language.
-        with translation.override("en"):
-            return super().dispatch(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # then the method (ProgramAPIMixin), then the token
 
     def caller(self) -> Organisation:
         """The vendor: the token's consumer organisation. AUTH-00023 when it is not one we know."""

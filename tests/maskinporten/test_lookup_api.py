@@ -128,3 +128,23 @@ def test_its_problems_are_in_english_unless_asked_otherwise(client, setup, vendo
     assert client.get(URL, query(setup, vendor)).json()["detail"] == "Authentication credentials were not provided."
     norsk = client.get(URL, query(setup, vendor), HTTP_ACCEPT_LANGUAGE="nb")
     assert norsk.json()["detail"] == "Manglende autentiseringsinformasjon."
+
+
+def test_its_problems_have_the_vendor_apis_format(client, setup, vendor, maskinporten_auth):
+    # One format for every problem under /authentication/api/v1/: RFC 9110 section types, the title of
+    # the status, Altinn's code and a traceId; validation errors as the vendor API writes them.
+    not_found = client.get(URL, query(setup, vendor, externalRef="other"), HTTP_AUTHORIZATION=maskinporten_auth)
+    invalid = client.get(URL, query(setup, vendor, clientId=None), HTTP_AUTHORIZATION=maskinporten_auth)
+    for response, status, title in ((not_found, 404, "Not Found"), (invalid, 400, "Bad Request")):
+        body = response.json()
+        assert body["type"] == f"https://datatracker.ietf.org/doc/html/rfc9110#status.{status}"
+        assert (body["title"], body["status"]) == (title, status)
+        assert len(body["traceId"]) == 32
+    assert invalid.json()["validationErrors"] == [
+        {
+            "code": "AUTH.VLD-00000",
+            "title": "clientId is required",
+            "detail": "clientId is required",
+            "paths": ["/clientid"],
+        }
+    ]
