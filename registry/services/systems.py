@@ -66,7 +66,8 @@ def is_absolute_https(url: str) -> bool:
 
 def _right_key(right: dict) -> tuple[str, str] | None:
     """(resource id, action) of a wire right, or None when it has no single `urn:altinn:resource` attribute."""
-    attributes = right.get("resource") or []
+    # The same attribute twice is the one attribute: Altinn's own example for PUT …/rights sends that.
+    attributes = list({(a.get("id"), a.get("value")): a for a in right.get("resource") or []}.values())
     if len(attributes) != 1 or attributes[0].get("id") != RESOURCE_ATTRIBUTE or not attributes[0].get("value"):
         return None
     return attributes[0]["value"], right.get("action") or ""

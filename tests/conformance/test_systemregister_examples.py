@@ -139,3 +139,24 @@ def test_a_resource_that_is_not_in_our_catalog_is_auth_vld_00003_in_altinns_prob
     assert set(error) >= {"code", "title", "detail", "paths"}
     assert isinstance(error["paths"], list) and error["paths"]
     assert api.get(f"systemregister/vendor/{body['id']}").status_code == 404
+
+
+def test_the_same_resource_twice_in_one_right_is_that_one_right(api, vendor):
+    # Altinn's example for PUT …/rights repeats the resource attribute inside one right's `resource` list.
+    system = f.make_system(vendor, "revisjon", visible=False)
+    attribute = {"id": "urn:altinn:resource", "value": "ske-mva-melding"}
+    response = api.put(f"systemregister/vendor/{system.system_id}/rights", [{"resource": [attribute, dict(attribute)]}])
+    assert response.status_code == 200, response.content
+    assert api.get(f"systemregister/vendor/{system.system_id}").json()["rights"] == [
+        {"action": "read", "resource": [attribute]}
+    ]
+
+
+def test_two_different_resources_in_one_right_stay_a_validation_error(api, vendor):
+    system = f.make_system(vendor, "revisjon", visible=False)
+    before = api.get(f"systemregister/vendor/{system.system_id}").json()["rights"]
+    two = [{"id": "urn:altinn:resource", "value": v} for v in ("ske-mva-melding", "ske-krav-og-betalinger")]
+    response = api.put(f"systemregister/vendor/{system.system_id}/rights", [{"resource": two}])
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["validationErrors"]] == ["AUTH.VLD-00009"]
+    assert api.get(f"systemregister/vendor/{system.system_id}").json()["rights"] == before
