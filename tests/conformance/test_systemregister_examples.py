@@ -148,7 +148,7 @@ def test_the_same_resource_twice_in_one_right_is_that_one_right(api, vendor):
     response = api.put(f"systemregister/vendor/{system.system_id}/rights", [{"resource": [attribute, dict(attribute)]}])
     assert response.status_code == 200, response.content
     assert api.get(f"systemregister/vendor/{system.system_id}").json()["rights"] == [
-        {"action": "read", "resource": [attribute]}
+        {"action": None, "resource": [attribute]}
     ]
 
 
