@@ -6,7 +6,6 @@ get `HTTP-<status>` (documented in docs/vendor-api.md) so that every problem has
 """
 
 import logging
-import re
 import uuid
 
 from django.core.exceptions import RequestDataTooBig
@@ -16,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from portal import logs
 from registry.errors import FieldError, ServiceError, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -38,10 +38,10 @@ _TITLES = {
 
 
 def trace_id(request) -> str:
-    """The W3C trace id of an incoming `traceparent`, else a fresh one, so a vendor can quote it to support."""
-    header = getattr(request, "META", {}).get("HTTP_TRACEPARENT", "")
-    match = re.fullmatch(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}", header.strip())
-    return match.group(1) if match else uuid.uuid4().hex
+    """The request id our log lines carry (portal/logs.py: the trace id of an incoming `traceparent`, else
+    the proxy's X-Request-ID, else a fresh one), so support finds the call a vendor quotes the traceId of."""
+    meta = getattr(request, "META", None)
+    return logs.request_id(meta) if meta is not None else uuid.uuid4().hex
 
 
 def problem_body(request, *, status: int, code: str, detail: str) -> dict:
