@@ -44,16 +44,8 @@ def _prepare(change_request_id, by: Person) -> ChangeRequest:
 
 def _record(action: str, change_request: ChangeRequest, by: Person, ip: str | None, **data):
     system_user = change_request.system_user
-    return audit.record(
-        action,
-        actor=audit.person_actor(by),
-        actor_person=by,
-        object_type="systemuser",
-        object_id=system_user.pk,
-        party_orgno=system_user.owner.orgno,
-        data={"changeRequest": str(change_request.pk), "system": system_user.system.system_id, **data},
-        ip=ip,
-    )
+    data = {"changeRequest": str(change_request.pk), "system": system_user.system.system_id, **data}
+    return audit.on_system_user(action, system_user, by=by, data=data, ip=ip)
 
 
 def _tell_vendor(change_request: ChangeRequest, kind: str, verb: str, details: str = "") -> None:

@@ -34,3 +34,20 @@ def record(
 
 def person_actor(person: Person) -> str:
     return f"person:{person.pid}"
+
+
+def on_system_user(
+    action: str, system_user, *, by: Person | None, actor: str = "", data: dict[str, Any], ip: str | None = None
+) -> AuditEvent:
+    """An event in a system user's history (its details page shows these): by a person, or else by the
+    named actor (staff, a command, a service)."""
+    return record(
+        action,
+        actor=person_actor(by) if by is not None else actor,
+        actor_person=by,
+        object_type="systemuser",
+        object_id=system_user.pk,
+        party_orgno=system_user.owner.orgno,
+        data=data,
+        ip=ip,
+    )

@@ -121,10 +121,6 @@ def _agent_system_user(system_user_id, by: Person | None, party: Organisation | 
     return system_user
 
 
-def _actor(by: Person | None, actor: str) -> str:
-    return audit.person_actor(by) if by is not None else actor
-
-
 def _via(via: dict | None) -> dict:
     # How the change came, when not through the portal: e.g. the end-user API and the person token used.
     return {"via": via} if via else {}
@@ -214,17 +210,8 @@ def add_clients(
     wanted_by_id = {c.org_id: c for c in wanted}
     for row in rows:
         client = wanted_by_id[row.client_id]
-        audit.record(
-            "systemuser.client_added",
-            actor=_actor(by, actor),
-            actor_person=by,
-            object_type="systemuser",
-            object_id=system_user.pk,
-            party_orgno=system_user.owner.orgno,
-            data={"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages}
-            | _via(via),
-            ip=ip,
-        )
+        data = {"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages}
+        audit.on_system_user("systemuser.client_added", system_user, by=by, actor=actor, data=data | _via(via), ip=ip)
     return rows
 
 
@@ -255,14 +242,6 @@ def remove_client(
     deleted, _ = ClientDelegation.objects.filter(pk=row.pk).delete()
     if not deleted:
         return False
-    audit.record(
-        "systemuser.client_removed",
-        actor=_actor(by, actor),
-        actor_person=by,
-        object_type="systemuser",
-        object_id=system_user.pk,
-        party_orgno=system_user.owner.orgno,
-        data={"client": row.client.orgno, "client_name": row.client.name} | _via(via),
-        ip=ip,
-    )
+    data = {"client": row.client.orgno, "client_name": row.client.name} | _via(via)
+    audit.on_system_user("systemuser.client_removed", system_user, by=by, actor=actor, data=data, ip=ip)
     return True

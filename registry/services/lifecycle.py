@@ -26,10 +26,6 @@ def _managed_system_user(system_user_id, by: Person | None) -> SystemUser:
     return system_user
 
 
-def _actor(by: Person | None, actor: str) -> str:
-    return audit.person_actor(by) if by is not None else actor
-
-
 def _tell_vendor(system_user: SystemUser, event: AuditEvent, *, subject: str, body: str) -> None:
     """One outbox e-mail per vendor address; keyed by the audit event, so each change is told once."""
     for recipient in system_user.system.vendor.emails:
@@ -60,15 +56,8 @@ def delete_system_user(*, system_user_id, by: Person | None, actor: str = "", ip
     )
     if not changed:
         raise ServiceError("AUTH-00015", "System access is already deleted", status=404)
-    event = audit.record(
-        "systemuser.deleted",
-        actor=_actor(by, actor),
-        actor_person=by,
-        object_type="systemuser",
-        object_id=system_user.pk,
-        party_orgno=system_user.owner.orgno,
-        data={"system": system_user.system.system_id},
-        ip=ip,
+    event = audit.on_system_user(
+        "systemuser.deleted", system_user, by=by, actor=actor, data={"system": system_user.system.system_id}, ip=ip
     )
     _tell_vendor(
         system_user,
@@ -95,16 +84,7 @@ def _record_revocation(
     system_user: SystemUser, action: str, data: dict, *, by, actor: str, ip, subject: str, what: str
 ) -> None:
     """The audit event of a revocation and, in the same transaction, the vendor's e-mail (outbox)."""
-    event = audit.record(
-        action,
-        actor=_actor(by, actor),
-        actor_person=by,
-        object_type="systemuser",
-        object_id=system_user.pk,
-        party_orgno=system_user.owner.orgno,
-        data=data,
-        ip=ip,
-    )
+    event = audit.on_system_user(action, system_user, by=by, actor=actor, data=data, ip=ip)
     _tell_vendor(
         system_user,
         event,

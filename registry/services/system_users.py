@@ -118,14 +118,6 @@ def create_system_user(
     SystemUserRight.objects.bulk_create(
         [SystemUserRight(system_user=system_user, resource_id=r["resource"], action=r["action"]) for r in rights]
     )
-    audit.record(
-        "systemuser.created",
-        actor=audit.person_actor(by),
-        actor_person=by,
-        object_type="systemuser",
-        object_id=system_user.id,
-        party_orgno=party.orgno,
-        data={"system": system.system_id, "type": user_type, "packages": packages, "rights": rights},
-        ip=ip,
-    )
+    data = {"system": system.system_id, "type": user_type, "packages": packages, "rights": rights}
+    audit.on_system_user("systemuser.created", system_user, by=by, data=data, ip=ip)
     return system_user
