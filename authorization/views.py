@@ -6,14 +6,13 @@ problem (RFC 9457) and never reaches the decision service, so it can never be a 
 
 import json
 import time
-import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from maskinporten.authentication import authenticate_bearer, bearer_token
-from portal import metrics
+from portal import logs, metrics
 
 from . import decisions, xacml
 
@@ -21,10 +20,11 @@ SCOPE = "altinn:authorization/authorize"
 PROBLEM_TYPE = "https://datatracker.ietf.org/doc/html/rfc9457"
 
 
-def problem(status: int, title: str, detail: str, *, code: str, **extra) -> JsonResponse:
+def problem(request, status: int, title: str, detail: str, *, code: str, **extra) -> JsonResponse:
+    """A problem (RFC 9457) whose traceId is the request id our log lines carry (portal/logs.py)."""
     body = {"type": PROBLEM_TYPE, "title": title, "status": status, "detail": detail, "code": code}
     body.update(extra)
-    body["traceId"] = uuid.uuid4().hex
+    body["traceId"] = logs.request_id(request.META)
     return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
@@ -63,28 +63,28 @@ def _wants_explanation(request) -> bool:
 @metrics.PDP_DURATION.time()
 def authorize(request):
     if request.method != "POST":
-        response = problem(405, "Method not allowed", "Use POST.", code="STD-00405")
+        response = problem(request, 405, "Method not allowed", "Use POST.", code="STD-00405")
         response["Allow"] = "POST"
         return response
     claims = _claims(request)
     if claims is None:
-        response = problem(401, "Unauthorized", "A valid bearer token is required.", code="AUTH-00401")
+        response = problem(request, 401, "Unauthorized", "A valid bearer token is required.", code="AUTH-00401")
         response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return response
     if not _has_scope(claims, SCOPE):
-        response = problem(403, "Forbidden", f"The token lacks the scope {SCOPE}.", code="AUTH-00403")
+        response = problem(request, 403, "Forbidden", f"The token lacks the scope {SCOPE}.", code="AUTH-00403")
         response["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{SCOPE}"'
         return response
     try:
         questions = xacml.parse(json.loads(request.body))
     except RequestDataTooBig:
-        return problem(413, "Request too large", "The request body is too large.", code="STD-00413")
+        return problem(request, 413, "Request too large", "The request body is too large.", code="STD-00413")
     except xacml.XacmlError as error:
-        return _invalid(error.detail, error.path)
+        return _invalid(request, error.detail, error.path)
     except (ValueError, UnicodeDecodeError):
-        return _invalid("The body is not valid JSON.", "")
+        return _invalid(request, "The body is not valid JSON.", "")
     except RecursionError:  # "[[[[…" deeper than the parser's stack
-        return _invalid("The body is nested too deeply.", "")
+        return _invalid(request, "The body is nested too deeply.", "")
     explain = _wants_explanation(request)
     try:
         answers = decisions.decide_all(questions, explain=explain)
@@ -95,8 +95,9 @@ def authorize(request):
     return JsonResponse(xacml.render(answers, explain=explain))
 
 
-def _invalid(detail: str, path: str) -> JsonResponse:
+def _invalid(request, detail: str, path: str) -> JsonResponse:
     return problem(
+        request,
         400,
         "Bad request",
         detail,

@@ -58,3 +58,25 @@ def test_each_call_gets_its_own_trace_id(request_log):
     request_log.clear()
     second, _ = _problem_and_log(request_log)
     assert first["traceId"] != second["traceId"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"{}", {}, "401"),  # no token
+        (b"not json", {"HTTP_AUTHORIZATION": "Bearer x"}, "401"),
+    ],
+)
+def test_the_pdps_problems_carry_the_log_request_id_too(request_log, body, headers, status):
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    answer, _, content = call(
+        "/authorization/api/v1/authorize",
+        "POST",
+        body,
+        "application/json",
+        HTTP_TRACEPARENT=traceparent,
+        **headers,
+    )
+    assert answer.startswith(status)
+    (record,) = request_log
+    assert json.loads(content)["traceId"] == record.request_id == "0af7651916cd43dd8448eb211c80319c"
