@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.notifications import notify_change_request_created
 from approvals.requests import own_system, redirect_allowed
+from approvals.transitions import vendor_lookup
 from registry import audit
 from registry.errors import FieldError, ServiceError, ValidationFailed
 from registry.models import AccessPackage, Organisation, SystemUser, SystemUserType
@@ -149,31 +150,17 @@ def _vendor_change_requests(vendor: Organisation):
 
 
 def get_change_request(*, vendor: Organisation, change_request_id: str) -> ChangeRequest:
-    try:
-        pk = uuid.UUID(str(change_request_id))
-    except ValueError:
-        pk = None
-    found = _vendor_change_requests(vendor).filter(pk=pk).first() if pk else None
-    if found is None:
-        raise ServiceError("AUTH-00010", "The change request was not found", status=404)
-    return found
+    return vendor_lookup(_vendor_change_requests(vendor), noun="change request", raw_id=change_request_id)
 
 
 def get_change_request_by_external_ref(
     *, vendor: Organisation, system_id: str, party_orgno: str, external_ref: str
 ) -> ChangeRequest:
     system = own_system(vendor, system_id)
-    found = (
-        _vendor_change_requests(vendor)
-        .filter(
-            system_user__system=system, system_user__owner__orgno=party_orgno, system_user__external_ref=external_ref
-        )
-        .order_by("-created")
-        .first()
+    matching = _vendor_change_requests(vendor).filter(
+        system_user__system=system, system_user__owner__orgno=party_orgno, system_user__external_ref=external_ref
     )
-    if found is None:
-        raise ServiceError("AUTH-00010", "The change request was not found", status=404)
-    return found
+    return vendor_lookup(matching, noun="change request")
 
 
 def change_requests_of_system(*, vendor: Organisation, system_id: str):

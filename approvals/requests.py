@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from approvals.models import Request, RequestKind, RequestStatus
 from approvals.notifications import notify_request_created
+from approvals.transitions import vendor_lookup
 from registry import access, audit
 from registry.errors import ServiceError
 from registry.identifiers import is_valid_orgno
@@ -171,29 +172,15 @@ def _vendor_requests(vendor: Organisation, kind: str):
 
 def get_request(*, vendor: Organisation, request_id: str, kind: str) -> Request:
     """The vendor's own request; anyone else's is not found (AUTH-00010), so ids do not leak."""
-    try:
-        request_uuid = uuid.UUID(str(request_id))
-    except ValueError:
-        request_uuid = None
-    request = _vendor_requests(vendor, kind).filter(pk=request_uuid).first() if request_uuid else None
-    if request is None:
-        raise ServiceError("AUTH-00010", "The request was not found", status=404)
-    return request
+    return vendor_lookup(_vendor_requests(vendor, kind), noun="request", raw_id=request_id)
 
 
 def get_request_by_external_ref(
     *, vendor: Organisation, system_id: str, party_orgno: str, external_ref: str, kind: str
 ) -> Request:
     system = own_system(vendor, system_id)
-    request = (
-        _vendor_requests(vendor, kind)
-        .filter(system=system, party__orgno=party_orgno, external_ref=external_ref)
-        .order_by("-created")
-        .first()
-    )
-    if request is None:
-        raise ServiceError("AUTH-00010", "The request was not found", status=404)
-    return request
+    matching = _vendor_requests(vendor, kind).filter(system=system, party__orgno=party_orgno, external_ref=external_ref)
+    return vendor_lookup(matching, noun="request")
 
 
 def requests_of_system(*, vendor: Organisation, system_id: str, kind: str):

@@ -4,6 +4,7 @@ Shared by approvals.services (vendor requests) and approvals.change_services (ch
 authority checks and the compare-and-set that keeps invariant 2 are written once.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -74,3 +75,19 @@ def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_t
                 )
                 count += 1
     return count
+
+
+def vendor_lookup(queryset, *, noun: str, raw_id=None):
+    """The vendor's own request or change request: the one with this id (`raw_id`), or else the newest in
+    `queryset`. Anything else — someone else's, a malformed id, none — is AUTH-00010, so ids do not leak."""
+    if raw_id is None:
+        found = queryset.order_by("-created").first()
+    else:
+        try:
+            pk = uuid.UUID(str(raw_id))
+        except ValueError:
+            pk = None
+        found = queryset.filter(pk=pk).first() if pk else None
+    if found is None:
+        raise ServiceError("AUTH-00010", f"The {noun} was not found", status=404)
+    return found
