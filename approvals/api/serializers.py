@@ -29,7 +29,26 @@ class AgentRequestIn(RequestIn):
     """Agent requests take packages only; `rights` is accepted so that sending it gives AUTH-00058."""
 
 
-class RequestOut(serializers.Serializer):
+def rights_out(rights: list[dict]) -> list[dict]:
+    return [wire_right(r["resource"], r.get("action") or "") for r in rights]
+
+
+def packages_out(codes: list[str]) -> list[dict]:
+    return [{"urn": PACKAGE_PREFIX + code} for code in codes]
+
+
+class DecisionOut:
+    """The decision members requests and change requests share (approvals.models.Decidable)."""
+
+    @extend_schema_field(serializers.ChoiceField(choices=[c.value for c in RequestStatus]))
+    def get_status(self, decidable) -> str:
+        return RequestStatus.TIMEDOUT.value if decidable.timed_out else decidable.status
+
+    def get_confirmUrl(self, decidable) -> str:
+        return confirm_url(decidable)
+
+
+class RequestOut(DecisionOut, serializers.Serializer):
     id = serializers.UUIDField()
     integrationTitle = serializers.CharField(source="integration_title")
     externalRef = serializers.CharField(source="external_ref")
@@ -46,18 +65,11 @@ class RequestOut(serializers.Serializer):
 
     @extend_schema_field(RightOut(many=True))
     def get_rights(self, request: Request) -> list[dict]:
-        return [wire_right(r["resource"], r.get("action") or "") for r in request.rights]
+        return rights_out(request.rights)
 
     @extend_schema_field(AccessPackageSerializer(many=True))
     def get_accessPackages(self, request: Request) -> list[dict]:
-        return [{"urn": PACKAGE_PREFIX + code} for code in request.access_packages]
-
-    @extend_schema_field(serializers.ChoiceField(choices=[c.value for c in RequestStatus]))
-    def get_status(self, request: Request) -> str:
-        return RequestStatus.TIMEDOUT.value if request.timed_out else request.status
-
-    def get_confirmUrl(self, request: Request) -> str:
-        return confirm_url(request)
+        return packages_out(request.access_packages)
 
 
 class ChangeRequestIn(serializers.Serializer):
@@ -68,7 +80,7 @@ class ChangeRequestIn(serializers.Serializer):
     redirectUrl = StrictCharField(max_length=2000, required=False, allow_blank=True, allow_null=True, default="")
 
 
-class ChangeRequestOut(serializers.Serializer):
+class ChangeRequestOut(DecisionOut, serializers.Serializer):
     id = serializers.UUIDField()
     systemUserId = serializers.UUIDField(source="system_user.id")
     systemId = serializers.CharField(source="system_user.system.system_id")
@@ -87,23 +99,16 @@ class ChangeRequestOut(serializers.Serializer):
 
     @extend_schema_field(RightOut(many=True))
     def get_requiredRights(self, change) -> list[dict]:
-        return [wire_right(r["resource"], r.get("action") or "") for r in change.required_rights]
+        return rights_out(change.required_rights)
 
     @extend_schema_field(RightOut(many=True))
     def get_unwantedRights(self, change) -> list[dict]:
-        return [wire_right(r["resource"], r.get("action") or "") for r in change.unwanted_rights]
+        return rights_out(change.unwanted_rights)
 
     @extend_schema_field(AccessPackageSerializer(many=True))
     def get_requiredAccessPackages(self, change) -> list[dict]:
-        return [{"urn": PACKAGE_PREFIX + code} for code in change.required_access_packages]
+        return packages_out(change.required_access_packages)
 
     @extend_schema_field(AccessPackageSerializer(many=True))
     def get_unwantedAccessPackages(self, change) -> list[dict]:
-        return [{"urn": PACKAGE_PREFIX + code} for code in change.unwanted_access_packages]
-
-    @extend_schema_field(serializers.ChoiceField(choices=[c.value for c in RequestStatus]))
-    def get_status(self, change) -> str:
-        return RequestStatus.TIMEDOUT.value if change.timed_out else change.status
-
-    def get_confirmUrl(self, change) -> str:
-        return confirm_url(change)
+        return packages_out(change.unwanted_access_packages)
