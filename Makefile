@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run demo test venv migrate lint migrations-check messages oidc-provider
+.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -36,10 +36,14 @@ demo: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# What may import what (.importlinter; docs/architecture.md).
+imports: venv
+	$(VENV)/bin/lint-imports
+
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: venv oidc-provider lint migrations-check
+test: venv oidc-provider lint imports migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Needs gettext (apt-get install gettext); the compiled .mo files are committed, so `run`/`test` do not.

@@ -2,8 +2,9 @@
 
 from django.contrib import admin, messages
 
-from approvals import outbox
-from approvals.models import Decidable, Notification, NotificationStatus, Request
+from approvals.models import Decidable, Request
+from registry import outbox
+from registry.models import Notification, NotificationStatus
 
 
 @admin.register(Request)

@@ -13,8 +13,8 @@ from approvals.models import ChangeRequest, RequestStatus
 from approvals.notifications import notify_change_request_created
 from approvals.requests import own_system, redirect_allowed
 from approvals.transitions import vendor_lookup
+from lib.errors import FieldError, ServiceError, ValidationFailed
 from registry import audit
-from registry.errors import FieldError, ServiceError, ValidationFailed
 from registry.models import AccessPackage, Organisation, SystemUser, SystemUserType
 from registry.services.system_users import check_against_system, normalize_rights
 from registry.services.systems import RESOURCE_ATTRIBUTE

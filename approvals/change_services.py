@@ -13,11 +13,11 @@ import uuid
 from django.db import transaction
 
 from approvals.models import ChangeRequest, RequestStatus
-from approvals.outbox import queue_notification
 from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once, time_out
+from lib.errors import ServiceError
 from registry import access, audit
-from registry.errors import ServiceError
 from registry.models import Organisation, Person, SystemUserPackage, SystemUserRight, SystemUserType
+from registry.outbox import queue_notification
 from registry.services.system_users import check_against_system, normalize_rights
 
 

@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from approvals.models import ChangeRequest, Request, RequestKind
-from approvals.outbox import queue_notification
 from registry import access
 from registry.models import Organisation, Person
+from registry.outbox import queue_notification
 
 CONFIRM_PATHS = {RequestKind.STANDARD: "/systemuser/request", RequestKind.AGENT: "/systemuser/agentrequest"}
 

@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 from approvals.models import Request, RequestKind, RequestStatus
 from approvals.notifications import notify_request_created
 from approvals.transitions import vendor_lookup
+from lib.errors import ServiceError
+from lib.identifiers import is_valid_orgno
 from registry import access, audit
-from registry.errors import ServiceError
-from registry.identifiers import is_valid_orgno
 from registry.models import AccessPackage, Organisation, RegisteredSystem, SystemUserType
 from registry.services.system_users import check_against_system, live_system_user_exists, normalize_rights
 from registry.services.systems import RESOURCE_ATTRIBUTE

@@ -16,8 +16,8 @@ from django.db import transaction
 from approvals import notifications
 from approvals.models import Request, RequestStatus
 from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once, time_out
+from lib.errors import ServiceError
 from registry import audit
-from registry.errors import ServiceError
 from registry.models import Organisation, Person
 from registry.services.system_users import create_system_user
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
+from lib.errors import ServiceError
 from registry import access, audit
-from registry.errors import ServiceError
 from registry.models import Organisation, Person
 
 

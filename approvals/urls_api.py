@@ -1,7 +1,7 @@
 """Vendor API, requests and change requests (CONTRACT §2.2, §2.3)."""
 
 from approvals.api import change_requests, views
-from portal.routing import any_case_path
+from lib.routing import any_case_path
 
 app_name = "approvals_api"
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import JSONField, OuterRef, QuerySet, Subquery, Value
 
+from lib.compiled import CompiledQuery, as_uuid
 from registry import access
-from registry.compiled import CompiledQuery, as_uuid
 from registry.models import (
     AccessPackage,
     ClientDelegation,

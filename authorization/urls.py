@@ -1,5 +1,5 @@
 from authorization import views
-from portal.routing import any_case_path
+from lib.routing import any_case_path
 
 app_name = "authorization"
 

@@ -11,8 +11,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from maskinporten.authentication import authenticate_bearer, bearer_token
-from portal import logs, metrics
+from lib import logs, metrics
+from lib.tokens.authentication import authenticate_bearer, bearer_token
 
 from . import decisions, xacml
 
@@ -21,7 +21,7 @@ PROBLEM_TYPE = "https://datatracker.ietf.org/doc/html/rfc9457"
 
 
 def problem(request, status: int, title: str, detail: str, *, code: str, **extra) -> JsonResponse:
-    """A problem (RFC 9457) whose traceId is the request id our log lines carry (portal/logs.py)."""
+    """A problem (RFC 9457) whose traceId is the request id our log lines carry (lib/logs.py)."""
     body = {"type": PROBLEM_TYPE, "title": title, "status": status, "detail": detail, "code": code}
     body.update(extra)
     body["traceId"] = logs.request_id(request.META)

@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from registry.identifiers import is_valid_orgno
+from lib.identifiers import is_valid_orgno
 
 SYSTEMUSER_UUID = "urn:altinn:systemuser:uuid"
 ACTION_ID = "urn:oasis:names:tc:xacml:1.0:action:action-id"

@@ -58,7 +58,7 @@ PDP_SCOPE = "altinn:authorization/authorize"
 
 def setup_django() -> None:
     os.environ.update({k: v for k, v in SERVER_ENV.items() if k not in {"SYSTEMBRUKER_MODE", "SECRET_KEY"}})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     import django
@@ -94,7 +94,7 @@ def generate(size: str, seed: int = 1) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from registry.identifiers import make_orgno
+    from lib.identifiers import make_orgno
     from registry.models import AccessPackage, PolicyRule, Resource
 
     started = time.monotonic()
@@ -286,8 +286,8 @@ def sample_questions(n: int = 2000, seed: int = 2) -> list[bytes]:
 
 
 def pdp_token() -> str:
+    from lib.tokens.access import issue_access_token
     from maskinporten.models import Client
-    from maskinporten.tokens import issue_access_token
     from registry.models import Organisation
 
     owner = Organisation.objects.order_by("orgno").first()
@@ -511,7 +511,7 @@ def start_gunicorn(
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url + "?prepare_threshold=5"}
     command = [
         str(REPO / ".venv/bin/gunicorn"),
-        "portal.wsgi:application",
+        "config.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

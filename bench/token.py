@@ -135,7 +135,7 @@ def main() -> None:
             subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
             subprocess.run([PY, __file__, "prepare", str(tmp)], cwd=ROOT, env=env, check=True)
             server = subprocess.Popen(
-                [str(Path(PY).parent / "gunicorn"), "portal.wsgi:application", "-b", f"{HOST}:{PORT}",
+                [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "-b", f"{HOST}:{PORT}",
                  "-w", str(args.workers), "--threads", str(args.threads), "--backlog", "512", "--log-level", "warning"],
                 cwd=ROOT, env=env, start_new_session=True,
             )  # fmt: skip
@@ -165,12 +165,12 @@ def main() -> None:
 def prepare(tmp: Path) -> None:
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from cryptography.hazmat.primitives import serialization
 
+    from lib.identifiers import make_orgno
     from maskinporten.clients import register_client
-    from registry.identifiers import make_orgno
     from registry.models import Organisation, RegisteredSystem, SystemClient, SystemUser
 
     def orgnos():

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 SCRATCH = Path(tempfile.mkdtemp(prefix="sb-bench-"))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
 os.environ.setdefault("SYSTEMBRUKER_VAR_DIR", str(SCRATCH))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("EMAIL_BACKEND_CLASS", "django.core.mail.backends.locmem.EmailBackend")
 
 import django  # noqa: E402

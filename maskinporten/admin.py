@@ -5,11 +5,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lib.errors import ServiceError
+from lib.tokens.keys import jwk_thumbprint
 from maskinporten.assertion import KID_PATTERN
 from maskinporten.clients import add_client_key, check_scopes, parse_public_key, retire_client_key
-from maskinporten.keys import jwk_thumbprint
 from maskinporten.models import Client, ClientKey
-from registry.errors import ServiceError
 
 
 def _staff(request) -> str:

@@ -5,12 +5,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from maskinporten.authentication import BearerTokenAuthentication, HasScope
+from lib.errors import FieldError
+from lib.identifiers import is_valid_orgno
+from lib.problems import problem, validation_problem
+from lib.tokens.authentication import BearerTokenAuthentication, HasScope
 from maskinporten.lookup import find_system_user, system_user_json
 from registry.api.base import ProgramAPIMixin
-from registry.api.problems import problem, validation_problem
-from registry.errors import FieldError
-from registry.identifiers import is_valid_orgno
 
 LOOKUP_SCOPE = "altinn:maskinporten/systemuser.read"
 

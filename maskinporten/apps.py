@@ -7,7 +7,8 @@ class MaskinportenConfig(AppConfig):
     verbose_name = "Token endpoint and clients"
 
     def ready(self):
-        from maskinporten import keys, schema  # noqa: F401  (schema registers the OpenAPI authentication extension)
+        from lib.tokens import keys
+        from maskinporten import schema  # noqa: F401  (schema registers the OpenAPI authentication extension)
 
         if settings.TOKEN_SIGNING_KEY_FILES:
             keys.signing_keys()  # configured key files: a bad one stops start-up, not the first token request

@@ -9,12 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jwt.algorithms import RSAAlgorithm
 
+from lib.errors import ServiceError
+from lib.tokens.keys import jwk_thumbprint, public_jwk_of
 from maskinporten.assertion import KID_PATTERN
 from maskinporten.grants import SCOPE_TOKEN
-from maskinporten.keys import jwk_thumbprint, public_jwk_of
 from maskinporten.models import Client, ClientKey
 from registry import audit
-from registry.errors import ServiceError
 from registry.models import Organisation
 
 MIN_KEY_BITS = 2048

@@ -3,7 +3,7 @@
 As Altinn: the vendor's program sends the ID-porten *access* token as `Authorization: Bearer …` and
 gets our token back as the plain response body (text/plain), to use on the end-user client-delegation
 API. We trust one issuer, the ID-porten the portal logs in with (OIDC_ISSUER); its discovery document
-and keys are fetched once per process and kept (portal.oidc.provider_keys).
+and keys are fetched once per process and kept (portal.idporten.provider_keys).
 
 The ID-porten token must be a JWT signed with an asymmetric algorithm by one of the issuer's keys, with
 `iss` = OIDC_ISSUER, an `exp` in the future, a valid `pid` (the person), an `acr` at least OIDC_ACR_MIN
@@ -27,15 +27,15 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from rest_framework.views import APIView
 
-from maskinporten.authentication import bearer_token
-from maskinporten.person_tokens import PERSON_SCOPES, sign_person_token
-from maskinporten.tokens import MAX_TOKEN_LENGTH
-from portal import oidc
+from lib import idporten
+from lib.errors import ServiceError
+from lib.identifiers import is_valid_pid
+from lib.problems import problem
+from lib.tokens.access import MAX_TOKEN_LENGTH
+from lib.tokens.authentication import bearer_token
+from lib.tokens.person import PERSON_SCOPES, sign_person_token
 from registry import audit
-from registry.api.problems import problem
 from registry.api.serializers import ProblemOut
-from registry.errors import ServiceError
-from registry.identifiers import is_valid_pid
 from registry.models import Person
 
 log = logging.getLogger(__name__)
@@ -137,8 +137,8 @@ def _verified_claims(token: str) -> dict:
 
 def _keys(*, refresh: bool) -> KeySet:
     try:
-        return KeySet.import_key_set(oidc.provider_keys(refresh=refresh))
-    except (requests.RequestException, oidc.LoginFailed, ValueError, JoseError) as exc:
+        return KeySet.import_key_set(idporten.provider_keys(refresh=refresh))
+    except (requests.RequestException, idporten.LoginFailed, ValueError, JoseError) as exc:
         log.warning("ID-porten keys not available for a token exchange: %s", exc)
         raise ServiceError(
             "HTTP-503", "ID-porten cannot be reached to check the token; try again", status=503

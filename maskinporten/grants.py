@@ -19,13 +19,13 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from maskinporten import keys
+from lib.compiled import CompiledInsert, CompiledQuery
+from lib.identifiers import ORG_AUTHORITY, ORG_ICD, is_valid_orgno
+from lib.tokens import keys
+from lib.tokens.access import sign_access_token, systemuser_details
 from maskinporten.assertion import Assertion, BadAssertion
 from maskinporten.lookup import grantable_system_users, why_no_system_user
 from maskinporten.models import Client, ClientKey, UsedGrant
-from maskinporten.tokens import sign_access_token, systemuser_details
-from registry.compiled import CompiledInsert, CompiledQuery
-from registry.identifiers import ORG_AUTHORITY, ORG_ICD, is_valid_orgno
 from registry.models import AuditEvent
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"

@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "maskinporten.authentication.BearerTokenAuthentication"
+    target_class = "lib.tokens.authentication.BearerTokenAuthentication"
     name = "maskinporten"
 
     def get_security_definition(self, auto_schema):
@@ -17,7 +17,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class PersonTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "maskinporten.authentication.PersonTokenAuthentication"
+    target_class = "lib.tokens.authentication.PersonTokenAuthentication"
     name = "personToken"
 
     def get_security_definition(self, auto_schema):

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from lib.routing import any_case_path
 from maskinporten import api, exchange, views
-from portal.routing import any_case_path
 
 app_name = "maskinporten"
 

@@ -6,10 +6,10 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from maskinporten import keys
+from lib import metrics
+from lib.tokens import keys
+from lib.tokens.access import ALLOWED_ALGS
 from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchange_grant, refuse_request
-from maskinporten.tokens import ALLOWED_ALGS
-from portal import metrics
 
 MAX_TOKEN_REQUEST_BYTES = 32 * 1024  # a grant is a few kB; anything this big is not one
 FORM = "application/x-www-form-urlencoded"

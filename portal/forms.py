@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.identifiers import is_valid_pid
+from lib.identifiers import is_valid_pid
 from registry.models import Person
 
 

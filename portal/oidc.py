@@ -10,15 +10,11 @@ id_token's `sid`).
 Every way a login can go wrong ends in LoginFailed(reason), which the views turn into a clear page.
 """
 
-import functools
 import logging
-import time
 from dataclasses import dataclass
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
-from authlib.integrations.django_client import OAuth
-from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oidc.core import CodeIDToken
 from django.conf import settings
 from django.db import transaction
@@ -27,29 +23,19 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, InvalidClaimError, InvalidKeyIdError, JoseError, MissingClaimError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet
 
+from lib import idporten
+from lib.identifiers import is_valid_pid
+from lib.idporten import CLOCK_LEEWAY_SECONDS, ID_TOKEN_ALGORITHMS, LoginFailed
 from registry import audit
-from registry.identifiers import is_valid_pid
 from registry.models import Person
 
 log = logging.getLogger(__name__)
 
+__all__ = ["LoginFailed"]  # raised by the functions here; the views catch it as oidc.LoginFailed
+
 ID_TOKEN_SESSION_KEY = "oidc_id_token"
-# Asymmetric algorithms only: an id_token signed with "none" or an HMAC is never accepted, whatever
-# the discovery document says.
-ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
-CLOCK_LEEWAY_SECONDS = 60
-METADATA_MAX_AGE_SECONDS = 24 * 3600
-
-
-class LoginFailed(Exception):
-    """A login that cannot go on. `reason` picks the page the person sees; `detail` goes to the log."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -60,17 +46,6 @@ class LoginResult:
     id_token: str
     next_url: str
     sid: str = ""  # ID-porten's session, for front-channel logout
-
-
-@dataclass(frozen=True)
-class _Config:
-    issuer: str
-    client_id: str
-    credential: str  # the client secret, or the private key file for private_key_jwt
-    auth_method: str
-    key_id: str
-    scopes: str
-    timeout: int
 
 
 def is_enabled() -> bool:
@@ -87,9 +62,9 @@ def post_logout_redirect_uri() -> str:
 
 def start_login(request, next_url: str) -> str:
     """Remember state, nonce and PKCE verifier in the session; return the provider's login URL."""
-    app = _app()
+    app = idporten.app()
     try:
-        _metadata(app)
+        idporten.metadata(app)
         result = app.create_authorization_url(redirect_uri(), acr_values=settings.OIDC_ACR_MIN, ui_locales=_ui_locale())
     except requests.RequestException as exc:
         raise LoginFailed("unreachable", str(exc)) from exc
@@ -100,7 +75,7 @@ def start_login(request, next_url: str) -> str:
 
 def finish_login(request) -> LoginResult:
     """Check the provider's answer at the callback and return who logged in. Raises LoginFailed."""
-    app = _app()
+    app = idporten.app()
     params = request.GET
     state = params.get("state", "")
     state_data = app.framework.get_state_data(request.session, state) if state else None
@@ -134,9 +109,9 @@ def finish_login(request) -> LoginResult:
 
 def logout_url(id_token: str) -> str | None:
     """The provider's end-session URL (RP-initiated logout), or None when the provider cannot be reached."""
-    app = _app()
+    app = idporten.app()
     try:
-        _metadata(app)
+        idporten.metadata(app)
         return app.create_logout_url(
             post_logout_redirect_uri=post_logout_redirect_uri(), id_token_hint=id_token, ui_locales=_ui_locale()
         )["url"]
@@ -165,74 +140,7 @@ def person_for_login(result: LoginResult, *, ip: str | None) -> tuple[Person, bo
     return person, created
 
 
-def provider_keys(*, refresh: bool = False) -> dict:
-    """The configured provider's JWKS, for checking its access tokens (maskinporten/exchange.py).
-
-    Discovery and keys are fetched once per process and kept (the login uses the same cache);
-    `refresh` fetches the keys again, for a token signed with a key we have not seen.
-    Raises requests.RequestException when the provider cannot be reached, LoginFailed when its
-    discovery document names another issuer.
-    """
-    app = _app()
-    _metadata(app)
-    return app.fetch_jwk_set(force=refresh)
-
-
 # --- inside -----------------------------------------------------------------------------------------
-
-
-def _config() -> _Config:
-    jwt_auth = settings.OIDC_CLIENT_AUTH_METHOD == "private_key_jwt"
-    return _Config(
-        issuer=settings.OIDC_ISSUER,
-        client_id=settings.OIDC_CLIENT_ID,
-        credential=settings.OIDC_PRIVATE_KEY_FILE if jwt_auth else settings.OIDC_CLIENT_SECRET,
-        auth_method=settings.OIDC_CLIENT_AUTH_METHOD,
-        key_id=settings.OIDC_PRIVATE_KEY_ID,
-        scopes=settings.OIDC_SCOPES,
-        timeout=settings.OIDC_TIMEOUT_SECONDS,
-    )
-
-
-def _app():
-    return _app_for(_config())
-
-
-@functools.lru_cache(maxsize=8)
-def _app_for(config: _Config):
-    """One Authlib client per configuration, kept for the process: discovery and JWKS are fetched once."""
-    client_auth_methods = None
-    credential = config.credential
-    if config.auth_method == "private_key_jwt":
-        with open(config.credential, encoding="utf-8") as key_file:
-            credential = RSAKey.import_key(key_file.read())
-        # ID-porten wants the issuer as the client assertion's audience (Authlib's default is the token URL).
-        client_auth_methods = [PrivateKeyJWT(config.issuer, headers={"kid": config.key_id}, alg="RS256")]
-    return OAuth().register(
-        name="idporten",
-        client_id=config.client_id,
-        client_secret=credential,
-        server_metadata_url=config.issuer.rstrip("/") + "/.well-known/openid-configuration",
-        client_auth_methods=client_auth_methods,
-        client_kwargs={
-            "scope": config.scopes,
-            "code_challenge_method": "S256",
-            "token_endpoint_auth_method": config.auth_method,
-            "default_timeout": config.timeout,
-        },
-    )
-
-
-def _metadata(app) -> dict:
-    loaded_at = app.server_metadata.get("_loaded_at")
-    if loaded_at and time.time() - loaded_at > METADATA_MAX_AGE_SECONDS:
-        app.server_metadata.clear()
-    metadata = app.load_server_metadata()
-    if metadata.get("issuer") != settings.OIDC_ISSUER:
-        found = metadata.get("issuer")
-        app.server_metadata.clear()
-        raise LoginFailed("provider_error", f"discovery names issuer {found!r}, not {settings.OIDC_ISSUER!r}")
-    return metadata
 
 
 def _fetch_token(app, *, code: str, state_data: dict) -> dict:

@@ -12,12 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from lib.identifiers import is_valid_orgno
 from portal import oidc
 from portal.actor import switch_actor
 from portal.auth import login_person
 from portal.forms import TestLoginForm
 from registry import access
-from registry.identifiers import is_valid_orgno
 from registry.models import Organisation, Person
 
 ORG_LIST_LIMIT = 50

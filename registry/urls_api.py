@@ -1,6 +1,6 @@
 """Vendor API, system register and system-user look-ups (CONTRACT §2.1, §2.4), and the OpenAPI schema."""
 
-from portal.routing import any_case_path
+from lib.routing import any_case_path
 from registry.api import docs, enduser, system_users, systems
 
 app_name = "registry_api"

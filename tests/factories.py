@@ -2,7 +2,7 @@
 
 import itertools
 
-from registry.identifiers import make_orgno, make_pid
+from lib.identifiers import make_orgno, make_pid
 from registry.models import (
     Organisation,
     PackageDelegation,

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import OperationalError, connection
 
-from registry.errors import ServiceError
+from lib.errors import ServiceError
 
 
 def race(calls: list[Callable[[], Any]], result: Callable[[Any], Any] = lambda value: value) -> list:

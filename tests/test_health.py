@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.db.migrations.executor import MigrationExecutor
 
-from portal import health
+from config import health
 from tests.wsgi_calls import call as _call
 from tests.wsgi_calls import keep_the_test_connection  # noqa: F401 (fixture)
 

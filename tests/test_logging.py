@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = """
 import logging
 from wsgiref.util import setup_testing_defaults
-from portal.wsgi import application
+from config.wsgi import application
 
 logging.getLogger("portal.example").warning("outside %s", "a request")
 for request_id in ("edge-7f3a.91", "not an id\\n"):
@@ -30,7 +30,7 @@ CELERY_SCRIPT = """
 import logging
 import django
 django.setup()
-from portal.celery import app
+from config.celery import app
 app.log.setup(loglevel="INFO")
 logging.getLogger("celery.worker.consumer").info("Connected to the broker")
 """
@@ -76,7 +76,7 @@ def test_an_unknown_log_format_is_a_clear_error(tmp_path):
 
 
 def test_celery_keeps_the_json_format(tmp_path):
-    result = _run(tmp_path, CELERY_SCRIPT, LOG_FORMAT="json", DJANGO_SETTINGS_MODULE="portal.settings")
+    result = _run(tmp_path, CELERY_SCRIPT, LOG_FORMAT="json", DJANGO_SETTINGS_MODULE="config.settings")
     assert result.returncode == 0, result.stderr
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["logger"] == "celery.worker.consumer"

@@ -6,7 +6,8 @@ import pytest
 from django.db import OperationalError
 from prometheus_client.parser import text_string_to_metric_families
 
-from approvals.models import Notification, NotificationStatus, Request, RequestStatus
+from approvals.models import Request, RequestStatus
+from registry.models import Notification, NotificationStatus
 from tests import factories as f
 from tests.authorization.conftest import make_system_user
 from tests.authorization.test_authorize_api import KRAV, SCOPE, single

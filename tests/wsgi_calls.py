@@ -1,4 +1,4 @@
-"""Calling portal.wsgi.application directly, as gunicorn does: no test client in between."""
+"""Calling config.wsgi.application directly, as gunicorn does: no test client in between."""
 
 import io
 from wsgiref.util import setup_testing_defaults
@@ -7,7 +7,7 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections
 
-from portal import wsgi
+from config import wsgi
 
 
 @pytest.fixture

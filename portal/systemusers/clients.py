@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from lib.errors import ServiceError
 from portal.systemusers.common import actor_required, client_ip, error_text
 from portal.systemusers.details import clients_query, details_context
 from registry import access
-from registry.errors import ServiceError
 from registry.models import AccessPackage, ClientDelegation, SystemUser, SystemUserType
 from registry.services import clients
 

@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.errors import ServiceError
+from lib.errors import ServiceError
 
 ACTION_WORDS = {
     "read": gettext_lazy("lese"),

@@ -5,9 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from lib.errors import ServiceError
 from portal.systemusers.common import actor_required, client_ip, error_text, package_grant, right_grant
 from registry import access
-from registry.errors import ServiceError
 from registry.models import RegisteredSystem
 from registry.services.system_users import create_system_user
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from lib.errors import ServiceError
 from portal.systemusers.common import (
     EVENT_WORDS,
     action_word,
@@ -21,7 +22,6 @@ from portal.systemusers.common import (
     right_grant,
 )
 from registry import access
-from registry.errors import ServiceError
 from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 

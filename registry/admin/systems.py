@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from registry.errors import ServiceError
+from lib.errors import ServiceError
 from registry.models import AccessPackage, RegisteredSystem, SystemChangeLog
 from registry.services import systems as service
 

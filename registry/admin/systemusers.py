@@ -7,8 +7,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lib.errors import ServiceError
 from registry.admin.audit import staff_actor
-from registry.errors import ServiceError
 from registry.models import ClientDelegation, SystemUser, SystemUserPackage, SystemUserRight
 from registry.services.lifecycle import delete_system_user
 

@@ -12,11 +12,10 @@ from django.utils import translation
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from maskinporten.authentication import BearerTokenAuthentication, HasScope
-from registry.errors import FieldError, ServiceError, ValidationFailed
+from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.problems import drf_validation_errors
+from lib.tokens.authentication import BearerTokenAuthentication, HasScope
 from registry.models import Organisation
-
-from .problems import drf_validation_errors
 
 SCOPE_SYSTEMREGISTER_WRITE = "altinn:authentication/systemregister.write"
 SCOPE_SYSTEMREGISTER_ADMIN = "altinn:authentication/systemregister.admin"

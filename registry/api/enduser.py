@@ -21,11 +21,11 @@ from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from maskinporten.authentication import HasScope, PersonTokenAuthentication
-from maskinporten.person_tokens import SCOPE_CLIENTDELEGATIONS_READ, SCOPE_CLIENTDELEGATIONS_WRITE
+from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.identifiers import is_valid_orgno
+from lib.tokens.authentication import HasScope, PersonTokenAuthentication
+from lib.tokens.person import SCOPE_CLIENTDELEGATIONS_READ, SCOPE_CLIENTDELEGATIONS_WRITE
 from registry import access
-from registry.errors import FieldError, ServiceError, ValidationFailed
-from registry.identifiers import is_valid_orgno
 from registry.models import ClientDelegation, Organisation, Person, SystemUser, SystemUserType
 from registry.services import clients
 

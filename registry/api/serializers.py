@@ -10,7 +10,7 @@ import datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry.identifiers import ORG_AUTHORITY, org_identifier, parse_org_identifier
+from lib.identifiers import ORG_AUTHORITY, org_identifier, parse_org_identifier
 from registry.services import systems as system_service
 
 LANGUAGES = ("nb", "nn", "en")

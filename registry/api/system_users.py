@@ -4,8 +4,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from registry.errors import ServiceError
-from registry.identifiers import is_valid_orgno
+from lib.errors import ServiceError
+from lib.identifiers import is_valid_orgno
 from registry.models import SystemUser
 
 from . import serializers as s

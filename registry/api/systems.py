@@ -7,9 +7,9 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from maskinporten.authentication import BearerTokenAuthentication, HasToken
+from lib.errors import ServiceError
+from lib.tokens.authentication import BearerTokenAuthentication, HasToken
 from registry import access
-from registry.errors import ServiceError
 from registry.models import RegisteredSystem, SystemClient, SystemPackage, SystemRight
 from registry.services import systems as service
 

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from lib.identifiers import is_valid_orgno, is_valid_pid
 from registry import jsonlines
-from registry.identifiers import is_valid_orgno, is_valid_pid
 
 MAX_PROBLEMS_SHOWN = 50
 ACTION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:-]*")

@@ -1,5 +1,6 @@
 from registry.models.audit import AuditEvent
 from registry.models.catalog import AccessPackage, Area, PolicyRule, Resource, RolePackage
+from registry.models.outbox import Notification, NotificationStatus
 from registry.models.parties import Organisation, PackageDelegation, Person, Role, RoleAssignment
 from registry.models.systems import (
     ClientDelegation,
@@ -19,6 +20,8 @@ __all__ = [
     "Area",
     "AuditEvent",
     "ClientDelegation",
+    "Notification",
+    "NotificationStatus",
     "Organisation",
     "PackageDelegation",
     "Person",

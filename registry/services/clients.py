@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from lib.errors import ServiceError
+from lib.identifiers import is_valid_orgno
 from registry import access, audit
-from registry.errors import ServiceError
-from registry.identifiers import is_valid_orgno
 from registry.models import (
     ClientDelegation,
     Organisation,

@@ -7,10 +7,10 @@ and queues an e-mail to the system's vendor (outbox) in the same transaction as 
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.outbox import queue_notification
+from lib.errors import ServiceError
 from registry import access, audit
-from registry.errors import ServiceError
 from registry.models import AuditEvent, Person, SystemUser, SystemUserPackage, SystemUserRight, SystemUserType
+from registry.outbox import queue_notification
 
 
 def _managed_system_user(system_user_id, by: Person | None) -> SystemUser:

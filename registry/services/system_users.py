@@ -4,8 +4,8 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
+from lib.errors import ServiceError
 from registry import access, audit
-from registry.errors import ServiceError
 from registry.models import (
     AccessPackage,
     Organisation,

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from lib.errors import FieldError, ServiceError, ValidationFailed
 from registry import audit
-from registry.errors import FieldError, ServiceError, ValidationFailed
 from registry.models import (
     AccessPackage,
     Organisation,

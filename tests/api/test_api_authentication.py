@@ -7,7 +7,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from maskinporten import keys
+from lib.tokens import keys
 from registry.models import RegisteredSystem
 from tests.api.conftest import BASE, REQUEST_READ, WRITE, Api, assert_problem, system_body
 from tests.maskinporten.helpers import bearer_for

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from maskinporten.person_tokens import sign_person_token
+from lib.tokens.person import sign_person_token
 from registry.models import AuditEvent, ClientDelegation
 from registry.services import clients
 from tests import factories as f

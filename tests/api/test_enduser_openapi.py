@@ -8,7 +8,7 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 
-from maskinporten.person_tokens import sign_person_token
+from lib.tokens.person import sign_person_token
 from tests import factories as f
 from tests.api.test_schema_properties import CHECKS, keep_test_connection  # noqa: F401 (a fixture)
 

@@ -329,7 +329,7 @@ def test_times_are_utc(api, body):
 
 
 def test_a_new_request_mails_the_customer_the_confirm_link_once(api, body, customer):
-    from approvals.models import Notification
+    from registry.models import Notification
 
     data = api.post("systemuser/request/vendor", body).json()
     api.post("systemuser/request/vendor", body)

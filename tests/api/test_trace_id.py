@@ -1,4 +1,4 @@
-"""A problem's traceId is the request id of the call's log lines (portal/logs.py), so support can find a
+"""A problem's traceId is the request id of the call's log lines (lib/logs.py), so support can find a
 vendor's failed call in the logs from the traceId the vendor quotes."""
 
 import json
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from portal.logs import RequestIdFilter
+from lib.logs import RequestIdFilter
 from tests.api.conftest import BASE
 from tests.wsgi_calls import (
     call,

@@ -7,11 +7,11 @@ import uuid
 import pytest
 
 from approvals import change_services
-from approvals.models import ChangeRequest, Notification, RequestStatus
+from approvals.models import ChangeRequest, RequestStatus
 from authorization.decisions import decide
 from authorization.xacml import Question
-from registry.errors import ServiceError
-from registry.models import AuditEvent, ClientDelegation, SystemUser, SystemUserPackage, SystemUserType
+from lib.errors import ServiceError
+from registry.models import AuditEvent, ClientDelegation, Notification, SystemUser, SystemUserPackage, SystemUserType
 from tests import factories as f
 from tests.approvals.test_views import login
 

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(settings.BASE_DIR)
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/5")
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-DELIVER = "approvals.tasks.deliver_notification"
+DELIVER = "registry.outbox.deliver_notification"
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def start_worker(worker_env, tmp_path):
     def start(*extra: str) -> subprocess.Popen:
         log = open(tmp_path / f"worker{len(started)}.log", "w")  # noqa: SIM115 — closed with the process
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", *extra],
             cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from approvals.change_requests import ChangeSpec, create_change_request
-from approvals.models import ChangeRequest, Notification, RequestStatus
+from approvals.models import ChangeRequest, RequestStatus
 from approvals.tasks import remind_expiring_requests, time_out_requests
-from registry.errors import ServiceError
-from registry.models import AuditEvent, SystemUser, SystemUserPackage
+from lib.errors import ServiceError
+from registry.models import AuditEvent, Notification, SystemUser, SystemUserPackage
 from tests import factories as f
 from tests.api.conftest import REQUEST_WRITE, Api
 from tests.approvals.test_notifications import assert_two_deliveries_send_one_mail

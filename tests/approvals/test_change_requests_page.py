@@ -5,8 +5,16 @@ import uuid
 import pytest
 
 from approvals import change_services
-from approvals.models import ChangeRequest, Notification, RequestStatus
-from registry.models import AuditEvent, SystemPackage, SystemRight, SystemUser, SystemUserPackage, SystemUserRight
+from approvals.models import ChangeRequest, RequestStatus
+from registry.models import (
+    AuditEvent,
+    Notification,
+    SystemPackage,
+    SystemRight,
+    SystemUser,
+    SystemUserPackage,
+    SystemUserRight,
+)
 from tests import factories as f
 from tests.approvals.test_views import login
 

@@ -3,9 +3,9 @@ connection, racing to decide one request. Runs on PostgreSQL in CI and on SQLite
 
 import pytest
 
-from approvals.models import Notification, RequestStatus
+from approvals.models import RequestStatus
 from approvals.services import approve_request, reject_request
-from registry.models import AuditEvent, SystemUser
+from registry.models import AuditEvent, Notification, SystemUser
 from tests import races
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -6,10 +6,11 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import outbox
-from approvals.models import Notification, NotificationStatus, Request
+from approvals.models import Request
 from approvals.notifications import notify_request_created, remind_expiring_requests
-from approvals.tasks import deliver_notification, sweep_notifications
+from registry import outbox
+from registry.models import Notification, NotificationStatus
+from registry.tasks import deliver_notification, sweep_notifications
 from tests.approvals.conftest import make_request
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_a_task_delivered_twice_sends_one_mail(vendor_request):
 def test_a_failed_send_stays_pending_for_the_sweep(vendor_request):
     notify_request_created(vendor_request)
     notification = Notification.objects.get()
-    with mock.patch("approvals.outbox.send_mail", side_effect=OSError("SMTP is down")):
+    with mock.patch("registry.outbox.send_mail", side_effect=OSError("SMTP is down")):
         assert outbox.deliver(notification.pk) is False
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.PENDING
@@ -72,7 +73,7 @@ def test_it_gives_up_after_the_last_attempt(vendor_request, settings):
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
     notify_request_created(vendor_request)
     notification = Notification.objects.get()
-    with mock.patch("approvals.outbox.send_mail", side_effect=OSError("no such mailbox")):
+    with mock.patch("registry.outbox.send_mail", side_effect=OSError("no such mailbox")):
         outbox.deliver(notification.pk)
         outbox.deliver(notification.pk)
     notification.refresh_from_db()
@@ -129,15 +130,15 @@ def test_no_reminders_when_they_are_switched_off(system, customer, settings):
 
 
 def test_every_beat_job_names_a_registered_task(settings):
-    from portal.celery import app
+    from config.celery import app
 
     app.loader.import_default_modules()
     scheduled = {job["task"] for job in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled == {
-        "approvals.tasks.sweep_notifications",
+        "registry.tasks.sweep_notifications",
         "approvals.tasks.remind_expiring_requests",
         "approvals.tasks.time_out_requests",
-        "approvals.tasks.purge_expired_data",
+        "housekeeping.tasks.purge_expired_data",
     }
     assert scheduled <= set(app.tasks)
 
@@ -146,11 +147,11 @@ def test_staff_can_send_a_failed_notification_again(admin_client, vendor_request
     settings.NOTIFICATION_MAX_ATTEMPTS = 1
     notify_request_created(vendor_request)
     notification = Notification.objects.get()
-    with mock.patch("approvals.outbox.send_mail", side_effect=OSError("mailbox full")):
+    with mock.patch("registry.outbox.send_mail", side_effect=OSError("mailbox full")):
         outbox.deliver(notification.pk)
     assert Notification.objects.get().status == NotificationStatus.FAILED
     response = admin_client.post(
-        "/admin/approvals/notification/", {"action": "send_again", "_selected_action": [str(notification.pk)]}
+        "/admin/registry/notification/", {"action": "send_again", "_selected_action": [str(notification.pk)]}
     )
     assert response.status_code == 302
     assert Notification.objects.get().status == NotificationStatus.SENT

@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from approvals.models import Notification, Request, RequestStatus
+from approvals.models import Request, RequestStatus
 from approvals.services import approve_request, escalate_request, reject_request, time_out_requests
-from registry.errors import ServiceError
-from registry.models import AuditEvent, SystemRight, SystemUser
+from lib.errors import ServiceError
+from registry.models import AuditEvent, Notification, SystemRight, SystemUser
 from tests import factories as f
 from tests.approvals.conftest import make_request
 

@@ -8,14 +8,14 @@ import json
 import os
 import sys
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
 def create() -> None:
     from django.db import transaction
 
-    from approvals.models import Notification
     from approvals.notifications import notify_request_created
+    from registry.models import Notification
     from tests import factories as f
     from tests.approvals.conftest import make_request
 
@@ -32,7 +32,7 @@ def create() -> None:
 
 
 def states() -> None:
-    from approvals.models import Notification
+    from registry.models import Notification
 
     print(json.dumps({str(n.pk): n.status for n in Notification.objects.all()}))
 

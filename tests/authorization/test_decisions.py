@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from authorization.decisions import decide
 from authorization.xacml import Question
-from registry import retention
+from housekeeping import retention
 from registry.models import RegisteredSystem, RoleAssignment, SystemUser, SystemUserPackage, SystemUserRight
 from registry.services.lifecycle import delete_system_user
 from tests import factories as f
@@ -93,7 +93,7 @@ def test_a_deleted_system_user_is_not_applicable(standard_user, customer, manage
 
 
 def test_a_purged_system_user_is_not_applicable(standard_user, customer, manager, settings):
-    # Soft-deleted long enough ago that data retention removed the row and its grants (registry/retention.py).
+    # Soft-deleted long enough ago that data retention removed the row and its grants (housekeeping/retention.py).
     delete_system_user(system_user_id=standard_user.pk, by=manager)
     days = settings.RETENTION_DELETED_SYSTEM_USER_DAYS + 1
     SystemUser.objects.filter(pk=standard_user.pk).update(deleted_at=timezone.now() - timedelta(days=days))

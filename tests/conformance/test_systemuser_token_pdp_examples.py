@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from maskinporten.tokens import verify_access_token
+from lib.tokens.access import verify_access_token
 from registry.models import SystemUser
 from tests import factories as f
 from tests.api.conftest import WRITE, Api

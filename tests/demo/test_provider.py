@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
 from demo.provider import DemoApi
-from maskinporten import keys
+from lib.tokens import keys
 from registry.models import SystemUserPackage
 from tests import factories as f
 from tests.authorization.conftest import make_system_user

@@ -4,7 +4,7 @@ the accounting firm's agent system access and removes one; axe finds nothing in 
 import pytest
 from django.core.management import call_command
 
-from registry import demo
+from demo import data as demo
 from registry.models import ClientDelegation
 from tests.e2e.conftest import axe_violations, login
 

@@ -5,7 +5,7 @@ accounting firm's client administrator."""
 import pytest
 from django.core.management import call_command
 
-from registry import demo
+from demo import data as demo
 from tests.e2e.conftest import axe_violations, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

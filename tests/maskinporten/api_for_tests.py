@@ -5,7 +5,7 @@ from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from maskinporten.authentication import BearerTokenAuthentication, HasScope, authenticate_bearer
+from lib.tokens.authentication import BearerTokenAuthentication, HasScope, authenticate_bearer
 
 
 class WhoAmI(APIView):

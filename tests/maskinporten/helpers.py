@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 
-from maskinporten.keys import jwk_thumbprint, public_jwk_of
+from lib.identifiers import org_identifier
+from lib.tokens.access import issue_access_token, systemuser_authorization_details
+from lib.tokens.keys import jwk_thumbprint, public_jwk_of
 from maskinporten.models import Client, ClientKey
-from maskinporten.tokens import issue_access_token, systemuser_authorization_details
-from registry.identifiers import org_identifier
 from registry.models import SystemUser
 
 _test_key = None

@@ -4,8 +4,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from maskinporten import keys
-from maskinporten.tokens import InvalidToken, verify_access_token
+from lib.tokens import keys
+from lib.tokens.access import InvalidToken, verify_access_token
 from tests.maskinporten.helpers import bearer_for, bearer_for_system_user, make_client, sign_grant
 
 pytestmark = pytest.mark.urls("tests.maskinporten.api_for_tests")

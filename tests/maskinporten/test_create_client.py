@@ -4,7 +4,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.management import CommandError, call_command
 
-from maskinporten.keys import public_jwk_of
+from lib.tokens.keys import public_jwk_of
 from maskinporten.models import Client
 from registry.models import AuditEvent
 from tests.maskinporten.helpers import DEMO_SCOPE, GrantSetup, client_private_key, grant_setup

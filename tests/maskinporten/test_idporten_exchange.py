@@ -15,9 +15,9 @@ from django.conf import settings
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from lib.tokens.access import InvalidToken, verify_access_token
+from lib.tokens.person import PERSON_TOKEN_TYP, verify_person_token
 from maskinporten import exchange
-from maskinporten.person_tokens import PERSON_TOKEN_TYP, verify_person_token
-from maskinporten.tokens import InvalidToken, verify_access_token
 from registry.models import AuditEvent
 from tests import factories as f
 from tests.maskinporten.helpers import GRANT_TYPE, bearer_for, bearer_for_system_user, grant_setup
@@ -123,9 +123,9 @@ def test_a_rotated_provider_key_is_fetched_once_and_accepted(client, stub_provid
 
 def test_unknown_keys_refetch_the_providers_keys_at_most_once_a_minute(client, stub_provider, monkeypatch):
     calls = []
-    real = exchange.oidc.provider_keys
+    real = exchange.idporten.provider_keys
     monkeypatch.setattr(
-        exchange.oidc, "provider_keys", lambda *, refresh: calls.append(refresh) or real(refresh=refresh)
+        exchange.idporten, "provider_keys", lambda *, refresh: calls.append(refresh) or real(refresh=refresh)
     )
     stranger = RSAKey.generate_key(2048, parameters={"kid": "stranger"})
     for _ in range(5):

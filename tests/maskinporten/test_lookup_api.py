@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from registry import retention
+from housekeeping import retention
 from registry.models import SystemUser
 from tests.maskinporten.helpers import bearer_for, grant_setup
 

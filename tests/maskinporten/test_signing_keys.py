@@ -3,8 +3,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from maskinporten import keys, tokens
-from maskinporten.tokens import InvalidToken, issue_access_token, verify_access_token
+from lib.tokens import access as tokens
+from lib.tokens import keys
+from lib.tokens.access import InvalidToken, issue_access_token, verify_access_token
 from tests.maskinporten.helpers import make_client
 
 

@@ -2,8 +2,8 @@ import jwt
 import pytest
 from django.utils import timezone
 
-from maskinporten import keys
-from maskinporten.tokens import verify_access_token
+from lib.tokens import keys
+from lib.tokens.access import verify_access_token
 from registry.models import AuditEvent
 from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup
 

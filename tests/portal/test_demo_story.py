@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from registry import demo
+from demo import data as demo
 from registry.models import Organisation, Person
 from tests.portal.systemusers_helpers import act_for
 

@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.oidc_settings import check_oidc_settings
+from config.oidc_settings import check_oidc_settings
 from tests.test_settings import PRODUCTION_ENV, _run
 
 WITHOUT_OIDC = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("OIDC_")}

@@ -4,12 +4,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from approvals.models import Notification
-from registry.errors import ServiceError
+from lib.errors import ServiceError
 from registry.models import (
     AccessPackage,
     AuditEvent,
     ClientDelegation,
+    Notification,
     Resource,
     SystemUserPackage,
     SystemUserRight,

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry.errors import ServiceError
+from lib.errors import ServiceError
 from registry.models import AuditEvent, ClientDelegation, Organisation
 from registry.services import clients
 from tests import factories as f

@@ -1,6 +1,6 @@
 import pytest
 
-from registry.errors import ServiceError
+from lib.errors import ServiceError
 from registry.models import AuditEvent, SystemUser
 from registry.services.system_users import create_system_user
 

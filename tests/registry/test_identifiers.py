@@ -1,6 +1,6 @@
 import pytest
 
-from registry.identifiers import is_valid_orgno, is_valid_pid, make_pid, parse_org_identifier
+from lib.identifiers import is_valid_orgno, is_valid_pid, make_pid, parse_org_identifier
 
 
 @pytest.mark.parametrize("orgno", ["974761076", "974760673", "889640782"])

@@ -2,9 +2,8 @@
 
 import pytest
 
-from approvals.models import Notification
-from registry.errors import ServiceError
-from registry.models import AuditEvent, SystemUser, SystemUserType
+from lib.errors import ServiceError
+from registry.models import AuditEvent, Notification, SystemUser, SystemUserType
 from registry.services import lifecycle
 from tests import factories as f
 from tests.portal.systemusers_helpers import make_system_user
@@ -115,7 +114,7 @@ def _race(target, n=4):
 @pytest.fixture
 def outbox_only(monkeypatch):
     """Keep the outbox rows but send nothing: the race is about the state change, not the mailer."""
-    from approvals.tasks import deliver_notification
+    from registry.tasks import deliver_notification
 
     monkeypatch.setattr(deliver_notification, "delay", lambda *args: None)
 

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from approvals.models import Request, RequestKind, RequestStatus
-from registry import access, demo
-from registry.identifiers import is_valid_orgno, is_valid_pid
+from demo import data as demo
+from lib.identifiers import is_valid_orgno, is_valid_pid
+from registry import access
 from registry.models import (
     AuditEvent,
     ClientDelegation,

@@ -1,4 +1,4 @@
-"""Data retention (registry/retention.py): for each kind, what is older than its period goes and what is
+"""Data retention (housekeeping/retention.py): for each kind, what is older than its period goes and what is
 younger stays; one summary audit event per kind and run; a dry run changes nothing; a second run finds
 nothing more. Runs on SQLite locally and on PostgreSQL in CI."""
 
@@ -14,15 +14,18 @@ from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from approvals.models import ChangeRequest, Notification, NotificationStatus, Request, RequestStatus
+from approvals.models import ChangeRequest, Request, RequestStatus
 from approvals.requests import get_request
+from housekeeping import retention
+from lib.errors import ServiceError
 from maskinporten.models import UsedGrant
 from portal.models import OidcSession
-from registry import audit, retention
-from registry.errors import ServiceError
+from registry import audit
 from registry.models import (
     AuditEvent,
     ClientDelegation,
+    Notification,
+    NotificationStatus,
     SystemUser,
     SystemUserPackage,
     SystemUserRight,

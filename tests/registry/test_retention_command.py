@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from approvals import tasks
-from registry import audit, retention
+from housekeeping import retention, tasks
+from registry import audit
 from registry.models import AuditEvent
 from tests import factories as f
 
@@ -71,7 +71,7 @@ def test_kept_for_ever_is_said_so(db, settings):
 
 def test_the_daily_beat_job_runs_the_same_purge(old_login):
     job = settings.CELERY_BEAT_SCHEDULE["purge-expired-data"]
-    assert job["task"] == "approvals.tasks.purge_expired_data"
+    assert job["task"] == "housekeeping.tasks.purge_expired_data"
     counts = tasks.purge_expired_data.delay().get()
     assert counts["audit_ips"] == 1 and set(counts) == set(retention.KINDS)
     assert AuditEvent.objects.get(pk=old_login.pk).ip is None

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from approvals.models import Notification, NotificationStatus
-from registry import audit, retention
-from registry.models import AuditEvent, SystemUser
+from housekeeping import retention
+from registry import audit
+from registry.models import AuditEvent, Notification, NotificationStatus, SystemUser
 from registry.services.lifecycle import delete_system_user
 from tests import factories as f
 from tests.authorization.conftest import make_system_user

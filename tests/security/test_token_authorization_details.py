@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from registry import retention
-from registry.identifiers import org_identifier
+from housekeeping import retention
+from lib.identifiers import org_identifier
 from registry.models import SystemClient, SystemUser
 from tests import factories as f
 from tests.maskinporten.helpers import assert_refused, good_claims, grant_setup, raw_jws, systemuser_details
@@ -104,7 +104,7 @@ def test_a_deleted_system_user_gets_no_token(client, setup):
 
 
 def test_a_purged_system_user_gets_no_token(client, setup, settings):
-    # Soft-deleted long enough ago that data retention removed the row (registry/retention.py).
+    # Soft-deleted long enough ago that data retention removed the row (housekeeping/retention.py).
     days = settings.RETENTION_DELETED_SYSTEM_USER_DAYS + 1
     SystemUser.objects.filter(pk=setup.system_user.pk).update(
         is_deleted=True, deleted_at=timezone.now() - timedelta(days=days)

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from maskinporten.keys import public_jwk_of
+from lib.tokens.keys import public_jwk_of
 from tests.maskinporten.helpers import (
     assert_refused,
     b64url,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lib.errors import ServiceError
 from maskinporten.clients import register_client
-from registry.errors import ServiceError
 from registry.models import Organisation
 
 

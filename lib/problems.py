@@ -15,8 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from portal import logs
-from registry.errors import FieldError, ServiceError, ValidationFailed
+from lib import logs
+from lib.errors import FieldError, ServiceError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ _TITLES = {
 
 
 def trace_id(request) -> str:
-    """The request id our log lines carry (portal/logs.py: the trace id of an incoming `traceparent`, else
+    """The request id our log lines carry (lib/logs.py: the trace id of an incoming `traceparent`, else
     the proxy's X-Request-ID, else a fresh one), so support finds the call a vendor quotes the traceId of."""
     meta = getattr(request, "META", None)
     return logs.request_id(meta) if meta is not None else uuid.uuid4().hex

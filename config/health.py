@@ -5,7 +5,7 @@
   rolling deploy does not send traffic to a web process whose schema is not there yet). `503` with
   the failing check named otherwise.
 
-They are plain WSGI apps, dispatched in `portal/wsgi.py` before Django's middleware, because probes
+They are plain WSGI apps, dispatched in `config/wsgi.py` before Django's middleware, because probes
 come over plain HTTP with the pod's or node's address as Host: the SSL redirect and ALLOWED_HOSTS
 would answer them 301/400. They reveal nothing beyond "ok"/"unavailable"/"pending" per check.
 Notifications are not a readiness condition: the outbox keeps them while the broker is away.

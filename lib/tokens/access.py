@@ -13,9 +13,8 @@ import uuid
 import jwt
 from django.conf import settings
 
-from maskinporten import keys
-from maskinporten.models import Client
-from registry.identifiers import org_identifier, parse_org_identifier
+from lib.identifiers import org_identifier, parse_org_identifier
+from lib.tokens import keys
 
 ALLOWED_ALGS = ["RS256", "RS384", "RS512"]
 ACCESS_TOKEN_TYP = "at+jwt"
@@ -27,8 +26,8 @@ class InvalidToken(Exception):
     """The bearer token is malformed, expired, not signed by a trusted key, or not an access token."""
 
 
-def issue_access_token(*, client: Client, scopes: list[str], authorization_details: list[dict] | None = None) -> dict:
-    """Sign an access token for `client` and return the token endpoint's success body.
+def issue_access_token(*, client, scopes: list[str], authorization_details: list[dict] | None = None) -> dict:
+    """Sign an access token for `client` (a maskinporten Client) and return the token endpoint's success body.
 
     Callers have checked the grant; this only builds and signs. `authorization_details` is the enriched
     list (systemuser_id, systemuser_org, system_id) for a system-user token, None for a plain token.

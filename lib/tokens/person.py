@@ -17,9 +17,9 @@ import uuid
 import jwt
 from django.conf import settings
 
-from maskinporten import keys
-from maskinporten.tokens import ALLOWED_ALGS, InvalidToken, read_header
-from registry.identifiers import is_valid_pid
+from lib.identifiers import is_valid_pid
+from lib.tokens import keys
+from lib.tokens.access import ALLOWED_ALGS, InvalidToken, read_header
 
 PERSON_TOKEN_TYP = "person+jwt"
 PERSON_TOKEN_TYPE = "person"

@@ -1,11 +1,11 @@
 """The request id on log records, for LOG_FORMAT=json (and any formatter that names %(request_id)s).
 
-portal/wsgi.py notes the WSGI environ of the request being handled in a context variable; the id is
+config/wsgi.py notes the WSGI environ of the request being handled in a context variable; the id is
 only worked out when something is logged, so a request that logs nothing pays for one `set`. The id is
 the trace id of a W3C `traceparent` when the caller sends one (so a vendor's own tracing and our logs
 meet), else the proxy's `X-Request-ID` when it sends a plausible one (so the proxy's access log and ours
 can be joined), else a fresh random one, kept in the environ for the rest of the request. An API
-problem's `traceId` is this id (registry/api/problems.py): support finds a vendor's failed call in the
+problem's `traceId` is this id (lib/problems.py): support finds a vendor's failed call in the
 logs by the traceId the vendor quotes.
 """
 

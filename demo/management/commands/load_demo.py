@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import demo, importers
-from registry.errors import ServiceError
+from demo import data as demo
+from lib.errors import ServiceError
+from registry import importers
 
 
 class Command(BaseCommand):

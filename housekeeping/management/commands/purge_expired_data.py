@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from registry import retention
+from housekeeping import retention
 
 
 class Command(BaseCommand):

@@ -1,11 +1,8 @@
-"""Prometheus metrics and `GET /metrics`, answered in portal/wsgi.py before Django like the health probes.
+"""`GET /metrics`, answered in config/wsgi.py before Django like the health probes; the metrics
+themselves are defined in lib/metrics.py.
 
-Counters and histograms are kept in the process as requests happen (tokens, PDP decisions, vendor API
-responses). Gauges of what is in the database (notifications and requests by status) are read at
-scrape time; when the database is away they are left out, and the scrape still answers 200.
-
-Labels take values from small fixed sets only (error codes, decisions, status classes and statuses),
-never ids, org numbers or client ids: every label value is a time series kept for ever.
+Gauges of what is in the database (notifications and requests by status) are read at scrape time;
+when the database is away they are left out, and the scrape still answers 200.
 
 gunicorn runs several worker processes and a scrape reaches one of them. With PROMETHEUS_MULTIPROC_DIR
 set (before the process starts: prometheus_client reads it at import), each worker writes its values
@@ -22,53 +19,10 @@ import os
 from django.conf import settings
 from django.core import signals
 from django.db.models import Count
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 log = logging.getLogger(__name__)
-
-TOKENS_ISSUED = Counter("systembruker_tokens_issued", "Access tokens issued by /token")
-TOKENS_REFUSED = Counter("systembruker_tokens_refused", "Token requests refused, by OAuth error code", ["error"])
-PDP_DECISIONS = Counter("systembruker_pdp_decisions", "PDP decisions, by result", ["decision"])
-PDP_DURATION = Histogram(
-    "systembruker_pdp_request_duration_seconds",
-    "Time to answer a call to the PDP (all its decisions), in the web process",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-)
-VENDOR_API_RESPONSES = Counter(
-    "systembruker_vendor_api_responses", "Vendor API responses, by status class", ["status_class"]
-)
-
-DECISIONS = ("Permit", "Deny", "NotApplicable", "Indeterminate")
-STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
-# Children bound once: the hot paths only look them up in a dict.
-_decision = {decision: PDP_DECISIONS.labels(decision) for decision in DECISIONS}
-_status_class = {cls[0]: VENDOR_API_RESPONSES.labels(cls) for cls in STATUS_CLASSES}
-
-
-def count_decisions(decisions: list) -> None:
-    for decision in decisions:
-        child = _decision.get(decision.decision)  # a result outside the set is not counted, never a 500
-        if child is not None:
-            child.inc()
-
-
-def count_indeterminate(how_many: int) -> None:
-    _decision["Indeterminate"].inc(how_many)
-
-
-def count_vendor_api_response(status: str) -> None:
-    child = _status_class.get(status[:1])
-    if child is not None:
-        child.inc()
 
 
 class DatabaseCollector:
@@ -90,7 +44,8 @@ class DatabaseCollector:
         )
 
     def collect(self):
-        from approvals.models import ChangeRequest, Notification, NotificationStatus, Request, RequestStatus
+        from approvals.models import ChangeRequest, Request, RequestStatus
+        from registry.models import Notification, NotificationStatus
 
         notifications, requests = self._families()
         signals.request_started.send(sender=__name__, environ={})  # close broken or old connections

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from lib.problems import not_found as api_not_found
+from lib.routing import any_case_path, any_case_re_path
 from portal import views
 from portal.admin_login import ThrottledAdminLoginForm
-from portal.routing import any_case_path, any_case_re_path
 from portal.systemusers import overview as systemusers_overview
-from registry.api.problems import not_found as api_not_found
 
 portal_patterns = (
     [
@@ -25,14 +25,14 @@ admin.site.login_form = ThrottledAdminLoginForm
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("maskinporten.urls")),  # /.well-known/…, /jwk, /token, systemuser/byExternalId
-    # The PDP early: its lookup passes fewer patterns (it is a hot path, portal/wsgi.py).
+    # The PDP early: its lookup passes fewer patterns (it is a hot path, config/wsgi.py).
     any_case_path("authorization/api/v1/", include("authorization.urls")),
     any_case_re_path(r"^authorization/api/v1(?:/|$)", api_not_found),
     any_case_path(API, include("registry.urls_api")),  # systemregister…, systemuser/vendor/…
     any_case_path(API, include("approvals.urls_api")),  # systemuser/request…, systemuser/changerequest…
     # Last under the prefix: an unknown vendor-API path is a 404 problem, not the portal's HTML page.
     any_case_re_path(r"^authentication/api/v1(?:/|$)", api_not_found),
-    path("", include("approvals.urls")),  # approval pages at the confirmUrl paths
+    path("", include("portal.approvals.urls")),  # approval pages at the confirmUrl paths
     path("", include("portal.urls_systemusers")),  # the business's own system-access pages
     path("login/oidc/", include("portal.urls_oidc")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -2,8 +2,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("portal")
+app = Celery("systembruker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -23,12 +23,20 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from approvals.models import ChangeRequest, Notification, NotificationStatus, Request, RequestStatus
+from approvals.models import ChangeRequest, Request, RequestStatus
 from maskinporten.grants import PURGE_INTERVAL_SECONDS
 from maskinporten.models import UsedGrant
 from portal.models import OidcSession
 from registry import audit
-from registry.models import AuditEvent, ClientDelegation, SystemUser, SystemUserPackage, SystemUserRight
+from registry.models import (
+    AuditEvent,
+    ClientDelegation,
+    Notification,
+    NotificationStatus,
+    SystemUser,
+    SystemUserPackage,
+    SystemUserRight,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,14 @@ that is the "at least once" — the only case where a second mail can go out.
 import logging
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from approvals.models import Notification, NotificationStatus
+from registry.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,6 @@ def queue_notification(*, kind: str, recipient: str, subject: str, body: str, ob
 
 def enqueue(notification_id) -> bool:
     """Hand the row to Celery. A broker that is down must not fail the caller: the sweep sends it later."""
-    from approvals.tasks import deliver_notification
-
     try:
         deliver_notification.apply_async(
             (str(notification_id),),
@@ -103,3 +102,10 @@ def requeue_pending() -> int:
     for notification_id in ids:
         enqueue(notification_id)
     return len(ids)
+
+
+@shared_task
+def deliver_notification(notification_id: str) -> bool:
+    """The Celery task `enqueue` hands a row to (defined here, beside its caller, so that the outbox
+    needs no import of registry.tasks; the worker registers it through registry/tasks.py)."""
+    return deliver(notification_id)

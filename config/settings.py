@@ -13,7 +13,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_ip_networks, env_list, env_str
+from config.env import env_bool, env_int, env_ip_networks, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SYSTEMBRUKER_VAR_DIR", str(BASE_DIR / "var")))
@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "approvals",
     "maskinporten",
     "authorization",
+    "housekeeping",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -68,8 +70,8 @@ MIDDLEWARE = [
     "portal.middleware.ActorMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -154,7 +156,7 @@ TEST_LOGIN_ENABLED = env_bool("TEST_LOGIN_ENABLED", not PRODUCTION)
 REQUEST_TIMEOUT_DAYS = env_int("REQUEST_TIMEOUT_DAYS", 180, minimum=1)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7, minimum=0)
 
-# --- Data retention (registry/retention.py; docs/operations.md "Data retention") ---
+# --- Data retention (housekeeping/retention.py; docs/operations.md "Data retention") ---
 # How many days personal data is kept before `purge_expired_data` (daily in beat) blanks or deletes it.
 # Audit events are the legal record: kept whole for RETENTION_AUDIT_EVENT_DAYS (0 = for ever), with only
 # the IP address blanked earlier.
@@ -190,7 +192,7 @@ OIDC_ACR_MIN = env_str("OIDC_ACR_MIN", "idporten-loa-substantial").strip()
 OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
 OIDC_ENABLED = bool(OIDC_ISSUER or OIDC_CLIENT_ID)
 if OIDC_ENABLED:
-    from portal.oidc_settings import check_oidc_settings
+    from config.oidc_settings import check_oidc_settings
 
     check_oidc_settings(
         issuer=OIDC_ISSUER,
@@ -237,7 +239,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # One Redis can serve several installations (or test runs) when each has its own queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
-# Notifications (approvals/outbox.py): a claim older than this belongs to a dead worker; the sweep
+# Notifications (registry/outbox.py): a claim older than this belongs to a dead worker; the sweep
 # re-queues pending rows older than its grace period; a row is given up after this many attempts.
 NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
 NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=1)
@@ -245,13 +247,13 @@ NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NOTIFICATION_SWEEP_GRACE_SECONDS", 3
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 20, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {
-        "task": "approvals.tasks.sweep_notifications",
+        "task": "registry.tasks.sweep_notifications",
         "schedule": NOTIFICATION_SWEEP_SECONDS,
     },
     "remind-expiring-requests": {"task": "approvals.tasks.remind_expiring_requests", "schedule": 3600},
     "time-out-requests": {"task": "approvals.tasks.time_out_requests", "schedule": 3600},
     # Daily at night (TIME_ZONE), when the portal is quiet.
-    "purge-expired-data": {"task": "approvals.tasks.purge_expired_data", "schedule": crontab(hour=3, minute=15)},
+    "purge-expired-data": {"task": "housekeeping.tasks.purge_expired_data", "schedule": crontab(hour=3, minute=15)},
 }
 
 # --- E-mail: console on the embedded default, SMTP when EMAIL_HOST is set (Django 6.1 MAILERS) ---
@@ -292,7 +294,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     # Every API error as application/problem+json with Altinn's `code` and a `traceId`.
-    "EXCEPTION_HANDLER": "registry.api.problems.exception_handler",
+    "EXCEPTION_HANDLER": "lib.problems.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Systembruker API",
@@ -331,12 +333,12 @@ SECURE_CSP = {
 
 # --- Operations: reverse proxies, session lifetime, metrics, log format (docs/operations.md) ---
 # How many trusted reverse proxies in front append to X-Forwarded-For; the client address is the entry
-# that many places from the right (portal/wsgi.py). 0: REMOTE_ADDR as the socket gives it.
+# that many places from the right (config/wsgi.py). 0: REMOTE_ADDR as the socket gives it.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 # A working day: a session is a person's authority to act for organisations, and the portal is often
 # used on shared office computers. Counted from login, not from the last request (portal/auth.py).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
-# GET /metrics (portal/metrics.py): off unless enabled; from these addresses/networks, or with the token.
+# GET /metrics (config/metrics.py): off unless enabled; from these addresses/networks, or with the token.
 METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
 METRICS_ALLOWED_IPS = env_ip_networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
@@ -345,7 +347,7 @@ if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
 LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
 LOG_FORMATTERS = {
     "text": {},  # the message alone, as before
-    # One JSON object per line; request_id is set by portal.logs.RequestIdFilter while a request runs.
+    # One JSON object per line; request_id is set by lib.logs.RequestIdFilter while a request runs.
     "json": {
         "()": "pythonjsonlogger.json.JsonFormatter",
         "fmt": "%(levelname)s %(name)s %(message)s",
@@ -360,7 +362,7 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "lib.logs.RequestIdFilter"}},
     "formatters": {"main": LOG_FORMATTERS[LOG_FORMAT]},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -1,6 +1,6 @@
 """The change-request page at its confirmUrl (CONTRACT §2.3) and its decision forms.
 
-Like the request page (what they share lives in approvals.pages): the link carries only the id;
+Like the request page (what they share lives in portal.approvals.pages): the link carries only the id;
 everything shown and checked comes from the database and the person's current authority.
 """
 
@@ -10,10 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals import change_services, pages
+from approvals import change_services
 from approvals.models import ChangeRequest
 from approvals.transitions import check_may_act_for
-from registry.errors import ServiceError
+from lib.errors import ServiceError
+from portal.approvals import pages
 from registry.models import AccessPackage, Person, SystemUserType
 from registry.services.system_users import normalize_rights
 

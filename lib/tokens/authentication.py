@@ -15,8 +15,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from maskinporten.person_tokens import verify_person_token
-from maskinporten.tokens import InvalidToken, consumer_orgno, scopes_of, verify_access_token
+from lib.tokens.access import InvalidToken, consumer_orgno, scopes_of, verify_access_token
+from lib.tokens.person import verify_person_token
 
 _CACHE_ATTR = "_bearer_claims"
 
@@ -133,7 +133,7 @@ class PersonTokenUser:
 
 
 class PersonTokenAuthentication(BaseAuthentication):
-    """Accepts only our person tokens (maskinporten/person_tokens.py): never a vendor or system-user
+    """Accepts only our person tokens (lib/tokens/person.py): never a vendor or system-user
     token, never a portal session. The end-user client-delegation API uses it alone."""
 
     def authenticate(self, request):

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from approvals import change_views, views
 from approvals.models import RequestKind
+from portal.approvals import change_views, views
 
 app_name = "approvals"
 

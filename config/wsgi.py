@@ -5,7 +5,7 @@ bearer/grant checks: they use no session, user, CSRF token, messages, language o
 portal's middleware stack is pure cost there (about a third of a PDP call's CPU in-process). They get
 the same Django, settings, URLs and views, with only SecurityMiddleware (nosniff, HSTS, SSL redirect)
 and CommonMiddleware (Content-Length). The health probes `/healthz` and `/readyz` are answered before
-Django's request handling altogether (portal/health.py), and so is `/metrics` (portal/metrics.py).
+Django's request handling altogether (config/health.py), and so is `/metrics` (config/metrics.py).
 
 Behind reverse proxies (PROXY_COUNT > 0) the client address is taken from X-Forwarded-For here, once,
 so that everything reading REMOTE_ADDR (the ip of audit events, the metrics allow-list)
@@ -13,7 +13,7 @@ sees the client and not the load balancer.
 
 HOT_PATHS are exact strings. `/token` stands in for Maskinporten's endpoint, which is no ASP.NET route:
 it stays exact. The PDP's route, like the vendor API's, matches in any case as Altinn's ASP.NET routing
-does (portal/routing.py); a casing other than the documented one is answered by the full stack, the
+does (lib/routing.py); a casing other than the documented one is answered by the full stack, the
 same answer, only slower.
 """
 
@@ -24,9 +24,11 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
-from portal import health, logs, metrics
+from config import health, metrics
+from lib import logs
+from lib.metrics import count_vendor_api_response
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 HOT_PATHS = frozenset({"/token", "/authorization/api/v1/authorize"})
 PLAIN_PATHS = {**health.PATHS, "/metrics": metrics.scrape}
@@ -72,7 +74,7 @@ def client_address(forwarded_for: str, proxy_count: int) -> str | None:
 
 def _count_vendor_api_response(start_response):
     def counting_start_response(status, headers, exc_info=None):
-        metrics.count_vendor_api_response(status)
+        count_vendor_api_response(status)
         return start_response(status, headers, exc_info)
 
     return counting_start_response
@@ -90,9 +92,9 @@ def application(environ, start_response):
     try:
         if path in HOT_PATHS:
             return hot_path_application(environ, start_response)
-        if path in PLAIN_PATHS:  # before Django's host check and SSL redirect (portal/health.py)
+        if path in PLAIN_PATHS:  # before Django's host check and SSL redirect (config/health.py)
             return PLAIN_PATHS[path](environ, start_response)
-        if path[: len(VENDOR_API_PREFIX)].lower() == VENDOR_API_PREFIX:  # routes match in any case (portal/routing.py)
+        if path[: len(VENDOR_API_PREFIX)].lower() == VENDOR_API_PREFIX:  # routes match in any case (lib/routing.py)
             start_response = _count_vendor_api_response(start_response)
         return portal_application(environ, start_response)
     finally:

@@ -1,7 +1,7 @@
 """The request pages at the confirmUrl paths (CONTRACT §2.2): parse → access → service → render.
 
 What they share with the change-request page (login, the link, act-for, refusals, who may decide)
-lives in approvals.pages.
+lives in portal.approvals.pages.
 """
 
 import uuid
@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals import pages, services
+from approvals import services
 from approvals.models import Request, RequestKind, RequestStatus
 from approvals.transitions import check_may_act_for
-from registry.errors import ServiceError
+from lib.errors import ServiceError
+from portal.approvals import pages
 from registry.models import AccessPackage, Person, SystemUser
 
 SERVICES = {

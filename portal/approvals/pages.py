@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals.models import ChangeRequest, Request, RequestStatus
+from lib.errors import ServiceError
 from portal.actor import switch_actor
 from registry import access
-from registry.errors import ServiceError
 from registry.models import AccessPackage, Organisation, Person, Resource
 
 Decidable = Request | ChangeRequest
