@@ -1,0 +1,187 @@
+"""A business's own integration (a "self-developed system", portal: "Egenutviklet system").
+
+An access manager registers it in one step: its system (owned by the business, seen by no one else,
+never in the vendor API, never requestable), its token client with the public keys, and its system
+access with the packages and rights the person may delegate. The business is both vendor and customer:
+the system's vendor, the client's owner and the system access's owner are one organisation, so the
+token endpoint's look-up rule (CONTRACT §1) holds unchanged and `consumer` equals `systemuser_org`.
+
+The pieces are the ones every other way in uses: `maskinporten.clients` parses and registers keys,
+`registry.services.systems` registers the system, `registry.services.system_users` creates the system
+access with the delegation check, `registry.services.lifecycle` deletes it.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.db.models.fields.json import KeyTextTransform
+
+from lib.errors import ServiceError
+from maskinporten.clients import (
+    ClientInputError,
+    add_client_key,
+    parse_public_key,
+    register_client,
+    retire_client_key,
+)
+from maskinporten.models import Client, ClientKey
+from registry import access, audit
+from registry.models import AccessPackage, AuditEvent, Organisation, Person, SystemClient, SystemUser
+from registry.services import lifecycle
+from registry.services import systems as system_register
+from registry.services.system_users import create_system_user, normalize_rights
+
+NAME_MAX = 100
+DESCRIPTION_MAX = 300
+LANGUAGES = ("nb", "nn", "en")
+
+
+@dataclass
+class OwnIntegration:
+    """What the access manager fills in. `rights` are [{"resource", "action"}], `packages` codes."""
+
+    name: dict[str, str]
+    public_key: str
+    description: dict[str, str] = field(default_factory=dict)
+    client_id: str = ""
+    packages: list[str] = field(default_factory=list)
+    rights: list[dict] = field(default_factory=list)
+
+
+def _texts(values: dict[str, str], limit: int) -> dict[str, str]:
+    return {lang: " ".join(str(values.get(lang) or "").split())[:limit] for lang in LANGUAGES if values.get(lang)}
+
+
+def _check_manager(by: Person, org: Organisation) -> None:
+    if not access.is_access_manager(by, org):
+        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
+
+
+@transaction.atomic
+def create_own_integration(*, by: Person, org: Organisation, spec: OwnIntegration, ip: str | None = None) -> SystemUser:
+    """The system, its client with its first key, and its system access, all or nothing.
+
+    The key is read first, so a private key pasted by mistake is refused before anything else is looked
+    at (and never stored: nothing is written when a check fails).
+    """
+    _check_manager(by, org)
+    parse_public_key(spec.public_key)
+    name, description = _texts(spec.name, NAME_MAX), _texts(spec.description, DESCRIPTION_MAX)
+    if not name.get("nb"):
+        raise ClientInputError("name_missing", "The system needs a name (nb)")
+    packages, rights = sorted(set(spec.packages)), normalize_rights(spec.rights)
+    if not packages and not rights:
+        raise ClientInputError("no_grants", "Choose at least one access package or single right")
+    actor = audit.person_actor(by)
+    client_id = (spec.client_id or "").strip() or str(uuid.uuid4())
+    if SystemClient.objects.filter(client_id=client_id).exists():
+        # Listed by a system already (perhaps a client of the real Maskinporten): not ours to take.
+        raise ClientInputError("client_id_taken", f"Client {client_id} is used by a system already")
+    try:
+        with transaction.atomic():
+            client, _ = register_client(
+                owner=org,
+                scopes=settings.SELF_DEVELOPED_SCOPES,
+                public_key=spec.public_key,
+                actor=actor,
+                client_id=client_id,
+                name=name["nb"],
+            )
+    except IntegrityError:  # lost a race for the same client id
+        raise ClientInputError("client_id_taken", f"Client {client_id} exists already") from None
+    system = system_register.register_system(
+        spec=system_register.SystemSpec(
+            id=f"{org.orgno}_{uuid.uuid4().hex}",
+            vendor_orgno=org.orgno,
+            name=name,
+            description=description,
+            rights=[system_register.wire_right(r["resource"], r["action"]) for r in rights],
+            access_packages=[AccessPackage.URN_PREFIX + code for code in packages],
+            client_ids=[client.client_id],
+            is_visible=False,
+            is_self_developed=True,
+        ),
+        actor=actor,
+        ip=ip,
+    )
+    return create_system_user(
+        by=by, party=org, system=system, packages=packages, rights=rights, integration_title=name["nb"], ip=ip
+    )
+
+
+def own_integration_client(system_user: SystemUser) -> Client | None:
+    """The token client of a self-developed system's access (None for any other system access)."""
+    if not system_user.system.is_self_developed:
+        return None
+    client_ids = system_user.system.clients.values("client_id")
+    return Client.objects.filter(pk__in=client_ids, owner=system_user.owner).first()
+
+
+def _managed(by: Person, system_user: SystemUser) -> Client:
+    _check_manager(by, system_user.owner)
+    client = own_integration_client(system_user)
+    if client is None or system_user.is_deleted:
+        raise ServiceError("AUTH-00015", "System access not found", status=404)
+    return client
+
+
+@transaction.atomic
+def add_key(*, by: Person, system_user: SystemUser, public_key: str, ip: str | None = None) -> ClientKey:
+    """Another public key on the integration's client: add the new key, move the program, then remove the old."""
+    client = _managed(by, system_user)
+    key = add_client_key(client=client, public_key=public_key, actor=audit.person_actor(by))
+    audit.on_system_user("systemuser.key_added", system_user, by=by, data={"kid": key.kid}, ip=ip)
+    return key
+
+
+@transaction.atomic
+def remove_key(*, by: Person, system_user: SystemUser, key_id: int, ip: str | None = None) -> ClientKey:
+    """Retire a key at once. The last key stays: add its successor first, so the program never stops."""
+    client = _managed(by, system_user)
+    live = ClientKey.objects.select_for_update().filter(client=client, retired_at__isnull=True)
+    key = live.filter(pk=key_id).first()
+    if key is None:
+        raise ClientInputError("key_not_found", "The key is not on this integration (or removed already)")
+    if live.count() == 1:
+        raise ClientInputError("last_key", "The last key can not be removed; add its successor first")
+    if not retire_client_key(key_id=key.pk, actor=audit.person_actor(by)):
+        raise ClientInputError("key_not_found", "The key is removed already")
+    audit.on_system_user("systemuser.key_removed", system_user, by=by, data={"kid": key.kid}, ip=ip)
+    return key
+
+
+@transaction.atomic
+def delete_own_integration(*, by: Person, system_user: SystemUser, ip: str | None = None) -> SystemUser:
+    """Delete the system access, and with it the system (which frees the client id) and the client: no
+    token is issued for it from the next call on."""
+    client = own_integration_client(system_user)
+    deleted = lifecycle.delete_system_user(system_user_id=system_user.pk, by=by, ip=ip)
+    system_register.delete_system(system=system_user.system, actor=audit.person_actor(by), ip=ip)
+    if client is not None and Client.objects.filter(pk=client.pk, is_active=True).update(is_active=False):
+        audit.record(
+            "client.deactivated",
+            actor=audit.person_actor(by),
+            actor_person=by,
+            object_type="client",
+            object_id=client.client_id,
+            party_orgno=system_user.owner.orgno,
+            ip=ip,
+        )
+    return deleted
+
+
+def last_used(system_user: SystemUser, client: Client) -> dict[str, datetime]:
+    """When each key of the client last signed a grant that got a token: read from the audit trail
+    (`token.issued` names the kid), so the token endpoint writes nothing extra. Only as far back as
+    the trail is kept (docs/operations.md, data retention). One query on the indexed object columns."""
+    events = AuditEvent.objects.filter(
+        Q(object_type="systemuser", object_id=str(system_user.pk)) | Q(object_type="client", object_id=client.pk),
+        action="token.issued",
+        data__client_id=client.pk,
+    )
+    rows = events.values(kid=KeyTextTransform("kid", "data")).annotate(last=Max("at")).order_by()
+    return {row["kid"]: row["last"] for row in rows}
