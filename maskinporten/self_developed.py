@@ -11,6 +11,7 @@ The pieces are the ones every other way in uses: `maskinporten.clients` parses a
 access with the delegation check, `registry.services.lifecycle` deletes it.
 """
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,8 +20,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.db.models.fields.json import KeyTextTransform
+from django.urls import reverse
 
 from lib.errors import ServiceError
+from lib.identifiers import org_identifier
 from maskinporten.clients import (
     ClientInputError,
     add_client_key,
@@ -185,3 +188,66 @@ def last_used(system_user: SystemUser, client: Client) -> dict[str, datetime]:
     )
     rows = events.values(kid=KeyTextTransform("kid", "data")).annotate(last=Max("at")).order_by()
     return {row["kid"]: row["last"] for row in rows}
+
+
+def token_recipe(system_user: SystemUser, client: Client, kid: str) -> dict:
+    """What the integration's program sends to /token, and a runnable example with PyJWT."""
+    token_url = settings.PORTAL_BASE_URL + reverse("maskinporten:token")
+    details = [{"type": "urn:altinn:systemuser", "systemuser_org": org_identifier(system_user.owner.orgno)}]
+    scope = " ".join(client.scopes)
+    values = {
+        "CLIENT_ID": client.client_id,
+        "KID": kid,
+        "TOKEN_URL": token_url,
+        "AUDIENCE": settings.TOKEN_ISSUER,
+        "SCOPE": scope,
+    }
+    constants = "\n".join(f"{name} = {json.dumps(value)}" for name, value in values.items())
+    example = _EXAMPLE.format(constants=constants, details=json.dumps(details))
+    return {
+        "client_id": client.client_id,
+        "kid": kid,
+        "token_url": token_url,
+        "audience": settings.TOKEN_ISSUER,
+        "scope": scope,
+        "authorization_details": json.dumps(details, indent=2),
+        "example": example,
+    }
+
+
+_EXAMPLE = """# pip install "pyjwt[crypto]"
+import json
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import jwt
+
+{constants}
+AUTHORIZATION_DETAILS = {details}
+
+with open("private-key.pem", "rb") as key_file:  # the private key: it never leaves your machine
+    private_key = key_file.read()
+
+now = int(time.time())
+grant = jwt.encode(
+    {{
+        "aud": AUDIENCE,
+        "iss": CLIENT_ID,
+        "scope": SCOPE,
+        "iat": now,
+        "exp": now + 60,
+        "jti": str(uuid.uuid4()),
+        "authorization_details": AUTHORIZATION_DETAILS,
+    }},
+    private_key,
+    algorithm="RS256",
+    headers={{"kid": KID}},
+)
+form = {{"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": grant}}
+request = urllib.request.Request(TOKEN_URL, data=urllib.parse.urlencode(form).encode())
+with urllib.request.urlopen(request) as response:
+    access_token = json.load(response)["access_token"]
+print(access_token)
+"""

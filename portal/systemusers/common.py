@@ -30,6 +30,8 @@ EVENT_WORDS = {
     "systemuser.client_removed": gettext_lazy("Kunde fjernet"),
     "changerequest.approved": gettext_lazy("Endring av rettigheter godkjent"),
     "changerequest.rejected": gettext_lazy("Endring av rettigheter avvist"),
+    "systemuser.key_added": gettext_lazy("Nøkkel lagt til"),
+    "systemuser.key_removed": gettext_lazy("Nøkkel fjernet"),
 }
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
+from maskinporten import self_developed
 from portal.systemusers.common import (
     EVENT_WORDS,
     action_word,
@@ -142,7 +143,10 @@ def delete(request, pk):
         template = f"{PAGE}#confirm-delete" if request.htmx else "portal/systemusers/delete.html"
         return render(request, template, details_context(request, system_user))
     try:
-        lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
+        if system_user.system.is_self_developed:  # the system and its client go with it
+            self_developed.delete_own_integration(by=request.person, system_user=system_user, ip=client_ip(request))
+        else:
+            lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
     except ServiceError as error:
         messages.error(request, error_text(error)[0])
     else:
