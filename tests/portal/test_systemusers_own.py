@@ -190,3 +190,20 @@ def test_deleting_the_system_access_deletes_the_system_and_stops_the_client(clie
     assert not Client.objects.get(pk=client_row.pk).is_active
     assert get_token(client, own, client=client_row).status_code == 400
     assert client.get(f"/systemuser/{own.pk}/integration/").status_code == 404
+
+
+def test_the_integration_page_costs_the_same_queries_for_one_key_or_three(client, own, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from maskinporten.self_developed import add_key
+
+    page = f"/systemuser/{own.pk}/integration/"
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(page).status_code == 200
+    for _ in range(2):
+        new = pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        add_key(by=manager, system_user=own, public_key=new)
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(page).content.decode().count("<code>") >= 3
+    assert len(three) == len(one) <= 13, [q["sql"] for q in three.captured_queries]
