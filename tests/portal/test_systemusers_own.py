@@ -61,7 +61,8 @@ def test_registering_gives_the_system_access_and_the_token_recipe(client, own, c
     assert f"0192:{customer.orgno}" in text and "urn:altinn:systemuser" in text
     assert "import jwt" in text and "Ikke brukt" in text
     # The new system access is in the overview, and its details page links here.
-    assert "Vår kobling" in client.get("/systemuser/").content.decode()
+    overview = client.get("/systemuser/").content.decode()
+    assert "Vår kobling" in overview and "<td>Egenutviklet</td>" in overview
     details = client.get(f"/systemuser/{own.pk}/").content.decode()
     assert f"/systemuser/{own.pk}/integration/" in details
 
