@@ -145,11 +145,12 @@ def add_key(*, by: Person, system_user: SystemUser, public_key: str, ip: str | N
 def remove_key(*, by: Person, system_user: SystemUser, key_id: int, ip: str | None = None) -> ClientKey:
     """Retire a key at once. The last key stays: add its successor first, so the program never stops."""
     client = _managed(by, system_user)
-    live = ClientKey.objects.select_for_update().filter(client=client, retired_at__isnull=True)
-    key = live.filter(pk=key_id).first()
+    # Lock every live key of the client: two removes of its last two keys at once must not leave none.
+    live = list(ClientKey.objects.select_for_update().filter(client=client, retired_at__isnull=True).order_by("pk"))
+    key = next((k for k in live if k.pk == key_id), None)
     if key is None:
         raise ClientInputError("key_not_found", "The key is not on this integration (or removed already)")
-    if live.count() == 1:
+    if len(live) == 1:
         raise ClientInputError("last_key", "The last key can not be removed; add its successor first")
     if not retire_client_key(key_id=key.pk, actor=audit.person_actor(by)):
         raise ClientInputError("key_not_found", "The key is removed already")

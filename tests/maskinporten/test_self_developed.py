@@ -278,3 +278,22 @@ def test_another_organisation_can_not_manage_its_keys(own, vendor):
             by=stranger, system_user=own, public_key=pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
         )
     assert refused.value.code == "AUTH-00066"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_removing_the_last_two_keys_at_once_keeps_one(manager, customer):
+    from tests.races import race
+
+    own = create_own_integration(by=manager, org=customer, spec=spec())
+    second = add_key(
+        by=manager, system_user=own, public_key=pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    )
+    first = own_integration_client(own).keys.exclude(pk=second.pk).get()
+    outcomes = race(
+        [
+            lambda: remove_key(by=manager, system_user=own, key_id=first.pk).kid,
+            lambda: remove_key(by=manager, system_user=own, key_id=second.pk).kid,
+        ]
+    )
+    assert sorted(map(str, outcomes)).count("STD-00000") == 1
+    assert ClientKey.objects.filter(client_id="bakeriet-integrasjon", retired_at__isnull=True).count() == 1
