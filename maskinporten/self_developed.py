@@ -204,7 +204,7 @@ def token_recipe(system_user: SystemUser, client: Client, kid: str) -> dict:
         "SCOPE": scope,
     }
     constants = "\n".join(f"{name} = {json.dumps(value)}" for name, value in values.items())
-    example = _EXAMPLE.format(constants=constants, details=json.dumps(details))
+    example = _EXAMPLE.format(constants=constants, details=json.dumps(details, indent=4))
     return {
         "client_id": client.client_id,
         "kid": kid,
