@@ -79,7 +79,7 @@ def test_a_key_can_be_uploaded_as_a_file(client, manager, customer):
     assert ClientKey.objects.filter(client_id="var-kobling").count() == 1
 
 
-def test_a_private_key_is_refused_with_a_warning_and_never_shown_again(client, manager, customer):
+def test_a_private_key_is_refused_with_a_warning_and_never_shown_again(client, manager, customer, caplog):
     private_pem = own_key().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -91,6 +91,7 @@ def test_a_private_key_is_refused_with_a_warning_and_never_shown_again(client, m
     assert "PRIVATE KEY" not in text and private_pem.decode().splitlines()[1] not in text
     assert 'value="Vår kobling"' in text  # the rest of the form is kept
     assert not Client.objects.exists() and not RegisteredSystem.objects.exists()
+    assert caplog.records and not any("PRIVATE KEY" in record.getMessage() for record in caplog.records)
 
 
 def test_a_short_rsa_key_is_refused_in_words(client, manager, customer):
