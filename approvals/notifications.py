@@ -26,10 +26,6 @@ def confirm_url(obj: Request | ChangeRequest) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}?id={obj.id}"
 
 
-def expires_at(obj: Request | ChangeRequest):
-    return obj.created + timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-
-
 def _queue(kind: str, obj: Request | ChangeRequest, recipients: list[str], extra: dict | None = None) -> int:
     """Render `approvals/email/<kind>.txt` (first line: subject) and queue it to each recipient."""
     context = {
@@ -37,7 +33,7 @@ def _queue(kind: str, obj: Request | ChangeRequest, recipients: list[str], extra
         "vendor": obj.system.vendor,
         "party": obj.party,
         "link": confirm_url(obj),
-        "expires": expires_at(obj),
+        "expires": obj.expires_at,
         **(extra or {}),
     }
     # Mail goes out in the portal's default language; the recipient has no session to choose one.
@@ -92,8 +88,9 @@ def notify_change_reminder(change_request: ChangeRequest) -> int:
     return _queue("changerequest.reminder", change_request, _access_managers(change_request.party), extra)
 
 
-def _due():
-    return timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS - settings.REQUEST_REMINDER_DAYS)
+def _due(model: type[Request] | type[ChangeRequest]):
+    """Created at or before this, an open one times out within REQUEST_REMINDER_DAYS."""
+    return model.timeout_cutoff(timezone.now() + timedelta(days=settings.REQUEST_REMINDER_DAYS))
 
 
 def _remind(open_objects, notify) -> int:
@@ -102,7 +99,7 @@ def _remind(open_objects, notify) -> int:
     if settings.REQUEST_REMINDER_DAYS == 0:
         return 0
     queued = 0
-    for obj in open_objects.filter(created__lte=_due()).iterator():
+    for obj in open_objects.filter(created__lte=_due(open_objects.model)).iterator():
         with transaction.atomic():
             queued += notify(obj)
     return queued

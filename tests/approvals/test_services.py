@@ -179,3 +179,18 @@ def test_old_open_requests_time_out_once(system, customer, settings):
     fresh.refresh_from_db()
     assert old.status == RequestStatus.TIMEDOUT and fresh.status == RequestStatus.NEW
     assert AuditEvent.objects.filter(action="request.timedout", object_id=str(old.pk)).count() == 1
+
+
+@pytest.mark.parametrize("age_past_cutoff, open_", [(timedelta(0), False), (timedelta(microseconds=-1), True)])
+def test_every_reader_of_the_time_out_agrees_at_the_cut_off(
+    system, customer, settings, monkeypatch, age_past_cutoff, open_
+):
+    """The page (timed_out), the overview (pending), the e-mail's date (expires_at) and the beat job read one rule."""
+    settings.REQUEST_TIMEOUT_DAYS = 10
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    request_obj = make_request(system, customer, created=now - timedelta(days=10) - age_past_cutoff)
+    assert request_obj.timed_out is not open_ and request_obj.is_open is open_
+    assert Request.objects.pending().filter(pk=request_obj.pk).exists() is open_
+    assert (request_obj.expires_at > now) is open_
+    assert time_out_requests() == (0 if open_ else 1)
