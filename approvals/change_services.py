@@ -12,12 +12,13 @@ import uuid
 
 from django.db import transaction
 
+from approvals import notifications
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.transitions import check_access_manager, check_may_act_for, check_open, decide_once, time_out
 from lib.errors import ServiceError
 from registry import access, audit
-from registry.models import Organisation, Person, SystemUserPackage, SystemUserRight, SystemUserType
-from registry.outbox import queue_notification
+from registry.models import Organisation, Person, SystemUserType
+from registry.services.grants import Grants, change_grants
 from registry.services.system_users import check_against_system, normalize_rights
 
 
@@ -46,25 +47,6 @@ def _record(action: str, change_request: ChangeRequest, by: Person, ip: str | No
     system_user = change_request.system_user
     data = {"changeRequest": str(change_request.pk), "system": system_user.system.system_id, **data}
     return audit.on_system_user(action, system_user, by=by, data=data, ip=ip)
-
-
-def _tell_vendor(change_request: ChangeRequest, kind: str, verb: str, details: str = "") -> None:
-    system_user = change_request.system_user
-    owner = system_user.owner
-    subject = f"Change request {verb}: {system_user.system.system_id} for {owner.orgno}"
-    body = (
-        f"{owner.name} has {verb} your change request {change_request.pk}.\n\n"
-        f"System: {system_user.system.system_id}\n"
-        f"System user: {system_user.pk} ({system_user.integration_title})\n"
-        f"Organisation: {owner.name} ({owner.orgno})\n"
-        f"{details}"
-    )
-    for recipient in dict.fromkeys(e.strip() for e in system_user.system.vendor.emails if e and e.strip()):
-        queue_notification(kind=kind, recipient=recipient, subject=subject, body=body, object_id=change_request.pk)
-
-
-def _right_key(right: dict) -> tuple[str, str]:
-    return right["resource"], right.get("action") or ""
 
 
 def clients_lacking_new_packages(change_request: ChangeRequest) -> list[Organisation]:
@@ -114,45 +96,16 @@ def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip
             "You may not delegate: " + ", ".join(f"{x.item} ({x.reason})" for x in failures),
             items=failures,
         )
-    held_packages = set(system_user.packages.values_list("package_id", flat=True))
-    held_rights = set(system_user.rights.values_list("resource_id", "action"))
-    add_packages = [p for p in packages if p not in held_packages]
-    add_rights = [r for r in rights if _right_key(r) not in held_rights]
-    SystemUserPackage.objects.bulk_create(
-        [SystemUserPackage(system_user=system_user, package_id=p) for p in add_packages]
+    change = change_grants(
+        system_user,
+        add=Grants(packages, rights),
+        remove=Grants(change_request.unwanted_access_packages, change_request.unwanted_rights),
+        action="changerequest.approved",
+        by=by,
+        ip=ip,
+        data={"changeRequest": str(change_request.pk), "system": system_user.system.system_id},
     )
-    SystemUserRight.objects.bulk_create(
-        [SystemUserRight(system_user=system_user, resource_id=r["resource"], action=r["action"]) for r in add_rights]
-    )
-    removed_packages, removed_rights = [], []
-    for code in sorted(set(change_request.unwanted_access_packages)):
-        if SystemUserPackage.objects.filter(system_user=system_user, package_id=code).delete()[0]:
-            removed_packages.append(code)
-    for right in normalize_rights(change_request.unwanted_rights):
-        resource, action = _right_key(right)
-        if SystemUserRight.objects.filter(system_user=system_user, resource_id=resource, action=action).delete()[0]:
-            removed_rights.append({"resource": resource, "action": action})
-    _record(
-        "changerequest.approved",
-        change_request,
-        by,
-        ip,
-        added={"packages": add_packages, "rights": add_rights},
-        removed={"packages": removed_packages, "rights": removed_rights},
-    )
-
-    def lines(label, codes, rights_):
-        items = [f"urn:altinn:accesspackage:{p}" for p in codes] + [
-            f"{r['resource']}:{r['action'] or '*'}" for r in rights_
-        ]
-        return f"{label}: {', '.join(items) or '-'}\n"
-
-    _tell_vendor(
-        change_request,
-        "changerequest.approved",
-        "approved",
-        "\n" + lines("Added", add_packages, add_rights) + lines("Removed", removed_packages, removed_rights),
-    )
+    notifications.notify_change_decided(change_request, added=change.added, removed=change.removed)
     return change_request
 
 
@@ -162,7 +115,7 @@ def reject_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip:
     change_request = _prepare(change_request_id, by)
     decide_once(change_request, RequestStatus.REJECTED, by, "change request")
     _record("changerequest.rejected", change_request, by, ip)
-    _tell_vendor(change_request, "changerequest.rejected", "rejected", "\nThe system user is unchanged.\n")
+    notifications.notify_change_decided(change_request)
     return change_request
 
 

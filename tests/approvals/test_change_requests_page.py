@@ -104,7 +104,9 @@ def test_approving_applies_the_change_and_tells_the_vendor(as_manager, api_clien
     assert event.data["added"]["packages"] == ["skatt-naering"]
     assert event.data["removed"]["rights"] == [{"resource": "ske-krav-og-betalinger", "action": "read"}]
     mail = Notification.objects.get(kind="changerequest.approved")
-    assert mail.recipient == "salg@vendor.example" and "approved" in mail.subject
+    assert mail.recipient == "salg@vendor.example" and "Endringsforespørsel godkjent" in mail.subject
+    assert "Lagt til: urn:altinn:accesspackage:skatt-naering\n" in mail.body
+    assert "Fjernet: ske-krav-og-betalinger:read\n" in mail.body
     details = as_manager.get(f"/systemuser/{system_user.pk}/").content.decode()
     assert "Endring av rettigheter godkjent" in details
     vendor_view = api_client_for_vendor.get(f"systemuser/changerequest/vendor/{change_request.id}")
