@@ -73,7 +73,7 @@ class AgentRequestCreateView(RequestCreateView):
 class RequestDetailView(ScopedByMethodView):
     @extend_schema(operation_id="request_vendor_get", responses={200: RequestOut, **ERRORS})
     def get(self, request, request_id: str):
-        found = service.get_request(vendor=self.caller(), request_id=request_id, kind=self.kind)
+        found = service.get_request(request_id, kind=self.kind, vendor=self.caller())
         return Response(RequestOut(found).data)
 
     @extend_schema(

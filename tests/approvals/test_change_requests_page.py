@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from approvals import change_services
+from approvals import change_requests
 from approvals.models import ChangeRequest, RequestStatus
 from registry.models import (
     AuditEvent,
@@ -247,8 +247,8 @@ def test_the_page_speaks_english_when_asked(as_manager, change_request):
 def test_simultaneous_approvals_and_rejections_make_one_transition(manager, change_request):
     from tests.approvals.test_concurrency import race
 
-    approve = lambda: change_services.approve_change_request(change_request.id, by=manager)  # noqa: E731
-    reject = lambda: change_services.reject_change_request(change_request.id, by=manager)  # noqa: E731
+    approve = lambda: change_requests.approve_change_request(change_request.id, by=manager)  # noqa: E731
+    reject = lambda: change_requests.reject_change_request(change_request.id, by=manager)  # noqa: E731
     outcomes = race([approve] * 4 + [reject] * 2)
     winners = [o for o in outcomes if o != "AUTH-00013"]
     assert len(outcomes) == 6 and len(winners) == 1

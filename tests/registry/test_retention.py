@@ -235,7 +235,7 @@ def test_closed_requests_are_deleted_their_period_after_the_decision(world, vend
     assert exists(world.recently_decided)  # created long ago, decided three days ago
     assert exists(world.old_open)  # still New: time_out_requests marks it first, and its period starts then
     with pytest.raises(ServiceError) as error:
-        get_request(vendor=vendor, request_id=str(world.old_accepted.pk), kind="standard")
+        get_request(str(world.old_accepted.pk), kind="standard", vendor=vendor)
     assert error.value.code == "AUTH-00010"
     assert summary("requests").data["count"] == 2
 
