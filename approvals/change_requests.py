@@ -16,17 +16,9 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from approvals import notifications
+from approvals import notifications, transitions
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.requests import own_system, redirect_allowed
-from approvals.transitions import (
-    check_access_manager,
-    check_may_act_for,
-    check_open,
-    decide_once,
-    time_out,
-    vendor_lookup,
-)
 from lib.errors import FieldError, ServiceError, ValidationFailed
 from registry import access, audit
 from registry.models import AccessPackage, Organisation, Person, SystemUser, SystemUserType
@@ -171,7 +163,7 @@ def get_change_request(change_request_id: uuid.UUID | str, *, vendor: Organisati
     system access has nothing left to change."""
     found = ChangeRequest.objects.live().select_related("system_user__owner", "system_user__system__vendor")
     found = found.of_vendor(vendor) if vendor is not None else found.filter(system_user__is_deleted=False)
-    return vendor_lookup(found, noun="change request", raw_id=change_request_id)
+    return transitions.vendor_lookup(found, noun="change request", raw_id=change_request_id)
 
 
 def get_change_request_by_external_ref(
@@ -181,7 +173,7 @@ def get_change_request_by_external_ref(
     matching = _vendor_change_requests(vendor).filter(
         system_user__system=system, system_user__owner__orgno=party_orgno, system_user__external_ref=external_ref
     )
-    return vendor_lookup(matching, noun="change request")
+    return transitions.vendor_lookup(matching, noun="change request")
 
 
 def change_requests_of_system(*, vendor: Organisation, system_id: str):
@@ -191,16 +183,7 @@ def change_requests_of_system(*, vendor: Organisation, system_id: str):
 @transaction.atomic
 def delete_change_request(*, vendor: Organisation, change_request_id: str, ip: str | None = None) -> None:
     change_request = get_change_request(change_request_id, vendor=vendor)
-    if not ChangeRequest.objects.filter(pk=change_request.pk, is_deleted=False).update(is_deleted=True):
-        raise ServiceError("AUTH-00010", "The change request was not found", status=404)
-    audit.record(
-        "changerequest.deleted",
-        actor=f"vendor:{vendor.orgno}",
-        object_type="changerequest",
-        object_id=change_request.id,
-        party_orgno=change_request.system_user.owner.orgno,
-        ip=ip,
-    )
+    transitions.delete_once(change_request, vendor=vendor, noun="change request", ip=ip)
 
 
 # --- the business's decisions -----------------------------------------------------------------------
@@ -208,9 +191,9 @@ def delete_change_request(*, vendor: Organisation, change_request_id: str, ip: s
 
 def _prepare(change_request_id, by: Person) -> ChangeRequest:
     change_request = get_change_request(change_request_id)
-    check_may_act_for(change_request, by, "change request")
-    check_open(change_request, "change request")
-    check_access_manager(change_request, by)
+    transitions.check_may_act_for(change_request, by, "change request")
+    transitions.check_open(change_request, "change request")
+    transitions.check_access_manager(change_request, by)
     return change_request
 
 
@@ -254,7 +237,7 @@ def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip
     if is_agent and change_request.required_rights:
         # Refused when the vendor posts it; checked again so that no right ever lands on an agent.
         raise ServiceError("AUTH-00058", "An agent system user takes access packages only, not single rights")
-    decide_once(change_request, RequestStatus.ACCEPTED, by, "change request")
+    transitions.decide_once(change_request, RequestStatus.ACCEPTED, by, "change request")
     packages = sorted(set(change_request.required_access_packages))
     rights = normalize_rights(change_request.required_rights)
     check_against_system(system_user.system, packages=packages, rights=rights, user_type=system_user.user_type)
@@ -284,7 +267,7 @@ def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip
 def reject_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip: str | None = None) -> ChangeRequest:
     """Reject the change request (access managers only); the system user is left as it is."""
     change_request = _prepare(change_request_id, by)
-    decide_once(change_request, RequestStatus.REJECTED, by, "change request")
+    transitions.decide_once(change_request, RequestStatus.REJECTED, by, "change request")
     _record("changerequest.rejected", change_request, by, ip)
     notifications.notify_change_decided(change_request)
     return change_request
@@ -292,4 +275,4 @@ def reject_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip:
 
 def time_out_change_requests() -> int:
     """Mark open change requests older than REQUEST_TIMEOUT_DAYS as Timedout (Celery beat)."""
-    return time_out(ChangeRequest, orgno="system_user__owner__orgno", object_type="changerequest")
+    return transitions.time_out(ChangeRequest, orgno="system_user__owner__orgno", object_type="changerequest")

@@ -24,6 +24,7 @@ from approvals.transitions import (
     check_may_act_for,
     check_open,
     decide_once,
+    delete_once,
     time_out,
     vendor_lookup,
 )
@@ -217,17 +218,7 @@ def requests_of_system(*, vendor: Organisation, system_id: str, kind: str):
 @transaction.atomic
 def delete_request(*, vendor: Organisation, request_id: str, kind: str, ip: str | None = None) -> None:
     """Soft-delete the vendor's own request (compare-and-set: two deletes give one event)."""
-    request = get_request(vendor=vendor, request_id=request_id, kind=kind)
-    if not Request.objects.filter(pk=request.pk, is_deleted=False).update(is_deleted=True):
-        raise ServiceError("AUTH-00010", "The request was not found", status=404)
-    audit.record(
-        "request.deleted",
-        actor=f"vendor:{vendor.orgno}",
-        object_type="request",
-        object_id=request.id,
-        party_orgno=request.party.orgno,
-        ip=ip,
-    )
+    delete_once(get_request(request_id, kind=kind, vendor=vendor), vendor=vendor, noun="request", ip=ip)
 
 
 # --- the business's decisions -----------------------------------------------------------------------

@@ -75,6 +75,22 @@ def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_t
     return count
 
 
+def delete_once(obj: Request | ChangeRequest, *, vendor: Organisation, noun: str, ip: str | None) -> None:
+    """The vendor's soft delete: compare-and-set, so two deletes give one `<type>.deleted` event; the
+    second is AUTH-00010 as for any request not found."""
+    if not type(obj).objects.filter(pk=obj.pk, is_deleted=False).update(is_deleted=True):
+        raise ServiceError("AUTH-00010", f"The {noun} was not found", status=404)
+    object_type = noun.replace(" ", "")
+    audit.record(
+        f"{object_type}.deleted",
+        actor=f"vendor:{vendor.orgno}",
+        object_type=object_type,
+        object_id=obj.pk,
+        party_orgno=obj.party.orgno,
+        ip=ip,
+    )
+
+
 def vendor_lookup(queryset, *, noun: str, raw_id=None):
     """The vendor's own request or change request: the one with this id (`raw_id`), or else the newest in
     `queryset`. Anything else — someone else's, a malformed id, none — is AUTH-00010, so ids do not leak."""
