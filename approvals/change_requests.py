@@ -2,7 +2,7 @@
 an existing system user — create (the vendor's correlation id becomes the id), read, list, delete — and
 the business approves or rejects.
 
-Deciding mirrors approvals.requests: one transaction each, the transition is a compare-and-set on the
+Deciding mirrors approvals.system_user_requests: one transaction each, the transition is a compare-and-set on the
 status (`filter(status=New).update(...)` and check the count), claimed *first* — concurrent approvals
 queue on the row lock, and all but the first find it no longer New. If anything after the claim fails
 (the system's current rights, the delegation check), the transaction rolls back and the change request
@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 
 from approvals import notifications, transitions
 from approvals.models import ChangeRequest, RequestStatus
-from approvals.requests import own_system, redirect_allowed
+from approvals.system_user_requests import own_system, redirect_allowed
 from lib.errors import FieldError, ServiceError, ValidationFailed
 from registry import access, audit
 from registry.models import AccessPackage, Organisation, Person, SystemUser, SystemUserType

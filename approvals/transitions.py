@@ -1,6 +1,6 @@
 """Deciding requests and change requests: who may, and the one state transition New → decided, once.
 
-Shared by approvals.requests (vendor requests) and approvals.change_requests (change requests), so the
+Shared by approvals.system_user_requests (vendor requests) and approvals.change_requests (change requests), so the
 authority checks and the compare-and-set that keeps invariant 2 are written once.
 """
 

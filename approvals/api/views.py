@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from approvals import requests as service
+from approvals import system_user_requests as service
 from approvals.models import RequestKind
 from registry.api.base import SCOPE_REQUEST_READ, SCOPE_REQUEST_WRITE, VendorAPIView, paginate, parse
 from registry.api.serializers import paginated, wire_right_in

@@ -5,7 +5,13 @@ from django.core import mail
 from django.utils import timezone
 
 from approvals.models import Request, RequestStatus
-from approvals.requests import approve_request, escalate_request, get_request, reject_request, time_out_requests
+from approvals.system_user_requests import (
+    approve_request,
+    escalate_request,
+    get_request,
+    reject_request,
+    time_out_requests,
+)
 from lib.errors import ServiceError
 from registry.models import AuditEvent, Notification, SystemRight, SystemUser
 from tests import factories as f

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
-from approvals.requests import get_request
+from approvals.system_user_requests import get_request
 from housekeeping import retention
 from lib.errors import ServiceError
 from maskinporten.models import UsedGrant
