@@ -33,10 +33,11 @@ from maskinporten.clients import (
 )
 from maskinporten.models import Client, ClientKey
 from registry import access, audit
-from registry.models import AccessPackage, AuditEvent, Organisation, Person, SystemClient, SystemUser
+from registry.models import AccessPackage, AuditEvent, Organisation, Person, SystemClient, SystemUser, SystemUserType
 from registry.services import lifecycle
 from registry.services import systems as system_register
-from registry.services.system_users import create_system_user, normalize_rights
+from registry.services.grants import GrantChange, Grants, change_grants, normalize_rights
+from registry.services.system_users import check_against_system, create_system_user
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 300
@@ -252,3 +253,42 @@ with urllib.request.urlopen(request) as response:
     access_token = json.load(response)["access_token"]
 print(access_token)
 """
+
+
+@transaction.atomic
+def add_grants(
+    *, by: Person, system_user: SystemUser, packages: list[str], rights: list[dict], ip: str | None = None
+) -> GrantChange:
+    """More packages or single rights for the integration, with the delegation check: first on its system
+    (which lists what its access may hold, as any system does), then on its system access."""
+    _managed(by, system_user)
+    packages, rights = sorted(set(packages)), normalize_rights(rights)
+    if not packages and not rights:
+        raise ClientInputError("no_grants", "Choose at least one access package or single right")
+    failures = access.delegation_check(by, system_user.owner, packages=packages, rights=rights)
+    if failures:
+        raise ServiceError(
+            "AUTH-00053",
+            "You may not delegate: " + ", ".join(f"{x.item} ({x.reason})" for x in failures),
+            items=failures,
+        )
+    system, actor = system_user.system, audit.person_actor(by)
+    held_rights = set(system.rights.values_list("resource_id", "action"))
+    new_rights = [r for r in rights if (r["resource"], r["action"]) not in held_rights]
+    if new_rights:
+        keys = sorted(held_rights | {(r["resource"], r["action"]) for r in new_rights})
+        wire = [system_register.wire_right(resource_id, action) for resource_id, action in keys]
+        system_register.replace_rights(system=system, rights=wire, actor=actor, ip=ip)
+    held_packages = set(system.packages.values_list("package_id", flat=True))
+    if set(packages) - held_packages:
+        urns = [AccessPackage.URN_PREFIX + code for code in sorted(held_packages | set(packages))]
+        system_register.replace_packages(system=system, urns=urns, actor=actor, ip=ip)
+    check_against_system(system, packages=packages, rights=rights, user_type=SystemUserType.STANDARD)
+    return change_grants(
+        system_user,
+        add=Grants(packages, rights),
+        action="systemuser.grants_added",
+        by=by,
+        ip=ip,
+        refuse_if_unchanged=ClientInputError("nothing_new", "The system access holds all of these already"),
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("systemuser/own/new/", own.new, name="own_new"),
     path("systemuser/<uuid:pk>/integration/", own.integration, name="own_integration"),
     path("systemuser/<uuid:pk>/integration/keys/", own.add_key, name="own_add_key"),
+    path("systemuser/<uuid:pk>/integration/rights/", own.add_grants, name="own_add_grants"),
     path("systemuser/<uuid:pk>/integration/keys/<int:key_id>/remove/", own.remove_key, name="own_remove_key"),
     path("systemuser/<uuid:pk>/", details.details, name="details"),
     path("systemuser/<uuid:pk>/delete/", details.delete, name="delete"),

@@ -32,6 +32,7 @@ EVENT_WORDS = {
     "changerequest.rejected": gettext_lazy("Endring av rettigheter avvist"),
     "systemuser.key_added": gettext_lazy("Nøkkel lagt til"),
     "systemuser.key_removed": gettext_lazy("Nøkkel fjernet"),
+    "systemuser.grants_added": gettext_lazy("Rettigheter lagt til"),
 }
 
 

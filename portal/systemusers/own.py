@@ -76,6 +76,7 @@ INPUT_ERRORS = {
         gettext_lazy("Dette er den siste nøkkelen. Legg til en ny nøkkel først, så integrasjonen ikke stopper."),
     ),
     "key_not_found": ("keys", gettext_lazy("Nøkkelen er allerede fjernet.")),
+    "nothing_new": ("grants", gettext_lazy("Systemtilgangen har allerede alt du valgte. Ingenting er endret.")),
 }
 
 
@@ -189,7 +190,16 @@ def _own_system_user(request, pk) -> SystemUser:
     return system_user
 
 
+def _more_choices(request, system_user: SystemUser) -> tuple[list[Choice], list[Choice]]:
+    """What the person may still give the integration: their choices less what it holds."""
+    packages, rights = grant_choices(request.person, request.actor)
+    held = set(system_user.packages.values_list("package_id", flat=True))
+    held |= {f"{resource_id}|{action}" for resource_id, action in system_user.rights.values_list("resource", "action")}
+    return [c for c in packages if c.value not in held], [c for c in rights if c.value not in held]
+
+
 def integration_context(request, system_user: SystemUser) -> dict:
+    packages, rights = _more_choices(request, system_user)
     client = service.own_integration_client(system_user)
     keys = list(client.keys.order_by("retired_at", "-created")) if client else []
     used = service.last_used(system_user, client) if client else {}
@@ -200,6 +210,9 @@ def integration_context(request, system_user: SystemUser) -> dict:
         "keys": [(key, used.get(key.kid)) for key in keys],
         "live_keys": len(live),
         "recipe": service.token_recipe(system_user, client, live[0].kid) if client and live else None,
+        "packages": packages,
+        "rights": rights,
+        "values": {},
         "errors": {},
     }
 
@@ -250,3 +263,27 @@ def remove_key(request, pk, key_id):
         text = _("Nøkkelen %(kid)s er fjernet. Token som signeres med den, blir avvist fra nå av.") % {"kid": key.kid}
         messages.success(request, text)
     return redirect("systemusers:own_integration", pk=system_user.pk)
+
+
+@actor_required
+@require_POST
+def add_grants(request, pk):
+    system_user = _own_system_user(request, pk)
+    if not access.is_access_manager(request.person, request.actor):
+        return _refuse(request)
+    packages, rights = request.POST.getlist("package")[:300], request.POST.getlist("right")[:300]
+    try:
+        service.add_grants(
+            by=request.person, system_user=system_user, packages=packages, rights=_rights(rights), ip=client_ip(request)
+        )
+    except ClientInputError as error:
+        errors, status = {"grants": _input_error(error)[1]}, error.status
+    except ServiceError as error:
+        text, lines = error_text(error, _names(error))
+        errors, status = {"grants": text, "grant_lines": lines}, error.status
+    else:
+        messages.success(request, _("Systemtilgangen har fått de nye rettighetene."))
+        return redirect("systemusers:own_integration", pk=system_user.pk)
+    context = integration_context(request, system_user)
+    context["errors"], context["values"] = errors, {"packages": packages, "rights": rights}
+    return render(request, "portal/systemusers/own_integration.html", context, status=status)

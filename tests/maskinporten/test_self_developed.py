@@ -297,3 +297,14 @@ def test_removing_the_last_two_keys_at_once_keeps_one(manager, customer):
     )
     assert sorted(map(str, outcomes)).count("STD-00000") == 1
     assert ClientKey.objects.filter(client_id="bakeriet-integrasjon", retired_at__isnull=True).count() == 1
+
+
+def test_a_right_added_later_is_permitted_by_the_pdp_at_once(client, own, manager):
+    from maskinporten.self_developed import add_grants
+
+    assert pdp_decision(client, own, action="write") != "Permit"
+    add_grants(by=manager, system_user=own, packages=[], rights=[{"resource": KRAV, "action": "write"}])
+    assert pdp_decision(client, own, action="write") == "Permit"
+    with pytest.raises(ClientInputError) as refused:
+        add_grants(by=manager, system_user=own, packages=[], rights=[{"resource": KRAV, "action": "write"}])
+    assert refused.value.reason == "nothing_new"

@@ -208,4 +208,25 @@ def test_the_integration_page_costs_the_same_queries_for_one_key_or_three(client
         add_key(by=manager, system_user=own, public_key=new)
     with CaptureQueriesContext(connection) as three:
         assert client.get(page).content.decode().count("<code>") >= 3
-    assert len(three) == len(one) <= 13, [q["sql"] for q in three.captured_queries]
+    assert len(three) == len(one) <= 20, [q["sql"] for q in three.captured_queries]
+
+
+def test_more_rights_later_with_the_delegation_check(client, own, customer):
+    page = f"/systemuser/{own.pk}/integration/"
+    text = client.get(page).content.decode()
+    assert 'value="ske-krav-og-betalinger|write"' in text and f'value="{KRAV_READ}"' not in text  # held already
+    response = client.post(page + "rights/", {"right": ["ske-krav-og-betalinger|write"]}, follow=True)
+    assert "har fått de nye rettighetene" in response.content.decode()
+    assert set(own.rights.values_list("action", flat=True)) == {"read", "write"}
+    assert set(own.system.rights.values_list("action", flat=True)) == {"read", "write"}
+    assert "Rettigheter lagt til" in client.get(f"/systemuser/{own.pk}/").content.decode()
+
+
+def test_more_rights_the_person_may_not_delegate_are_refused_by_name(client, own, customer):
+    access_manager = f.make_person("Tina Tilgang")
+    f.delegate_package("tilgangsstyrer", from_org=customer, to=access_manager)
+    act_for(client, access_manager, customer)
+    response = client.post(f"/systemuser/{own.pk}/integration/rights/", {"right": ["ske-krav-og-betalinger|write"]})
+    assert response.status_code == 400
+    assert "Krav og betalinger (skrive): du har den ikke selv for virksomheten" in response.content.decode()
+    assert list(own.rights.values_list("action", flat=True)) == ["read"]
