@@ -308,3 +308,11 @@ def test_a_right_added_later_is_permitted_by_the_pdp_at_once(client, own, manage
     with pytest.raises(ClientInputError) as refused:
         add_grants(by=manager, system_user=own, packages=[], rights=[{"resource": KRAV, "action": "write"}])
     assert refused.value.reason == "nothing_new"
+
+
+def test_the_business_gets_no_vendor_mail_about_its_own_changes(own, manager, customer):
+    from registry.models import Notification
+
+    assert customer.emails  # it would be told, if it were a vendor
+    delete_own_integration(by=manager, system_user=own)
+    assert not Notification.objects.exists()

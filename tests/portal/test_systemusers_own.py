@@ -185,6 +185,8 @@ def test_adding_a_bad_key_says_why_and_changes_nothing(client, own):
 
 def test_deleting_the_system_access_deletes_the_system_and_stops_the_client(client, own):
     client_row = own_integration_client(own)
+    confirm = client.get(f"/systemuser/{own.pk}/delete/").content.decode()
+    assert "klienten med nøklene slettes også" in confirm and "Leverandøren får beskjed" not in confirm
     response = client.post(f"/systemuser/{own.pk}/delete/")
     assert response.status_code == 302
     assert SystemUser.objects.get(pk=own.pk).is_deleted
