@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.notifications import notify_change_request_created
-from approvals.requests import own_system, redirect_allowed
+from approvals.requests import own_system
 from approvals.transitions import vendor_lookup
 from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.redirect_urls import check_redirect_url
 from registry import audit
 from registry.models import AccessPackage, Organisation, SystemUser, SystemUserType
 from registry.services.system_users import check_against_system, normalize_rights
@@ -105,11 +106,7 @@ def create_change_request(
     if existing is not None:
         return existing, False
     system = system_user.system
-    if spec.redirect_url:
-        if not system.allowed_redirect_urls:
-            raise ServiceError("AUTH-00026", "The system has no allowed redirect URLs")
-        if not redirect_allowed(spec.redirect_url, system.allowed_redirect_urls):
-            raise ServiceError("AUTH-00021", "The redirect URL does not match one of the system's allowed URLs")
+    check_redirect_url(spec.redirect_url, system.allowed_redirect_urls)
     if system_user.user_type == SystemUserType.AGENT and (spec.required_rights or spec.unwanted_rights):
         raise ServiceError("AUTH-00058", "An agent system user takes access packages only, not single rights")
     required_rights, unwanted_rights = _rights(spec.required_rights), _rights(spec.unwanted_rights)

@@ -3,10 +3,8 @@
 Approving and rejecting are the business's side and live with the approval pages.
 """
 
-import re
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 
@@ -15,6 +13,7 @@ from approvals.notifications import notify_request_created
 from approvals.transitions import vendor_lookup
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
+from lib.redirect_urls import check_redirect_url
 from registry import access, audit
 from registry.models import AccessPackage, Organisation, RegisteredSystem, SystemUserType
 from registry.services.system_users import check_against_system, live_system_user_exists, normalize_rights
@@ -33,33 +32,6 @@ class RequestSpec:
     rights: list[dict] = field(default_factory=list)
     access_packages: list[str] = field(default_factory=list)
     redirect_url: str = ""
-
-
-# --- the redirect-URL rule --------------------------------------------------------------------------
-
-
-def _redirect_key(url: str) -> tuple[str, str, int, str] | None:
-    """(scheme, host, port, path) of an absolute https URL, or None for anything we will not redirect to.
-
-    User-info (`https://good.example@evil.example/`), backslashes and white space are refused outright:
-    browsers and URL parsers disagree about them, which is how open-redirect checks are fooled.
-    """
-    if len(url) > 2000 or re.search(r"[\s\\]", url) or any(ord(c) < 0x20 for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        port = parts.port or 443
-    except ValueError:
-        return None
-    if parts.scheme != "https" or not parts.hostname or "@" in parts.netloc or parts.fragment:
-        return None
-    return parts.scheme, parts.hostname, port, parts.path or "/"
-
-
-def redirect_allowed(url: str, allowed: list[str]) -> bool:
-    """Scheme, host, port and path must equal one allowed URL's; only the query may differ."""
-    key = _redirect_key(url)
-    return key is not None and any(key == _redirect_key(a) for a in allowed)
 
 
 # --- validation -------------------------------------------------------------------------------------
@@ -102,11 +74,7 @@ def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem
         raise ServiceError("AUTH-00004", "A system user already exists for this system, organisation and externalRef")
     if party is None:
         raise ServiceError("AUTH-00000", "The organisation (partyOrgNo) was not found")
-    if spec.redirect_url:
-        if not system.allowed_redirect_urls:
-            raise ServiceError("AUTH-00026", "The system has no allowed redirect URLs")
-        if not redirect_allowed(spec.redirect_url, system.allowed_redirect_urls):
-            raise ServiceError("AUTH-00021", "The redirect URL does not match one of the system's allowed URLs")
+    check_redirect_url(spec.redirect_url, system.allowed_redirect_urls)
     if spec.kind == RequestKind.AGENT and spec.rights:
         raise ServiceError("AUTH-00058", "An agent request takes access packages only, not single rights")
     rights, packages = _rights(spec), _packages(spec)

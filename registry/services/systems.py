@@ -7,12 +7,12 @@ Changing a system's rights never touches existing system users: that is what cha
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.redirect_urls import is_redirect_url
 from registry import audit
 from registry.models import (
     AccessPackage,
@@ -50,18 +50,6 @@ class SystemSpec:
 
 
 # --- validation ---------------------------------------------------------------------------------
-
-
-def is_absolute_https(url: str) -> bool:
-    """An absolute https URL with a host and no user-info (user-info lets `https://good@evil` pass as good)."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError:
-        return False
-    if re.search(r"[\s\\]", url):
-        return False
-    return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
 
 
 def _right_key(right: dict) -> tuple[str, str] | None:
@@ -158,7 +146,7 @@ def _redirect_errors(urls: list[str]) -> list[FieldError]:
     return [
         FieldError("AUTH.VLD-00005", f"Not an absolute https URL: {url[:200]}", [P + "allowedredirecturls"])
         for url in urls
-        if not is_absolute_https(url)
+        if not is_redirect_url(url)
     ]
 
 

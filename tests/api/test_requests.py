@@ -156,6 +156,17 @@ def test_a_redirect_url_that_only_looks_allowed_is_auth_00021(api, body, url):
     assert not Request.objects.exists()
 
 
+def test_outside_production_a_loopback_redirect_url_the_system_allows_is_accepted(api, body, system, settings):
+    settings.PRODUCTION = False
+    system.allowed_redirect_urls = ["http://127.0.0.1:3000/altinn/ferdig"]
+    system.save(update_fields=["allowed_redirect_urls"])
+    url = "http://127.0.0.1:3000/altinn/ferdig?kunde=42"
+    assert api.post("systemuser/request/vendor", {**body, "redirectUrl": url}).status_code == 201
+    settings.PRODUCTION = True
+    other = {**body, "externalRef": "lager", "redirectUrl": url}
+    assert_problem(api.post("systemuser/request/vendor", other), 400, "AUTH-00021")
+
+
 def test_a_very_long_redirect_url_is_a_validation_error(api, body):
     url = "https://vendor.example/callback?" + "a" * 5000
     assert validation_codes(api.post("systemuser/request/vendor", {**body, "redirectUrl": url})) == ["STD.VLD-00001"]
