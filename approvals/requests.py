@@ -15,9 +15,9 @@ from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
 from lib.redirect_urls import check_redirect_url
 from registry import access, audit
-from registry.models import AccessPackage, Organisation, RegisteredSystem, SystemUserType
-from registry.services.system_users import check_against_system, live_system_user_exists, normalize_rights
-from registry.services.systems import RESOURCE_ATTRIBUTE
+from registry.models import Organisation, RegisteredSystem, SystemUserType
+from registry.services.system_users import check_against_system, live_system_user_exists
+from registry.wire import requested_packages, requested_rights
 
 
 @dataclass
@@ -44,25 +44,6 @@ def own_system(vendor: Organisation, system_id: str) -> RegisteredSystem:
     return system
 
 
-def _rights(spec: RequestSpec) -> list[dict]:
-    """Wire rights as [{"resource", "action"}]; a right without one urn:altinn:resource attribute is AUTH-00001."""
-    rights = []
-    for right in spec.rights:
-        attributes = right.get("resource") or []
-        if len(attributes) != 1 or attributes[0].get("id") != RESOURCE_ATTRIBUTE:
-            raise ServiceError("AUTH-00001", "A right must name one resource with the id urn:altinn:resource")
-        rights.append({"resource": attributes[0]["value"], "action": right.get("action") or ""})
-    return normalize_rights(rights)
-
-
-def _packages(spec: RequestSpec) -> list[str]:
-    prefix = AccessPackage.URN_PREFIX
-    bad = [u for u in spec.access_packages if not u.startswith(prefix)]
-    if bad:
-        raise ServiceError("AUTH-00063", "The system does not have these packages: " + ", ".join(bad), items=bad)
-    return sorted({u[len(prefix) :] for u in spec.access_packages})
-
-
 def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem, Organisation, list, list]:
     """The checks in CONTRACT order. The system's owner comes first: another vendor's system is not found,
     so nothing about it (or its customers' system users) leaks."""
@@ -77,7 +58,7 @@ def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem
     check_redirect_url(spec.redirect_url, system.allowed_redirect_urls)
     if spec.kind == RequestKind.AGENT and spec.rights:
         raise ServiceError("AUTH-00058", "An agent request takes access packages only, not single rights")
-    rights, packages = _rights(spec), _packages(spec)
+    rights, packages = requested_rights(spec.rights), requested_packages(spec.access_packages)
     user_type = SystemUserType.AGENT if spec.kind == RequestKind.AGENT else SystemUserType.STANDARD
     check_against_system(system, packages=packages, rights=rights, user_type=user_type)
     if spec.kind == RequestKind.AGENT and not packages:

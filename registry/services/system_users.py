@@ -17,12 +17,7 @@ from registry.models import (
     SystemUserRight,
     SystemUserType,
 )
-
-
-def normalize_rights(rights: list[dict]) -> list[dict]:
-    """[{"resource": id, "action": "" or action}] without duplicates, in a stable order."""
-    seen = {(r["resource"], r.get("action") or "") for r in rights}
-    return [{"resource": res, "action": act} for res, act in sorted(seen)]
+from registry.wire import normalize_rights
 
 
 def check_against_system(system: RegisteredSystem, *, packages: list[str], rights: list[dict], user_type: str) -> None:
