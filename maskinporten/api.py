@@ -8,6 +8,7 @@ from lib.errors import FieldError
 from lib.identifiers import is_valid_orgno
 from lib.problems import problem, validation_problem
 from lib.tokens.authentication import BearerTokenAuthentication, HasScope
+from lib.unstorable import unstorable
 from maskinporten.lookup import find_system_user
 from registry.api.base import ProgramAPIMixin
 from registry.api.serializers import SystemUserOut
@@ -60,7 +61,7 @@ def _validate(params: dict[str, str]) -> list[FieldError]:
     errors = [
         _vld("STD.VLD-00001", f"{name} contains characters that are not allowed", name)
         for name, value in params.items()
-        if "\x00" in value  # PostgreSQL stores no NUL: the look-up would fail instead of answering
+        if unstorable(value)  # the look-up would fail in the database instead of answering
     ]
     if not params["clientId"]:
         errors.append(_vld("AUTH.VLD-00000", "clientId is required", "clientId"))
