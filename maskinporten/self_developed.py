@@ -33,11 +33,12 @@ from maskinporten.clients import (
 )
 from maskinporten.models import Client, ClientKey
 from registry import access, audit
-from registry.models import AccessPackage, AuditEvent, Organisation, Person, SystemClient, SystemUser, SystemUserType
+from registry.models import AuditEvent, Organisation, Person, SystemClient, SystemUser, SystemUserType
 from registry.services import lifecycle
 from registry.services import systems as system_register
 from registry.services.grants import GrantChange, Grants, change_grants, normalize_rights
 from registry.services.system_users import check_against_system, create_system_user
+from registry.wire import package_urn, wire_right
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 300
@@ -103,8 +104,8 @@ def create_own_integration(*, by: Person, org: Organisation, spec: OwnIntegratio
             vendor_orgno=org.orgno,
             name=name,
             description=description,
-            rights=[system_register.wire_right(r["resource"], r["action"]) for r in rights],
-            access_packages=[AccessPackage.URN_PREFIX + code for code in packages],
+            rights=[wire_right(r["resource"], r["action"]) for r in rights],
+            access_packages=[package_urn(code) for code in packages],
             client_ids=[client.client_id],
             is_visible=False,
             is_self_developed=True,
@@ -277,11 +278,11 @@ def add_grants(
     new_rights = [r for r in rights if (r["resource"], r["action"]) not in held_rights]
     if new_rights:
         keys = sorted(held_rights | {(r["resource"], r["action"]) for r in new_rights})
-        wire = [system_register.wire_right(resource_id, action) for resource_id, action in keys]
+        wire = [wire_right(resource_id, action) for resource_id, action in keys]
         system_register.replace_rights(system=system, rights=wire, actor=actor, ip=ip)
     held_packages = set(system.packages.values_list("package_id", flat=True))
     if set(packages) - held_packages:
-        urns = [AccessPackage.URN_PREFIX + code for code in sorted(held_packages | set(packages))]
+        urns = [package_urn(code) for code in sorted(held_packages | set(packages))]
         system_register.replace_packages(system=system, urns=urns, actor=actor, ip=ip)
     check_against_system(system, packages=packages, rights=rights, user_type=SystemUserType.STANDARD)
     return change_grants(
