@@ -18,30 +18,17 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from approvals.models import ChangeRequest, Request, RequestStatus
 from lib.errors import ServiceError
 from portal.actor import switch_actor
+from portal.words import action_word, error_text, reason_word
 from registry import access
 from registry.models import AccessPackage, Organisation, Person, Resource
 
 Decidable = Request | ChangeRequest
 Load = Callable[[uuid.UUID, Person], Decidable]
 Show = Callable[..., HttpResponse]
-
-ACTIONS = {
-    "": gettext_lazy("alle handlinger"),
-    "read": gettext_lazy("lese"),
-    "write": gettext_lazy("skrive"),
-    "sign": gettext_lazy("signere"),
-    "access": gettext_lazy("få tilgang"),
-    "delete": gettext_lazy("slette"),
-}
-REASONS = {
-    "not_held": gettext_lazy("Du har ikke denne tilgangen selv."),
-    "not_delegable": gettext_lazy("Du har denne tilgangen, men har ikke lov til å gi den videre."),
-}
 
 
 def person_required(view):
@@ -96,7 +83,18 @@ def refused_decision(request, pk: uuid.UUID, err: ServiceError, *, load: Load, s
     except ServiceError as refused:
         return refusal(request, refused)
     failures = err.items if err.code == "AUTH-00053" else None
-    return show(request, obj, status=err.status, error_code=err.code, failures=failures)
+    # The lines of AUTH-00053 are the failures box (named there); other codes list their items here.
+    names = {p.code: p.name for p in AccessPackage.objects.filter(code__in=[str(item) for item in err.items])}
+    error, lines = error_text(err, names)
+    return show(
+        request,
+        obj,
+        status=err.status,
+        error_code=err.code,
+        error=error,
+        error_lines=[] if failures else lines,
+        failures=failures,
+    )
 
 
 def decision_context(
@@ -125,13 +123,9 @@ def decision_context(
 def right_rows(rights: list[dict]) -> list[dict]:
     titles = {r.id: r.title for r in Resource.objects.filter(id__in={r["resource"] for r in rights})}
     return [
-        {"title": titles.get(r["resource"], r["resource"]), "id": r["resource"], "action": action_name(r.get("action"))}
+        {"title": titles.get(r["resource"], r["resource"]), "id": r["resource"], "action": action_word(r.get("action"))}
         for r in rights
     ]
-
-
-def action_name(action: str | None) -> str:
-    return str(ACTIONS.get(action or "", action))
 
 
 def failure_rows(failures, packages: list[str], rights: list[dict]) -> list[dict]:
@@ -147,10 +141,10 @@ def failure_rows(failures, packages: list[str], rights: list[dict]) -> list[dict
         else:
             resource, _sep, action = failure.item.rpartition(":")
             name = _("Rettigheten «%(title)s»: %(action)s") % {
-                "action": action_name("" if action == "*" else action),
+                "action": action_word(action),
                 "title": titles.get(resource, resource),
             }
-        rows.append({"name": name, "reason": REASONS.get(failure.reason, failure.reason)})
+        rows.append({"name": name, "reason": reason_word(failure.reason)})
     return rows
 
 

@@ -12,12 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
-from portal.systemusers.common import actor_required, client_ip, error_text
+from portal.systemusers.common import actor_required, client_ip
 from portal.systemusers.details import clients_query, details_context
+from portal.words import ROLES, error_text
 from registry import access
 from registry.models import AccessPackage, ClientDelegation, SystemUser, SystemUserType
 from registry.services import clients
@@ -43,18 +44,11 @@ def _package_names(system_user: SystemUser) -> dict[str, str]:
     return {p.code: p.name for p in packages}
 
 
-ROLE_WORDS = {
-    "REGN": gettext_lazy("regnskapsfører"),
-    "REVI": gettext_lazy("revisor"),
-    "FFØR": gettext_lazy("forretningsfører"),
-}
-
-
 def _via(role_code: str) -> str:
     """Why the organisation is a client, in words: "regnskapsfører (REGN)", or given by the client itself."""
     if not role_code:
         return _("tilgangspakkene er gitt av kunden")
-    return ", ".join(f"{ROLE_WORDS[c]} ({c})" if c in ROLE_WORDS else c for c in role_code.split(","))
+    return ", ".join(f"{ROLES[c]} ({c})" if c in ROLES else c for c in role_code.split(","))
 
 
 def _add_context(request, system_user: SystemUser, selected: list[str] | None = None, **extra) -> dict:

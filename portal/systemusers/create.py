@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
-from portal.systemusers.common import actor_required, client_ip, error_text, package_grant, right_grant
+from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
+from portal.words import error_text
 from registry import access
 from registry.models import RegisteredSystem
 from registry.services.system_users import create_system_user

@@ -12,15 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
-from portal.systemusers.common import (
-    EVENT_WORDS,
-    action_word,
-    actor_required,
-    client_ip,
-    error_text,
-    package_grant,
-    right_grant,
-)
+from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
+from portal.words import action_word, error_text, event_word
 from registry import access
 from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
@@ -105,7 +98,7 @@ def _history(system_user: SystemUser) -> list[tuple]:
                 what += f" ({action_word(data['action'])})"
         else:
             what = ""
-        rows.append((event, EVENT_WORDS.get(event.action, event.action), what))
+        rows.append((event, event_word(event.action), what))
     return rows
 
 
