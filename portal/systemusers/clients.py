@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
+from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip
 from portal.systemusers.details import clients_query, details_context
 from portal.words import ROLES, error_text
@@ -85,9 +86,7 @@ def add(request, pk):
         return _refuse(request)
     if request.method == "POST":
         return _add(request, system_user)
-    # A history restore (back button after a live search) needs the whole page, not the fragment.
-    fragment = request.htmx and not request.htmx.history_restore_request
-    return render(request, f"{PAGE}#results" if fragment else PAGE, _add_context(request, system_user))
+    return partial_or_page(request, PAGE, f"{PAGE}#results", _add_context(request, system_user))
 
 
 def _add(request, system_user: SystemUser):
@@ -136,12 +135,8 @@ def remove(request, pk, orgno):
         if delegation is None:
             raise Http404("Not a client of this system access")
         context = {"su": system_user, "delegation": delegation, "back": _where(request)}
-        template = (
-            "portal/systemusers/_client_remove_confirm.html"
-            if request.htmx
-            else "portal/systemusers/client_remove.html"
-        )
-        return render(request, template, context)
+        confirm = "portal/systemusers/_client_remove_confirm.html"
+        return partial_or_page(request, "portal/systemusers/client_remove.html", confirm, context)
     row = _delegation(system_user, orgno)
     try:
         removed = clients.remove_client(
@@ -161,7 +156,7 @@ def remove(request, pk, orgno):
 
 def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of clients plus an announced status; otherwise back to the details page."""
-    if request.htmx:
+    if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
         fresh = SystemUser.objects.for_details(request.actor).get(pk=system_user.pk)
         context = details_context(request, fresh) | {"status": text, "ok": ok, "clients_status": True}

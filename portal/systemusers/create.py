@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
+from portal.htmx import partial_or_page
 from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
 from portal.words import error_text
 from registry import access
@@ -26,10 +27,8 @@ def choose_system(request):
     query = request.GET.get("q", "").strip()[:100]
     systems = list(RegisteredSystem.objects.for_creation(request.actor, query)[: SHOWN_SYSTEMS + 1])
     context = {"systems": systems[:SHOWN_SYSTEMS], "more": len(systems) > SHOWN_SYSTEMS, "q": query}
-    template = "portal/systemusers/create.html"
-    # A history restore (back button after a live search) needs the whole page, not the fragment.
-    fragment = request.htmx and not request.htmx.history_restore_request
-    return render(request, f"{template}#results" if fragment else template, context)
+    page = "portal/systemusers/create.html"
+    return partial_or_page(request, page, f"{page}#results", context)
 
 
 def _fingerprint(system) -> str:

@@ -5,13 +5,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
+from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
 from portal.words import action_word, error_text, event_word
 from registry import access
@@ -114,15 +114,9 @@ def details(request, pk):
     system_user = _system_user_or_404(request, pk)
     if not _may_view(request, system_user):
         return render(request, "portal/systemusers/need_rights.html", status=403)
+    # The live client search (aimed at the list) asks for the list and its count only.
     context = details_context(request, system_user)
-    # The live client search asks for the list and its count only; a history restore (back button after
-    # a live search) needs the whole page.
-    if request.htmx and request.htmx.target == "clients" and not request.htmx.history_restore_request:
-        response = render(request, f"{PAGE}#clients-search", context)
-    else:
-        response = render(request, PAGE, context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])  # same URL, fragment or page
-    return response
+    return partial_or_page(request, PAGE, f"{PAGE}#clients-search", context, target="clients")
 
 
 @actor_required
@@ -132,8 +126,8 @@ def delete(request, pk):
     if not access.is_access_manager(request.person, request.actor):
         return render(request, "portal/systemusers/need_rights.html", status=403)
     if request.method == "GET":
-        template = f"{PAGE}#confirm-delete" if request.htmx else "portal/systemusers/delete.html"
-        return render(request, template, details_context(request, system_user))
+        context = details_context(request, system_user)
+        return partial_or_page(request, "portal/systemusers/delete.html", f"{PAGE}#confirm-delete", context)
     try:
         lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
     except ServiceError as error:
@@ -143,12 +137,12 @@ def delete(request, pk):
         messages.success(request, text)
     # htmx: a whole new page, not a page inside the form.
     overview = reverse("portal:overview")
-    return HttpResponseClientRedirect(overview) if request.htmx else redirect(overview)
+    return HttpResponseClientRedirect(overview) if wants_fragment(request) else redirect(overview)
 
 
 def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of grants plus an announced status; otherwise back to the page."""
-    if request.htmx:
+    if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
         context = details_context(request, _system_user_or_404(request, system_user.pk)) | {"status": text, "ok": ok}
         return render(request, f"{PAGE}#grants-update", context)

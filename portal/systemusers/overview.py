@@ -1,10 +1,9 @@
 """Overview of the organisation's system accesses (paged, searchable) and pending requests."""
 
 from django.core.paginator import Page, Paginator
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 
 from approvals.models import ChangeRequest, Request
+from portal.htmx import partial_or_page
 from portal.systemusers.common import actor_required
 from registry import access
 from registry.models import SystemUser
@@ -36,11 +35,7 @@ def overview(request):
         )
     else:
         context["show_agent"] = is_client_admin
-    # A history restore (back button after a live search) needs the whole page, not the fragment.
-    fragment = request.htmx and not request.htmx.history_restore_request
-    response = render(request, f"{TEMPLATE}#htmx-results" if fragment else TEMPLATE, context)
-    patch_vary_headers(response, ["HX-Request"])  # same URL, fragment or page: caches must tell them apart
-    return response
+    return partial_or_page(request, TEMPLATE, f"{TEMPLATE}#htmx-results", context)
 
 
 def _page(request, system_users, param: str) -> Page:
