@@ -3,8 +3,9 @@ page, the act-for switch), who may decide now, a refused decision shown on the p
 rights and delegation failures.
 
 The link carries only the id; everything shown and checked comes from the database and the person's
-current authority. `load(pk, person)` is each page's "found, and the person may act for it" (else a
-ServiceError); `show(request, obj, status=200, **extra)` renders its page.
+current authority, read once per request (portal.actor.authority). `load(request, pk)` is each page's
+"found, and the person may act for it" (`access_decidable`, else a ServiceError); `show(request, obj,
+status=200, **extra)` renders its page.
 """
 
 import uuid
@@ -14,20 +15,19 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from approvals.models import ChangeRequest, Request, RequestStatus
 from lib.errors import ServiceError
-from portal.actor import switch_actor
+from portal.actor import authority, switch_actor
 from portal.words import action_word, error_text, reason_word
-from registry import access
-from registry.models import AccessPackage, Organisation, Person, Resource
+from registry.models import AccessPackage, Organisation, Resource
 
 Decidable = Request | ChangeRequest
-Load = Callable[[uuid.UUID, Person], Decidable]
+Load = Callable[[HttpRequest, uuid.UUID], Decidable]
 Show = Callable[..., HttpResponse]
 
 
@@ -56,6 +56,14 @@ def refusal(request, err: ServiceError) -> HttpResponse:
     return render(request, "approvals/refused.html", {"code": err.code, "status": err.status}, status=err.status)
 
 
+def access_decidable(request, obj: Decidable, noun: str) -> Decidable:
+    """`obj` if the person may act for the organisation that decides it, else AUTH-00041 (as the
+    services refuse a decision): the page shows nothing of a request the person could not decide."""
+    if not authority(request, obj.party).may_act_for:
+        raise ServiceError("AUTH-00041", f"You may not act for the organisation of this {noun}", status=403)
+    return obj
+
+
 def act_for(request, org: Organisation) -> bool:
     """Switch "act for" to the request's organisation (the caller checked may_act_for). True if it changed."""
     already = request.actor is not None and request.actor.pk == org.pk
@@ -69,7 +77,7 @@ def open_link(request, *, load: Load, show: Show) -> HttpResponse:
     try:
         if pk is None:
             raise ServiceError("AUTH-00010", "Not found", status=404)
-        obj = load(pk, request.person)
+        obj = load(request, pk)
     except ServiceError as err:
         return refusal(request, err)
     return show(request, obj, switched=act_for(request, obj.party))
@@ -79,7 +87,7 @@ def refused_decision(request, pk: uuid.UUID, err: ServiceError, *, load: Load, s
     """A decision the service refused: the page again with the error (and each delegation failure
     named), or the refusal page when the person may not see the request at all."""
     try:
-        obj = load(pk, request.person)
+        obj = load(request, pk)
     except ServiceError as refused:
         return refusal(request, refused)
     failures = err.items if err.code == "AUTH-00053" else None
@@ -98,15 +106,16 @@ def refused_decision(request, pk: uuid.UUID, err: ServiceError, *, load: Load, s
 
 
 def decision_context(
-    person: Person, obj: Decidable, *, packages: list[str], rights: list[dict], delegates: bool, failures=None
+    request, obj: Decidable, *, packages: list[str], rights: list[dict], delegates: bool, failures=None
 ) -> dict:
     """Who may do what with the request now. `delegates`: approving needs the delegation check
     (standard system users); `failures`: the service's AUTH-00053 items, instead of checking again."""
     party = obj.party
-    is_manager = access.is_access_manager(person, party)
+    rights_of_person = authority(request, party)
+    is_manager = rights_of_person.is_access_manager
     if failures is None:
         checked = obj.is_open and is_manager and delegates
-        failures = access.delegation_check(person, party, packages=packages, rights=rights) if checked else []
+        failures = rights_of_person.delegation_check(packages=packages, rights=rights) if checked else []
     return {
         "vendor": obj.system.vendor,
         "system": obj.system,

@@ -16,28 +16,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
+from portal.access import CLIENTS, access_system_user
 from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip
 from portal.systemusers.details import clients_query, details_context
 from portal.words import ROLES, error_text
-from registry import access
-from registry.models import AccessPackage, ClientDelegation, SystemUser, SystemUserType
+from registry.models import AccessPackage, ClientDelegation, SystemUser
 from registry.services import clients
 
 PAGE = "portal/systemusers/clients_add.html"
 DETAILS = "portal/systemusers/details.html"
 PER_PAGE = 50
-
-
-def _agent_or_404(request, pk) -> SystemUser:
-    system_user = SystemUser.objects.for_overview(request.actor).filter(pk=pk, user_type=SystemUserType.AGENT).first()
-    if system_user is None:
-        raise Http404("System access for clients not found")
-    return system_user
-
-
-def _refuse(request):
-    return render(request, "portal/systemusers/need_rights.html", {"need": "client_admin"}, status=403)
 
 
 def _package_names(system_user: SystemUser) -> dict[str, str]:
@@ -81,9 +70,7 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
 @actor_required
 @require_http_methods(["GET", "POST"])
 def add(request, pk):
-    system_user = _agent_or_404(request, pk)
-    if not access.is_client_admin(request.person, request.actor):
-        return _refuse(request)
+    system_user = access_system_user(request, pk, may=CLIENTS)
     if request.method == "POST":
         return _add(request, system_user)
     return partial_or_page(request, PAGE, f"{PAGE}#results", _add_context(request, system_user))
@@ -127,9 +114,7 @@ def _delegation(system_user: SystemUser, orgno: str) -> ClientDelegation | None:
 @actor_required
 @require_http_methods(["GET", "POST"])
 def remove(request, pk, orgno):
-    system_user = _agent_or_404(request, pk)
-    if not access.is_client_admin(request.person, request.actor):
-        return _refuse(request)
+    system_user = access_system_user(request, pk, may=CLIENTS)
     if request.method == "GET":
         delegation = _delegation(system_user, orgno)
         if delegation is None:
@@ -158,7 +143,7 @@ def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of clients plus an announced status; otherwise back to the details page."""
     if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
-        fresh = SystemUser.objects.for_details(request.actor).get(pk=system_user.pk)
+        fresh = access_system_user(request, system_user.pk, may=None)
         context = details_context(request, fresh) | {"status": text, "ok": ok, "clients_status": True}
         return render(request, f"{DETAILS}#clients-update", context)
     (messages.success if ok else messages.error)(request, text)

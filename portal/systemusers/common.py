@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from portal.access import NeedRights
 from portal.words import ACTIONS, action_word
 
 
@@ -48,7 +49,8 @@ def right_grant(right) -> Grant:
 
 
 def actor_required(view):
-    """Logged in as a person who acts for an organisation; otherwise off to log in or choose one."""
+    """Logged in as a person who acts for an organisation; otherwise off to log in or choose one. A
+    look-up that finds the person lacks the authority (portal.access.NeedRights) gets the need-rights page."""
 
     @login_required
     @wraps(view)
@@ -57,7 +59,10 @@ def actor_required(view):
             return render(request, "portal/no_person.html", status=403)
         if request.actor is None:
             return redirect(f"{reverse('portal:actor')}?{urlencode({'next': request.get_full_path()})}")
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except NeedRights as refused:
+            return render(request, "portal/systemusers/need_rights.html", {"need": refused.need}, status=403)
 
     return wrapped
 

@@ -3,9 +3,9 @@
 from django.core.paginator import Page, Paginator
 
 from approvals.models import ChangeRequest, Request
+from portal.actor import authority
 from portal.htmx import partial_or_page
 from portal.systemusers.common import actor_required
-from registry import access
 from registry.models import SystemUser
 
 PAGE_SIZE = 25
@@ -15,8 +15,8 @@ TEMPLATE = "portal/systemusers/overview.html"
 @actor_required
 def overview(request):
     org = request.actor
-    is_manager = access.is_access_manager(request.person, org)
-    is_client_admin = access.is_client_admin(request.person, org)
+    rights = authority(request)
+    is_manager, is_client_admin = rights.is_access_manager, rights.is_client_admin
     query = request.GET.get("q", "").strip()[:100]  # a NUL never gets here: portal.middleware.RefuseNulMiddleware
     context = {"is_manager": is_manager, "is_client_admin": is_client_admin, "q": query}
     if is_manager or is_client_admin:
