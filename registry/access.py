@@ -8,6 +8,7 @@ from functools import cached_property
 
 from django.db.models import Q, QuerySet
 
+from lib.errors import ServiceError
 from registry.models import (
     Organisation,
     PackageDelegation,
@@ -16,6 +17,7 @@ from registry.models import (
     RegisteredSystem,
     RoleAssignment,
     RolePackage,
+    SystemUser,
 )
 
 ACCESS_MANAGER_PACKAGES = ("tilgangsstyrer", "hovedadministrator")
@@ -168,6 +170,40 @@ class Authority:
                     held = all(policy.get((right["resource"], a), set()) & set(grants) for a in actions) and actions
                     failures.append(DelegationFailure("right", item, "not_delegable" if held else "not_held"))
         return failures
+
+
+MANAGE = "manage"  # access manager (AUTH-00066 otherwise)
+CLIENTS = "clients"  # client administrator (AUTH-00016 otherwise)
+
+
+def require(person: Person | None, org: Organisation, may: str) -> None:
+    """Raise unless the person holds the authority `may` names for the organisation (None: operator
+    staff, who may do anything)."""
+    if person is None:
+        return
+    authority = Authority(person, org)
+    if may == MANAGE and not authority.is_access_manager:
+        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
+    if may == CLIENTS and not authority.is_client_admin:
+        raise ServiceError("AUTH-00016", "You are not client administrator for this organisation", status=403)
+
+
+def system_user_not_found() -> ServiceError:
+    return ServiceError("AUTH-00015", "System user not found", status=404)
+
+
+def access_system_user(
+    system_users: QuerySet[SystemUser], pk, person: Person | None, *, may: str | None = None
+) -> SystemUser:
+    """The system user `pk` from `system_users` (the caller's filters, joins and row lock), if the person
+    may act for its owner — else AUTH-00015 (404), so another organisation's does not leak — and holds
+    the authority `may` names (`require`). `person` None is operator staff, who may manage any."""
+    system_user = system_users.filter(pk=pk).first()
+    if system_user is None or (person is not None and not Authority(person, system_user.owner).may_act_for):
+        raise system_user_not_found()
+    if may is not None:
+        require(person, system_user.owner, may)
+    return system_user
 
 
 def vendor_owns_system(vendor: Organisation, system: RegisteredSystem) -> bool:
