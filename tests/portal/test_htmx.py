@@ -6,21 +6,16 @@ import pytest
 from django.test import Client
 
 from registry.services import clients
-from tests import factories as f
 from tests.portal.systemusers_helpers import HTMX, act_for, make_system_user
 
-SIGNING = "regnskapsforer-med-signeringsrettighet"
 RESTORE = {"HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
 
 
 @pytest.fixture
-def pages(client, manager, customer, system, vendor, client_admin, accounting_firm):
+def pages(client, manager, customer, system, client_admin, accounting_firm, agent, firm_clients):
     """(name, logged-in client, url, htmx headers) for each page that chooses."""
     su = make_system_user(manager, customer, system)
-    agent_system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
-    agent = f.make_agent_system_user(accounting_firm, agent_system, [SIGNING])
-    org = f.make_org("Aurora Data AS")
-    f.give_role(accounting_firm, "REGN", org)
+    org = firm_clients[0]
     clients.add_clients(system_user_id=agent.pk, orgnos=[org.orgno], by=client_admin)
     as_manager = act_for(client, manager, customer)
     as_client_admin = act_for(Client(), client_admin, accounting_firm)
