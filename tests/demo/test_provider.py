@@ -17,6 +17,7 @@ from tests.authorization.conftest import make_system_user
 from tests.maskinporten.helpers import bearer_for, bearer_for_system_user
 
 API_SCOPE = "demo:krav-og-betalinger"
+TRUSTED = {settings.TOKEN_ISSUER: keys.jwks, settings.PLATFORM_TOKEN_ISSUER: keys.PLATFORM.jwks}
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def api(client, db):
         )
         return response.json()
 
-    app = DemoApi(issuer=settings.TOKEN_ISSUER, jwks=keys.jwks, ask_pdp=ask_pdp)
+    app = DemoApi(issuers=TRUSTED, ask_pdp=ask_pdp)
     app.pdp_calls = calls
     return app
 
@@ -134,7 +135,7 @@ def test_an_unreachable_pdp_fails_closed(system_user, customer):
     def broken(body):
         raise ConnectionError("refused")
 
-    app = DemoApi(issuer=settings.TOKEN_ISSUER, jwks=keys.jwks, ask_pdp=broken)
+    app = DemoApi(issuers=TRUSTED, ask_pdp=broken)
     token = bearer_for_system_user(system_user, API_SCOPE)
     assert call(app, f"/krav-og-betalinger/{customer.orgno}", token=token)[0] == 503
 
