@@ -22,6 +22,10 @@ TRUSTED = {settings.TOKEN_ISSUER: keys.jwks, settings.PLATFORM_TOKEN_ISSUER: key
 
 @pytest.fixture
 def api(client, db):
+    return wired_app(client)
+
+
+def wired_app(client) -> DemoApi:
     """The provider wired to this test server: the real JWKS, and the real PDP view via the test client."""
     owner = f.make_org("Skatteetaten")
     pdp_token = bearer_for(owner, "altinn:authorization/authorize")
