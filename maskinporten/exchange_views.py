@@ -31,6 +31,13 @@ SERVICES = {
     "refresh": ("the platform token", platform_exchange.refresh),
 }
 PROVIDERS = ("maskinporten", "id-porten")
+# Altinn 2's enterprise users (virksomhetsbruker) went with Altinn 2; Altinn answers 410 to an exchange asking
+# for one, and so do we, so that a vendor's old code path fails as it does there.
+ENTERPRISE_USER_HEADER = "X-Altinn-EnterpriseUser-Authentication"
+ENTERPRISE_USER_GONE = (
+    "Virksomhetsbruker (enterprise user) is no longer available. It has been replaced by Systembruker "
+    "(system user) or ID-porten, depending on the use case."
+)
 
 
 def _problems(*answers: tuple[int, str]) -> dict:
@@ -64,6 +71,7 @@ class ExchangeView(APIView):
                 (401, "Missing, malformed, expired or untrusted token, or the wrong kind of token"),
                 (403, "id-porten: the token carries no altinn:clientdelegations scope"),
                 (405, "Only GET"),
+                (410, f"maskinporten: an enterprise user was asked for ({ENTERPRISE_USER_HEADER})"),
                 (503, "id-porten: ID-porten cannot be reached to check the token"),
             ),
         },
@@ -77,6 +85,9 @@ class ExchangeView(APIView):
                 f"Invalid token provider: {provider[:50]}. "
                 "The trusted token providers are 'maskinporten' and 'id-porten'.",
             )
+        if kind == "maskinporten" and request.headers.get(ENTERPRISE_USER_HEADER):
+            metrics.count_token_exchange(kind, "refused")
+            return problem(request, status=410, code="HTTP-410", detail=ENTERPRISE_USER_GONE)
         return token_answer(request, kind)
 
 

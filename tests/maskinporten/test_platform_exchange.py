@@ -271,6 +271,15 @@ def test_refusals_are_logged_not_audited(client, db, caplog):
     assert not AuditEvent.objects.exists()
 
 
+def test_asking_for_an_enterprise_user_is_410_gone_as_at_altinn(client, system_user_token):
+    response = client.get(
+        EXCHANGE, HTTP_AUTHORIZATION=system_user_token, HTTP_X_ALTINN_ENTERPRISEUSER_AUTHENTICATION="dXNlcjpwdw=="
+    )
+    assert response.status_code == 410 and response.json()["code"] == "HTTP-410"
+    assert "Systembruker" in response.json()["detail"]
+    assert not AuditEvent.objects.exists()
+
+
 def test_another_method_is_a_405_problem(client, system_user_token):
     response = client.post(EXCHANGE, HTTP_AUTHORIZATION=system_user_token)
     assert response.status_code == 405 and response.json()["code"] == "HTTP-405"
