@@ -74,3 +74,9 @@ def test_self_developed_scopes_may_not_include_the_vendor_api_or_pdp_scopes():
         "from django.conf import settings as s; print(s.SELF_DEVELOPED_SCOPES)",
     )
     assert fine.returncode == 0 and "['skatteetaten:krav', 'nav:inntekt']" in fine.stdout
+
+
+def test_the_platform_token_issuer_may_not_be_the_token_issuer():
+    result = _run({"TOKEN_ISSUER": "https://sb.example/", "PLATFORM_TOKEN_ISSUER": "https://sb.example/"}, "check")
+    assert result.returncode != 0
+    assert "PLATFORM_TOKEN_ISSUER must differ" in result.stderr

@@ -11,77 +11,37 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lib.errors import ServiceError
 from maskinporten import self_developed as service
 from maskinporten.clients import ClientInputError
-from portal.systemusers.common import action_word, actor_required, client_ip, error_text
-from registry import access
+from portal.access import MANAGE, NeedRights, access_system_user
+from portal.actor import authority
+from portal.systemusers.common import actor_required, client_ip
+from portal.words import OWN_INTEGRATION_INPUT, action_word, error_text
 from registry.models import AccessPackage, PolicyRule, Resource, SystemUser
 
 MAX_KEY_BYTES = 20_000
 
-# Each refused input in words, and the form field it belongs to.
-INPUT_ERRORS = {
-    "private_key": (
-        "key",
-        gettext_lazy(
-            "Dette er en privat nøkkel. Lim inn bare den offentlige nøkkelen – den private skal aldri ut av "
-            "maskinen der integrasjonen kjører. Vi har ikke lagret det du limte inn. Lag et nytt nøkkelpar hvis "
-            "den private nøkkelen kan ha blitt delt med andre."
-        ),
-    ),
-    "malformed": (
-        "key",
-        gettext_lazy(
-            "Vi kan ikke lese nøkkelen. Lim inn en offentlig nøkkel i PEM-format (-----BEGIN PUBLIC KEY-----) "
-            "eller som JWK."
-        ),
-    ),
-    "unsupported": (
-        "key",
-        gettext_lazy(
-            "Bare RSA-nøkler kan brukes (tokenendepunktet godtar RS256, RS384 og RS512, som Maskinporten). "
-            "Lag en RSA-nøkkel på minst 2048 bit."
-        ),
-    ),
-    "too_short": ("key", gettext_lazy("RSA-nøkkelen er for kort. Den må være på minst 2048 bit.")),
-    "key_in_use": (
-        "key",
-        gettext_lazy("Denne nøkkelen er allerede registrert. Lag en egen nøkkel for hver integrasjon."),
-    ),
-    "kid_taken": (
-        "key",
-        gettext_lazy("Integrasjonen har allerede en nøkkel med denne kid-en. Gi den nye nøkkelen en annen kid."),
-    ),
-    "kid_malformed": (
-        "key",
-        gettext_lazy("Kid-en kan bare ha bokstaver, tall og . _ : @ + / = - (høyst 200 tegn)."),
-    ),
-    "client_id_taken": (
-        "client_id",
-        gettext_lazy("Klient-id-en er allerede i bruk. Velg en annen, eller la feltet stå tomt, så lager vi en."),
-    ),
-    "client_id_malformed": (
-        "client_id",
-        gettext_lazy("Klient-id-en kan bare ha bokstaver, tall og . _ : @ + / = - (høyst 200 tegn)."),
-    ),
-    "name_missing": ("name_nb", gettext_lazy("Gi systemet et navn.")),
-    "no_grants": ("grants", gettext_lazy("Velg minst én tilgangspakke eller enkeltrettighet.")),
-    "last_key": (
-        "keys",
-        gettext_lazy("Dette er den siste nøkkelen. Legg til en ny nøkkel først, så integrasjonen ikke stopper."),
-    ),
-    "key_not_found": ("keys", gettext_lazy("Nøkkelen er allerede fjernet.")),
-    "nothing_new": ("grants", gettext_lazy("Systemtilgangen har allerede alt du valgte. Ingenting er endret.")),
+# The form field each refused input (maskinporten.clients.ClientInputError.reason) belongs to.
+INPUT_FIELDS = {
+    "private_key": "key",
+    "malformed": "key",
+    "unsupported": "key",
+    "too_short": "key",
+    "key_in_use": "key",
+    "kid_taken": "key",
+    "kid_malformed": "key",
+    "client_id_taken": "client_id",
+    "client_id_malformed": "client_id",
+    "name_missing": "name_nb",
+    "no_grants": "grants",
+    "nothing_new": "grants",
+    "last_key": "keys",
+    "key_not_found": "keys",
 }
-
-
-def _refuse(request):
-    return render(request, "portal/systemusers/need_rights.html", status=403)
 
 
 @dataclass
@@ -91,9 +51,9 @@ class Choice:
     hint: str = ""
 
 
-def grant_choices(person, org) -> tuple[list[Choice], list[Choice]]:
+def grant_choices(request) -> tuple[list[Choice], list[Choice]]:
     """(packages, rights) the person may delegate for the organisation and a system access may get."""
-    delegable = [code for code, grant in access.packages_for(person, org).items() if grant.can_delegate]
+    delegable = [code for code, grant in authority(request).packages.items() if grant.can_delegate]
     packages = [
         Choice(p.code, p.name, p.area.name if p.area_id else "")
         for p in AccessPackage.objects.filter(code__in=delegable, assignable=True).select_related("area")
@@ -117,8 +77,8 @@ def _key_text(request) -> str:
 
 
 def _input_error(error: ClientInputError) -> tuple[str, str]:
-    field, text = INPUT_ERRORS.get(error.reason, ("form", None))
-    return field, str(text) if text else error_text(error)[0]
+    text = OWN_INTEGRATION_INPUT.get(error.reason)
+    return INPUT_FIELDS.get(error.reason, "form"), str(text) if text else error_text(error)[0]
 
 
 def _rights(values: list[str]) -> list[dict]:
@@ -146,9 +106,9 @@ def _names(error: ServiceError) -> dict[str, str]:
 @actor_required
 @require_http_methods(["GET", "POST"])
 def new(request):
-    if not access.is_access_manager(request.person, request.actor):
-        return _refuse(request)
-    packages, rights = grant_choices(request.person, request.actor)
+    if not authority(request).is_access_manager:
+        raise NeedRights()
+    packages, rights = grant_choices(request)
     context = {"packages": packages, "rights": rights, "values": {}, "errors": {}}
     if request.method == "GET":
         return render(request, "portal/systemusers/own_new.html", context)
@@ -183,16 +143,17 @@ def new(request):
 
 
 def _own_system_user(request, pk) -> SystemUser:
-    """A live system access of the organisation acted for, for one of its self-developed systems."""
-    system_user = SystemUser.objects.for_overview(request.actor).filter(pk=pk, system__is_self_developed=True).first()
-    if system_user is None:
+    """A live system access of the organisation acted for, for one of its self-developed systems, if the
+    person is its access manager (portal.access: 404 for any other, the need-rights page if not)."""
+    system_user = access_system_user(request, pk, may=MANAGE)
+    if not system_user.system.is_self_developed:
         raise Http404("System access not found")
     return system_user
 
 
 def _more_choices(request, system_user: SystemUser) -> tuple[list[Choice], list[Choice]]:
     """What the person may still give the integration: their choices less what it holds."""
-    packages, rights = grant_choices(request.person, request.actor)
+    packages, rights = grant_choices(request)
     held = set(system_user.packages.values_list("package_id", flat=True))
     held |= {f"{resource_id}|{action}" for resource_id, action in system_user.rights.values_list("resource", "action")}
     return [c for c in packages if c.value not in held], [c for c in rights if c.value not in held]
@@ -220,8 +181,6 @@ def integration_context(request, system_user: SystemUser) -> dict:
 @actor_required
 def integration(request, pk):
     system_user = _own_system_user(request, pk)
-    if not access.is_access_manager(request.person, request.actor):
-        return _refuse(request)
     return render(request, "portal/systemusers/own_integration.html", integration_context(request, system_user))
 
 
@@ -230,8 +189,6 @@ def integration(request, pk):
 @require_POST
 def add_key(request, pk):
     system_user = _own_system_user(request, pk)
-    if not access.is_access_manager(request.person, request.actor):
-        return _refuse(request)
     try:
         key = service.add_key(
             by=request.person, system_user=system_user, public_key=_key_text(request), ip=client_ip(request)
@@ -251,8 +208,6 @@ def add_key(request, pk):
 @require_POST
 def remove_key(request, pk, key_id):
     system_user = _own_system_user(request, pk)
-    if not access.is_access_manager(request.person, request.actor):
-        return _refuse(request)
     try:
         key = service.remove_key(by=request.person, system_user=system_user, key_id=key_id, ip=client_ip(request))
     except ClientInputError as error:
@@ -269,8 +224,6 @@ def remove_key(request, pk, key_id):
 @require_POST
 def add_grants(request, pk):
     system_user = _own_system_user(request, pk)
-    if not access.is_access_manager(request.person, request.actor):
-        return _refuse(request)
     packages, rights = request.POST.getlist("package")[:300], request.POST.getlist("right")[:300]
     try:
         service.add_grants(
