@@ -1,0 +1,291 @@
+"""Mutation testing of the security-critical modules: `make mutants` (docs/testing.md).
+
+mutmut changes one line of a module at a time (a `<` for a `<=`, a `True` for a `False`, a string
+for another) and runs the tests that call the changed function; a mutant the tests do not notice
+"survives": a wrong line there would ship. Each module below runs on its own, in var/mutants/<name>/,
+with only the tests that exercise it, within a time bound, one worker by default (the machine is
+shared). The results are fresh each run: nothing is reused from an earlier one.
+
+    make mutants                                  # every module, smallest first
+    make mutants MUTANTS="identifiers transitions"
+    MUTANTS_MINUTES=10 MUTANTS_JOBS=2 make mutants
+
+Then, to see a survivor: `cd var/mutants/<name> && ../../../.venv/bin/mutmut show <mutant>`.
+
+A survivor that no test can kill because the mutated program behaves the same (an equivalent
+mutant) is listed in EQUIVALENT with the reason; it is matched by the line the mutation writes, so
+an edit elsewhere in the function does not make the list lie, and one that no longer matches is
+reported as a survivor again.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "mutants"
+MUTMUT = Path(sys.executable).parent / "mutmut"
+# What the tests need next to the code (copied as it is; only the module under test is mutated).
+NOT_COPIED = {".git", ".venv", "var", "docs", "bench", "mutants", "db.sqlite3", "node_modules"}
+
+
+@dataclass
+class Module:
+    name: str
+    files: list[str]  # the files mutated
+    tests: list[str]  # the tests run against them
+    functions: list[str] = field(default_factory=list)  # only these functions (mutmut names), if given
+    about: str = ""
+
+
+TOKEN_TESTS = [
+    "tests/maskinporten/test_token_endpoint.py",
+    "tests/security/test_token_claims.py",
+    "tests/security/test_token_signature.py",
+    "tests/security/test_token_authorization_details.py",
+    "tests/security/test_review_token_input.py",
+    "tests/security/test_token_replay.py",
+]
+
+# Smallest first. The tests are the ones that exercise the module; mutmut then runs, for each mutant,
+# only those of them that call the mutated function.
+MODULES = [
+    Module(
+        "identifiers",
+        ["lib/identifiers.py"],
+        ["tests/registry/test_identifiers.py"],
+        about="organisation and national identity numbers (mod-11, birth date)",
+    ),
+    Module(
+        "redirect-url",
+        ["approvals/requests.py"],
+        ["tests/api/test_requests.py"],
+        functions=["x__redirect_key", "x_redirect_allowed"],
+        about="the redirect-URL rule: scheme, host, port and path equal an allowed URL's",
+    ),
+    Module(
+        "transitions",
+        ["approvals/transitions.py"],
+        [
+            "tests/approvals/test_services.py",
+            "tests/approvals/test_agent_change_requests.py",
+            "tests/approvals/test_change_requests_page.py",
+            "tests/approvals/test_views.py",
+            "tests/api/test_requests.py",
+            "tests/api/test_change_requests.py",
+        ],
+        about="who may decide a request or change request; New -> decided once (compare-and-set); time-out",
+    ),
+    Module(
+        "keys",
+        ["lib/tokens/keys.py"],
+        ["tests/maskinporten/test_signing_keys.py", "tests/security/test_token_signature.py"],
+        about="our signing keys: the active one, rotation, the published JWKS",
+    ),
+    Module(
+        "assertion",
+        ["maskinporten/assertion.py"],
+        TOKEN_TESTS,
+        about="the client's signed grant (JWT bearer assertion): signature, audience, lifetime, jti",
+    ),
+    Module(
+        "lifecycle",
+        ["registry/services/lifecycle.py"],
+        ["tests/registry/test_lifecycle.py", "tests/portal/test_systemusers_details.py"],
+        about="delete a system user, revoke a package or right: authority and compare-and-set",
+    ),
+    Module(
+        "access-tokens",
+        ["lib/tokens/access.py"],
+        ["tests/maskinporten/test_authentication.py", *TOKEN_TESTS],
+        about="the access tokens we sign and check (claims, audience, expiry)",
+    ),
+    Module(
+        "access",
+        ["registry/access.py"],
+        ["tests/registry/test_access.py", "tests/registry/test_clients.py", "tests/authorization/test_decisions.py"],
+        about="authority: who may act for an organisation, access managers, delegation checks",
+    ),
+    Module(
+        "clients",
+        ["registry/services/clients.py"],
+        ["tests/registry/test_clients.py", "tests/api/test_enduser_clients.py"],
+        about="client eligibility and adding/removing clients of an agent system user",
+    ),
+    Module(
+        "decisions",
+        ["authorization/decisions.py"],
+        [
+            "tests/authorization/test_decisions.py",
+            "tests/authorization/test_client_delegation_decisions.py",
+            "tests/authorization/test_authorize_api.py",
+        ],
+        about="the PDP's decision",
+    ),
+    Module(
+        "grants",
+        ["maskinporten/grants.py"],
+        TOKEN_TESTS,
+        about="the token grant: which system user, which scopes and details, replay",
+    ),
+]
+
+# (function, the line the mutation writes, stripped) -> why no test can tell it from the real code.
+_ZIP = "zip() stops at the shorter of digits and weights, so a longer slice reads the same digits"
+EQUIVALENT: dict[tuple[str, str], str] = {
+    ("lib.identifiers.x_is_valid_orgno", "return _mod11(value[:9], _ORGNO_WEIGHTS) == int(value[8])"): _ZIP,
+    ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:10], _PID_WEIGHTS_1) != int(value[9]):"): _ZIP,
+    ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:11], _PID_WEIGHTS_2) != int(value[10]):"): _ZIP,
+    ("lib.identifiers.x_is_valid_pid", "if day >= 40:"): "day 40 is refused either way (as day 40 or day 0)",
+    ("lib.identifiers.x_is_valid_pid", "if month >= 80:"): "month 80 is refused either way (as 80 or 0)",
+    ("lib.identifiers.x_is_valid_pid", "date(2000 if year2 % 4 == 0 else 2002, month, day)"): (
+        "2002 is no leap year either: the same dates are valid in 2001 and 2002"
+    ),
+}
+
+
+def workdir(module: Module) -> Path:
+    return WORK / module.name
+
+
+def prepare(module: Module) -> Path:
+    """A fresh var/mutants/<name>/ with links to the project and the module's mutmut configuration."""
+    here = workdir(module)
+    shutil.rmtree(here, ignore_errors=True)
+    here.mkdir(parents=True)
+    tops = sorted({Path(f).parts[0] for f in module.files})
+    copied = []
+    for entry in sorted(ROOT.iterdir()):
+        if entry.name in NOT_COPIED or entry.name.startswith("."):
+            continue
+        (here / entry.name).symlink_to(entry)
+        if entry.name not in tops and entry.name != "tests":  # mutmut copies tests/ and the sources itself
+            copied.append(entry.name)
+    lines = ["[mutmut]", "source_paths=", *[f"    {t}" for t in tops]]
+    lines += ["only_mutate=", *[f"    {f}" for f in module.files]]
+    lines += ["also_copy=", *[f"    {c}" for c in copied]]
+    lines += ["pytest_add_cli_args_test_selection=", *[f"    {t}" for t in module.tests]]
+    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider"]
+    lines += ["use_git_change_detection=false", ""]
+    (here / "setup.cfg").write_text("\n".join(lines))
+    return here
+
+
+def mutmut(here: Path, *args: str, timeout: float | None = None, log=None) -> subprocess.CompletedProcess:
+    # The embedded SQLite, whatever the shell says: one test database per mutant on a shared PostgreSQL
+    # would be slow and collide. (The race tests, which need PostgreSQL, are not run here.)
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REQUIRE_SERVICES"}}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return subprocess.run(
+        [str(MUTMUT), *args],
+        cwd=here,
+        env=env,
+        timeout=timeout,
+        stdout=log or subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def results(here: Path, module: Module) -> dict[str, str]:
+    """mutant name -> status (killed, survived, no tests, timeout, ...), for the module's functions."""
+    out = mutmut(here, "results", "--all", "true").stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.fullmatch(r"\s*(\S+): (.+)", line)
+        if not m:
+            continue
+        name, status = m.groups()
+        function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+        if module.functions and function not in module.functions:
+            continue
+        found[name] = status.strip()
+    return found
+
+
+def mutated_line(here: Path, name: str) -> str:
+    """The first line the mutant adds, stripped (what EQUIVALENT matches on)."""
+    diff = mutmut(here, "show", name).stdout
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return added[0] if added else ""
+
+
+def run(module: Module, minutes: float, jobs: int) -> dict:
+    here = prepare(module)
+    started = time.monotonic()
+    dotted = [Path(f).with_suffix("").as_posix().replace("/", ".") for f in module.files]
+    names = [f"{d}.{function}__mutmut_*" for d in dotted for function in module.functions]
+    with open(here / "run.log", "w") as log:
+        try:
+            finished = mutmut(here, "run", "--max-children", str(jobs), *names, timeout=minutes * 60, log=log)
+            complete = finished.returncode == 0
+        except subprocess.TimeoutExpired:
+            complete = False
+    found = results(here, module)
+    counts: dict[str, int] = {}
+    survivors, equivalent = [], []
+    for name, status in sorted(found.items()):
+        if status in {"survived", "no tests"}:
+            function, line = name.rsplit("__mutmut_", 1)[0], mutated_line(here, name)
+            reason = EQUIVALENT.get((function, line))
+            if reason:
+                equivalent.append((name, reason))
+                status = "equivalent"
+            else:
+                survivors.append((name, status, line))
+        counts[status] = counts.get(status, 0) + 1
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    judged = killed + len(survivors)
+    return {
+        "module": module,
+        "seconds": time.monotonic() - started,
+        "complete": complete and "not checked" not in counts,
+        "counts": counts,
+        "killed": killed,
+        "judged": judged,
+        "score": 100.0 * killed / judged if judged else 0.0,
+        "survivors": survivors,
+        "equivalent": equivalent,
+    }
+
+
+def report(outcome: dict) -> None:
+    module = outcome["module"]
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(outcome["counts"].items()))
+    state = "" if outcome["complete"] else " (NOT COMPLETE: the time bound stopped it, see run.log)"
+    print(
+        f"{module.name}: {outcome['killed']}/{outcome['judged']} killed = {outcome['score']:.1f} %"
+        f" [{counts}] in {outcome['seconds']:.0f} s{state}"
+    )
+    for name, status, line in outcome["survivors"]:
+        print(f"    {status}: {name}  ->  {line}")
+    sys.stdout.flush()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="names (default: all): " + " ".join(m.name for m in MODULES))
+    parser.add_argument("--minutes", type=float, default=float(os.environ.get("MUTANTS_MINUTES") or 8))
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTANTS_JOBS") or 1))
+    args = parser.parse_args()
+    by_name = {m.name: m for m in MODULES}
+    unknown = [n for n in args.modules if n not in by_name]
+    if unknown:
+        parser.error(f"unknown module(s) {unknown}; known: {', '.join(by_name)}")
+    selected = [by_name[n] for n in args.modules] or MODULES
+    worst = 100.0
+    for module in selected:
+        outcome = run(module, args.minutes, args.jobs)
+        report(outcome)
+        worst = min(worst, outcome["score"] if outcome["complete"] else 0.0)
+    return 0 if worst >= 90.0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
