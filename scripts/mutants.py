@@ -65,7 +65,7 @@ MODULES = [
     Module(
         "redirect-url",
         ["approvals/requests.py"],
-        ["tests/api/test_requests.py"],
+        ["tests/approvals/test_redirect_rule.py", "tests/api/test_requests.py"],
         functions=["x__redirect_key", "x_redirect_allowed"],
         about="the redirect-URL rule: scheme, host, port and path equal an allowed URL's",
     ),
@@ -85,7 +85,7 @@ MODULES = [
     Module(
         "keys",
         ["lib/tokens/keys.py"],
-        ["tests/maskinporten/test_signing_keys.py", "tests/security/test_token_signature.py"],
+        ["tests/maskinporten/test_signing_keys.py", "tests/maskinporten/test_authentication.py"],
         about="our signing keys: the active one, rotation, the published JWKS",
     ),
     Module(
@@ -138,6 +138,8 @@ MODULES = [
 
 # (function, the line the mutation writes, stripped) -> why no test can tell it from the real code.
 _ZIP = "zip() stops at the shorter of digits and weights, so a longer slice reads the same digits"
+_CONTROL = r'if len(url) > 2000 or re.search(r"[\s\\]", url) or any(ord(c) '
+_SPACE = "the one character added, the space (0x20), is refused already as white space"
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.identifiers.x_is_valid_orgno", "return _mod11(value[:9], _ORGNO_WEIGHTS) == int(value[8])"): _ZIP,
     ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:10], _PID_WEIGHTS_1) != int(value[9]):"): _ZIP,
@@ -147,6 +149,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.identifiers.x_is_valid_pid", "date(2000 if year2 % 4 == 0 else 2002, month, day)"): (
         "2002 is no leap year either: the same dates are valid in 2001 and 2002"
     ),
+    ("approvals.requests.x__redirect_key", _CONTROL + "<= 0x20 for c in url):"): _SPACE,
+    ("approvals.requests.x__redirect_key", _CONTROL + "< 33 for c in url):"): _SPACE,
 }
 
 
