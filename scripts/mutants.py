@@ -22,6 +22,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -73,6 +74,7 @@ MODULES = [
         "transitions",
         ["approvals/transitions.py"],
         [
+            "tests/approvals/test_transitions.py",
             "tests/approvals/test_services.py",
             "tests/approvals/test_agent_change_requests.py",
             "tests/approvals/test_change_requests_page.py",
@@ -91,7 +93,11 @@ MODULES = [
     Module(
         "assertion",
         ["maskinporten/assertion.py"],
-        TOKEN_TESTS,
+        [
+            "tests/maskinporten/test_assertion.py",
+            "tests/security/test_token_signature.py",
+            "tests/security/test_review_token_input.py",
+        ],
         about="the client's signed grant (JWT bearer assertion): signature, audience, lifetime, jti",
     ),
     Module(
@@ -182,19 +188,24 @@ def prepare(module: Module) -> Path:
 
 
 def mutmut(here: Path, *args: str, timeout: float | None = None, log=None) -> subprocess.CompletedProcess:
+    """Run mutmut in `here`; at the time bound (or Ctrl-C) its whole process group goes, the forked
+    workers included, and TimeoutExpired (or KeyboardInterrupt) is raised."""
     # The embedded SQLite, whatever the shell says: one test database per mutant on a shared PostgreSQL
     # would be slow and collide. (The race tests, which need PostgreSQL, are not run here.)
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REQUIRE_SERVICES"}}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return subprocess.run(
-        [str(MUTMUT), *args],
-        cwd=here,
-        env=env,
-        timeout=timeout,
-        stdout=log or subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    command = [str(MUTMUT), *args]
+    out = log or subprocess.PIPE
+    with subprocess.Popen(
+        command, cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    ) as process:
+        try:
+            stdout, _ = process.communicate(timeout=timeout)
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout)
 
 
 def results(here: Path, module: Module) -> dict[str, str]:
