@@ -110,7 +110,11 @@ MODULES = [
     Module(
         "access-tokens",
         ["lib/tokens/access.py"],
-        ["tests/maskinporten/test_authentication.py", *TOKEN_TESTS],
+        [
+            "tests/maskinporten/test_access_tokens.py",
+            "tests/maskinporten/test_authentication.py",
+            "tests/maskinporten/test_token_endpoint.py",
+        ],
         about="the access tokens we sign and check (claims, audience, expiry)",
     ),
     Module(
