@@ -170,6 +170,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("approvals.transitions.x_vendor_lookup", "found = queryset.filter(pk=pk).first() if (pk) or True else None"): (
         "filter(pk=None) finds no row: not found either way"
     ),
+    (
+        "lib.tokens.keys.x__embedded_default_key",
+        "key = rsa.generate_private_key(public_exponent=65537, key_size=2049)",
+    ): ("any size of at least 2048 bits is accepted and works alike; 2048 is a choice, not a rule"),
 }
 
 
