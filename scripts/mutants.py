@@ -10,6 +10,7 @@ shared). The results are fresh each run: nothing is reused from an earlier one.
     make mutants MUTANTS="identifiers transitions"
     MUTANTS_MINUTES=10 MUTANTS_JOBS=2 make mutants
     .venv/bin/python scripts/mutants.py transitions --resume   # go on where the time bound stopped
+    .venv/bin/python scripts/mutants.py keys --retest          # the survivors again, after new tests
 
 Then, to see a survivor: `cd var/mutants/<name> && ../../../.venv/bin/mutmut show <mutant>`.
 
@@ -151,6 +152,9 @@ MODULES = [
 _ZIP = "zip() stops at the shorter of digits and weights, so a longer slice reads the same digits"
 _CONTROL = r'if len(url) > 2000 or re.search(r"[\s\\]", url) or any(ord(c) '
 _SPACE = "the one character added, the space (0x20), is refused already as white space"
+_CODEC = "codec names are not case-sensitive: ASCII is ascii"
+_THUMB = 'canonical = json.dumps(members, separators=(",", ":"), '
+_SORTED = "the members are built in sorted order (e, kty, n), so sorting them again changes nothing"
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.identifiers.x_is_valid_orgno", "return _mod11(value[:9], _ORGNO_WEIGHTS) == int(value[8])"): _ZIP,
     ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:10], _PID_WEIGHTS_1) != int(value[9]):"): _ZIP,
@@ -174,6 +178,11 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "lib.tokens.keys.x__embedded_default_key",
         "key = rsa.generate_private_key(public_exponent=65537, key_size=2049)",
     ): ("any size of at least 2048 bits is accepted and works alike; 2048 is a choice, not a rule"),
+    ("lib.tokens.keys.x__b64url", 'return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ASCII")'): _CODEC,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=True).encode("ASCII")'): _CODEC,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=None).encode("ascii")'): _SORTED,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=False).encode("ascii")'): _SORTED,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + ').encode("ascii")'): _SORTED,
 }
 
 
@@ -250,17 +259,24 @@ def mutated_line(here: Path, name: str) -> str:
     return added[0] if added else ""
 
 
-def run(module: Module, minutes: float, jobs: int, resume: bool = False) -> dict:
-    here = workdir(module) if resume and (workdir(module) / "mutants").is_dir() else prepare(module)
+def run(module: Module, minutes: float, jobs: int, mode: str = "fresh") -> dict:
+    """mode: "fresh" (a new run), "resume" (go on where the time bound stopped), "retest" (the last run's
+    survivors again, against the tests as they are now: mutmut copies tests/ anew)."""
+    earlier = (workdir(module) / "mutants").is_dir()
+    here = workdir(module) if mode != "fresh" and earlier else prepare(module)
     started = time.monotonic()
     dotted = [Path(f).with_suffix("").as_posix().replace("/", ".") for f in module.files]
     names = [f"{d}.{function}__mutmut_*" for d in dotted for function in module.functions]
-    with open(here / "run.log", "a") as log:
-        try:
-            finished = mutmut(here, "run", "--max-children", str(jobs), *names, timeout=minutes * 60, log=log)
-            complete = finished.returncode == 0
-        except subprocess.TimeoutExpired:
-            complete = False
+    if mode == "retest" and earlier:
+        names = [name for name, status in results(here, module).items() if status in {"survived", "no tests"}]
+    complete = True
+    if names or mode != "retest":
+        with open(here / "run.log", "a") as log:
+            try:
+                finished = mutmut(here, "run", "--max-children", str(jobs), *names, timeout=minutes * 60, log=log)
+                complete = finished.returncode == 0
+            except subprocess.TimeoutExpired:
+                complete = False
     found = results(here, module)
     counts: dict[str, int] = {}
     survivors, equivalent = [], []
@@ -310,6 +326,7 @@ def main() -> int:
     parser.add_argument(
         "--resume", action="store_true", help="go on with a run the time bound stopped (same code, same tests)"
     )
+    parser.add_argument("--retest", action="store_true", help="run the last run's survivors again (new tests)")
     args = parser.parse_args()
     by_name = {m.name: m for m in MODULES}
     unknown = [n for n in args.modules if n not in by_name]
@@ -318,7 +335,8 @@ def main() -> int:
     selected = [by_name[n] for n in args.modules] or MODULES
     worst = 100.0
     for module in selected:
-        outcome = run(module, args.minutes, args.jobs, args.resume)
+        mode = "retest" if args.retest else "resume" if args.resume else "fresh"
+        outcome = run(module, args.minutes, args.jobs, mode)
         report(outcome)
         worst = min(worst, outcome["score"] if outcome["complete"] else 0.0)
     return 0 if worst >= 90.0 else 1

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -149,8 +151,24 @@ def test_a_key_shorter_than_2048_bits_stops_start_up(tmp_path, settings, fresh_k
         short.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     settings.TOKEN_SIGNING_KEY_FILES = [str(path)]
-    with pytest.raises(ImproperlyConfigured, match="at least 2048 bits"):
+    with pytest.raises(ImproperlyConfigured) as err:
         keys.current_key()
+    assert str(err.value) == "Token signing keys must be RSA private keys of at least 2048 bits"
+
+
+def test_an_unreadable_key_file_is_named_in_the_error(tmp_path, settings, fresh_keys):
+    from django.core.exceptions import ImproperlyConfigured
+
+    missing = tmp_path / "missing.pem"
+    settings.TOKEN_SIGNING_KEY_FILES = [str(missing)]
+    with pytest.raises(ImproperlyConfigured) as err:
+        keys.current_key()
+    assert str(err.value).startswith(f"Cannot read the token signing key {missing}: ")
+
+
+def test_base64url_has_no_padding_and_keeps_every_character():
+    assert keys._b64url(b"\x00\x00\x17") == "AAAX"  # a last character the padding strip must not touch
+    assert keys._b64url(b"\xff\xfe") == "__4" and keys._b64url(b"\xfb") == "-w"
 
 
 def test_only_our_own_kids_give_a_verification_key(tmp_path, settings, fresh_keys):
@@ -176,6 +194,8 @@ def test_of_two_processes_creating_the_embedded_key_at_once_both_use_the_winners
     real_link = keys.os.link
 
     def the_other_process_was_first(src, dst):
+        # Ours is written next to the key (a link is atomic only within one file system), hidden.
+        assert Path(src).parent == tmp_path and Path(src).name.startswith(".signing-key-")
         real_link(winner, dst)
         return real_link(src, dst)
 
