@@ -67,7 +67,7 @@ MODULES = [
     ),
     Module(
         "redirect-url",
-        ["approvals/requests.py"],
+        ["approvals/system_user_requests.py"],
         ["tests/approvals/test_redirect_rule.py", "tests/api/test_requests.py"],
         functions=["x__redirect_key", "x_redirect_allowed"],
         about="the redirect-URL rule: scheme, host, port and path equal an allowed URL's",
@@ -164,8 +164,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.identifiers.x_is_valid_pid", "date(2000 if year2 % 4 == 0 else 2002, month, day)"): (
         "2002 is no leap year either: the same dates are valid in 2001 and 2002"
     ),
-    ("approvals.requests.x__redirect_key", _CONTROL + "<= 0x20 for c in url):"): _SPACE,
-    ("approvals.requests.x__redirect_key", _CONTROL + "< 33 for c in url):"): _SPACE,
+    ("approvals.system_user_requests.x__redirect_key", _CONTROL + "<= 0x20 for c in url):"): _SPACE,
+    ("approvals.system_user_requests.x__redirect_key", _CONTROL + "< 33 for c in url):"): _SPACE,
     (
         "approvals.transitions.x_time_out",
         'model.objects.filter(is_deleted=False, created__lte=cutoff).values_list("pk", orgno)',

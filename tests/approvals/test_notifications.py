@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from approvals.models import Request, RequestStatus
 from approvals.notifications import notify_request_created, remind_expiring_requests
-from approvals.services import approve_request
+from approvals.system_user_requests import approve_request
 from registry import outbox
 from registry.models import Notification, NotificationStatus, SystemUser
 from registry.tasks import deliver_notification, sweep_notifications

@@ -5,7 +5,7 @@ own validation stops before (the length limit, control characters)."""
 
 import pytest
 
-from approvals.requests import redirect_allowed
+from approvals.system_user_requests import redirect_allowed
 
 ALLOWED = ["https://vendor.example/callback", "https://app.vendor.example"]
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from approvals import transitions
 from approvals.models import Request, RequestStatus
-from approvals.services import approve_request, reject_request, time_out_requests
+from approvals.system_user_requests import approve_request, reject_request, time_out_requests
 from lib.errors import ServiceError
 from registry.models import AuditEvent, SystemUser
 from tests.approvals.conftest import make_request

@@ -18,11 +18,12 @@ def su(manager, customer, system):
 
 
 def described(su) -> str:
+    """The system user as the e-mail describes it (registry/email/_system_user.txt, bokmål by default)."""
     return (
         f"System: {su.system.system_id}\n"
-        f"System user: {su.pk} (Fakturering)\n"
-        f"Organisation: Bakeriet Nordmann AS ({su.owner.orgno})\n"
-        "External reference: ref-7\n"
+        f"Systemtilgang: {su.pk} (Fakturering)\n"
+        f"Virksomhet: Bakeriet Nordmann AS ({su.owner.orgno})\n"
+        "Ekstern referanse: ref-7\n"
     )
 
 
@@ -44,10 +45,10 @@ def test_the_vendor_is_told_of_a_deletion(manager, customer, su):
     deleted = lifecycle.delete_system_user(system_user_id=su.pk, by=manager, ip="192.0.2.4")
     assert deleted.is_deleted and deleted.deleted_at >= before
     mail = told("systemuser.deleted")
-    assert mail.subject == f"System user deleted: {su.system.system_id} for {customer.orgno}"
+    assert mail.subject == f"Systemtilgang slettet: {su.system.system_id} for {customer.orgno}"
     assert mail.body == (
-        "Bakeriet Nordmann AS has deleted a system user of your system. It no longer gets tokens "
-        f"and no longer has any rights.\n\n{described(su)}"
+        "Bakeriet Nordmann AS har slettet en systemtilgang til systemet deres. Den får ikke lenger tokens og har "
+        f"ikke lenger noen rettigheter.\n\n{described(su)}"
     )
     event = AuditEvent.objects.get(action="systemuser.deleted")
     assert (event.data, event.ip, event.actor_person) == ({"system": su.system.system_id}, "192.0.2.4", manager)
@@ -56,10 +57,10 @@ def test_the_vendor_is_told_of_a_deletion(manager, customer, su):
 def test_the_vendor_is_told_of_a_revoked_package(manager, customer, su):
     lifecycle.revoke_package(system_user_id=su.pk, package="skatt-naering", by=manager, ip="192.0.2.5")
     mail = told("systemuser.package_revoked")
-    assert mail.subject == f"Access package revoked: {su.system.system_id} for {customer.orgno}"
+    assert mail.subject == f"Tilgangspakke fjernet: {su.system.system_id} for {customer.orgno}"
     assert mail.body == (
-        "Bakeriet Nordmann AS has revoked the access package urn:altinn:accesspackage:skatt-naering from a system "
-        f"user of your system. It takes effect at once.\n\n{described(su)}"
+        "Bakeriet Nordmann AS har fjernet tilgangspakken urn:altinn:accesspackage:skatt-naering fra en "
+        f"systemtilgang til systemet deres. Det gjelder straks.\n\n{described(su)}"
     )
     assert AuditEvent.objects.get(action="systemuser.package_revoked").ip == "192.0.2.5"
 
@@ -68,13 +69,14 @@ def test_the_vendor_is_told_of_a_revoked_right(manager, customer, su):
     lifecycle.revoke_right(system_user_id=su.pk, resource="ske-krav-og-betalinger", action="read", by=manager)
     assert not su.rights.exists()
     mail = told("systemuser.right_revoked")
-    assert mail.subject == f"Right revoked: {su.system.system_id} for {customer.orgno}"
+    assert mail.subject == f"Enkeltrettighet fjernet: {su.system.system_id} for {customer.orgno}"
     assert mail.body == (
-        "Bakeriet Nordmann AS has revoked the right ske-krav-og-betalinger:read (resource:action) from a system "
-        f"user of your system. It takes effect at once.\n\n{described(su)}"
+        "Bakeriet Nordmann AS har fjernet enkeltrettigheten ske-krav-og-betalinger:read (ressurs:handling) fra en "
+        f"systemtilgang til systemet deres. Det gjelder straks.\n\n{described(su)}"
     )
     event = AuditEvent.objects.get(action="systemuser.right_revoked")
-    assert event.data == {"resource": "ske-krav-og-betalinger", "action": "read"}
+    assert (event.data["resource"], event.data["action"]) == ("ske-krav-og-betalinger", "read")
+    assert event.data["removed"]["rights"] == [{"resource": "ske-krav-og-betalinger", "action": "read"}]
 
 
 def test_a_right_or_package_it_does_not_have_is_refused_by_name(manager, su):
