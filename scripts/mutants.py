@@ -153,6 +153,9 @@ _ZIP = "zip() stops at the shorter of digits and weights, so a longer slice read
 _CONTROL = r'if len(url) > 2000 or re.search(r"[\s\\]", url) or any(ord(c) '
 _SPACE = "the one character added, the space (0x20), is refused already as white space"
 _CODEC = "codec names are not case-sensitive: ASCII is ascii"
+_UNREACHABLE = (
+    "defensive and unreachable: a segment of the base64url alphabet whose length is not 1 mod 4 always decodes"
+)
 _THUMB = 'canonical = json.dumps(members, separators=(",", ":"), '
 _SORTED = "the members are built in sorted order (e, kty, n), so sorting them again changes nothing"
 EQUIVALENT: dict[tuple[str, str], str] = {
@@ -183,6 +186,23 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=None).encode("ascii")'): _SORTED,
     ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=False).encode("ascii")'): _SORTED,
     ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + ').encode("ascii")'): _SORTED,
+    ("maskinporten.assertion.x__refuse_constant", "raise ValueError(None)"): (
+        "the message is not read: strict_json answers every ValueError with 'not valid JSON'"
+    ),
+    (
+        "maskinporten.assertion.x_b64url_decode",
+        'return base64.urlsafe_b64decode(segment + "=" * (+len(segment) % 4))',
+    ): ("the decoder ignores surplus padding: 3 '=' decode as 1 (and lengths 0 and 2 pad alike)"),
+    ("maskinporten.assertion.x_b64url_decode", "raise BadAssertion(None) from None"): _UNREACHABLE,
+    ("maskinporten.assertion.x_b64url_decode", 'raise BadAssertion("XXmalformed base64urlXX") from None'): _UNREACHABLE,
+    ("maskinporten.assertion.x_b64url_decode", 'raise BadAssertion("MALFORMED BASE64URL") from None'): _UNREACHABLE,
+    (
+        "maskinporten.assertion.x_strict_json",
+        'value = json.loads(data.decode("UTF-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)',
+    ): _CODEC,
+    ("maskinporten.assertion.xǁAssertionǁ__init__", 'self.signing_input = f"{parts[0]}.{parts[1]}".encode("ASCII")'): (
+        _CODEC
+    ),
 }
 
 

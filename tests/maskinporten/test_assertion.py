@@ -92,7 +92,15 @@ def test_the_signature_is_checked_with_the_registered_key():
     good.verify_signature(jwk)
     forged = Assertion(raw_jws({"alg": "RS256", "kid": "k"}, {"iss": "c"}, key=False) + "AAAA")
     assert reason(forged.verify_signature, jwk) == "signature does not verify"
-    for unusable in ({}, {"n": jwk["n"]}, {"n": 1, "e": "AQAB"}, {"n": "!!", "e": "AQAB"}):
+    unusable_keys = (
+        {},
+        {"n": jwk["n"]},
+        {"n": 1, "e": "AQAB"},
+        {"n": "!!", "e": "AQAB"},
+        {"n": [jwk["n"]], "e": "AQAB"},  # JSON can hold anything: a list must be refused, not crash the look-up
+        {"n": jwk["n"], "e": ["AQAB"]},
+    )
+    for unusable in unusable_keys:
         assert reason(good.verify_signature, unusable) == "the registered key is not a usable RSA key"
 
 
