@@ -129,12 +129,13 @@ def test_each_way_a_token_of_ours_is_wrong_has_its_reason():
     assert access.verify_access_token(sign(good_claims(), alg="RS512"))["client_id"] == "c1"
 
 
-def test_without_an_external_maskinporten_a_foreign_kid_is_unknown(settings):
-    settings.EXTERNAL_MASKINPORTEN_ISSUER = "https://maskinporten.example/"
-    settings.EXTERNAL_MASKINPORTEN_JWKS_URL = ""
-    assert refused(sign(good_claims(), kid="mp-key")) == "Unknown signing key"
-    settings.EXTERNAL_MASKINPORTEN_ISSUER, settings.EXTERNAL_MASKINPORTEN_JWKS_URL = "", "https://x.example/jwks"
-    assert refused(sign(good_claims(), kid="mp-key")) == "Unknown signing key"
+def test_without_both_external_settings_no_foreign_key_is_fetched(settings, monkeypatch):
+    fetched = []
+    monkeypatch.setattr(access, "_external_jwks", lambda: fetched.append(1) or pytest.fail("a key was fetched"))
+    for issuer, jwks_url in (("https://maskinporten.example/", ""), ("", "https://maskinporten.example/jwks")):
+        settings.EXTERNAL_MASKINPORTEN_ISSUER, settings.EXTERNAL_MASKINPORTEN_JWKS_URL = issuer, jwks_url
+        assert refused(sign(good_claims(), kid="mp-key")) == "Unknown signing key"
+    assert fetched == []
 
 
 def test_the_scopes_of_a_token_without_scope_are_none():
