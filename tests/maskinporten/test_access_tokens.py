@@ -86,6 +86,8 @@ def test_the_system_user_detail_has_altinns_shape():
         (None, "Malformed token"),
         ("", "Malformed token"),
         ("not.a.jwt", "Malformed token"),
+        (12345, "Malformed token"),
+        (["a.b.c"], "Malformed token"),
     ],
 )
 def test_a_malformed_token_is_refused(token, why):
@@ -127,6 +129,7 @@ def test_each_way_a_token_of_ours_is_wrong_has_its_reason():
     assert refused(sign(good_claims(consumer={"authority": "x", "ID": f"0192:{ORGNO}"}))) == "Invalid consumer"
     assert refused(sign(good_claims(consumer="0192:" + ORGNO))) == "Invalid consumer"
     assert access.verify_access_token(sign(good_claims(), alg="RS512"))["client_id"] == "c1"
+    assert access.verify_access_token(sign(good_claims(aud="https://api.example/")))["client_id"] == "c1"
 
 
 def test_without_both_external_settings_no_foreign_key_is_fetched(settings, monkeypatch):

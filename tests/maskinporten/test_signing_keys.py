@@ -110,6 +110,26 @@ def test_an_external_token_with_another_issuer_is_refused(external_maskinporten,
         verify_access_token(maskinporten_token(external_maskinporten, vendor.orgno, iss="https://evil.example/"))
 
 
+def test_an_external_token_names_what_is_wrong(external_maskinporten, vendor):
+    def reason(token) -> str:
+        with pytest.raises(InvalidToken) as err:
+            verify_access_token(token)
+        return str(err.value)
+
+    token = maskinporten_token(external_maskinporten, vendor.orgno)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert reason(maskinporten_token(stranger, vendor.orgno)) == "Invalid token"  # right kid, wrong key
+    unknown_kid = jwt.encode(jwt.decode(token, options={"verify_signature": False}), external_maskinporten,
+                             algorithm="RS256", headers={"kid": "another-key"})  # fmt: skip
+    assert reason(unknown_kid) == "Unknown signing key"
+
+
+def test_an_external_token_for_an_audience_is_accepted(external_maskinporten, vendor):
+    # Maskinporten's tokens name the API they are for; we are not the audience's judge (the resource is).
+    token = maskinporten_token(external_maskinporten, vendor.orgno, aud="https://api.example/")
+    assert verify_access_token(token)["aud"] == "https://api.example/"
+
+
 def test_external_tokens_are_refused_when_no_external_issuer_is_configured(settings, vendor):
     settings.EXTERNAL_MASKINPORTEN_ISSUER = ""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
