@@ -171,10 +171,13 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ),
     ("approvals.system_user_requests.x__redirect_key", _CONTROL + "<= 0x20 for c in url):"): _SPACE,
     ("approvals.system_user_requests.x__redirect_key", _CONTROL + "< 33 for c in url):"): _SPACE,
+    ("approvals.transitions.x_time_out", "is_deleted=False, created__lte=model.timeout_cutoff(now)"): (
+        "the compare-and-set in the loop checks status=New again: a decided row is listed but never changed"
+    ),
     (
         "approvals.transitions.x_time_out",
-        'model.objects.filter(is_deleted=False, created__lte=cutoff).values_list("pk", orgno)',
-    ): "the compare-and-set in the loop checks status=New again: a decided row is listed but never changed",
+        "is_deleted=False, status=RequestStatus.NEW, created__lte=model.timeout_cutoff(None)",
+    ): ("timeout_cutoff(None) is timeout_cutoff(now) taken microseconds later"),
     ("approvals.transitions.x_vendor_lookup", 'pk = ""'): "None and the empty string are both falsy: not found",
     ("approvals.transitions.x_vendor_lookup", "found = queryset.filter(pk=pk).first() if (pk) or True else None"): (
         "filter(pk=None) finds no row: not found either way"

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from approvals import transitions
 from approvals.models import Request, RequestStatus
-from approvals.system_user_requests import approve_request, reject_request, time_out_requests
+from approvals.system_user_requests import approve_request, delete_request, reject_request, time_out_requests
 from lib.errors import ServiceError
 from registry.models import AuditEvent, SystemUser
 from tests.approvals.conftest import make_request
@@ -152,3 +152,38 @@ def test_a_request_decided_while_the_sweep_runs_stays_decided(manager, vendor_re
     assert vendor_request.status == RequestStatus.REJECTED
     assert not AuditEvent.objects.filter(action="request.timedout").exists()
     assert not SystemUser.objects.exists()
+
+
+# --- the vendor's soft delete ----------------------------------------------------------------------
+
+
+def test_the_vendors_delete_is_audited_once(vendor, customer, system, vendor_request):
+    other = make_request(system, customer, external_ref="other")
+    delete_request(vendor=vendor, request_id=str(vendor_request.pk), kind=vendor_request.kind, ip="192.0.2.8")
+    assert dict(Request.objects.values_list("pk", "is_deleted")) == {vendor_request.pk: True, other.pk: False}
+    event = AuditEvent.objects.get(action="request.deleted")
+    assert (event.actor, event.object_type, event.object_id, event.party_orgno, event.ip) == (
+        f"vendor:{vendor.orgno}",
+        "request",
+        str(vendor_request.pk),
+        customer.orgno,
+        "192.0.2.8",
+    )
+
+
+def test_a_delete_from_a_stale_read_is_not_found_and_audits_nothing_more(vendor, vendor_request):
+    stale = Request.objects.get(pk=vendor_request.pk)  # read while live …
+    delete_request(vendor=vendor, request_id=str(vendor_request.pk), kind=vendor_request.kind)  # … then deleted
+    err = refusal(transitions.delete_once, stale, vendor=vendor, noun="request", ip=None)
+    assert said(err) == ("AUTH-00010", 404, "The request was not found")
+    assert AuditEvent.objects.filter(action="request.deleted").count() == 1
+
+
+def test_a_change_requests_delete_is_audited_under_its_own_name(vendor, customer, vendor_request):
+    from approvals.models import ChangeRequest
+
+    su = SystemUser.objects.create(owner=customer, system=vendor_request.system, external_ref="x")
+    change = ChangeRequest.objects.create(id=uuid.uuid4(), system_user=su, required_access_packages=["lonn"])
+    transitions.delete_once(change, vendor=vendor, noun="change request", ip=None)
+    event = AuditEvent.objects.get(action="changerequest.deleted")
+    assert (event.object_type, event.object_id) == ("changerequest", str(change.pk))
