@@ -178,6 +178,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "approvals.transitions.x_time_out",
         "is_deleted=False, status=RequestStatus.NEW, created__lte=model.timeout_cutoff(None)",
     ): ("timeout_cutoff(None) is timeout_cutoff(now) taken microseconds later"),
+    (
+        "approvals.transitions.x_decide_once",
+        ".objects.filter(pk=obj.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=obj.timeout_cutoff(None))",
+    ): "timeout_cutoff(None) is timeout_cutoff(now) taken microseconds later",
     ("approvals.transitions.x_vendor_lookup", 'pk = ""'): "None and the empty string are both falsy: not found",
     ("approvals.transitions.x_vendor_lookup", "found = queryset.filter(pk=pk).first() if (pk) or True else None"): (
         "filter(pk=None) finds no row: not found either way"
