@@ -11,6 +11,7 @@ shared). The results are fresh each run: nothing is reused from an earlier one.
     MUTANTS_MINUTES=10 MUTANTS_JOBS=2 make mutants
     .venv/bin/python scripts/mutants.py transitions --resume   # go on where the time bound stopped
     .venv/bin/python scripts/mutants.py keys --retest          # the survivors again, after new tests
+                                                  # (in files already listed for the module)
 
 Then, to see a survivor: `cd var/mutants/<name> && ../../../.venv/bin/mutmut show <mutant>`.
 
