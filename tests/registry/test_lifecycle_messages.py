@@ -100,7 +100,7 @@ def test_a_right_or_package_it_does_not_have_is_refused_by_name(manager, su):
 
 def test_the_refusals_say_what_is_wrong(manager, employee, outsider, su):
     err = refusal(lifecycle.delete_system_user, system_user_id=su.pk, by=outsider)
-    assert (err.code, err.status, err.detail) == ("AUTH-00015", 404, "System access not found")
+    assert (err.code, err.status, err.detail) == ("AUTH-00015", 404, "System user not found")
     err = refusal(lifecycle.delete_system_user, system_user_id=su.pk, by=employee)
     assert (err.code, err.status, err.detail) == ("AUTH-00066", 403, "You are not access manager for this organisation")
     lifecycle.delete_system_user(system_user_id=su.pk, by=manager)
