@@ -4,7 +4,8 @@ mutmut changes one line of a module at a time (a `<` for a `<=`, a `True` for a 
 for another) and runs the tests that call the changed function; a mutant the tests do not notice
 "survives": a wrong line there would ship. Each module below runs on its own, in var/mutants/<name>/,
 with only the tests that exercise it, within a time bound, one worker by default (the machine is
-shared). The results are fresh each run: nothing is reused from an earlier one.
+shared). The results are fresh each run, nothing reused from an earlier one (unless --resume or
+--retest).
 
     make mutants                                  # every module, smallest first
     make mutants MUTANTS="identifiers transitions"
