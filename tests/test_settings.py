@@ -61,3 +61,9 @@ def test_a_bad_database_url_is_a_clear_error():
     assert result.returncode != 0
     assert "DATABASE_URL is not a database URL" in result.stderr
     assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+def test_a_usage_period_shorter_than_the_30_days_the_page_shows_is_refused():
+    result = _run({"RETENTION_USAGE_DAYS": "30"}, "check")
+    assert result.returncode != 0
+    assert "RETENTION_USAGE_DAYS" in result.stderr

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
+from portal.paging import page_of
 from portal.systemusers.common import (
     EVENT_WORDS,
     action_word,
@@ -21,6 +22,7 @@ from portal.systemusers.common import (
     package_grant,
     right_grant,
 )
+from portal.systemusers.usage import usage_context
 from registry import access
 from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
@@ -37,6 +39,7 @@ def _system_user_or_404(request, pk) -> SystemUser:
 
 
 CLIENTS_PER_PAGE = 100
+HISTORY_PER_PAGE = 25
 
 
 def details_context(request, system_user: SystemUser) -> dict:
@@ -44,7 +47,6 @@ def details_context(request, system_user: SystemUser) -> dict:
     is_agent = system_user.user_type == SystemUserType.AGENT
     grants = [package_grant(p.package) for p in system_user.packages.all()]
     grants += [right_grant(r) for r in system_user.rights.all()]
-    events = _history(system_user)
     delegations = list(system_user.client_delegations.all())
     query = clients_query(request)
     page = Paginator(matching_clients(delegations, query), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
@@ -53,7 +55,6 @@ def details_context(request, system_user: SystemUser) -> dict:
     return {
         "su": system_user,
         "grants": grants,
-        "events": events,
         "is_manager": is_manager,
         "may_revoke": is_manager and system_user.user_type == SystemUserType.STANDARD,
         "may_admin_clients": is_agent and access.is_client_admin(request.person, request.actor),
@@ -84,10 +85,17 @@ def matching_clients(delegations: list[ClientDelegation], query: str) -> list[Cl
     return [d for d in delegations if text in d.client.name.casefold()]
 
 
-def _history(system_user: SystemUser) -> list[tuple]:
-    """The audit trail as (event, what happened, to what) in plain words: package names and service
-    titles rather than their codes."""
-    events = list(system_user.audit_trail())
+def history_context(request, system_user: SystemUser) -> dict:
+    """One page of the system user's history (what people did to it, newest first), and its use: a
+    fixed number of queries however long the history or heavy the traffic."""
+    page = page_of(request, system_user.history(), "historikk", size=HISTORY_PER_PAGE)
+    return {"history": page, "events": _in_words(page.object_list)} | usage_context(system_user)
+
+
+def _in_words(events) -> list[tuple]:
+    """Events as (event, what happened, to what) in plain words: package names and service titles
+    rather than their codes."""
+    events = list(events)
     codes = {e.data.get("package") for e in events if isinstance(e.data, dict) and e.data.get("package")}
     ids = {e.data.get("resource") for e in events if isinstance(e.data, dict) and e.data.get("resource")}
     names = {p.code: p.name for p in AccessPackage.objects.filter(code__in=codes)} if codes else {}
@@ -121,12 +129,15 @@ def details(request, pk):
     system_user = _system_user_or_404(request, pk)
     if not _may_view(request, system_user):
         return render(request, "portal/systemusers/need_rights.html", status=403)
-    context = details_context(request, system_user)
-    # The live client search asks for the list and its count only; a history restore (back button after
-    # a live search) needs the whole page.
-    if request.htmx and request.htmx.target == "clients" and not request.htmx.history_restore_request:
-        response = render(request, f"{PAGE}#clients-search", context)
+    # The live client search asks for the list and its count only, a history page link for that page
+    # only; a history restore (back button after a live search) needs the whole page.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    if fragment and request.htmx.target == "clients":
+        response = render(request, f"{PAGE}#clients-search", details_context(request, system_user))
+    elif fragment and request.htmx.target == "history":
+        response = render(request, f"{PAGE}#history", history_context(request, system_user) | {"su": system_user})
     else:
+        context = details_context(request, system_user) | history_context(request, system_user)
         response = render(request, PAGE, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])  # same URL, fragment or page
     return response

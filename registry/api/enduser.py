@@ -162,6 +162,7 @@ class AgentsView(EndUserAPIView):
             .agent()
             .select_related("owner", "system__vendor")
             .prefetch_related("packages")
+            .with_last_used()
             .order_by("created", "id")
         )
         return Response(AgentOut(agents, many=True).data)

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 
+from registry.models.usage import SystemUserUsage
+
 
 class RegisteredSystemQuerySet(models.QuerySet):
     def live(self):
@@ -148,6 +150,12 @@ class SystemUserQuerySet(models.QuerySet):
         """System users of the vendor's systems: what a vendor may see through the API."""
         return self.filter(system__vendor=vendor)
 
+    def with_last_used(self):
+        """`last_used_at`: when each system user last got a token (None: not within the usage retention),
+        one index look-up per row."""
+        latest = SystemUserUsage.objects.filter(system_user=models.OuterRef("pk")).order_by("-hour")
+        return self.annotate(last_used_at=models.Subquery(latest.values("last_at")[:1]))
+
     def for_overview(self, org, query: str = ""):
         """The organisation's live system users with what the overview shows, in a fixed number of queries,
         newest first; `query` narrows them to those whose system name, integration title or vendor matches."""
@@ -214,12 +222,19 @@ class SystemUser(models.Model):
         return f"{self.integration_title} ({self.id})"
 
     def audit_trail(self):
-        """What has happened to this system user, newest first."""
+        """Every audit event about this system user, newest first (token events of old versions included)."""
         from registry.models import AuditEvent
 
         return AuditEvent.objects.filter(object_type="systemuser", object_id=str(self.pk)).select_related(
             "actor_person"
         )
+
+    def history(self):
+        """What people (and staff, and vendors through their requests) did to this system user, newest
+        first: its audit trail without token traffic, which is usage (registry.usage), not history."""
+        from registry.models.audit import HISTORY
+
+        return self.audit_trail().filter(HISTORY)
 
 
 class SystemUserPackage(models.Model):
