@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
-from portal.paging import page_of
+from portal.paging import window_of
 from portal.systemusers.common import (
     EVENT_WORDS,
     action_word,
@@ -24,7 +24,7 @@ from portal.systemusers.common import (
 )
 from portal.systemusers.usage import usage_context
 from registry import access
-from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
+from registry.models import AccessPackage, Organisation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 
 PAGE = "portal/systemusers/details.html"
@@ -42,29 +42,33 @@ CLIENTS_PER_PAGE = 100
 HISTORY_PER_PAGE = 25
 
 
-def details_context(request, system_user: SystemUser) -> dict:
+def details_context(request, system_user: SystemUser, *, every_client: bool = False) -> dict:
+    """What the page shows of the system access: grants, one page of its clients (searched in the
+    database: a firm's agent system access may hold thousands), and what the person may do. Every client
+    only for the delete confirmation (`every_client`), which names them all."""
     is_manager = access.is_access_manager(request.person, request.actor)
     is_agent = system_user.user_type == SystemUserType.AGENT
     grants = [package_grant(p.package) for p in system_user.packages.all()]
     grants += [right_grant(r) for r in system_user.rights.all()]
-    delegations = list(system_user.client_delegations.all())
     query = clients_query(request)
-    page = Paginator(matching_clients(delegations, query), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
+    page = Paginator(matching_clients(system_user, query), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
     # Where the list stands (search, page): page links, the remove forms and the way back keep it.
     where = {"q": query} if query else {}
-    return {
+    context = {
         "su": system_user,
         "grants": grants,
         "is_manager": is_manager,
         "may_revoke": is_manager and system_user.user_type == SystemUserType.STANDARD,
         "may_admin_clients": is_agent and access.is_client_admin(request.person, request.actor),
-        # Every client for the delete confirmation; one page of them for the list (firms have thousands).
-        "clients": delegations,
+        "has_clients": bool(query) or page.paginator.count > 0,
         "clients_q": query,
         "clients_page": page,
         "clients_q_link": urlencode(where),
         "clients_where": urlencode(where | ({"kunder": page.number} if page.number > 1 else {})),
     }
+    if every_client and is_agent:
+        context["clients"] = list(matching_clients(system_user, ""))
+    return context
 
 
 def clients_query(request) -> str:
@@ -72,24 +76,20 @@ def clients_query(request) -> str:
     return " ".join(request.GET.get("q", "").split())[:100]
 
 
-def matching_clients(delegations: list[ClientDelegation], query: str) -> list[ClientDelegation]:
-    """The clients whose name or org number matches, as Organisation.objects.matching searches: digits
-    (spaces allowed) match the org number, anything else the name, in any case. Filtered in memory over
-    the prefetched list, so the page costs the same queries for 3 or 300 clients."""
-    if not query:
-        return delegations
-    digits = query.replace(" ", "")
-    if digits.isdigit():
-        return [d for d in delegations if digits in d.client.orgno]
-    text = query.casefold()
-    return [d for d in delegations if text in d.client.name.casefold()]
+def matching_clients(system_user: SystemUser, query: str):
+    """The system access's clients whose name or org number matches, as every organisation search does
+    (Organisation.objects.matching), by name."""
+    delegations = system_user.client_delegations.select_related("client").order_by("client__name", "client__orgno")
+    if query:
+        delegations = delegations.filter(client__in=Organisation.objects.matching(query))
+    return delegations
 
 
 def history_context(request, system_user: SystemUser) -> dict:
-    """One page of the system user's history (what people did to it, newest first), and its use: a
-    fixed number of queries however long the history or heavy the traffic."""
-    page = page_of(request, system_user.history(), "historikk", size=HISTORY_PER_PAGE)
-    return {"history": page, "events": _in_words(page.object_list)} | usage_context(system_user)
+    """One window of the system user's history (what people did to it, newest first), and its use: a
+    fixed number of queries, each an index range, however long the history or heavy the traffic."""
+    window = window_of(request, system_user.history(), size=HISTORY_PER_PAGE)
+    return {"history": window, "events": _in_words(window.rows)} | usage_context(system_user)
 
 
 def _in_words(events) -> list[tuple]:
@@ -151,7 +151,7 @@ def delete(request, pk):
         return render(request, "portal/systemusers/need_rights.html", status=403)
     if request.method == "GET":
         template = f"{PAGE}#confirm-delete" if request.htmx else "portal/systemusers/delete.html"
-        return render(request, template, details_context(request, system_user))
+        return render(request, template, details_context(request, system_user, every_client=True))
     try:
         lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
     except ServiceError as error:

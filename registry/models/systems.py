@@ -171,8 +171,9 @@ class SystemUserQuerySet(models.QuerySet):
         return system_users.select_related("system__vendor", "created_by").order_by("-created", "-pk")
 
     def for_details(self, org):
-        """Live system users of the organisation, with their packages (and what each grants), single
-        rights and clients prefetched, so a details page costs the same for 3 or 300 of them."""
+        """Live system users of the organisation, with their packages (and what each grants) and single
+        rights prefetched, so a details page costs the same for 3 or 300 of them. Clients are paged apart:
+        an agent system user may have thousands."""
         from registry.models import PolicyRule
 
         rules = PolicyRule.objects.select_related("resource").order_by("resource_id", "action")
@@ -185,9 +186,6 @@ class SystemUserQuerySet(models.QuerySet):
             ),
             models.Prefetch(
                 "rights", SystemUserRight.objects.select_related("resource").order_by("resource_id", "action")
-            ),
-            models.Prefetch(
-                "client_delegations", ClientDelegation.objects.select_related("client").order_by("client__name")
             ),
         )
 
@@ -216,6 +214,8 @@ class SystemUser(models.Model):
                 name="systemuser_one_live_per_owner_system_ref",
             ),
         ]
+        # A vendor's list of a system's system users reads pages in this order (registry.api.system_users).
+        indexes = [models.Index(fields=["system", "created", "id"], name="systemuser_system_created")]
         ordering = ["-created"]
 
     def __str__(self) -> str:

@@ -1,5 +1,7 @@
+import re
 from datetime import timedelta
 from unittest.mock import patch
+from urllib.parse import parse_qsl
 
 import pytest
 from django.db import connection
@@ -372,40 +374,66 @@ def _add_events(su, n: int, *, start: int = 0):
         AuditEvent.objects.filter(pk=event.pk).update(at=base + timedelta(seconds=i))
 
 
-def test_the_history_comes_25_a_page_newest_first(client, manager, customer, su):
-    _add_events(su, 30)
+def _link(html: str, rel: str) -> dict:
+    """The query of the history's `rel` link (prev: newer, next: older), as the browser would send it."""
+    nav = html.split('data-testid="history-pages"')[1].split("</nav>")[0]
+    href = re.search(rf'href="\?([^"#]*)#history-heading" rel="{rel}"', nav).group(1)
+    return dict(parse_qsl(href.replace("&amp;", "&")))
+
+
+def test_the_history_comes_25_at_a_time_newest_first(client, manager, customer, su):
+    _add_events(su, 60)
     act_for(client, manager, customer)
     first = client.get(f"/systemuser/{su.pk}/").content.decode()
     rows = _history_rows(first)
     assert len(rows) == 25
     assert "Systemtilgangen ble opprettet" in rows[0]  # made just now: newer than the events
-    assert "Kunde 029" in rows[1] and "Kunde 006" in rows[24]
-    assert "Viser 1–25 av 31." in first
-    assert 'href="?historikk=2#history-heading" rel="next"' in first
-    second = client.get(f"/systemuser/{su.pk}/", {"historikk": 2}).content.decode()
+    assert "Kunde 059" in rows[1] and "Kunde 036" in rows[24]
+    assert 'rel="prev"' not in first.split('data-testid="history-pages"')[1].split("</nav>")[0]
+    second = client.get(f"/systemuser/{su.pk}/", _link(first, "next")).content.decode()
     rows = _history_rows(second)
-    assert len(rows) == 6 and "Kunde 005" in rows[0] and "Kunde 000" in rows[5]
+    assert len(rows) == 25 and "Kunde 035" in rows[0] and "Kunde 011" in rows[24]
+    third = client.get(f"/systemuser/{su.pk}/", _link(second, "next")).content.decode()
+    rows = _history_rows(third)
+    assert len(rows) == 11 and "Kunde 010" in rows[0] and "Kunde 000" in rows[10]
+    assert 'rel="next"' not in third.split('data-testid="history-pages"')[1].split("</nav>")[0]
+    back = client.get(f"/systemuser/{su.pk}/", _link(third, "prev")).content.decode()
+    assert _history_rows(back) == _history_rows(second)
+    newest = client.get(f"/systemuser/{su.pk}/", _link(back, "prev")).content.decode()
+    assert _history_rows(newest) == _history_rows(first)
 
 
-def test_a_history_page_link_with_htmx_answers_with_the_history_only(client, manager, customer, su):
+def test_history_links_keep_the_client_search(client, manager, customer, su):
     _add_events(su, 30)
     act_for(client, manager, customer)
-    response = client.get(f"/systemuser/{su.pk}/", {"historikk": 2}, **HTMX, HTTP_HX_TARGET="history")
+    first = client.get(f"/systemuser/{su.pk}/", {"q": "Kunde"}).content.decode()
+    assert _link(first, "next")["q"] == "Kunde"
+
+
+def test_a_history_link_with_htmx_answers_with_the_history_only(client, manager, customer, su):
+    _add_events(su, 30)
+    act_for(client, manager, customer)
+    older = _link(client.get(f"/systemuser/{su.pk}/").content.decode(), "next")
+    response = client.get(f"/systemuser/{su.pk}/", older, **HTMX, HTTP_HX_TARGET="history")
     text = response.content.decode()
     assert text.lstrip().startswith('<div id="history"') and "<html" not in text
     assert len(_history_rows(text)) == 6
     assert "HX-Request" in response["Vary"]
     restore = {"HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
-    whole = client.get(f"/systemuser/{su.pk}/", {"historikk": 2}, **HTMX, HTTP_HX_TARGET="history", **restore)
+    whole = client.get(f"/systemuser/{su.pk}/", older, **HTMX, HTTP_HX_TARGET="history", **restore)
     assert "<html" in whole.content.decode()
 
 
-@pytest.mark.parametrize("page", ["x", "0", "-1", "999", "2" * 30])
-def test_a_bad_history_page_number_shows_a_page_not_an_error(client, manager, customer, su, page):
+@pytest.mark.parametrize(
+    "mark", ["x", "0", "2026-01-01_1", "2026-01-01T00:00:00_1", "9" * 40, "2026-01-01T00:00:00+00:00_-1", "_", ""]
+)
+def test_a_bad_history_mark_shows_the_newest_not_an_error(client, manager, customer, su, mark):
     _add_events(su, 30)
-    response = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/", {"historikk": page})
-    assert response.status_code == 200
-    assert len(_history_rows(response.content.decode())) in {25, 6}
+    act_for(client, manager, customer)
+    for name in ("eldre", "nyere"):
+        response = client.get(f"/systemuser/{su.pk}/", {name: mark})
+        assert response.status_code == 200
+        assert "Systemtilgangen ble opprettet" in _history_rows(response.content.decode())[0]
 
 
 def test_details_queries_do_not_grow_with_history_tokens_or_refusals(client, manager, customer, su, system):
