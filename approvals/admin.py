@@ -25,7 +25,7 @@ class RequestAdmin(admin.ModelAdmin):
         *[f.name for f in Decidable._meta.fields],
     ]
 
-    # Decisions go through the approval page (approvals/services.py), never through the admin.
+    # Decisions go through the approval pages (their services: approvals/system_user_requests.py), never the admin.
     def has_add_permission(self, request):
         return False
 

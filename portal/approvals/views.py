@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals import services
+from approvals import system_user_requests
 from approvals.models import Request, RequestKind, RequestStatus
 from approvals.transitions import check_may_act_for
 from lib.errors import ServiceError
@@ -20,14 +20,14 @@ from portal.approvals import pages
 from registry.models import AccessPackage, Person, SystemUser
 
 SERVICES = {
-    "approve": services.approve_request,
-    "reject": services.reject_request,
-    "escalate": services.escalate_request,
+    "approve": system_user_requests.approve_request,
+    "reject": system_user_requests.reject_request,
+    "escalate": system_user_requests.escalate_request,
 }
 
 
 def _load(pk: uuid.UUID, person: Person, kind: str | None = None) -> Request:
-    request_obj = services.get_request(pk, kind=kind)
+    request_obj = system_user_requests.get_request(pk, kind=kind)
     check_may_act_for(request_obj, person, "request")
     return request_obj
 
