@@ -1,7 +1,5 @@
 """Which system user a client may get a token for (CONTRACT §1 look-up rule), and why none matched."""
 
-from datetime import UTC
-
 from registry.models import Organisation, RefusalReason, SystemClient, SystemUser, SystemUserType
 
 
@@ -23,7 +21,7 @@ def grantable_system_users(*, client_id: str, owner_orgno: str, external_ref: st
 def find_system_user(*, client_id: str, owner_orgno: str, external_ref: str, vendor_orgno: str) -> SystemUser | None:
     lookup = {"client_id": client_id, "owner_orgno": owner_orgno, "external_ref": external_ref}
     queryset = grantable_system_users(**lookup, vendor_orgno=vendor_orgno)
-    return queryset.select_related("owner", "system", "system__vendor").first()
+    return queryset.select_related("owner", "system", "system__vendor").with_last_used().first()
 
 
 def why_no_system_user(
@@ -56,21 +54,3 @@ def why_no_system_user(
         "the organisation must approve a system user request first"
     )
     return RefusalReason.NO_SYSTEM_USER, why
-
-
-def system_user_json(system_user: SystemUser) -> dict:
-    """The external shape of a system user (CONTRACT §2.4)."""
-    system = system_user.system
-    return {
-        "id": str(system_user.id),
-        "integrationTitle": system_user.integration_title,
-        "systemId": system.system_id,
-        "productName": system.name.get("nb") or system.system_id,
-        "reporteeOrgNo": system_user.owner.orgno,
-        "created": system_user.created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "isDeleted": system_user.is_deleted,
-        "supplierName": system.vendor.name,
-        "supplierOrgno": system.vendor.orgno,
-        "externalRef": system_user.external_ref,
-        "userType": system_user.user_type,
-    }

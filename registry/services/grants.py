@@ -15,12 +15,7 @@ from django.db import transaction
 from lib.errors import ServiceError
 from registry import audit
 from registry.models import AuditEvent, Person, SystemUser, SystemUserPackage, SystemUserRight
-
-
-def normalize_rights(rights: list[dict]) -> list[dict]:
-    """[{"resource": id, "action": "" or action}] without duplicates, in a stable order."""
-    seen = {(r["resource"], r.get("action") or "") for r in rights}
-    return [{"resource": res, "action": act} for res, act in sorted(seen)]
+from registry.wire import normalize_rights
 
 
 @dataclass(frozen=True)
