@@ -7,7 +7,6 @@ proved who it is, one upsert of the row for its reason. Reads are index look-ups
 """
 
 from django.db import models
-from django.utils.translation import gettext_lazy
 
 
 class SystemUserUsage(models.Model):
@@ -30,13 +29,13 @@ class SystemUserUsage(models.Model):
 class RefusalReason(models.TextChoices):
     """Why a known client got no token, as the business and staff need to know it."""
 
-    UNKNOWN_ORGANISATION = "unknown_organisation", gettext_lazy("unknown organisation")
-    CLIENT_NOT_ON_SYSTEM = "client_not_on_system", gettext_lazy("client not on the system")
-    NO_SYSTEM_USER = "no_system_user", gettext_lazy("no system user")
-    SYSTEM_USER_DELETED = "system_user_deleted", gettext_lazy("system user deleted")
-    UNKNOWN_EXTERNAL_REF = "unknown_external_ref", gettext_lazy("unknown externalRef")
-    REPLAYED = "replayed", gettext_lazy("grant used before")
-    OTHER = "other", gettext_lazy("other")
+    UNKNOWN_ORGANISATION = "unknown_organisation", "unknown organisation"
+    CLIENT_NOT_ON_SYSTEM = "client_not_on_system", "client not on the system"
+    NO_SYSTEM_USER = "no_system_user", "no system user"
+    SYSTEM_USER_DELETED = "system_user_deleted", "system user deleted"
+    UNKNOWN_EXTERNAL_REF = "unknown_external_ref", "unknown externalRef"
+    REPLAYED = "replayed", "grant used before"
+    OTHER = "other", "other"
 
 
 class TokenRefusal(models.Model):
