@@ -64,8 +64,21 @@ class StaffAudited:
         super().delete_queryset(request, queryset)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Staff look, never add, change or delete: the rows are written by services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: nobody adds, changes or deletes audit events through the admin."""
 
     list_display = ("at", "action", "actor", "object_type", "object_id", "party_orgno", "outcome")
@@ -93,18 +106,9 @@ class AuditEventAdmin(admin.ModelAdmin):
                 return hits, False
         return super().get_search_results(request, queryset, search_term)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TokenRefusal)
-class TokenRefusalAdmin(admin.ModelAdmin):
+class TokenRefusalAdmin(ReadOnlyAdmin):
     """Token requests refused for known clients, counted per reason (registry.usage). Read-only."""
 
     list_display = ("last_at", "client_id", "party_orgno", "reason", "detail", "count", "first_at")
@@ -113,12 +117,3 @@ class TokenRefusalAdmin(admin.ModelAdmin):
     date_hierarchy = "last_at"
     list_per_page = 100
     readonly_fields = [f.name for f in TokenRefusal._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -254,7 +254,7 @@ def test_staff_find_audit_events_by_system_user_client_organisation_action_and_t
     assert _listed(staff.get(changelist, {"q": "client-x"})) == {"token.refused"}
     assert _listed(staff.get(changelist, {"q": customer.orgno})) == {"systemuser.created"}
     assert _listed(staff.get(changelist, {"action": "client.key_added"})) == {"client.key_added"}
-    since = (timezone.now() - timedelta(days=30)).date().isoformat()
+    since = (timezone.now() - timedelta(days=30)).isoformat()
     assert "systemuser.package_revoked" not in _listed(staff.get(changelist, {"at__gte": since}))
     assert _listed(staff.get(changelist, {"q": "revoked"})) == {"systemuser.package_revoked"}
 
