@@ -67,3 +67,9 @@ def test_a_usage_period_shorter_than_the_30_days_the_page_shows_is_refused():
     result = _run({"RETENTION_USAGE_DAYS": "30"}, "check")
     assert result.returncode != 0
     assert "RETENTION_USAGE_DAYS" in result.stderr
+
+
+def test_the_platform_token_issuer_may_not_be_the_token_issuer():
+    result = _run({"TOKEN_ISSUER": "https://sb.example/", "PLATFORM_TOKEN_ISSUER": "https://sb.example/"}, "check")
+    assert result.returncode != 0
+    assert "PLATFORM_TOKEN_ISSUER must differ" in result.stderr

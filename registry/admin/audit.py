@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from registry import audit
+from registry.admin.readonly import ReadOnlyAdmin
 from registry.models import AuditEvent, Organisation, TokenRefusal
 
 
@@ -62,19 +63,6 @@ class StaffAudited:
         for obj in queryset:
             record_staff_edit(request, obj, "deleted")
         super().delete_queryset(request, queryset)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Staff look, never add, change or delete: the rows are written by services only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)
