@@ -44,6 +44,8 @@ ROLES = {
     "REVI": gettext_lazy("revisor"),
     "FFØR": gettext_lazy("forretningsfører"),
 }
+# The firm on its own agent system access (registry.access.OWN_ORGANISATION), where a client names its role.
+OWN_ORGANISATION = gettext_lazy("virksomheten selv")
 
 
 def action_word(action: str | None) -> str:

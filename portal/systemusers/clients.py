@@ -20,7 +20,8 @@ from portal.access import CLIENTS, access_system_user
 from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip
 from portal.systemusers.details import clients_query, details_context
-from portal.words import ROLES, error_text
+from portal.words import OWN_ORGANISATION, ROLES, error_text
+from registry.access import OWN_ORGANISATION as OWN_ORGANISATION_CODE
 from registry.models import AccessPackage, ClientDelegation, SystemUser
 from registry.services import clients
 
@@ -38,7 +39,13 @@ def _via(role_code: str) -> str:
     """Why the organisation is a client, in words: "regnskapsfører (REGN)", or given by the client itself."""
     if not role_code:
         return _("tilgangspakkene er gitt av kunden")
-    return ", ".join(f"{ROLES[c]} ({c})" if c in ROLES else c for c in role_code.split(","))
+    return ", ".join(_role_word(code) for code in role_code.split(","))
+
+
+def _role_word(code: str) -> str:
+    if code == OWN_ORGANISATION_CODE:
+        return str(OWN_ORGANISATION)
+    return f"{ROLES[code]} ({code})" if code in ROLES else code
 
 
 def _add_context(request, system_user: SystemUser, selected: list[str] | None = None, **extra) -> dict:

@@ -65,7 +65,8 @@ def assess(facilitator: Organisation, required: list[str], *, orgs: QuerySet | N
                 missing=tuple(p for p in required if p not in holding.packages),
             )
         )
-    return sorted(candidates, key=lambda c: (c.name.casefold(), c.orgno))
+    # The firm itself (when it may be its own client) first, then the clients by name.
+    return sorted(candidates, key=lambda c: (c.org_id != facilitator.pk, c.name.casefold(), c.orgno))
 
 
 def required_packages(system_user: SystemUser) -> list[str]:
