@@ -22,6 +22,8 @@ from registry.models import (
 
 ACCESS_MANAGER_PACKAGES = ("tilgangsstyrer", "hovedadministrator")
 CLIENT_ADMIN_PACKAGE = "klientadministrator"
+# The ER roles that make an organisation a client of an accounting, audit or business-manager firm.
+CLIENT_ROLES = ("REGN", "REVI", "FFØR")
 # How the firm itself holds a package for its own organisation, where a client's name the ER role (REGN…).
 OWN_ORGANISATION = "SELF"
 
@@ -107,6 +109,16 @@ def own_packages(org: Organisation, packages: set[str] | None = None) -> set[str
     return {
         code for code, variants in rules.values_list("package_id", "entity_variants") if _applies(variants, org.form)
     }
+
+
+def client_roles_giving(packages: list[str]) -> dict[str, list[str]]:
+    """Per package, the client roles (REGN, REVI, FFØR) that give it with access: what a client could
+    register the firm as to give it the package. One query."""
+    rules = RolePackage.objects.filter(package_id__in=packages, has_access=True, role__legacy_code__in=CLIENT_ROLES)
+    giving: dict[str, list[str]] = {}
+    for code, role in rules.order_by("role__legacy_code").values_list("package_id", "role__legacy_code"):
+        giving.setdefault(code, []).append(role)
+    return giving
 
 
 def _applies(variants, form: str) -> bool:

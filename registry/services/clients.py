@@ -103,6 +103,17 @@ def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candid
     return [c for c in candidates if c.eligible and c.org_id not in added]
 
 
+def not_qualifying(system_user: SystemUser) -> list[Candidate]:
+    """The firm's clients (organisations it holds any package for) that may not be added, each with the
+    required packages it lacks: why a client is missing from `eligible_clients`. Already added ones are
+    left out. The same fixed number of queries as `eligible_clients`."""
+    required = required_packages(system_user)
+    if not required:
+        return []
+    added = set(ClientDelegation.objects.filter(system_user=system_user).values_list("client_id", flat=True))
+    return [c for c in assess(system_user.owner, required) if c.missing and c.org_id not in added]
+
+
 def _agent_system_user(system_user_id, by: Person | None, party: Organisation | None) -> SystemUser:
     """The live agent system user, locked for this transaction, if `by` may administer its clients.
 
