@@ -15,5 +15,6 @@ urlpatterns = [
     path("systemuser/<uuid:pk>/revoke/right/", details.revoke_right, name="revoke_right"),
     path("systemuser/<uuid:pk>/clients/", clients.add, name="add_clients"),
     path("systemuser/<uuid:pk>/clients/missing/", clients.missing, name="missing_clients"),
+    path("systemuser/<uuid:pk>/clients.csv", clients.export, name="export_clients"),
     path("systemuser/<uuid:pk>/clients/<str:orgno>/remove/", clients.remove, name="remove_client"),
 ]

@@ -46,6 +46,18 @@ ROLES = {
 }
 # The firm on its own agent system access (registry.access.OWN_ORGANISATION), where a client names its role.
 OWN_ORGANISATION = gettext_lazy("virksomheten selv")
+# A client whose packages came by delegation from the client, not through an ER role (role code "").
+DELEGATED_BY_CLIENT = gettext_lazy("tilgangspakkene er gitt av kunden")
+
+
+def client_role_word(code: str, own: str = "SELF") -> str:
+    """Why an organisation is a client, for one role code: "regnskapsfører (REGN)", the firm itself
+    (`own`, registry.access.OWN_ORGANISATION), or "" (given by the client) in words."""
+    if not code:
+        return str(DELEGATED_BY_CLIENT)
+    if code == own:
+        return str(OWN_ORGANISATION)
+    return f"{ROLES[code]} ({code})" if code in ROLES else code
 
 
 def action_word(action: str | None) -> str:

@@ -5,9 +5,11 @@ every request against the current rows; the service checks it again. Another org
 access, a deleted one or a standard one answers 404 on these pages, so none of them leaks.
 """
 
+import csv
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -16,13 +18,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lib.errors import ServiceError
-from portal.access import CLIENTS, access_system_user
+from portal.access import CLIENTS, VIEW, access_system_user
 from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip
-from portal.systemusers.details import clients_query, details_context
-from portal.words import OWN_ORGANISATION, ROLES, client_fix, client_missing, error_text
+from portal.systemusers.details import (
+    by_role,
+    client_role,
+    clients_query,
+    details_context,
+    matching_clients,
+    role_filters,
+)
+from portal.words import client_fix, client_missing, client_role_word, error_text
 from registry import access
-from registry.access import OWN_ORGANISATION as OWN_ORGANISATION_CODE
+from registry.access import OWN_ORGANISATION
 from registry.models import AccessPackage, ClientDelegation, SystemUser
 from registry.services import clients
 
@@ -39,15 +48,7 @@ def _package_names(system_user: SystemUser) -> dict[str, str]:
 
 def _via(role_code: str) -> str:
     """Why the organisation is a client, in words: "regnskapsfører (REGN)", or given by the client itself."""
-    if not role_code:
-        return _("tilgangspakkene er gitt av kunden")
-    return ", ".join(_role_word(code) for code in role_code.split(","))
-
-
-def _role_word(code: str) -> str:
-    if code == OWN_ORGANISATION_CODE:
-        return str(OWN_ORGANISATION)
-    return f"{ROLES[code]} ({code})" if code in ROLES else code
+    return ", ".join(client_role_word(code, OWN_ORGANISATION) for code in role_code.split(","))
 
 
 def _add_context(request, system_user: SystemUser, selected: list[str] | None = None, **extra) -> dict:
@@ -62,12 +63,13 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     matching = clients.eligible_clients(system_user, query=query) if query else everything
     chosen = [c for c in everything if c.orgno in wanted]
     chosen_orgnos = {c.orgno for c in chosen}
-    candidates = [c for c in matching if c.orgno not in chosen_orgnos]
+    role = client_role(request)
+    candidates = by_role([c for c in matching if c.orgno not in chosen_orgnos], role, lambda c: c.role_code)
     page = Paginator(candidates, PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in page.object_list]
     # "Select all on this page": the same list with this page's clients ticked as well.
     whole_page = [("orgno", c.orgno) for c in chosen + list(page.object_list)][: clients.MAX_CLIENTS_PER_ADD]
-    where = [("q", query)] if query else []
+    where = [(key, value) for key, value in (("q", query), ("rolle", role)) if value]
     return {
         "su": system_user,
         "q": query,
@@ -76,6 +78,9 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
         "chosen": [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in chosen],
         "chosen_query": urlencode([("orgno", c.orgno) for c in chosen]),
         "select_page_query": urlencode(where + [("page", page.number)] + whole_page),
+        "where": urlencode(where),
+        "role": role,
+        "role_filters": role_filters(),
         "eligible_count": len(everything),
         "packages": _package_names(system_user),
     } | extra
@@ -167,6 +172,32 @@ def missing(request, pk):
     return render(request, "portal/systemusers/clients_missing.html", context)
 
 
+@actor_required
+@require_GET
+def export(request, pk):
+    """The clients on the system access as CSV (org number, name, role, since when, added by), with the
+    details page's search and role filter; for whoever sees the list there."""
+    system_user = access_system_user(request, pk, may=VIEW)
+    delegations = list(system_user.client_delegations.all())
+    shown = by_role(matching_clients(delegations, clients_query(request)), client_role(request), lambda d: d.role_code)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kunder-{system_user.owner.orgno}-{system_user.pk}.csv"'
+    response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
+    out = csv.writer(response)
+    out.writerow([_("Organisasjonsnummer"), _("Navn"), _("Hvorfor kunde"), _("Lagt til"), _("Lagt til av")])
+    for d in shown:
+        added_by = d.created_by.name if d.created_by else ""
+        out.writerow(
+            [d.client.orgno, _cell(d.client.name), _via(d.role_code), d.created.date().isoformat(), _cell(added_by)]
+        )
+    return response
+
+
+def _cell(text: str) -> str:
+    # A cell that starts like a formula would run as one in a spreadsheet program: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _delegation(system_user: SystemUser, orgno: str) -> ClientDelegation | None:
     return (
         ClientDelegation.objects.select_related("client").filter(system_user=system_user, client__orgno=orgno).first()
@@ -215,5 +246,5 @@ def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
 
 def _where(request) -> str:
     """Where the details page's client list stood (search, page), so removing a client keeps it."""
-    where = {"q": clients_query(request), "kunder": request.GET.get("kunder", "")}
+    where = {"q": clients_query(request), "rolle": client_role(request), "kunder": request.GET.get("kunder", "")}
     return urlencode({key: value for key, value in where.items() if value})

@@ -14,7 +14,8 @@ from portal.access import MANAGE, VIEW, access_system_user
 from portal.actor import authority
 from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
-from portal.words import action_word, error_text, event_word
+from portal.words import action_word, client_role_word, error_text, event_word
+from registry.access import CLIENT_ROLES, OWN_ORGANISATION
 from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 
@@ -32,10 +33,11 @@ def details_context(request, system_user: SystemUser) -> dict:
     grants += [right_grant(r) for r in system_user.rights.all()]
     events = _history(system_user)
     delegations = list(system_user.client_delegations.all())
-    query = clients_query(request)
-    page = Paginator(matching_clients(delegations, query), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
-    # Where the list stands (search, page): page links, the remove forms and the way back keep it.
-    where = {"q": query} if query else {}
+    query, role = clients_query(request), client_role(request)
+    shown = by_role(matching_clients(delegations, query), role, lambda d: d.role_code)
+    page = Paginator(shown, CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
+    # Where the list stands (search, role, page): page links, the remove forms and the way back keep it.
+    where = {key: value for key, value in (("q", query), ("rolle", role)) if value}
     return {
         "su": system_user,
         "grants": grants,
@@ -46,6 +48,8 @@ def details_context(request, system_user: SystemUser) -> dict:
         # Every client for the delete confirmation; one page of them for the list (firms have thousands).
         "clients": delegations,
         "clients_q": query,
+        "clients_role": role,
+        "role_filters": role_filters(),
         "clients_page": page,
         "clients_q_link": urlencode(where),
         "clients_where": urlencode(where | ({"kunder": page.number} if page.number > 1 else {})),
@@ -55,6 +59,30 @@ def details_context(request, system_user: SystemUser) -> dict:
 def clients_query(request) -> str:
     """The client search as typed, white space tidied; a NUL never gets here (portal.middleware)."""
     return " ".join(request.GET.get("q", "").split())[:100]
+
+
+def client_role(request) -> str:
+    """The role filter chosen (`rolle`): an ER code, the firm itself or "delegert"; anything else is none."""
+    role = request.GET.get("rolle", "")
+    return role if role in ROLE_FILTERS else ""
+
+
+ROLE_FILTERS = (*CLIENT_ROLES, OWN_ORGANISATION, "delegert")
+
+
+def role_filters() -> list[tuple[str, str]]:
+    """The role filter's choices in words: why the organisation is a client of the firm."""
+    return [(code, client_role_word("" if code == "delegert" else code, OWN_ORGANISATION)) for code in ROLE_FILTERS]
+
+
+def by_role(items: list, role: str, role_code) -> list:
+    """The items whose role code (`role_code(item)`, e.g. "REGN,REVI", "" when the client delegated the
+    packages) includes `role`; all of them when no role is chosen. In memory, as the search."""
+    if not role:
+        return items
+    if role == "delegert":
+        return [item for item in items if not role_code(item)]
+    return [item for item in items if role in role_code(item).split(",")]
 
 
 def matching_clients(delegations: list[ClientDelegation], query: str) -> list[ClientDelegation]:

@@ -185,7 +185,8 @@ class SystemUserQuerySet(models.QuerySet):
                 "rights", SystemUserRight.objects.select_related("resource").order_by("resource_id", "action")
             ),
             models.Prefetch(
-                "client_delegations", ClientDelegation.objects.select_related("client").order_by("client__name")
+                "client_delegations",
+                ClientDelegation.objects.select_related("client", "created_by").order_by("client__name"),
             ),
         )
 

@@ -97,7 +97,7 @@ def test_person_without_rights_gets_a_warning_naming_the_package_they_need(clien
     assert "Fakturering" not in text and "/systemuser/request?id=" not in text
 
 
-def test_client_administrator_sees_client_system_accesses_and_the_warning(
+def test_client_administrator_sees_client_system_accesses_and_what_they_may_do_there(
     client, client_admin, accounting_firm, vendor
 ):
     boss = f.make_person("Regnskap Sjef")
@@ -108,7 +108,9 @@ def test_client_administrator_sees_client_system_accesses_and_the_warning(
     )
     text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
     assert "Klientsystem" in text
-    assert 'data-testid="need-rights"' in text
+    assert 'data-testid="need-rights"' not in text and "Du har ikke tilgang" not in text
+    assert "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under." in text
+    assert 'data-testid="client-count">0 kunder<' in text
 
 
 def _overview_queries(client, n, manager, customer, vendor):
