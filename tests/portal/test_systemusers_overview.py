@@ -1,3 +1,4 @@
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -153,3 +154,20 @@ def test_a_client_administrator_is_told_where_system_accesses_for_clients_come_f
 def test_the_page_title_names_the_organisation(client, manager, customer):
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
     assert f"<title>Systemtilganger for {customer.name} – Systembruker</title>" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("nb", "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under."),
+        ("nn", "Du er klientadministrator: du kan leggje til og fjerne kundar på systemtilgangane under."),
+        ("en", "You are client administrator: you can add and remove clients on the system accesses below."),
+    ],
+)
+def test_a_client_administrator_is_told_what_they_may_do_in_their_language(
+    client, client_admin, accounting_firm, lang, words
+):
+    act_for(client, client_admin, accounting_firm)
+    client.cookies["django_language"] = lang
+    text = client.get("/systemuser/").content.decode()
+    assert words in text and 'data-testid="need-rights"' not in text
