@@ -109,6 +109,20 @@ ROLES = {
     "REVI": gettext_lazy("revisor"),
     "FFØR": gettext_lazy("forretningsfører"),
 }
+# The firm on its own agent system access (registry.access.OWN_ORGANISATION), where a client names its role.
+OWN_ORGANISATION = gettext_lazy("virksomheten selv")
+# A client whose packages came by delegation from the client, not through an ER role (role code "").
+DELEGATED_BY_CLIENT = gettext_lazy("tilgangspakkene er gitt av kunden")
+
+
+def client_role_word(code: str, own: str = "SELF") -> str:
+    """Why an organisation is a client, for one role code: "regnskapsfører (REGN)", the firm itself
+    (`own`, registry.access.OWN_ORGANISATION), or "" (given by the client) in words."""
+    if not code:
+        return str(DELEGATED_BY_CLIENT)
+    if code == own:
+        return str(OWN_ORGANISATION)
+    return f"{ROLES[code]} ({code})" if code in ROLES else code
 
 
 def action_word(action: str | None) -> str:
@@ -184,3 +198,27 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
         return _("Systemtilgangen har ikke, eller kan ikke få, dette:"), lines
     # The service's detail is English (written for the vendor API and the logs): never shown here.
     return _("Det gikk ikke. Prøv igjen, eller kontakt brukerstøtte og oppgi feilkoden %(code)s.") % {"code": code}, []
+
+
+def client_missing(name: str, *, code: str, missing: list[str], names: dict[str, str], itself: bool) -> str:
+    """Why an organisation cannot be added as a client, in words: "Kunden har ikke gitt dere
+    Regnskapsfører lønn" (AUTH-00080), or that the firm holds nothing for it at all (AUTH-00079)."""
+    if code == "AUTH-00079":
+        return _("Er ikke kunde av virksomheten: virksomheten har ingen roller eller tilgangspakker for den.")
+    packages = ", ".join(str(names.get(code, code)) for code in missing)
+    if itself:
+        return _("Virksomheten kan ikke selv ha %(packages)s.") % {"packages": packages}
+    return _("Kunden har ikke gitt dere %(packages)s.") % {"packages": packages}
+
+
+def client_fix(missing: list[str], roles: dict[str, list[str]], names: dict[str, str]) -> str:
+    """What would make the client qualify: it gives the firm the packages in Altinn, or registers the
+    firm in the role (REGN, REVI, FFØR) that gives them (`roles`: package → ER codes)."""
+    packages = ", ".join(f"«{names.get(code, code)}»" for code in missing)
+    giving = sorted({role for code in missing for role in roles.get(code, ())})
+    if giving:
+        in_words = " / ".join(f"{ROLES[r]} ({r})" if r in ROLES else r for r in giving)
+        return _(
+            "Kunden kan gi dere %(packages)s i Altinn, eller registrere dere som %(roles)s i Enhetsregisteret."
+        ) % {"packages": packages, "roles": in_words}
+    return _("Kunden kan gi dere %(packages)s i Altinn.") % {"packages": packages}

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -16,8 +17,9 @@ from portal.actor import authority
 from portal.htmx import partial_or_page, wants_fragment
 from portal.paging import window_of
 from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
-from portal.words import action_word, error_text, event_word, refusal_text
+from portal.words import action_word, client_role_word, error_text, event_word, refusal_text
 from registry import usage
+from registry.access import CLIENT_ROLES, OWN_ORGANISATION
 from registry.models import AccessPackage, Organisation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 
@@ -37,10 +39,10 @@ def details_context(request, system_user: SystemUser, *, every_client: bool = Fa
     is_agent = system_user.user_type == SystemUserType.AGENT
     grants = [package_grant(p.package) for p in system_user.packages.all()]
     grants += [right_grant(r) for r in system_user.rights.all()]
-    query = clients_query(request)
-    page = Paginator(matching_clients(system_user, query), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
-    # Where the list stands (search, page): page links, the remove forms and the way back keep it.
-    where = {"q": query} if query else {}
+    query, role = clients_query(request), client_role(request)
+    page = Paginator(matching_clients(system_user, query, role), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
+    # Where the list stands (search, role, page): page links, the remove forms and the way back keep it.
+    where = {key: value for key, value in (("q", query), ("rolle", role)) if value}
     context = {
         "su": system_user,
         "grants": grants,
@@ -49,6 +51,8 @@ def details_context(request, system_user: SystemUser, *, every_client: bool = Fa
         "may_admin_clients": is_agent and rights.is_client_admin,
         "has_clients": bool(query) or page.paginator.count > 0,
         "clients_q": query,
+        "clients_role": role,
+        "role_filters": role_filters(),
         "clients_page": page,
         "clients_q_link": urlencode(where),
         "clients_where": urlencode(where | ({"kunder": page.number} if page.number > 1 else {})),
@@ -63,13 +67,54 @@ def clients_query(request) -> str:
     return " ".join(request.GET.get("q", "").split())[:100]
 
 
-def matching_clients(system_user: SystemUser, query: str):
+def client_role(request) -> str:
+    """The role filter chosen (`rolle`): an ER code, the firm itself or "delegert"; anything else is none."""
+    role = request.GET.get("rolle", "")
+    return role if role in ROLE_FILTERS else ""
+
+
+ROLE_FILTERS = (*CLIENT_ROLES, OWN_ORGANISATION, "delegert")
+
+
+def role_filters() -> list[tuple[str, str]]:
+    """The role filter's choices in words: why the organisation is a client of the firm."""
+    return [(code, client_role_word("" if code == "delegert" else code, OWN_ORGANISATION)) for code in ROLE_FILTERS]
+
+
+def by_role(items: list, role: str, role_code) -> list:
+    """The items whose role code (`role_code(item)`, e.g. "REGN,REVI", "" when the client delegated the
+    packages) includes `role`; all of them when no role is chosen. In memory, for the add page's candidates."""
+    if not role:
+        return items
+    if role == "delegert":
+        return [item for item in items if not role_code(item)]
+    return [item for item in items if role in role_code(item).split(",")]
+
+
+def role_q(role: str) -> Q:
+    """`by_role` as a database filter on ClientDelegation.role_code (a comma-separated list of codes)."""
+    if not role:
+        return Q()
+    if role == "delegert":
+        return Q(role_code="")
+    return (
+        Q(role_code=role)
+        | Q(role_code__startswith=f"{role},")
+        | Q(role_code__endswith=f",{role}")
+        | Q(role_code__contains=f",{role},")
+    )
+
+
+def matching_clients(system_user: SystemUser, query: str, role: str = ""):
     """The system access's clients whose name or org number matches, as every organisation search does
-    (Organisation.objects.matching), by name."""
-    delegations = system_user.client_delegations.select_related("client").order_by("client__name", "client__orgno")
+    (Organisation.objects.matching), with the role filter; by name. In the database: a firm's agent
+    system access may hold thousands."""
+    delegations = system_user.client_delegations.select_related("client", "created_by").order_by(
+        "client__name", "client__orgno"
+    )
     if query:
         delegations = delegations.filter(client__in=Organisation.objects.matching(query))
-    return delegations
+    return delegations.filter(role_q(role))
 
 
 def history_context(request, system_user: SystemUser) -> dict:

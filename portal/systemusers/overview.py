@@ -1,6 +1,7 @@
 """Overview of the organisation's system accesses (paged, searchable) and pending requests."""
 
 from django.core.paginator import Page
+from django.db.models import Count
 
 from approvals.models import ChangeRequest, Request
 from portal.actor import authority
@@ -22,7 +23,8 @@ def overview(request):
     context = {"is_manager": is_manager, "is_client_admin": is_client_admin, "q": query}
     if is_manager or is_client_admin:
         system_users = SystemUser.objects.for_overview(org, query).with_last_used()
-        context["agent"] = _page(request, system_users.agent(), "agentpage")
+        agents = system_users.agent().annotate(client_count=Count("client_delegations"))
+        context["agent"] = _page(request, agents, "agentpage")
         context["match_count"] = context["agent"].paginator.count
     if is_manager:
         context["standard"] = _page(request, system_users.standard(), "page")

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -101,7 +102,7 @@ def test_person_without_rights_gets_a_warning_naming_the_package_they_need(clien
     assert "Fakturering" not in text and "/systemuser/request?id=" not in text
 
 
-def test_client_administrator_sees_client_system_accesses_and_the_warning(
+def test_client_administrator_sees_client_system_accesses_and_what_they_may_do_there(
     client, client_admin, accounting_firm, vendor
 ):
     boss = f.make_person("Regnskap Sjef")
@@ -112,7 +113,9 @@ def test_client_administrator_sees_client_system_accesses_and_the_warning(
     )
     text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
     assert "Klientsystem" in text
-    assert 'data-testid="need-rights"' in text
+    assert 'data-testid="need-rights"' not in text and "Du har ikke tilgang" not in text
+    assert "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under." in text
+    assert 'data-testid="client-count">0 kunder<' in text
 
 
 def _overview_queries(client, n, manager, customer, vendor):
@@ -178,3 +181,20 @@ def test_a_client_administrator_is_told_where_system_accesses_for_clients_come_f
 def test_the_page_title_names_the_organisation(client, manager, customer):
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
     assert f"<title>Systemtilganger for {customer.name} – Systembruker</title>" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("nb", "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under."),
+        ("nn", "Du er klientadministrator: du kan leggje til og fjerne kundar på systemtilgangane under."),
+        ("en", "You are client administrator: you can add and remove clients on the system accesses below."),
+    ],
+)
+def test_a_client_administrator_is_told_what_they_may_do_in_their_language(
+    client, client_admin, accounting_firm, lang, words
+):
+    act_for(client, client_admin, accounting_firm)
+    client.cookies["django_language"] = lang
+    text = client.get("/systemuser/").content.decode()
+    assert words in text and 'data-testid="need-rights"' not in text
