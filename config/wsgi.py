@@ -25,7 +25,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
 from config import health, metrics
-from lib import logs
+from lib import arrival, logs
 from lib.metrics import count_vendor_api_response
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -82,6 +82,7 @@ def _count_vendor_api_response(start_response):
 
 def application(environ, start_response):
     proxy_count = settings.PROXY_COUNT
+    arrival.note(environ, behind_proxy=proxy_count > 0)
     if proxy_count:
         forwarded = environ.get("HTTP_X_FORWARDED_FOR")
         address = client_address(forwarded, proxy_count) if forwarded else None
