@@ -27,6 +27,7 @@ from django.core.wsgi import get_wsgi_application
 from config import health, metrics
 from lib import arrival, logs
 from lib.metrics import count_vendor_api_response
+from lib.tokens import keys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -52,6 +53,11 @@ class LeanHandler(WSGIHandler):
 
 portal_application = get_wsgi_application()
 hot_path_application = LeanHandler()
+
+if settings.TOKEN_SIGNING_KEY_FILES:
+    # The web processes sign tokens: a bad key file stops them at start, not at the first token request.
+    # (Workers, beat and manage.py never read the keys; lib/tokens/keys.py reloads them when they change.)
+    keys.signing_keys()
 
 
 def client_address(forwarded_for: str, proxy_count: int) -> str | None:

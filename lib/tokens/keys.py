@@ -1,17 +1,26 @@
-"""Our signing keys for access tokens, loaded once per process.
+"""Our signing keys for access tokens, read where tokens are signed and read again when their files change.
 
 Production: `TOKEN_SIGNING_KEY_FILES` names PEM files with RSA private keys; the first one signs, all of
 them are published in /jwk so that tokens signed with an older key stay verifiable while it is rotated out.
-Embedded default: one RSA key is created under `VAR_DIR` on first start and kept, so that tokens survive
-a restart and every worker process of one installation signs with the same key.
+A file after the first that does not exist is skipped (a free slot for the next key, docs/operations.md
+"Rotating the signing key"). Embedded default: one RSA key is created under `VAR_DIR` on first start and
+kept, so that tokens survive a restart and every worker process of one installation signs with the same key.
+
+Nothing loads the keys at start but the web processes (config/wsgi.py: a bad key file stops a deploy
+there); Celery's worker and beat and `manage.py` commands never read them. Each process looks at the
+files' identity (inode, size, mtime) at most every RELOAD_CHECK_SECONDS and loads them again when one
+changed, so a key is rotated by replacing files, without a restart. A replacement that cannot be read
+(half written, not a key) keeps the keys in use and is logged as an error.
 """
 
 import base64
-import functools
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +32,9 @@ from jwt.algorithms import RSAAlgorithm
 
 SIGNING_ALG = "RS256"
 DEFAULT_KEY_FILE = "token-signing-key.pem"
+RELOAD_CHECK_SECONDS = 5.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,17 +100,94 @@ def _embedded_default_key(var_dir: Path):
     return _load_pem(path)
 
 
-@functools.cache
-def signing_keys() -> tuple[SigningKey, ...]:
+def _file_identity(paths: list[Path]) -> tuple:
+    identity = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            identity.append((str(path), None))
+        else:
+            identity.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(identity)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    identity: tuple
+    value: object
+    checked: float
+
+
+def reloaded_when_changed(paths: Callable[[], list[Path]]):
+    """Decorate a function that loads something from the files `paths()` names (used like functools.cache):
+    its result is kept, and loaded again when one of those files changes (checked at most every
+    RELOAD_CHECK_SECONDS). When a new load fails, the old result stays in use (logged); the first load's
+    failure is raised."""
+    return lambda load: _Reloading(paths, load)
+
+
+class _Reloading:
+    def __init__(self, paths: Callable[[], list[Path]], load: Callable):
+        self.paths, self.load = paths, load
+        self.state: _Loaded | None = None
+
+    def __call__(self):
+        state, now = self.state, time.monotonic()
+        if state is not None and now - state.checked < RELOAD_CHECK_SECONDS:
+            return state.value
+        identity = _file_identity(self.paths())
+        if state is not None and identity == state.identity:
+            self.state = _Loaded(identity, state.value, now)
+            return state.value
+        try:
+            value = self.load()
+        except ImproperlyConfigured:
+            if state is None:
+                raise
+            log.exception("The changed key files could not be read; the keys in use stay in use")
+            self.state = _Loaded(state.identity, state.value, now)
+            return state.value
+        self.state = _Loaded(identity, value, now)
+        return value
+
+    def cache_clear(self) -> None:
+        self.state = None
+
+
+def _signing_key_paths() -> list[Path]:
     files = list(settings.TOKEN_SIGNING_KEY_FILES)
-    if files:
-        return tuple(_signing_key(_load_pem(Path(f))) for f in files)
-    return (_signing_key(_embedded_default_key(Path(settings.VAR_DIR))),)
+    return [Path(f) for f in files] if files else [Path(settings.VAR_DIR) / DEFAULT_KEY_FILE]
 
 
-@functools.cache
+@reloaded_when_changed(_signing_key_paths)
+def _load_signing_keys() -> tuple[SigningKey, ...]:
+    files = [Path(f) for f in settings.TOKEN_SIGNING_KEY_FILES]
+    if not files:
+        return (_signing_key(_embedded_default_key(Path(settings.VAR_DIR))),)
+    loaded = {}
+    for i, path in enumerate(files):
+        if i > 0 and not path.exists():
+            log.info("Token signing key file %s does not exist (a free slot): skipped", path)
+            continue
+        key = _signing_key(_load_pem(path))
+        loaded.setdefault(key.kid, key)
+    return tuple(loaded.values())
+
+
+def signing_keys() -> tuple[SigningKey, ...]:
+    return _load_signing_keys()
+
+
+_kid_index: tuple[tuple, dict] = ((), {})
+
+
 def _by_kid() -> dict[str, SigningKey]:
-    return {key.kid: key for key in signing_keys()}
+    global _kid_index
+    current = signing_keys()
+    if _kid_index[0] is not current:
+        _kid_index = (current, {key.kid: key for key in current})
+    return _kid_index[1]
 
 
 def current_key() -> SigningKey:
@@ -119,5 +208,4 @@ def jwks() -> dict:
 
 def reset() -> None:
     """Forget the loaded keys (tests that change the key settings)."""
-    signing_keys.cache_clear()
-    _by_kid.cache_clear()
+    _load_signing_keys.cache_clear()
