@@ -9,17 +9,17 @@ A steady mixed load runs throughout (system-user tokens, PDP decisions, vendor r
 in the portal), and these faults are injected one at a time:
 
     PostgreSQL restart, PostgreSQL down 15 s, Redis down 30 s, Celery worker kill -9 mid-delivery,
-    one web node killed, a 20 s table lock, a graceful reload of one node (gunicorn HUP), and a
-    signing-key rotation (by replacing key files).
+    one web node killed, a 20 s table lock, a graceful reload of one node (gunicorn HUP), a rolling
+    restart of both nodes through the balancer, and a signing-key rotation (by replacing key files).
 
 It prints a table (answers by status inside each fault's window, errors outside it, 500s, recovery
 time), checks that sessions, jti replay and the staff-login throttle hold across nodes, and at the end
 that nothing was lost: every request a vendor was told was created exists, every approval holds, every
 notification was sent and reached the SMTP sink. It fails (exit 1) on any 500, any 4xx (the load sends
 only valid calls: a 4xx is the server being wrong, e.g. a grant refused as stale), any 503 not in its
-API's format or without Retry-After, any error outside a fault's window, any loss. The reload and the
-key rotation have no window: they must cost nothing. Duplicated mails (the documented at-least-once
-case of a killed worker) are reported, not failed.
+API's format or without Retry-After, any error outside a fault's window, any loss. The reload, the
+rolling restart and the key rotation have no window: they must cost nothing. Duplicated mails (the
+documented at-least-once case of a killed worker) are reported, not failed.
 
 Loopback only; every loop is bounded by a count and a deadline; the whole run by HARD_LIMIT_SECONDS.
 Everything started is stopped at the end (process groups of our own children only).
@@ -63,6 +63,7 @@ TOKEN_SCOPE = "altinn:faults/krav.read"
 VENDOR_SCOPES = "altinn:authentication/systemuser.request.write altinn:authentication/systemuser.request.read"
 PDP_SCOPE = "altinn:authorization/authorize"
 TOKEN_LIFETIME = 30
+REFRESH_MARGIN = 15  # a client gets a new token when its current one has less than this left
 KEY_RELOAD_SECONDS = 5  # lib/tokens/keys.RELOAD_CHECK_SECONDS
 ADMIN_MAX_FAILURES = 3
 KRAV_READ = {"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}
@@ -250,12 +251,22 @@ class Services:
              "--schedule", str(self.tmp / "celerybeat-schedule")],
         )  # fmt: skip
 
-    def start_haproxy(self) -> None:
+    def start_haproxy(self, nodes: tuple[str, ...] = ("a", "b")) -> None:
         config = self.tmp / "haproxy.cfg"
-        config.write_text(HAPROXY_CONFIG.format(lb=self.ports["lb"], a=self.ports["a"], b=self.ports["b"], host=HOST))
+        servers = "".join(f"    server {n} {HOST}:{self.ports[n]} check\n" for n in nodes)
+        sock = self.tmp / "haproxy.sock"
+        config.write_text(HAPROXY_CONFIG.format(lb=self.ports["lb"], host=HOST, sock=sock) + servers)
         subprocess.run(["haproxy", "-c", "-q", "-f", str(config)], check=True, timeout=30)
         self.spawn("haproxy", ["haproxy", "-db", "-f", str(config)])
         wait_for("HAProxy", lambda: http_status(self.ports["lb"], "/healthz") == 200, 20)
+
+    def haproxy(self, command: str) -> str:
+        """A command on HAProxy's runtime API (e.g. `set server nodes/a state drain`)."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.tmp / "haproxy.sock"))
+            sock.sendall(command.encode() + b"\n")
+            return sock.recv(65536).decode(errors="replace")
 
     def spawn(self, name: str, cmd: list[str]) -> None:
         out = open(self.tmp / f"{name}.out", "ab")  # noqa: SIM115 (kept open for the child's lifetime)
@@ -304,6 +315,7 @@ class Services:
 HAPROXY_CONFIG = """
 global
     maxconn 2000
+    stats socket {sock} mode 600 level admin
 defaults
     mode http
     timeout connect 2s
@@ -322,9 +334,8 @@ frontend web
 backend nodes
     balance roundrobin
     option httpchk GET /healthz
+    timeout check 2s
     default-server inter 500ms fall 2 rise 2 maxconn 64
-    server a {host}:{a} check
-    server b {host}:{b} check
 """
 
 
@@ -506,7 +517,7 @@ class Load:
 
     def pdp_bearer(self, http_: Http) -> str | None:
         with self.pdp_lock:
-            if self.pdp_token is None or self.pdp_token[1] - time.time() < 10:
+            if self.pdp_token is None or self.pdp_token[1] - time.time() < REFRESH_MARGIN:
                 token = self.token(http_, "token", "faults-pdp", PDP_SCOPE)
                 if token is None:
                     return self.pdp_token[0] if self.pdp_token and self.pdp_token[1] > time.time() + 2 else None
@@ -519,7 +530,7 @@ class Load:
         n = 0
 
         def headers():
-            if bearer[0] is None or bearer[1] - time.time() < 10:
+            if bearer[0] is None or bearer[1] - time.time() < REFRESH_MARGIN:
                 token = self.token(http_, "token", "faults-vendor", VENDOR_SCOPES)
                 if token is not None:
                     bearer[:] = [token, time.time() + TOKEN_LIFETIME]
@@ -711,6 +722,24 @@ class Faults:
         self.s.signal_leader("a", signal.SIGHUP)  # gunicorn: new workers, then the old ones finish and leave
         time.sleep(8)
 
+    def rolling_restart(self, fault: Fault) -> None:
+        # A deploy through the balancer: drain a node, stop it gracefully, start it, put it back; then the other.
+        for node in ("a", "b"):
+            self.s.haproxy(f"set server nodes/{node} state drain")
+            time.sleep(2)
+            self.s.kill(node, signal.SIGTERM)
+            self.s.start_node(node)
+            self.s.haproxy(f"set server nodes/{node} state ready")
+            wait_for(f"node {node} back in the balancer", lambda n=node: self.server_up(n), 20)
+        fault.notes.append("each node drained, restarted, put back")
+
+    def server_up(self, node: str) -> bool:
+        lines = self.s.haproxy("show servers state nodes").splitlines()
+        # columns: be_id be_name srv_id srv_name srv_addr srv_op_state (2 = running) srv_admin_state …
+        return any(
+            line.split()[3:4] == [node] and line.split()[5:7] == ["2", "0"] for line in lines[2:] if line.strip()
+        )
+
     def key_rotation(self, fault: Fault) -> None:
         keys = self.s.keys
         write_key(keys / "new.pem")
@@ -732,6 +761,7 @@ class Faults:
         self.run(Fault("one web node killed 10 s"), self.node_kill)
         self.run(Fault("table lock 20 s"), self.table_lock)
         self.run(Fault("gunicorn HUP (deploy)", allowed=False), self.reload_node)
+        self.run(Fault("rolling restart via HAProxy", allowed=False), self.rolling_restart)
         self.run(Fault("signing-key rotation", allowed=False), self.key_rotation)
 
 
@@ -860,7 +890,12 @@ def report(faults: list[Fault], answers: list[Answer]) -> list[str]:
             text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())) + ")"
         last = max((a.at for a in errors), default=fault.restored)
         recovery = max(0.0, last - fault.restored)
-        slowest = max((a.seconds for a in answers if fault.start <= a.at <= fault.end), default=0.0)
+        inside = [a for a in answers if fault.start <= a.at <= fault.end]
+        slow = max(inside, key=lambda a: a.seconds, default=None)
+        slowest = slow.seconds if slow else 0.0
+        if slow is not None and slow.seconds > 5:
+            fault.notes.append(f"slowest: {slow.kind} answered {slow.status} after {slow.seconds:.1f} s, at "
+                               f"+{slow.at - slow.seconds - fault.start:.1f} s into the window")  # fmt: skip
         print(
             f"{fault.name:<30} {fault.end - fault.start:>6.1f}s {calls:>6} {slowest:>7.1f}s  {text:<44}"
             f" {recovery:>7.1f}s"

@@ -1,0 +1,185 @@
+# ruff: noqa: E402  (the path fix below must run before the first standard-library import)
+"""Scale-out: one web node on one core vs two web nodes, each pinned to a core of its own, behind HAProxy.
+
+    .venv/bin/python bench/scaleout.py [--seconds 10] [--rounds 2] [--concurrency 16]
+
+Starts the fault suite's installation (faults/run.py: its own PostgreSQL cluster and Redis, gunicorn
+nodes with 2 gthread workers × 4 threads, HAProxy in front; production settings), then alternates
+rounds of "one node on core 0" and "two nodes on cores 0 and 1". Each round measures, in a closed loop
+with `--concurrency` keep-alive connections through HAProxy:
+- tokens/s: system-user grants at /token (pre-signed, each with its own jti);
+- decisions/s: PDP requests (one Permit decision each) with one API owner's token.
+Prints each round and the medians, and the factor two nodes / one node. PostgreSQL, HAProxy and this
+load generator are not pinned: with two nodes they share the same two cores as the nodes, so on a
+two-core machine the factor is a lower bound for machines where the database and balancer have
+their own. Every phase is bounded by a deadline; everything started is stopped at the end.
+"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]  # bench/token.py shadows `token`
+sys.path.insert(0, os.path.dirname(HERE))
+
+import argparse
+import asyncio
+import json
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from faults import run as suite
+
+HARD_LIMIT_SECONDS = 900
+
+
+def grant_request(load: suite.Load, host: str, orgno: str, iat: float) -> bytes:
+    assertion = load.grant("faults-vendor", suite.TOKEN_SCOPE, orgno=orgno, iat=iat)
+    body = urlencode({"grant_type": suite.GRANT_TYPE, "assertion": assertion})
+    return (f"POST /token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}").encode()  # fmt: skip
+
+
+def pdp_request(host: str, bearer: str, system_user: str, orgno: str) -> bytes:
+    def attrs(*pairs):
+        return {"Attribute": [{"AttributeId": k, "Value": v} for k, v in pairs]}
+
+    body = json.dumps({"Request": {
+        "AccessSubject": [attrs(("urn:altinn:systemuser:uuid", system_user))],
+        "Action": [attrs(("urn:oasis:names:tc:xacml:1.0:action:action-id", "read"))],
+        "Resource": [attrs(("urn:altinn:resource", "ske-krav-og-betalinger"),
+                           ("urn:altinn:organization:identifier-no", orgno))],
+    }})  # fmt: skip
+    return (f"POST /authorization/api/v1/authorize HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {bearer}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}").encode()  # fmt: skip
+
+
+async def closed_loop(port: int, requests: list[bytes], concurrency: int, seconds: float) -> tuple[int, int, float]:
+    """(ok, failed, elapsed): `concurrency` keep-alive connections sending the requests in turn."""
+    feed = iter(requests)
+    ok = failed = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker():
+        nonlocal ok, failed
+        reader = writer = None
+        for request in feed:
+            if time.perf_counter() > deadline:
+                break
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(suite.HOST, port)
+                writer.write(request)
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+                await asyncio.wait_for(reader.readexactly(length), 10)
+                if head[9:12] == b"200":
+                    ok += 1
+                else:
+                    failed += 1
+            except (OSError, TimeoutError, asyncio.IncompleteReadError):
+                failed += 1
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
+        if writer is not None:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ok, failed, time.perf_counter() - started
+
+
+def measure(s: suite.Services, load: suite.Load, seed: dict, bearer: str, seconds: float, concurrency: int) -> dict:
+    host = f"{suite.HOST}:{s.ports['lb']}"
+    customers = seed["customers"]
+    users = list(zip(seed["system_users"], customers, strict=True))
+    budget = int(seconds * 800) + 200  # more than this machine issues; unused grants are thrown away
+    started = time.time()
+    for _ in range(50):
+        grant_request(load, host, customers[0], started)
+    sign_seconds = (time.time() - started) / 50 * budget * 1.2
+    # The server accepts an iat within 10 s of its clock: sign them all for the middle of the phase.
+    iat = time.time() + sign_seconds + 9
+    grants = [grant_request(load, host, customers[i % len(customers)], iat) for i in range(budget)]
+    if time.time() < iat - 9:
+        time.sleep(iat - 9 - time.time())
+    asyncio.run(closed_loop(s.ports["lb"], grants[:200], concurrency, 3))  # warm every worker's connection
+    tokens = asyncio.run(closed_loop(s.ports["lb"], grants[200:], concurrency, min(seconds, iat + 9 - time.time())))
+    decisions_requests = [pdp_request(host, bearer, *users[i % len(users)]) for i in range(budget)]
+    asyncio.run(closed_loop(s.ports["lb"], decisions_requests[:200], concurrency, 3))
+    decisions = asyncio.run(closed_loop(s.ports["lb"], decisions_requests[200:], concurrency, seconds))
+    return {"tokens/s": tokens[0] / tokens[2], "tokens failed": tokens[1],
+            "decisions/s": decisions[0] / decisions[2], "decisions failed": decisions[1]}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    signal.alarm(HARD_LIMIT_SECONDS)
+    tmp = Path(tempfile.mkdtemp(prefix="sb-scaleout-"))
+    tmp.chmod(0o755)
+    s = suite.Services(tmp)
+    s.env["TOKEN_LIFETIME_SECONDS"] = "3600"  # one PDP token for the whole run
+    s.env["LOG_LEVEL"] = "ERROR"
+    results: dict[str, list[dict]] = {"one node, one core": [], "two nodes, a core each": []}
+    try:
+        print(f"machine: {os.cpu_count()} CPUs, load average {Path('/proc/loadavg').read_text().split()[:3]}")
+        s.start_postgres()
+        s.start_redis()
+        s.keys.mkdir()
+        suite.write_key(s.keys / "current.pem")
+        suite.write_key(tmp / "client.pem")
+        from cryptography.hazmat.primitives import serialization
+
+        client_key = serialization.load_pem_private_key((tmp / "client.pem").read_bytes(), password=None)
+        (tmp / "client.pub").write_bytes(client_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+        s.manage("migrate", "--noinput", "-v", "0")
+        s.manage("collectstatic", "--noinput", "-v", "0")
+        seed = json.loads(subprocess.run(
+            [suite.PY, str(suite.ROOT / "faults" / "seed.py"), str(tmp / "client.pub")], cwd=suite.ROOT,
+            env=s.env, check=True, timeout=120, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1])  # fmt: skip
+        with s.psql_connect() as conn:
+            seed["kids"] = dict(conn.execute("SELECT client_id, kid FROM maskinporten_clientkey").fetchall())
+        load = suite.Load(s, seed, client_key, stop=None)
+        bearer = None
+        for round_ in range(args.rounds):
+            for name, nodes in (("one node, one core", {"a": "0"}), ("two nodes, a core each", {"a": "0", "b": "1"})):
+                for node, cpu in nodes.items():
+                    s.start_node(node, cpu=cpu)
+                s.start_haproxy(tuple(nodes))
+                if bearer is None:
+                    bearer = load.token(suite.Http(s.ports["lb"]), "token", "faults-pdp", suite.PDP_SCOPE)
+                result = measure(s, load, seed, bearer, args.seconds, args.concurrency)
+                results[name].append(result)
+                print(f"round {round_ + 1}, {name}: {result['tokens/s']:.0f} tokens/s ({result['tokens failed']} "
+                      f"failed), {result['decisions/s']:.0f} decisions/s ({result['decisions failed']} failed)",
+                      flush=True)  # fmt: skip
+                for node in ("haproxy", *nodes):
+                    s.kill(node, signal.SIGTERM)
+        one, two = results["one node, one core"], results["two nodes, a core each"]
+        print("\nmedians:")
+        for metric in ("tokens/s", "decisions/s"):
+            a, b = statistics.median(r[metric] for r in one), statistics.median(r[metric] for r in two)
+            print(f"  {metric:<12} one node {a:6.0f}   two nodes {b:6.0f}   factor {b / a:.2f}")
+    finally:
+        s.stop_all()
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
