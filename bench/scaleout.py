@@ -96,7 +96,40 @@ async def closed_loop(port: int, requests: list[bytes], concurrency: int, second
     return ok, failed, time.perf_counter() - started
 
 
-def measure(s: suite.Services, load: suite.Load, seed: dict, bearer: str, seconds: float, concurrency: int) -> dict:
+def cpu_seconds(pids: list[int]) -> float:
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def web_pids(s: suite.Services, nodes) -> list[int]:
+    """The gunicorn masters of these nodes and their workers."""
+    masters = {s.procs[n].pid for n in nodes}
+    pids = list(masters)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) in masters:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def phase(port: int, requests: list[bytes], concurrency: int, seconds: float, pids: list[int]) -> tuple:
+    """(ok per second, failed, web CPU ms per ok answer, cores the web nodes used)."""
+    cpu = cpu_seconds(pids)
+    ok, failed, elapsed = asyncio.run(closed_loop(port, requests, concurrency, seconds))
+    cpu = cpu_seconds(pids) - cpu
+    return ok / elapsed, failed, cpu / max(ok, 1) * 1000, cpu / elapsed
+
+
+def measure(s: suite.Services, load: suite.Load, seed: dict, bearer: str, seconds: float, concurrency: int,
+            nodes) -> dict:  # fmt: skip
     host = f"{suite.HOST}:{s.ports['lb']}"
     customers = seed["customers"]
     users = list(zip(seed["system_users"], customers, strict=True))
@@ -111,12 +144,14 @@ def measure(s: suite.Services, load: suite.Load, seed: dict, bearer: str, second
     if time.time() < iat - 9:
         time.sleep(iat - 9 - time.time())
     asyncio.run(closed_loop(s.ports["lb"], grants[:200], concurrency, 3))  # warm every worker's connection
-    tokens = asyncio.run(closed_loop(s.ports["lb"], grants[200:], concurrency, min(seconds, iat + 9 - time.time())))
+    pids = web_pids(s, nodes)
+    tokens = phase(s.ports["lb"], grants[200:], concurrency, min(seconds, iat + 9 - time.time()), pids)
     decisions_requests = [pdp_request(host, bearer, *users[i % len(users)]) for i in range(budget)]
     asyncio.run(closed_loop(s.ports["lb"], decisions_requests[:200], concurrency, 3))
-    decisions = asyncio.run(closed_loop(s.ports["lb"], decisions_requests[200:], concurrency, seconds))
-    return {"tokens/s": tokens[0] / tokens[2], "tokens failed": tokens[1],
-            "decisions/s": decisions[0] / decisions[2], "decisions failed": decisions[1]}  # fmt: skip
+    decisions = phase(s.ports["lb"], decisions_requests[200:], concurrency, seconds, pids)
+    return {"tokens/s": tokens[0], "tokens failed": tokens[1], "token ms": tokens[2], "token cores": tokens[3],
+            "decisions/s": decisions[0], "decisions failed": decisions[1], "decision ms": decisions[2],
+            "decision cores": decisions[3]}  # fmt: skip
 
 
 def main() -> int:
@@ -161,18 +196,23 @@ def main() -> int:
                 s.start_haproxy(tuple(nodes))
                 if bearer is None:
                     bearer = load.token(suite.Http(s.ports["lb"]), "token", "faults-pdp", suite.PDP_SCOPE)
-                result = measure(s, load, seed, bearer, args.seconds, args.concurrency)
+                loadavg = Path("/proc/loadavg").read_text().split()[0]
+                result = measure(s, load, seed, bearer, args.seconds, args.concurrency, tuple(nodes))
                 results[name].append(result)
-                print(f"round {round_ + 1}, {name}: {result['tokens/s']:.0f} tokens/s ({result['tokens failed']} "
-                      f"failed), {result['decisions/s']:.0f} decisions/s ({result['decisions failed']} failed)",
+                r = result
+                print(f"round {round_ + 1}, {name} (load average {loadavg}): "
+                      f"{r['tokens/s']:.0f} tokens/s ({r['tokens failed']} failed; web nodes used "
+                      f"{r['token cores']:.2f} cores, {r['token ms']:.2f} ms CPU per token), "
+                      f"{r['decisions/s']:.0f} decisions/s ({r['decisions failed']} failed; "
+                      f"{r['decision cores']:.2f} cores, {r['decision ms']:.2f} ms per decision)",
                       flush=True)  # fmt: skip
                 for node in ("haproxy", *nodes):
                     s.kill(node, signal.SIGTERM)
         one, two = results["one node, one core"], results["two nodes, a core each"]
         print("\nmedians:")
-        for metric in ("tokens/s", "decisions/s"):
+        for metric in ("tokens/s", "decisions/s", "token cores", "decision cores", "token ms", "decision ms"):
             a, b = statistics.median(r[metric] for r in one), statistics.median(r[metric] for r in two)
-            print(f"  {metric:<12} one node {a:6.0f}   two nodes {b:6.0f}   factor {b / a:.2f}")
+            print(f"  {metric:<15} one node {a:8.2f}   two nodes {b:8.2f}   factor {b / a:.2f}")
     finally:
         s.stop_all()
     import shutil
