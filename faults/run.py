@@ -62,8 +62,8 @@ GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_SCOPE = "altinn:faults/krav.read"
 VENDOR_SCOPES = "altinn:authentication/systemuser.request.write altinn:authentication/systemuser.request.read"
 PDP_SCOPE = "altinn:authorization/authorize"
-TOKEN_LIFETIME = 30
-REFRESH_MARGIN = 15  # a client gets a new token when its current one has less than this left
+TOKEN_LIFETIME = 60  # short, so that the key rotation's last step comes soon
+REFRESH_MARGIN = 30  # a client gets a new token at half its lifetime, as token client libraries do
 KEY_RELOAD_SECONDS = 5  # lib/tokens/keys.RELOAD_CHECK_SECONDS
 ADMIN_MAX_FAILURES = 3
 KRAV_READ = {"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}
@@ -387,8 +387,10 @@ class Http:
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
                 self.conn.close()
                 self.conn = None
-                # A keep-alive connection the balancer closed while idle: try once more on a new one.
-                if attempt == 1 and isinstance(exc, http.client.RemoteDisconnected | BrokenPipeError):
+                # A keep-alive connection the balancer closed while idle: try once more on a new one, but
+                # only a GET (a POST may have been received: sending it again is the client's mistake).
+                retry = isinstance(exc, http.client.RemoteDisconnected | BrokenPipeError) and method == "GET"
+                if attempt == 1 and retry:
                     continue
                 raise
             except OSError:
@@ -401,6 +403,18 @@ class Http:
                     self.cookies[key.strip()] = rest.split(";", 1)[0]
             return response.status, {k.lower(): v for k, v in response.getheaders()}, data
         raise OSError("unreachable")
+
+
+def describe(headers: dict, body: bytes) -> str:
+    """An answer's gist for the failure list: JSON as it is, an HTML page's heading and error codes."""
+    text = body.decode(errors="replace")
+    if not headers.get("content-type", "").startswith("text/html"):
+        return text[:300]
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S)
+    codes = sorted(set(re.findall(r"AUTH[.-][A-Z]*-?\d{5}", text)))
+    alerts = re.findall(r'role="alert"[^>]*>(.*?)</', text, re.S)
+    parts = [heading.group(1).strip() if heading else "", " ".join(codes), " ".join(a.strip() for a in alerts)]
+    return re.sub(r"\s+", " ", " | ".join(p for p in parts if p))[:300]
 
 
 def unavailable_format_problem(kind: str, headers: dict, body: bytes) -> str:
@@ -453,14 +467,15 @@ class Load:
         try:
             status, response_headers, data = http_.request(method, path, body, headers)
         except OSError as exc:
-            self.out.add(Answer(time.time(), kind, 0, type(exc).__name__, time.monotonic() - started))
+            problem = f"{method} {path.split('?')[0]}: {type(exc).__name__}"
+            self.out.add(Answer(time.time(), kind, 0, problem, time.monotonic() - started))
             return None
         took = time.monotonic() - started
         problem = ""
         if status == 503:
             problem = unavailable_format_problem(kind, response_headers, data)
         elif status >= 400:
-            problem = data[:300].decode(errors="replace")
+            problem = f"{method} {path.split('?')[0]}: " + describe(response_headers, data)
         self.out.add(Answer(time.time(), kind, status, problem, took))
         return status, response_headers, data
 
@@ -720,7 +735,19 @@ class Faults:
 
     def reload_node(self, fault: Fault) -> None:
         self.s.signal_leader("a", signal.SIGHUP)  # gunicorn: new workers, then the old ones finish and leave
-        time.sleep(8)
+        time.sleep(2)
+        # The window lasts until the node answers promptly again (gunicorn retires the old workers before
+        # the new ones have loaded Django: the node's calls wait meanwhile).
+        prompt, deadline = 0, time.monotonic() + 60
+        while prompt < 3 and time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                http_status(self.s.ports["a"], "/healthz", timeout=10)
+                prompt = prompt + 1 if time.monotonic() - started < 0.5 else 0
+            except OSError:
+                prompt = 0
+            time.sleep(0.5)
+        fault.notes.append(f"node a answered promptly again after {time.time() - fault.start:.1f} s")
 
     def rolling_restart(self, fault: Fault) -> None:
         # A deploy through the balancer: drain a node, stop it gracefully, start it, put it back; then the other.
@@ -868,11 +895,13 @@ def report(faults: list[Fault], answers: list[Answer]) -> list[str]:
         if not bad:
             continue
         if window is None:
-            failures.append(f"{answer.status or 'no answer'} on {answer.kind} outside any fault window "
-                            f"at {time.strftime('%H:%M:%S', time.localtime(answer.at))}")  # fmt: skip
+            at = time.strftime("%H:%M:%S", time.localtime(answer.at))
+            failures.append(f"{answer.status or 'no answer'} on {answer.kind} outside any fault window at {at}: "
+                            f"{answer.problem[:200]}")  # fmt: skip
         elif not window.allowed:
             failures.append(
-                f"{answer.status or 'no answer'} on {answer.kind} during {window.name}, which must cost nothing"
+                f"{answer.status or 'no answer'} on {answer.kind} during {window.name}, which must cost nothing: "
+                + answer.problem[:200]
             )
         else:
             in_window[window.name].append(answer)
@@ -894,8 +923,8 @@ def report(faults: list[Fault], answers: list[Answer]) -> list[str]:
         slow = max(inside, key=lambda a: a.seconds, default=None)
         slowest = slow.seconds if slow else 0.0
         if slow is not None and slow.seconds > 5:
-            fault.notes.append(f"slowest: {slow.kind} answered {slow.status} after {slow.seconds:.1f} s, at "
-                               f"+{slow.at - slow.seconds - fault.start:.1f} s into the window")  # fmt: skip
+            fault.notes.append(f"slowest: {slow.kind} answered {slow.status} after {slow.seconds:.1f} s, sent "
+                               f"{slow.at - slow.seconds - fault.start:+.1f} s from the window's start")  # fmt: skip
         print(
             f"{fault.name:<30} {fault.end - fault.start:>6.1f}s {calls:>6} {slowest:>7.1f}s  {text:<44}"
             f" {recovery:>7.1f}s"
