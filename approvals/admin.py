@@ -4,11 +4,12 @@ from django.contrib import admin, messages
 
 from approvals.models import Decidable, Request
 from registry import outbox
+from registry.admin.readonly import ReadOnlyAdmin
 from registry.models import Notification, NotificationStatus
 
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "system", "party", "status", "escalated", "created", "decided_at"]
     list_filter = ["status", "kind", "escalated"]
     search_fields = ["id", "party__orgno", "party__name", "system__system_id", "external_ref"]
@@ -25,15 +26,7 @@ class RequestAdmin(admin.ModelAdmin):
         *[f.name for f in Decidable._meta.fields],
     ]
 
-    # Decisions go through the approval page (approvals/services.py), never through the admin.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Decisions go through the approval pages (their services: approvals/system_user_requests.py), never the admin.
 
 
 @admin.register(Notification)

@@ -1,7 +1,14 @@
-"""Vendor change requests (CONTRACT §2.3): ask a customer to change the rights of an existing system user.
+"""Vendor change requests (CONTRACT §2.3), one module: the vendor asks a customer to change the rights of
+an existing system user — create (the vendor's correlation id becomes the id), read, list, delete — and
+the business approves or rejects.
 
-Create (the vendor's correlation id becomes the id), read, list and delete. Approving is the business's
-side and lives with the approval pages.
+Deciding mirrors approvals.system_user_requests: one transaction each, the transition is a compare-and-set on the
+status (`filter(status=New).update(...)` and check the count), claimed *first* — concurrent approvals
+queue on the row lock, and all but the first find it no longer New. If anything after the claim fails
+(the system's current rights, the delegation check), the transaction rolls back and the change request
+is New again. Approval adds the required packages/rights (skipping those already held) and deletes the
+unwanted ones through registry.services.grants (one audit event on the system user) and queues one
+e-mail to the vendor.
 """
 
 import uuid
@@ -9,15 +16,16 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
+from approvals import notifications, transitions
 from approvals.models import ChangeRequest, RequestStatus
-from approvals.notifications import notify_change_request_created
-from approvals.requests import own_system, redirect_allowed
-from approvals.transitions import vendor_lookup
+from approvals.system_user_requests import own_system
 from lib.errors import FieldError, ServiceError, ValidationFailed
-from registry import audit
-from registry.models import AccessPackage, Organisation, SystemUser, SystemUserType
-from registry.services.system_users import check_against_system, normalize_rights
-from registry.services.systems import RESOURCE_ATTRIBUTE
+from lib.redirect_urls import check_redirect_url
+from registry import access, audit
+from registry.models import Organisation, Person, SystemUser, SystemUserType
+from registry.services.grants import Grants, change_grants
+from registry.services.system_users import check_against_system
+from registry.wire import normalize_rights, requested_packages, requested_rights
 
 
 @dataclass
@@ -29,24 +37,6 @@ class ChangeSpec:
     required_packages: list[str] = field(default_factory=list)
     unwanted_packages: list[str] = field(default_factory=list)
     redirect_url: str = ""
-
-
-def _rights(wire: list[dict]) -> list[dict]:
-    rights = []
-    for right in wire:
-        attributes = right.get("resource") or []
-        if len(attributes) != 1 or attributes[0].get("id") != RESOURCE_ATTRIBUTE:
-            raise ServiceError("AUTH-00001", "A right must name one resource with the id urn:altinn:resource")
-        rights.append({"resource": attributes[0]["value"], "action": right.get("action") or ""})
-    return normalize_rights(rights)
-
-
-def _packages(urns: list[str]) -> list[str]:
-    prefix = AccessPackage.URN_PREFIX
-    bad = [u for u in urns if not u.startswith(prefix)]
-    if bad:
-        raise ServiceError("AUTH-00063", "The system does not have these packages: " + ", ".join(bad), items=bad)
-    return sorted({u[len(prefix) :] for u in urns})
 
 
 def _uuid(value: str, path: str) -> uuid.UUID:
@@ -105,15 +95,12 @@ def create_change_request(
     if existing is not None:
         return existing, False
     system = system_user.system
-    if spec.redirect_url:
-        if not system.allowed_redirect_urls:
-            raise ServiceError("AUTH-00026", "The system has no allowed redirect URLs")
-        if not redirect_allowed(spec.redirect_url, system.allowed_redirect_urls):
-            raise ServiceError("AUTH-00021", "The redirect URL does not match one of the system's allowed URLs")
+    check_redirect_url(spec.redirect_url, system.allowed_redirect_urls)
     if system_user.user_type == SystemUserType.AGENT and (spec.required_rights or spec.unwanted_rights):
         raise ServiceError("AUTH-00058", "An agent system user takes access packages only, not single rights")
-    required_rights, unwanted_rights = _rights(spec.required_rights), _rights(spec.unwanted_rights)
-    required_packages, unwanted_packages = _packages(spec.required_packages), _packages(spec.unwanted_packages)
+    required_rights, unwanted_rights = requested_rights(spec.required_rights), requested_rights(spec.unwanted_rights)
+    required_packages = requested_packages(spec.required_packages)
+    unwanted_packages = requested_packages(spec.unwanted_packages)
     check_against_system(system, packages=required_packages, rights=required_rights, user_type=system_user.user_type)
     needed = _change_needed(system_user, required_rights, unwanted_rights, required_packages, unwanted_packages)
     try:
@@ -141,7 +128,7 @@ def create_change_request(
         ip=ip,
     )
     if change_request.status == RequestStatus.NEW:
-        notify_change_request_created(change_request)  # the outbox row, in this transaction
+        notifications.notify_change_request_created(change_request)  # the outbox row, in this transaction
     return change_request, True
 
 
@@ -149,8 +136,14 @@ def _vendor_change_requests(vendor: Organisation):
     return ChangeRequest.objects.live().of_vendor(vendor).select_related("system_user__system", "system_user__owner")
 
 
-def get_change_request(*, vendor: Organisation, change_request_id: str) -> ChangeRequest:
-    return vendor_lookup(_vendor_change_requests(vendor), noun="change request", raw_id=change_request_id)
+def get_change_request(change_request_id: uuid.UUID | str, *, vendor: Organisation | None = None) -> ChangeRequest:
+    """The live change request with this id, or AUTH-00010 — also for a malformed id. With `vendor` (the
+    vendor API), only that vendor's own, whatever became of its system user; anyone else's is not found,
+    so ids do not leak. Without (the business's side), only one whose system user is live: a deleted
+    system access has nothing left to change."""
+    found = ChangeRequest.objects.live().select_related("system_user__owner", "system_user__system__vendor")
+    found = found.of_vendor(vendor) if vendor is not None else found.filter(system_user__is_deleted=False)
+    return transitions.vendor_lookup(found, noun="change request", raw_id=change_request_id)
 
 
 def get_change_request_by_external_ref(
@@ -160,7 +153,7 @@ def get_change_request_by_external_ref(
     matching = _vendor_change_requests(vendor).filter(
         system_user__system=system, system_user__owner__orgno=party_orgno, system_user__external_ref=external_ref
     )
-    return vendor_lookup(matching, noun="change request")
+    return transitions.vendor_lookup(matching, noun="change request")
 
 
 def change_requests_of_system(*, vendor: Organisation, system_id: str):
@@ -169,14 +162,97 @@ def change_requests_of_system(*, vendor: Organisation, system_id: str):
 
 @transaction.atomic
 def delete_change_request(*, vendor: Organisation, change_request_id: str, ip: str | None = None) -> None:
-    change_request = get_change_request(vendor=vendor, change_request_id=change_request_id)
-    if not ChangeRequest.objects.filter(pk=change_request.pk, is_deleted=False).update(is_deleted=True):
-        raise ServiceError("AUTH-00010", "The change request was not found", status=404)
-    audit.record(
-        "changerequest.deleted",
-        actor=f"vendor:{vendor.orgno}",
-        object_type="changerequest",
-        object_id=change_request.id,
-        party_orgno=change_request.system_user.owner.orgno,
+    change_request = get_change_request(change_request_id, vendor=vendor)
+    transitions.delete_once(change_request, vendor=vendor, noun="change request", ip=ip)
+
+
+# --- the business's decisions -----------------------------------------------------------------------
+
+
+def _prepare(change_request_id, by: Person) -> ChangeRequest:
+    change_request = get_change_request(change_request_id)
+    transitions.check_may_act_for(change_request, by, "change request")
+    transitions.check_open(change_request, "change request")
+    transitions.check_access_manager(change_request, by)
+    return change_request
+
+
+def _record(action: str, change_request: ChangeRequest, by: Person, ip: str | None, **data):
+    system_user = change_request.system_user
+    data = {"changeRequest": str(change_request.pk), "system": system_user.system.system_id, **data}
+    return audit.on_system_user(action, system_user, by=by, data=data, ip=ip)
+
+
+def clients_lacking_new_packages(change_request: ChangeRequest) -> list[Organisation]:
+    """Live clients of an agent system user that do not give its owner every package the change request
+    adds (those it does not hold yet), by name; [] for a standard system user or when nothing is added."""
+    system_user = change_request.system_user
+    if system_user.user_type != SystemUserType.AGENT:
+        return []
+    held = set(system_user.packages.values_list("package_id", flat=True))
+    added = sorted(set(change_request.required_access_packages) - held)
+    if not added:
+        return []
+    delegations = system_user.client_delegations.filter(client__is_deleted=False).select_related("client")
+    clients = [d.client for d in delegations.order_by("client__name")]
+    return access.clients_lacking(system_user.owner, clients, added)
+
+
+@transaction.atomic
+def approve_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip: str | None = None) -> ChangeRequest:
+    """Accept the change request and change the system user's packages and rights, as person `by`.
+
+    Refusals: AUTH-00010 not found, AUTH-00041 may not act for the owner, AUTH-00013 not New (or timed
+    out), AUTH-00066 not access manager; AUTH-00058 single rights for an agent system user;
+    AUTH-00001/00063/00064/00065 no longer on the system (or not fit for its type); AUTH-00053 the
+    delegation check, for a standard system user (items name each).
+
+    An agent system user keeps its clients: a client that does not give the owner an added package
+    stays delegated, and the PDP permits nothing through that package for it until it does
+    (`clients_lacking_new_packages` lists them for the page).
+    """
+    change_request = _prepare(change_request_id, by)
+    system_user = change_request.system_user
+    is_agent = system_user.user_type == SystemUserType.AGENT
+    if is_agent and change_request.required_rights:
+        # Refused when the vendor posts it; checked again so that no right ever lands on an agent.
+        raise ServiceError("AUTH-00058", "An agent system user takes access packages only, not single rights")
+    transitions.decide_once(change_request, RequestStatus.ACCEPTED, by, "change request")
+    packages = sorted(set(change_request.required_access_packages))
+    rights = normalize_rights(change_request.required_rights)
+    check_against_system(system_user.system, packages=packages, rights=rights, user_type=system_user.user_type)
+    # As when an agent request is approved: the owner's access manager delegates nothing to the agent
+    # system user itself; each client's packages are checked when clients are added, and by the PDP.
+    failures = [] if is_agent else access.delegation_check(by, system_user.owner, packages=packages, rights=rights)
+    if failures:
+        raise ServiceError(
+            "AUTH-00053",
+            "You may not delegate: " + ", ".join(f"{x.item} ({x.reason})" for x in failures),
+            items=failures,
+        )
+    change = change_grants(
+        system_user,
+        add=Grants(packages, rights),
+        remove=Grants(change_request.unwanted_access_packages, change_request.unwanted_rights),
+        action="changerequest.approved",
+        by=by,
         ip=ip,
+        data={"changeRequest": str(change_request.pk), "system": system_user.system.system_id},
     )
+    notifications.notify_change_decided(change_request, added=change.added, removed=change.removed)
+    return change_request
+
+
+@transaction.atomic
+def reject_change_request(change_request_id: uuid.UUID | str, *, by: Person, ip: str | None = None) -> ChangeRequest:
+    """Reject the change request (access managers only); the system user is left as it is."""
+    change_request = _prepare(change_request_id, by)
+    transitions.decide_once(change_request, RequestStatus.REJECTED, by, "change request")
+    _record("changerequest.rejected", change_request, by, ip)
+    notifications.notify_change_decided(change_request)
+    return change_request
+
+
+def time_out_change_requests() -> int:
+    """Mark open change requests older than REQUEST_TIMEOUT_DAYS as Timedout (Celery beat)."""
+    return transitions.time_out(ChangeRequest, orgno="system_user__owner__orgno", object_type="changerequest")

@@ -1,7 +1,7 @@
 """Vendor requests (standard, agent) and change requests."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -28,8 +28,8 @@ class RequestQuerySet(models.QuerySet):
         return self.filter(is_deleted=False)
 
     def pending(self):
-        cutoff = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-        return self.live().filter(status=RequestStatus.NEW, created__gt=cutoff)
+        """Live, New and not timed out: what can still be decided."""
+        return self.live().filter(status=RequestStatus.NEW, created__gt=Decidable.timeout_cutoff())
 
     def for_party(self, org):
         return self.filter(party=org)
@@ -58,8 +58,8 @@ class ChangeRequestQuerySet(models.QuerySet):
         return self.filter(system_user__system__vendor=vendor)
 
     def pending(self):
-        cutoff = timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-        return self.filter(is_deleted=False, status=RequestStatus.NEW, created__gt=cutoff)
+        """Live, New and not timed out: what can still be decided."""
+        return self.live().filter(status=RequestStatus.NEW, created__gt=Decidable.timeout_cutoff())
 
     def for_overview(self, org):
         """Pending change requests for the organisation's live system users, with system and vendor."""
@@ -87,13 +87,28 @@ class Decidable(models.Model):
     class Meta:
         abstract = True
 
+    @staticmethod
+    def lifetime() -> timedelta:
+        """How long a request or change request stays open: REQUEST_TIMEOUT_DAYS."""
+        return timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
+
+    @classmethod
+    def timeout_cutoff(cls, at: datetime | None = None) -> datetime:
+        """The time-out rule, the one place it is written: one created at or before the returned moment
+        has timed out at `at` (default now). Querysets take `created__gt=cutoff` for the open ones
+        (`pending()`) and `created__lte=cutoff` for those to mark Timedout."""
+        return (at or timezone.now()) - cls.lifetime()
+
+    @property
+    def expires_at(self) -> datetime:
+        """The moment this one times out (the e-mails name it): `timeout_cutoff(expires_at) == created`."""
+        return self.created + self.lifetime()
+
     @property
     def timed_out(self) -> bool:
         if self.status == RequestStatus.TIMEDOUT:
             return True
-        return self.status == RequestStatus.NEW and timezone.now() - self.created > timedelta(
-            days=settings.REQUEST_TIMEOUT_DAYS
-        )
+        return self.status == RequestStatus.NEW and self.created <= self.timeout_cutoff()
 
     @property
     def is_open(self) -> bool:

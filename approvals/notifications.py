@@ -9,13 +9,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from approvals.models import ChangeRequest, Request, RequestKind
+from approvals.models import ChangeRequest, Request, RequestKind, RequestStatus
 from registry import access
+from registry.emails import queue_email
 from registry.models import Organisation, Person
-from registry.outbox import queue_notification
 
 CONFIRM_PATHS = {RequestKind.STANDARD: "/systemuser/request", RequestKind.AGENT: "/systemuser/agentrequest"}
 
@@ -26,32 +25,20 @@ def confirm_url(obj: Request | ChangeRequest) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}?id={obj.id}"
 
 
-def expires_at(obj: Request | ChangeRequest):
-    return obj.created + timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
-
-
 def _queue(kind: str, obj: Request | ChangeRequest, recipients: list[str], extra: dict | None = None) -> int:
-    """Render `approvals/email/<kind>.txt` (first line: subject) and queue it to each recipient."""
+    """Render `approvals/email/<kind>.txt` and queue it to each recipient (registry.emails)."""
     context = {
         "request": obj,
         "vendor": obj.system.vendor,
         "party": obj.party,
+        "system": obj.system,
         "link": confirm_url(obj),
-        "expires": expires_at(obj),
+        "expires": obj.expires_at,
         **(extra or {}),
     }
-    # Mail goes out in the portal's default language; the recipient has no session to choose one.
-    with translation.override(settings.LANGUAGE_CODE):
-        context["system_name"] = obj.system.display_name
-        text = render_to_string(f"approvals/email/{kind.replace('.', '_')}.txt", context)
-    subject, _, body = text.strip().partition("\n")
-    queued = 0
-    for recipient in dict.fromkeys(r.strip() for r in recipients if r and r.strip()):
-        if queue_notification(
-            kind=kind, recipient=recipient, subject=subject.strip(), body=body.strip() + "\n", object_id=obj.id
-        ):
-            queued += 1
-    return queued
+    return queue_email(
+        f"approvals/email/{kind.replace('.', '_')}.txt", context, recipients, kind=kind, object_id=obj.id
+    )
 
 
 def _access_managers(org: Organisation) -> list[str]:
@@ -92,8 +79,30 @@ def notify_change_reminder(change_request: ChangeRequest) -> int:
     return _queue("changerequest.reminder", change_request, _access_managers(change_request.party), extra)
 
 
-def _due():
-    return timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS - settings.REQUEST_REMINDER_DAYS)
+def notify_change_decided(change_request: ChangeRequest, *, added=None, removed=None) -> int:
+    """E-mail the vendor's address that the change request was approved (with what was added and
+    removed, as Grants) or rejected."""
+    extra = {"system_user": change_request.system_user}
+    if change_request.status == RequestStatus.ACCEPTED:
+        extra["added"] = _grant_items(added)
+        extra["removed"] = _grant_items(removed)
+        kind = "changerequest.approved"
+    else:
+        kind = "changerequest.rejected"
+    return _queue(kind, change_request, change_request.system.vendor.emails, extra)
+
+
+def _grant_items(grants) -> list[str]:
+    """Packages as URNs and rights as resource:action ("*" = every action), as the vendor wrote them."""
+    if grants is None:
+        return []
+    packages = [f"urn:altinn:accesspackage:{p}" for p in grants.packages]
+    return packages + [f"{r['resource']}:{r['action'] or '*'}" for r in grants.rights]
+
+
+def _due(model: type[Request] | type[ChangeRequest]):
+    """Created at or before this, an open one times out within REQUEST_REMINDER_DAYS."""
+    return model.timeout_cutoff(timezone.now() + timedelta(days=settings.REQUEST_REMINDER_DAYS))
 
 
 def _remind(open_objects, notify) -> int:
@@ -102,7 +111,7 @@ def _remind(open_objects, notify) -> int:
     if settings.REQUEST_REMINDER_DAYS == 0:
         return 0
     queued = 0
-    for obj in open_objects.filter(created__lte=_due()).iterator():
+    for obj in open_objects.filter(created__lte=_due(open_objects.model)).iterator():
         with transaction.atomic():
             queued += notify(obj)
     return queued

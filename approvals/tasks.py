@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from approvals import change_services, notifications, services
+from approvals import change_requests, notifications, system_user_requests
 
 
 # Change requests share the requests' time-out and reminder: one beat job each covers both.
@@ -14,4 +14,4 @@ def remind_expiring_requests() -> int:
 
 @shared_task
 def time_out_requests() -> int:
-    return services.time_out_requests() + change_services.time_out_change_requests()
+    return system_user_requests.time_out_requests() + change_requests.time_out_change_requests()

@@ -1,13 +1,11 @@
 """Deciding requests and change requests: who may, and the one state transition New → decided, once.
 
-Shared by approvals.services (vendor requests) and approvals.change_services (change requests), so the
+Shared by approvals.system_user_requests (vendor requests) and approvals.change_requests (change requests), so the
 authority checks and the compare-and-set that keeps invariant 2 are written once.
 """
 
 import uuid
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,10 +39,9 @@ def check_open(obj: Request | ChangeRequest, noun: str) -> None:
 def decide_once(obj: Request | ChangeRequest, status: str, by: Person, noun: str) -> None:
     """Compare-and-set New → status; AUTH-00013 when someone else decided first (or it timed out)."""
     now = timezone.now()
-    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
     changed = (
         type(obj)
-        .objects.filter(pk=obj.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=cutoff)
+        .objects.filter(pk=obj.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=obj.timeout_cutoff(now))
         .update(status=status, decided_at=now, decided_by=by)
     )
     if changed != 1:
@@ -56,9 +53,10 @@ def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_t
     """Mark open rows older than REQUEST_TIMEOUT_DAYS as Timedout, one compare-and-set and one audit
     event (`<object_type>.timedout`) each; `orgno` is the path to the deciding organisation's orgno."""
     now = timezone.now()
-    cutoff = now - timedelta(days=settings.REQUEST_TIMEOUT_DAYS)
     expired = list(
-        model.objects.filter(is_deleted=False, status=RequestStatus.NEW, created__lte=cutoff).values_list("pk", orgno)
+        model.objects.filter(
+            is_deleted=False, status=RequestStatus.NEW, created__lte=model.timeout_cutoff(now)
+        ).values_list("pk", orgno)
     )
     count = 0
     for pk, party_orgno in expired:
@@ -75,6 +73,22 @@ def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_t
                 )
                 count += 1
     return count
+
+
+def delete_once(obj: Request | ChangeRequest, *, vendor: Organisation, noun: str, ip: str | None) -> None:
+    """The vendor's soft delete: compare-and-set, so two deletes give one `<type>.deleted` event; the
+    second is AUTH-00010 as for any request not found."""
+    if not type(obj).objects.filter(pk=obj.pk, is_deleted=False).update(is_deleted=True):
+        raise ServiceError("AUTH-00010", f"The {noun} was not found", status=404)
+    object_type = noun.replace(" ", "")
+    audit.record(
+        f"{object_type}.deleted",
+        actor=f"vendor:{vendor.orgno}",
+        object_type=object_type,
+        object_id=obj.pk,
+        party_orgno=obj.party.orgno,
+        ip=ip,
+    )
 
 
 def vendor_lookup(queryset, *, noun: str, raw_id=None):

@@ -6,8 +6,7 @@ DRF views get theirs from lib/problems.exception_handler; this handler catches w
 everywhere else (the plain views of `/token` and the PDP, middleware, the portal's pages):
 
 - `/token`: OAuth's JSON error (`temporarily_unavailable`), as a token client parses it;
-- the PDP: its problem+json with `traceId`;
-- the vendor API: the vendor API's problem+json with `traceId`;
+- the PDP and the vendor API: their problem+json with `traceId` (lib/problems.py);
 - every other page: a friendly 503 page, rendered without the database (no session, no person).
 
 Any other error stays Django's 500 page (logged as before).
@@ -20,12 +19,10 @@ from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error
 
-from authorization.views import problem as pdp_problem
 from lib import problems
 
 TOKEN_PATH = "/token"
-PDP_PREFIX = "/authorization/api/v1"
-VENDOR_API_PREFIX = "/authentication/api/v1"
+API_PREFIXES = ("/authorization/api/v1", "/authentication/api/v1")  # the PDP, the vendor API
 
 
 @requires_csrf_token
@@ -39,13 +36,7 @@ def handler500(request):
     if path == TOKEN_PATH:
         body = {"error": "temporarily_unavailable", "error_description": problems.UNAVAILABLE_DETAIL}
         return JsonResponse(body, status=503, headers={**headers, "Cache-Control": "no-store"})
-    if path == PDP_PREFIX or path.startswith(PDP_PREFIX + "/"):
-        response = pdp_problem(request, 503, "Service Unavailable", problems.UNAVAILABLE_DETAIL, code="HTTP-503")
-    elif path == VENDOR_API_PREFIX or path.startswith(VENDOR_API_PREFIX + "/"):
-        body = problems.problem_body(request, status=503, code="HTTP-503", detail=problems.UNAVAILABLE_DETAIL)
-        response = JsonResponse(body, status=503, content_type=problems.PROBLEM_CONTENT_TYPE)
-    else:
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in API_PREFIXES):
+        detail = problems.UNAVAILABLE_DETAIL
+        return problems.problem_response(request, status=503, code="HTTP-503", detail=detail, headers=headers)
+    return HttpResponse(loader.get_template("503.html").render(), status=503, headers=headers)

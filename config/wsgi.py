@@ -54,10 +54,11 @@ class LeanHandler(WSGIHandler):
 portal_application = get_wsgi_application()
 hot_path_application = LeanHandler()
 
-if settings.TOKEN_SIGNING_KEY_FILES:
-    # The web processes sign tokens: a bad key file stops them at start, not at the first token request.
-    # (Workers, beat and manage.py never read the keys; lib/tokens/keys.py reloads them when they change.)
-    keys.signing_keys()
+# The web processes sign tokens: a bad key file stops them at start, not at the first token request.
+# (Workers, beat and manage.py never read the keys; lib/tokens/keys.py reloads them when they change.)
+for ring in keys.RINGS:
+    if getattr(settings, ring.files_setting):
+        ring.signing_keys()
 
 
 def client_address(forwarded_for: str, proxy_count: int) -> str | None:

@@ -53,7 +53,7 @@ class ChangeRequestCreateView(ScopedByMethodView):
 class ChangeRequestDetailView(ScopedByMethodView):
     @extend_schema(operation_id="changerequest_vendor_get", responses={200: ChangeRequestOut, **ERRORS})
     def get(self, request, change_request_id: str):
-        change = service.get_change_request(vendor=self.caller(), change_request_id=change_request_id)
+        change = service.get_change_request(change_request_id, vendor=self.caller())
         return Response(ChangeRequestOut(change).data)
 
     @extend_schema(

@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from approvals import requests as service
+from approvals import system_user_requests as service
 from approvals.models import RequestKind
 from registry.api.base import SCOPE_REQUEST_READ, SCOPE_REQUEST_WRITE, VendorAPIView, paginate, parse
 from registry.api.serializers import paginated, wire_right_in
@@ -73,7 +73,7 @@ class AgentRequestCreateView(RequestCreateView):
 class RequestDetailView(ScopedByMethodView):
     @extend_schema(operation_id="request_vendor_get", responses={200: RequestOut, **ERRORS})
     def get(self, request, request_id: str):
-        found = service.get_request(vendor=self.caller(), request_id=request_id, kind=self.kind)
+        found = service.get_request(request_id, kind=self.kind, vendor=self.caller())
         return Response(RequestOut(found).data)
 
     @extend_schema(

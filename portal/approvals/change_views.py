@@ -10,26 +10,23 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals import change_services
+from approvals import change_requests
 from approvals.models import ChangeRequest
-from approvals.transitions import check_may_act_for
 from lib.errors import ServiceError
 from portal.approvals import pages
-from registry.models import AccessPackage, Person, SystemUserType
-from registry.services.system_users import normalize_rights
+from registry.models import AccessPackage, SystemUserType
+from registry.wire import normalize_rights
 
 SERVICES = {
-    "approve": change_services.approve_change_request,
-    "reject": change_services.reject_change_request,
+    "approve": change_requests.approve_change_request,
+    "reject": change_requests.reject_change_request,
 }
 
 CLIENTS_NAMED = 5
 
 
-def _load(pk: uuid.UUID, person: Person) -> ChangeRequest:
-    change_request = change_services.get_change_request(pk)
-    check_may_act_for(change_request, person, "change request")
-    return change_request
+def _load(request, pk: uuid.UUID) -> ChangeRequest:
+    return pages.access_decidable(request, change_requests.get_change_request(pk), "change request")
 
 
 def _packages(codes: list[str]):
@@ -41,7 +38,7 @@ def _show(request, change_request: ChangeRequest, status: int = 200, failures=No
     is_agent = system_user.user_type != SystemUserType.STANDARD
     required_rights = normalize_rights(change_request.required_rights)
     context = pages.decision_context(
-        request.person,
+        request,
         change_request,
         packages=change_request.required_access_packages,
         rights=required_rights,
@@ -67,7 +64,7 @@ def _show(request, change_request: ChangeRequest, status: int = 200, failures=No
 
 def _clients_lacking(change_request: ChangeRequest, is_open: bool) -> dict:
     """Clients that will not get an added package through this agent system user (yet): count, first names."""
-    lacking = change_services.clients_lacking_new_packages(change_request) if is_open else []
+    lacking = change_requests.clients_lacking_new_packages(change_request) if is_open else []
     shown = lacking[:CLIENTS_NAMED]
     return {"lacking_count": len(lacking), "lacking_clients": shown, "lacking_more": len(lacking) - len(shown)}
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from lib.errors import ServiceError
 from registry.models import AccessPackage, RegisteredSystem, SystemChangeLog
 from registry.services import systems as service
+from registry.wire import wire_right
 
 # Where the validator's JSON paths show up in the form.
 _FIELD_OF_PATH = {
@@ -84,7 +85,7 @@ class SystemForm(forms.ModelForm):
         rights = []
         for line in _lines(data.get("rights", "")):
             resource, _sep, action = line.partition(" ")
-            rights.append(service.wire_right(resource, action.strip()))
+            rights.append(wire_right(resource, action.strip()))
         return service.SystemSpec(
             id=data.get("system_id") or "",
             vendor_orgno=data.get("vendor_orgno") or None,
@@ -140,8 +141,8 @@ class ChangeLogInline(admin.TabularInline):
 class RegisteredSystemAdmin(admin.ModelAdmin):
     form = SystemForm
     inlines = [ChangeLogInline]
-    list_display = ["system_id", "vendor", "is_visible", "is_deleted", "updated"]
-    list_filter = ["is_visible", "is_deleted"]
+    list_display = ["system_id", "vendor", "is_visible", "is_self_developed", "is_deleted", "updated"]
+    list_filter = ["is_self_developed", "is_visible", "is_deleted"]
     search_fields = ["system_id", "vendor__orgno", "vendor__name"]
     list_select_related = ["vendor"]
     actions = ["soft_delete"]
@@ -154,6 +155,29 @@ class RegisteredSystemAdmin(admin.ModelAdmin):
         (_("Rettigheter"), {"fields": ["rights", "access_packages"]}),
         (_("Integrasjon"), {"fields": ["client_ids", "allowed_redirect_urls"]}),
     ]
+
+    # A business's self-developed system is its own: staff see it and may soft-delete it, not edit it.
+    self_developed_fields = ["system_id", "vendor", "name", "description", "is_self_developed", "is_deleted", "created"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_self_developed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.is_self_developed:
+            return [(None, {"fields": self.self_developed_fields})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_self_developed:
+            return self.self_developed_fields
+        return super().get_readonly_fields(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and obj.is_self_developed:
+            return forms.modelform_factory(RegisteredSystem, fields=[])
+        return super().get_form(request, obj, change, **kwargs)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # systems are soft-deleted with the action below, never removed

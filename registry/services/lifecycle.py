@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from lib.errors import ServiceError
 from registry import access, audit
-from registry.models import AuditEvent, Person, SystemUser, SystemUserPackage, SystemUserRight, SystemUserType
-from registry.outbox import queue_notification
+from registry.emails import queue_email
+from registry.models import AuditEvent, Person, SystemUser, SystemUserType
+from registry.services.grants import Grants, change_grants
 
 
 def _managed_system_user(system_user_id, by: Person | None) -> SystemUser:
@@ -18,28 +19,22 @@ def _managed_system_user(system_user_id, by: Person | None) -> SystemUser:
 
     Another organisation's system user answers "not found", so its existence does not leak.
     """
-    system_user = SystemUser.objects.select_related("owner", "system__vendor").filter(pk=system_user_id).first()
-    if system_user is None or (by is not None and not access.may_act_for(by, system_user.owner)):
-        raise ServiceError("AUTH-00015", "System access not found", status=404)
-    if by is not None and not access.is_access_manager(by, system_user.owner):
-        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
-    return system_user
+    system_users = SystemUser.objects.select_related("owner", "system__vendor")
+    return access.access_system_user(system_users, system_user_id, by, may=access.MANAGE)
 
 
-def _tell_vendor(system_user: SystemUser, event: AuditEvent, *, subject: str, body: str) -> None:
-    """One outbox e-mail per vendor address; keyed by the audit event, so each change is told once."""
-    for recipient in system_user.system.vendor.emails:
-        queue_notification(
-            kind=event.action, recipient=recipient, subject=subject, body=body, object_id=f"{system_user.pk}/{event.pk}"
-        )
-
-
-def _described(system_user: SystemUser) -> str:
-    return (
-        f"System: {system_user.system.system_id}\n"
-        f"System user: {system_user.pk} ({system_user.integration_title})\n"
-        f"Organisation: {system_user.owner.name} ({system_user.owner.orgno})\n"
-        f"External reference: {system_user.external_ref}\n"
+def _tell_vendor(system_user: SystemUser, event: AuditEvent, **context) -> None:
+    """The vendor's e-mail `registry/email/<event>.txt`, one per vendor address; keyed by the audit
+    event, so each change is told once. A self-developed system's vendor is the owner itself, whose
+    person made the change: no mail."""
+    if system_user.system.is_self_developed:
+        return
+    queue_email(
+        f"registry/email/{event.action.replace('.', '_')}.txt",
+        {"system_user": system_user, "system": system_user.system, "party": system_user.owner, **context},
+        system_user.system.vendor.emails,
+        kind=event.action,
+        object_id=f"{system_user.pk}/{event.pk}",
     )
 
 
@@ -59,13 +54,7 @@ def delete_system_user(*, system_user_id, by: Person | None, actor: str = "", ip
     event = audit.on_system_user(
         "systemuser.deleted", system_user, by=by, actor=actor, data={"system": system_user.system.system_id}, ip=ip
     )
-    _tell_vendor(
-        system_user,
-        event,
-        subject=f"System user deleted: {system_user.system.system_id} for {system_user.owner.orgno}",
-        body=f"{system_user.owner.name} has deleted a system user of your system. It no longer gets tokens "
-        f"and no longer has any rights.\n\n{_described(system_user)}",
-    )
+    _tell_vendor(system_user, event)
     system_user.refresh_from_db()
     return system_user
 
@@ -80,20 +69,6 @@ def _live_managed(system_user_id, by: Person | None) -> SystemUser:
     return system_user
 
 
-def _record_revocation(
-    system_user: SystemUser, action: str, data: dict, *, by, actor: str, ip, subject: str, what: str
-) -> None:
-    """The audit event of a revocation and, in the same transaction, the vendor's e-mail (outbox)."""
-    event = audit.on_system_user(action, system_user, by=by, actor=actor, data=data, ip=ip)
-    _tell_vendor(
-        system_user,
-        event,
-        subject=subject,
-        body=f"{system_user.owner.name} has revoked {what} from a system user of your system. "
-        f"It takes effect at once.\n\n{_described(system_user)}",
-    )
-
-
 @transaction.atomic
 def revoke_package(
     *, system_user_id, package: str, by: Person | None, actor: str = "", ip: str | None = None
@@ -104,19 +79,19 @@ def revoke_package(
     finds nothing and is refused, so there is one audit event and one e-mail.
     """
     system_user = _live_managed(system_user_id, by)
-    deleted, _ = SystemUserPackage.objects.filter(system_user=system_user, package_id=package).delete()
-    if not deleted:
-        raise ServiceError("AUTH-00063", f"The system access does not have the package {package}", items=[package])
-    _record_revocation(
+    change = change_grants(
         system_user,
-        "systemuser.package_revoked",
-        {"package": package},
+        remove=Grants(packages=[package]),
+        action="systemuser.package_revoked",
         by=by,
         actor=actor,
         ip=ip,
-        subject=f"Access package revoked: {system_user.system.system_id} for {system_user.owner.orgno}",
-        what=f"the access package urn:altinn:accesspackage:{package}",
+        data={"package": package},
+        refuse_if_unchanged=ServiceError(
+            "AUTH-00063", f"The system access does not have the package {package}", items=[package]
+        ),
     )
+    _tell_vendor(system_user, change.event, package=package)
     return system_user
 
 
@@ -126,19 +101,18 @@ def revoke_right(
 ) -> SystemUser:
     """Take one single right (resource, action; "" = every action) away from a standard system user."""
     system_user = _live_managed(system_user_id, by)
-    action = action or ""
-    deleted, _ = SystemUserRight.objects.filter(system_user=system_user, resource_id=resource, action=action).delete()
     item = f"{resource}:{action or '*'}"
-    if not deleted:
-        raise ServiceError("AUTH-00001", f"The system access does not have the right {item}", items=[item])
-    _record_revocation(
+    change = change_grants(
         system_user,
-        "systemuser.right_revoked",
-        {"resource": resource, "action": action},
+        remove=Grants(rights=[{"resource": resource, "action": action or ""}]),
+        action="systemuser.right_revoked",
         by=by,
         actor=actor,
         ip=ip,
-        subject=f"Right revoked: {system_user.system.system_id} for {system_user.owner.orgno}",
-        what=f"the right {item} (resource:action)",
+        data={"resource": resource, "action": action or ""},
+        refuse_if_unchanged=ServiceError(
+            "AUTH-00001", f"The system access does not have the right {item}", items=[item]
+        ),
     )
+    _tell_vendor(system_user, change.event, right=item)
     return system_user

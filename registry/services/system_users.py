@@ -5,7 +5,7 @@ import uuid
 from django.db import IntegrityError, transaction
 
 from lib.errors import ServiceError
-from registry import access, audit
+from registry import access
 from registry.models import (
     AccessPackage,
     Organisation,
@@ -13,16 +13,10 @@ from registry.models import (
     RegisteredSystem,
     SystemRight,
     SystemUser,
-    SystemUserPackage,
-    SystemUserRight,
     SystemUserType,
 )
-
-
-def normalize_rights(rights: list[dict]) -> list[dict]:
-    """[{"resource": id, "action": "" or action}] without duplicates, in a stable order."""
-    seen = {(r["resource"], r.get("action") or "") for r in rights}
-    return [{"resource": res, "action": act} for res, act in sorted(seen)]
+from registry.services.grants import Grants, change_grants
+from registry.wire import normalize_rights
 
 
 def check_against_system(system: RegisteredSystem, *, packages: list[str], rights: list[dict], user_type: str) -> None:
@@ -114,10 +108,6 @@ def create_system_user(
     except IntegrityError:
         # Lost a race with another creation for the same (party, system, externalRef).
         raise ServiceError("AUTH-00004", "A system access already exists for this system and organisation") from None
-    SystemUserPackage.objects.bulk_create([SystemUserPackage(system_user=system_user, package_id=p) for p in packages])
-    SystemUserRight.objects.bulk_create(
-        [SystemUserRight(system_user=system_user, resource_id=r["resource"], action=r["action"]) for r in rights]
-    )
     data = {"system": system.system_id, "type": user_type, "packages": packages, "rights": rights}
-    audit.on_system_user("systemuser.created", system_user, by=by, data=data, ip=ip)
+    change_grants(system_user, add=Grants(packages, rights), action="systemuser.created", by=by, data=data, ip=ip)
     return system_user

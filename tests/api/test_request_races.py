@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from approvals.models import Request
-from approvals.requests import RequestSpec, create_request
+from approvals.system_user_requests import RequestSpec, create_request
 
 
 @pytest.mark.django_db(transaction=True)

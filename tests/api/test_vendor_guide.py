@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
 from approvals.models import Request, RequestStatus
-from approvals.services import approve_request
+from approvals.system_user_requests import approve_request
 from tests.maskinporten.helpers import client_private_key, make_client
 
 GUIDE = Path(settings.BASE_DIR) / "docs" / "vendor-guide.md"

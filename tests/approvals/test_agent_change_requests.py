@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from approvals import change_services
+from approvals import change_requests
 from approvals.models import ChangeRequest, RequestStatus
 from authorization.decisions import decide
 from authorization.xacml import Question
@@ -14,10 +14,10 @@ from lib.errors import ServiceError
 from registry.models import AuditEvent, ClientDelegation, Notification, SystemUser, SystemUserPackage, SystemUserType
 from tests import factories as f
 from tests.approvals.test_views import login
+from tests.factories import SIGNING
 
 pytestmark = pytest.mark.django_db
 
-SIGNING = "regnskapsforer-med-signeringsrettighet"
 PAYROLL = "regnskapsforer-lonn"
 A_MELDING = "ske-innrapportering-a-melding"  # its policy grants write to regnskapsforer-lonn only (of these)
 
@@ -75,7 +75,7 @@ def page(change_request) -> str:
 
 def test_approving_adds_the_package_and_keeps_every_client(agent, clients, firm_manager):
     change_request = change(agent)
-    change_services.approve_change_request(change_request.id, by=firm_manager)
+    change_requests.approve_change_request(change_request.id, by=firm_manager)
     change_request.refresh_from_db()
     assert change_request.status == RequestStatus.ACCEPTED
     assert packages_of(agent) == {SIGNING, PAYROLL}
@@ -95,7 +95,7 @@ def test_after_approval_the_pdp_permits_the_new_package_only_for_clients_that_gi
         return decide(Question(agent.pk, "write", A_MELDING, party_orgno=client.orgno))
 
     assert write_a_melding(regn_client).decision == "NotApplicable"  # not yet: the package is not required
-    change_services.approve_change_request(change(agent).id, by=firm_manager)
+    change_requests.approve_change_request(change(agent).id, by=firm_manager)
     assert write_a_melding(regn_client).decision == "Permit"
     assert write_a_melding(regn_client).package == PAYROLL
     lacking = write_a_melding(signing_only_client)
@@ -106,8 +106,8 @@ def test_after_approval_the_pdp_permits_the_new_package_only_for_clients_that_gi
 
 def test_the_clients_lacking_a_new_package_are_the_ones_the_pdp_refuses(agent, clients):
     regn_client, signing_only_client = clients
-    assert change_services.clients_lacking_new_packages(change(agent)) == [signing_only_client]
-    assert change_services.clients_lacking_new_packages(change(agent, required_access_packages=[SIGNING])) == []
+    assert change_requests.clients_lacking_new_packages(change(agent)) == [signing_only_client]
+    assert change_requests.clients_lacking_new_packages(change(agent, required_access_packages=[SIGNING])) == []
 
 
 def test_approving_removes_a_package_and_the_pdp_stops_permitting_through_it(agent, clients, firm_manager):
@@ -115,7 +115,7 @@ def test_approving_removes_a_package_and_the_pdp_stops_permitting_through_it(age
     krav = Question(agent.pk, "write", "ske-krav-og-betalinger", party_orgno=regn_client.orgno)
     assert decide(krav).decision == "Permit"
     removal = change(agent, required_access_packages=[PAYROLL], unwanted_access_packages=[SIGNING])
-    change_services.approve_change_request(removal.id, by=firm_manager)
+    change_requests.approve_change_request(removal.id, by=firm_manager)
     assert packages_of(agent) == {PAYROLL}
     assert decide(krav).decision == "NotApplicable"
     assert ClientDelegation.objects.filter(system_user=agent).count() == 2
@@ -124,7 +124,7 @@ def test_approving_removes_a_package_and_the_pdp_stops_permitting_through_it(age
 def test_an_employee_of_the_firm_without_access_manager_rights_cannot_approve(agent, accounting_firm, client_admin):
     change_request = change(agent)
     with pytest.raises(ServiceError) as err:
-        change_services.approve_change_request(change_request.id, by=client_admin)
+        change_requests.approve_change_request(change_request.id, by=client_admin)
     assert err.value.code == "AUTH-00066"
     assert packages_of(agent) == {SIGNING}
 
@@ -135,7 +135,7 @@ def test_a_package_that_is_not_for_clients_is_refused_at_approval(agent, firm_ma
     SystemPackage.objects.create(system=agent.system, package_id="maskinlesbare-hendelser")
     change_request = change(agent, required_access_packages=["maskinlesbare-hendelser"])
     with pytest.raises(ServiceError) as err:
-        change_services.approve_change_request(change_request.id, by=firm_manager)
+        change_requests.approve_change_request(change_request.id, by=firm_manager)
     assert err.value.code == "AUTH-00065"
     change_request.refresh_from_db()
     assert change_request.status == RequestStatus.NEW and packages_of(agent) == {SIGNING}
@@ -144,7 +144,7 @@ def test_a_package_that_is_not_for_clients_is_refused_at_approval(agent, firm_ma
 def test_single_rights_never_land_on_an_agent_system_user(agent, firm_manager):
     change_request = change(agent, required_rights=[{"resource": "ske-krav-og-betalinger", "action": "read"}])
     with pytest.raises(ServiceError) as err:
-        change_services.approve_change_request(change_request.id, by=firm_manager)
+        change_requests.approve_change_request(change_request.id, by=firm_manager)
     assert err.value.code == "AUTH-00058"
     change_request.refresh_from_db()
     assert change_request.status == RequestStatus.NEW and not agent.rights.exists()

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from approvals import change_services
+from approvals import change_requests
 from approvals.models import ChangeRequest, RequestStatus
 from registry.models import (
     AuditEvent,
@@ -104,7 +104,9 @@ def test_approving_applies_the_change_and_tells_the_vendor(as_manager, api_clien
     assert event.data["added"]["packages"] == ["skatt-naering"]
     assert event.data["removed"]["rights"] == [{"resource": "ske-krav-og-betalinger", "action": "read"}]
     mail = Notification.objects.get(kind="changerequest.approved")
-    assert mail.recipient == "salg@vendor.example" and "approved" in mail.subject
+    assert mail.recipient == "salg@vendor.example" and "Endringsforespørsel godkjent" in mail.subject
+    assert "Lagt til: urn:altinn:accesspackage:skatt-naering\n" in mail.body
+    assert "Fjernet: ske-krav-og-betalinger:read\n" in mail.body
     details = as_manager.get(f"/systemuser/{system_user.pk}/").content.decode()
     assert "Endring av rettigheter godkjent" in details
     vendor_view = api_client_for_vendor.get(f"systemuser/changerequest/vendor/{change_request.id}")
@@ -170,7 +172,7 @@ def test_a_package_the_approver_may_not_delegate_is_named_and_nothing_changes(cl
     f.delegate_package("tilgangsstyrer", from_org=customer, to=admin)
     login(client, admin)
     text = client.get(page(change_request)).content.decode()
-    assert "Tilgangspakken «Skatt næring»" in text and "Du har ikke denne tilgangen selv" in text
+    assert "Tilgangspakken «Skatt næring»" in text and "du har den ikke selv for virksomheten" in text
     assert "/approve/" not in text and "/reject/" in text
     before = held(change_request.system_user)
     response = client.post(f"/systemuser/changerequest/{change_request.id}/approve/")
@@ -245,8 +247,8 @@ def test_the_page_speaks_english_when_asked(as_manager, change_request):
 def test_simultaneous_approvals_and_rejections_make_one_transition(manager, change_request):
     from tests.approvals.test_concurrency import race
 
-    approve = lambda: change_services.approve_change_request(change_request.id, by=manager)  # noqa: E731
-    reject = lambda: change_services.reject_change_request(change_request.id, by=manager)  # noqa: E731
+    approve = lambda: change_requests.approve_change_request(change_request.id, by=manager)  # noqa: E731
+    reject = lambda: change_requests.reject_change_request(change_request.id, by=manager)  # noqa: E731
     outcomes = race([approve] * 4 + [reject] * 2)
     winners = [o for o in outcomes if o != "AUTH-00013"]
     assert len(outcomes) == 6 and len(winners) == 1

@@ -4,7 +4,7 @@ connection, racing to decide one request. Runs on PostgreSQL in CI and on SQLite
 import pytest
 
 from approvals.models import RequestStatus
-from approvals.services import approve_request, reject_request
+from approvals.system_user_requests import approve_request, reject_request
 from registry.models import AuditEvent, Notification, SystemUser
 from tests import races
 

@@ -5,7 +5,13 @@ from django.core import mail
 from django.utils import timezone
 
 from approvals.models import Request, RequestStatus
-from approvals.services import approve_request, escalate_request, reject_request, time_out_requests
+from approvals.system_user_requests import (
+    approve_request,
+    escalate_request,
+    get_request,
+    reject_request,
+    time_out_requests,
+)
 from lib.errors import ServiceError
 from registry.models import AuditEvent, Notification, SystemRight, SystemUser
 from tests import factories as f
@@ -179,3 +185,34 @@ def test_old_open_requests_time_out_once(system, customer, settings):
     fresh.refresh_from_db()
     assert old.status == RequestStatus.TIMEDOUT and fresh.status == RequestStatus.NEW
     assert AuditEvent.objects.filter(action="request.timedout", object_id=str(old.pk)).count() == 1
+
+
+@pytest.mark.parametrize("age_past_cutoff, open_", [(timedelta(0), False), (timedelta(microseconds=-1), True)])
+def test_every_reader_of_the_time_out_agrees_at_the_cut_off(
+    system, customer, settings, monkeypatch, age_past_cutoff, open_
+):
+    """The page (timed_out), the overview (pending), the e-mail's date (expires_at) and the beat job read one rule."""
+    settings.REQUEST_TIMEOUT_DAYS = 10
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    request_obj = make_request(system, customer, created=now - timedelta(days=10) - age_past_cutoff)
+    assert request_obj.timed_out is not open_ and request_obj.is_open is open_
+    assert Request.objects.pending().filter(pk=request_obj.pk).exists() is open_
+    assert (request_obj.expires_at > now) is open_
+    assert time_out_requests() == (0 if open_ else 1)
+
+
+def test_one_look_up_serves_the_vendor_and_the_business(system, customer, vendor_request):
+    """get_request: any live request for the business's pages; only its own for a vendor; AUTH-00010 for
+    a malformed id, a wrong kind, another vendor's request, a deleted one."""
+    assert get_request(vendor_request.id) == vendor_request
+    assert get_request(str(vendor_request.id), kind="standard", vendor=system.vendor) == vendor_request
+    other_vendor = f.make_org("Annen leverandør AS")
+    for raw_id, kwargs in [
+        ("not-a-uuid", {}),
+        (vendor_request.id, {"kind": "agent"}),
+        (vendor_request.id, {"vendor": other_vendor}),
+    ]:
+        _refused("AUTH-00010", get_request, request_id=raw_id, **kwargs)
+    Request.objects.filter(pk=vendor_request.pk).update(is_deleted=True)
+    _refused("AUTH-00010", get_request, request_id=vendor_request.id)

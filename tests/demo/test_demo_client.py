@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from approvals.services import approve_request, reject_request
+from approvals.system_user_requests import approve_request, reject_request
 from demo.client import VENDOR_SCOPES, DemoClient
 from demo.maskinporten_client import TokenClient
 from demo.provider import API_SCOPE

@@ -1,6 +1,7 @@
 """Deleting system users and revoking their packages and rights (registry.services.lifecycle)."""
 
 import pytest
+from django.utils import translation
 
 from lib.errors import ServiceError
 from registry.models import AuditEvent, Notification, SystemUser, SystemUserType
@@ -19,15 +20,17 @@ def test_revoke_package_removes_only_that_package(manager, su):
     lifecycle.revoke_package(system_user_id=su.pk, package="skatt-naering", by=manager)
     assert su.packages.count() == 0 and su.rights.count() == 1
     event = AuditEvent.objects.get(action="systemuser.package_revoked")
-    assert (
-        event.object_id == str(su.pk) and event.actor_person == manager and event.data == {"package": "skatt-naering"}
-    )
+    assert event.object_id == str(su.pk) and event.actor_person == manager and event.data["package"] == "skatt-naering"
+    # Every change of grants records the rows it changed, the same way (registry.services.grants).
+    assert event.data["removed"] == {"packages": ["skatt-naering"], "rights": []}
+    assert event.data["added"] == {"packages": [], "rights": []}
 
 
 def test_revoke_right_removes_only_that_right(manager, su):
     lifecycle.revoke_right(system_user_id=su.pk, resource="ske-krav-og-betalinger", action="read", by=manager)
     assert su.rights.count() == 0 and su.packages.count() == 1
-    assert AuditEvent.objects.filter(action="systemuser.right_revoked", object_id=str(su.pk)).count() == 1
+    event = AuditEvent.objects.get(action="systemuser.right_revoked", object_id=str(su.pk))
+    assert event.data["removed"]["rights"] == [{"resource": "ske-krav-og-betalinger", "action": "read"}]
 
 
 def test_each_change_e_mails_every_vendor_address_once(
@@ -46,7 +49,7 @@ def test_each_change_e_mails_every_vendor_address_once(
         ("systemuser.package_revoked", "varsel@vendor.example"),
     ]
     assert len(mailoutbox) == 4  # Celery runs eagerly in tests; sent after commit
-    assert any(str(su.pk) in m.body and "deleted" in m.subject for m in mailoutbox)
+    assert any(str(su.pk) in m.body and "Systemtilgang slettet" in m.subject for m in mailoutbox)
 
 
 def test_a_second_revoke_of_the_same_package_is_refused_and_writes_nothing(manager, su):
@@ -133,3 +136,12 @@ def test_concurrent_deletes_give_one_event_and_one_e_mail(manager, su, outbox_on
     assert outcomes.count(None) == 1
     assert AuditEvent.objects.filter(action="systemuser.deleted").count() == 1
     assert Notification.objects.filter(kind="systemuser.deleted").count() == 1
+
+
+def test_the_vendors_mail_is_written_in_the_recipients_language_not_the_actors(manager, su):
+    with translation.override("en"):  # the person revoking reads the portal in English
+        lifecycle.revoke_right(system_user_id=su.pk, resource="ske-krav-og-betalinger", action="read", by=manager)
+    mail = Notification.objects.get(kind="systemuser.right_revoked")
+    assert mail.subject.startswith("Enkeltrettighet fjernet: ")
+    assert "har fjernet enkeltrettigheten ske-krav-og-betalinger:read" in mail.body
+    assert f"Systemtilgang: {su.pk} (" in mail.body and f"Ekstern referanse: {su.external_ref}" in mail.body

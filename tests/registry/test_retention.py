@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
-from approvals.requests import get_request
+from approvals.system_user_requests import get_request
 from housekeeping import retention
 from lib.errors import ServiceError
 from maskinporten.models import UsedGrant
@@ -235,7 +235,7 @@ def test_closed_requests_are_deleted_their_period_after_the_decision(world, vend
     assert exists(world.recently_decided)  # created long ago, decided three days ago
     assert exists(world.old_open)  # still New: time_out_requests marks it first, and its period starts then
     with pytest.raises(ServiceError) as error:
-        get_request(vendor=vendor, request_id=str(world.old_accepted.pk), kind="standard")
+        get_request(str(world.old_accepted.pk), kind="standard", vendor=vendor)
     assert error.value.code == "AUTH-00010"
     assert summary("requests").data["count"] == 2
 
