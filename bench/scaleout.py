@@ -27,7 +27,6 @@ import asyncio
 import json
 import signal
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -171,23 +170,8 @@ def main() -> int:
         print(f"machine: {os.cpu_count()} CPUs, load average {Path('/proc/loadavg').read_text().split()[:3]}")
         s.start_postgres()
         s.start_redis()
-        s.keys.mkdir()
-        suite.write_key(s.keys / "current.pem")
-        suite.write_key(tmp / "client.pem")
-        from cryptography.hazmat.primitives import serialization
-
-        client_key = serialization.load_pem_private_key((tmp / "client.pem").read_bytes(), password=None)
-        (tmp / "client.pub").write_bytes(client_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
-        s.manage("migrate", "--noinput", "-v", "0")
-        s.manage("collectstatic", "--noinput", "-v", "0")
-        seed = json.loads(subprocess.run(
-            [suite.PY, str(suite.ROOT / "faults" / "seed.py"), str(tmp / "client.pub")], cwd=suite.ROOT,
-            env=s.env, check=True, timeout=120, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1])  # fmt: skip
-        with s.psql_connect() as conn:
-            seed["kids"] = dict(conn.execute("SELECT client_id, kid FROM maskinporten_clientkey").fetchall())
-        load = suite.Load(s, seed, client_key, stop=None)
+        seed, client_keys = suite.prepare(s)
+        load = suite.Load(s, seed, client_keys, stop=None)
         bearer = None
         for round_ in range(args.rounds):
             for name, nodes in (("one node, one core", {"a": "0"}), ("two nodes, a core each", {"a": "0", "b": "1"})):

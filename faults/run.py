@@ -438,8 +438,8 @@ def unavailable_format_problem(kind: str, headers: dict, body: bytes) -> str:
 
 
 class Load:
-    def __init__(self, services: Services, seed: dict, client_key, stop: threading.Event):
-        self.s, self.seed, self.key, self.stop = services, seed, client_key, stop
+    def __init__(self, services: Services, seed: dict, client_keys: dict, stop: threading.Event | None):
+        self.s, self.seed, self.keys, self.stop = services, seed, client_keys, stop
         self.out = Outcomes()
         self.to_approve: queue.Queue = queue.Queue()
         self.pdp_token: tuple[str, float] | None = None
@@ -459,7 +459,8 @@ class Load:
                     "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": f"0192:{orgno}"},
                 }
             ]
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.seed["kids"][client_id]})
+        key = self.keys[client_id]
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.seed["kids"][client_id]})
 
     def call(self, http_: Http, kind: str, method: str, path: str, body=None, headers=None):
         """One call, recorded; returns (status, headers, body) or None when there was no answer."""
@@ -940,6 +941,37 @@ def report(faults: list[Fault], answers: list[Answer]) -> list[str]:
     return failures
 
 
+def prepare(services: Services) -> tuple[dict, dict]:
+    """Signing key, schema, static files and the seed data; (seed, private key of each token client)."""
+    from cryptography.hazmat.primitives import serialization
+
+    tmp = services.tmp
+    services.keys.mkdir()
+    write_key(services.keys / "current.pem")
+    client_keys, public_files = {}, []
+    for client_id in ("faults-vendor", "faults-pdp"):  # a public key serves one client
+        write_key(tmp / f"{client_id}.pem")
+        key = serialization.load_pem_private_key((tmp / f"{client_id}.pem").read_bytes(), password=None)
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        (tmp / f"{client_id}.pub").write_bytes(public)
+        client_keys[client_id] = key
+        public_files.append(str(tmp / f"{client_id}.pub"))
+    services.manage("migrate", "--noinput", "-v", "0")
+    services.manage("collectstatic", "--noinput", "-v", "0")
+    result = subprocess.run(
+        [PY, str(ROOT / "faults" / "seed.py"), *public_files], cwd=ROOT, env=services.env, check=False,
+        timeout=120, capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode:
+        raise RuntimeError(f"faults/seed.py failed:\n{result.stderr[-3000:]}")
+    seed = json.loads(result.stdout.strip().splitlines()[-1])
+    with services.psql_connect() as conn:
+        seed["kids"] = dict(conn.execute("SELECT client_id, kid FROM maskinporten_clientkey").fetchall())
+    return seed, client_keys
+
+
 def main() -> int:
     signal.alarm(HARD_LIMIT_SECONDS)  # whatever happens, this process ends
     missing = [tool for tool in ("haproxy", "redis-server", "psql", "taskset") if shutil.which(tool) is None]
@@ -961,31 +993,14 @@ def main() -> int:
             f"HAProxy :{ports['lb']} → nodes :{ports['a']}, :{ports['b']}")  # fmt: skip
         services.start_postgres()
         services.start_redis()
-        services.keys.mkdir()
-        write_key(services.keys / "current.pem")
-        write_key(tmp / "client.pem")
-        from cryptography.hazmat.primitives import serialization
-
-        client_key = serialization.load_pem_private_key((tmp / "client.pem").read_bytes(), password=None)
-        public = client_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        (tmp / "client.pub").write_bytes(public)
-        services.manage("migrate", "--noinput", "-v", "0")
-        services.manage("collectstatic", "--noinput", "-v", "0")
-        seed = json.loads(subprocess.run(
-            [PY, str(ROOT / "faults" / "seed.py"), str(tmp / "client.pub")], cwd=ROOT, env=services.env,
-            check=True, timeout=120, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1])  # fmt: skip
-        with services.psql_connect() as conn:
-            seed["kids"] = dict(conn.execute("SELECT client_id, kid FROM maskinporten_clientkey").fetchall())
+        seed, client_keys = prepare(services)
         services.start_node("a")
         services.start_node("b")
         services.start_worker()
         services.start_beat()
         services.start_haproxy()
         log(f"up after {time.monotonic() - started:.0f} s; steady load for 10 s")
-        load = Load(services, seed, client_key, stop)
+        load = Load(services, seed, client_keys, stop)
         threads = load.threads()
         for thread in threads:
             thread.start()

@@ -31,15 +31,21 @@ PDP_SCOPE = "altinn:authorization/authorize"
 STAFF_PASSWORD = "faults-only staff password 7f3a"
 
 
-def main(public_key_file: str) -> None:
-    public_pem = Path(public_key_file).read_text()
+def main(vendor_key_file: str, api_owner_key_file: str) -> None:
+    public_pem = Path(vendor_key_file).read_text()
     vendor = f.make_org("Feilsikker Programvare AS", email="varsel@feilsikker.example")
     system = f.make_system(vendor, "faktura", client_ids=["faults-vendor"])
     register_client(
         owner=vendor, scopes=VENDOR_SCOPES, public_key=public_pem, client_id="faults-vendor", actor="faults"
     )
     api_owner = f.make_org("Skatteetaten Test")
-    register_client(owner=api_owner, scopes=[PDP_SCOPE], public_key=public_pem, client_id="faults-pdp", actor="faults")
+    register_client(
+        owner=api_owner,
+        scopes=[PDP_SCOPE],
+        public_key=Path(api_owner_key_file).read_text(),
+        client_id="faults-pdp",
+        actor="faults",
+    )
     manager = f.make_person("Mona Manager")
     customers, system_users = [], []
     for i in range(CUSTOMERS):
@@ -67,4 +73,4 @@ def main(public_key_file: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])
