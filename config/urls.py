@@ -21,6 +21,7 @@ portal_patterns = (
 )
 
 API = "authentication/api/v1/"
+handler500 = "config.errors.handler500"  # database unavailable: a 503 in each caller's format
 admin.site.login_form = ThrottledAdminLoginForm
 
 urlpatterns = [

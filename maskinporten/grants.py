@@ -80,11 +80,17 @@ class _Seen:
     verified: bool = False  # the client's signature verified: a refusal can be told to someone
 
 
-def exchange_grant(*, grant_type: str | None, assertion: str | None, ip: str | None = None) -> dict:
-    """Check the grant and return the token endpoint's success body, or raise GrantError."""
+def exchange_grant(
+    *, grant_type: str | None, assertion: str | None, ip: str | None = None, arrived: float | None = None
+) -> dict:
+    """Check the grant and return the token endpoint's success body, or raise GrantError.
+
+    `arrived`: when the request arrived (lib/arrival.py); the grant's times are checked against it, so
+    a request that waited in a queue or behind a lock is not refused as stale.
+    """
     seen = _Seen()
     try:
-        return _exchange(seen, grant_type, assertion, ip)
+        return _exchange(seen, grant_type, assertion, ip, arrived)
     except GrantError as exc:
         _refused(seen, exc, ip=ip)
         raise
@@ -97,7 +103,9 @@ def refuse_request(error: str, description: str, *, ip: str | None = None) -> Gr
     return exc
 
 
-def _exchange(seen: _Seen, grant_type: str | None, assertion: str | None, ip: str | None) -> dict:
+def _exchange(
+    seen: _Seen, grant_type: str | None, assertion: str | None, ip: str | None, arrived: float | None
+) -> dict:
     if not grant_type:
         raise GrantError("invalid_request", "grant_type is missing")
     if grant_type != GRANT_TYPE:
@@ -113,7 +121,7 @@ def _exchange(seen: _Seen, grant_type: str | None, assertion: str | None, ip: st
         raise GrantError("invalid_grant", "Invalid assertion", reason=str(exc)) from None
     seen.verified = True
     claims = grant.claims
-    _check_claims(seen, claims, client.client_id)
+    _check_claims(seen, claims, client.client_id, arrived)
     scopes = _check_scopes(seen, claims, client)
     details = None
     if "authorization_details" in claims:
@@ -196,7 +204,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_claims(seen: _Seen, claims: dict, client_id: str) -> None:
+def _check_claims(seen: _Seen, claims: dict, client_id: str, arrived: float | None = None) -> None:
     def invalid(why: str, description: str = "") -> GrantError:
         return GrantError("invalid_grant", description or f"Invalid assertion: {why}", reason=why)
 
@@ -207,7 +215,7 @@ def _check_claims(seen: _Seen, claims: dict, client_id: str) -> None:
         raise invalid(f"aud must be the issuer string {settings.TOKEN_ISSUER!r}")
     if "sub" in claims and claims["sub"] != client_id:
         raise invalid("sub must be the client id")
-    now = _now()
+    now = min(arrived, _now()) if arrived is not None else _now()
     exp, iat = claims.get("exp"), claims.get("iat")
     if not _is_number(exp):
         raise invalid("exp is missing or not a number")
