@@ -26,9 +26,10 @@ from approvals.transitions import (
     time_out,
     vendor_lookup,
 )
-from lib.errors import ServiceError
+from lib.errors import ServiceError, ValidationFailed
 from lib.identifiers import is_valid_orgno
 from lib.redirect_urls import check_redirect_url
+from lib.vendor_text import text_errors
 from registry import access, audit
 from registry.models import Organisation, Person, RegisteredSystem, SystemUserType
 from registry.services.system_users import (
@@ -66,6 +67,9 @@ def own_system(vendor: Organisation, system_id: str) -> RegisteredSystem:
 def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem, Organisation, list, list]:
     """The checks in CONTRACT order. The system's owner comes first: another vendor's system is not found,
     so nothing about it (or its customers' system users) leaks."""
+    errors = text_errors({"/integrationtitle": spec.integration_title, "/externalref": spec.external_ref})
+    if errors:  # the texts reach the business's e-mail and pages (lib/vendor_text.py)
+        raise ValidationFailed(errors)
     system = own_system(vendor, spec.system_id)
     valid_orgno = is_valid_orgno(spec.party_orgno)
     party = Organisation.objects.live().filter(orgno=spec.party_orgno).first() if valid_orgno else None

@@ -25,6 +25,14 @@ _FIELD_OF_PATH = {
 }
 
 
+def _field_of(error) -> str | None:
+    """The form field a validator error is about: its path's first part, or `name/nb` → `name_nb`."""
+    parts = error.paths[0].rsplit("/registersystemrequest/", 1)[-1].split("/") if error.paths else [""]
+    if parts[0] in {"name", "description"} and len(parts) > 1:
+        return f"{parts[0]}_{parts[1]}"
+    return _FIELD_OF_PATH.get(parts[0])
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -111,8 +119,7 @@ class SystemForm(forms.ModelForm):
         if existing is not None and existing.is_deleted:
             raise forms.ValidationError(_("Systemet er slettet og kan ikke endres."))
         for error in service.validate_system(self.spec(), existing=existing):
-            key = error.paths[0].rsplit("/registersystemrequest/", 1)[-1].split("/")[0] if error.paths else ""
-            self.add_error(_FIELD_OF_PATH.get(key), f"{error.code}: {error.detail}")
+            self.add_error(_field_of(error), f"{error.code}: {error.detail}")
         return cleaned
 
     def validate_unique(self):
