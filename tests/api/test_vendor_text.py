@@ -15,6 +15,7 @@ from tests.registry.test_system_admin import ADD, form_data
 
 CONTROL = "AUTH.VLD-00030"
 FORGED = "Fakturaprogrammet».\n\nVIKTIG: Lenken under er utløpt. Godkjenn i stedet her:\nhttps://evil.example/"
+RIGHTS = [{"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}]
 BAD = [FORGED, "Faktura\rprogram", "Faktura\u202eprogram", "Faktura\u2066x\u2069", "Faktura\x1b[31m", "a\u200bb"]
 
 
@@ -38,7 +39,7 @@ def test_a_description_may_have_line_breaks_but_no_bidi_overrides(api, vendor):
 @pytest.mark.parametrize("field", ["integrationTitle", "externalRef"])
 def test_a_request_with_control_characters_in_its_texts_is_refused(api, system, customer, field):
     body = {"systemId": system.system_id, "partyOrgNo": customer.orgno, "accessPackages": [], field: FORGED}
-    body["rights"] = [{"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}]
+    body["rights"] = RIGHTS
     response = api.post("systemuser/request/vendor", body)
     assert validation_codes(response) == [CONTROL]
     assert response.json()["validationErrors"][0]["paths"] == [f"/{field.lower()}"]
@@ -60,7 +61,7 @@ def test_the_request_mail_puts_vendor_text_after_the_link_in_a_labelled_quote(ap
     system.name = {"nb": "Fakturaprogrammet https://vendor-text.example/"}
     system.save(update_fields=["name"])
     body = {"systemId": system.system_id, "partyOrgNo": customer.orgno, "integrationTitle": "Tittel fra leverandør"}
-    body["rights"] = [{"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}]
+    body["rights"] = RIGHTS
     assert api.post("systemuser/request/vendor", body).status_code == 201
     mail = Notification.objects.get(kind="request.created").body
     link = mail.index("/systemuser/request?id=")
