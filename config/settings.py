@@ -223,6 +223,12 @@ if PRODUCTION and not OIDC_ENABLED and not TEST_LOGIN_ENABLED:
 # --- Tokens (CONTRACT §1) ---
 TOKEN_ISSUER = env_str("TOKEN_ISSUER", PORTAL_BASE_URL + "/")
 TOKEN_LIFETIME_SECONDS = env_int("TOKEN_LIFETIME_SECONDS", 120, minimum=1)
+# /token's rate limits per minute, in the shared cache (docs/operations.md): far above honest use (a token per
+# customer every two minutes: 30 000 a minute is a vendor with 60 000 customers on one client id), low
+# enough that garbage can not fill the audit trail. Refusals from one address are limited much lower.
+TOKEN_RATE_PER_CLIENT = env_int("TOKEN_RATE_PER_CLIENT", 30_000, minimum=1)
+TOKEN_RATE_PER_ADDRESS = env_int("TOKEN_RATE_PER_ADDRESS", 60_000, minimum=1)
+TOKEN_REFUSALS_PER_ADDRESS = env_int("TOKEN_REFUSALS_PER_ADDRESS", 600, minimum=1)
 # Comma-separated PEM files of RSA private keys; the first signs, all are published in /jwk.
 TOKEN_SIGNING_KEY_FILES = env_list("TOKEN_SIGNING_KEY_FILES", [])
 EXTERNAL_MASKINPORTEN_ISSUER = env_str("EXTERNAL_MASKINPORTEN_ISSUER", "")
