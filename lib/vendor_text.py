@@ -13,6 +13,7 @@ import unicodedata
 
 from lib.errors import FieldError
 
+NAME_MAX_LENGTH = 200  # a system's name in any language: one line in a mail or a table, as an integration title
 CODE = "AUTH.VLD-00030"  # ours: Altinn has no such rule
 DETAIL = "The text may not contain control or format characters (line breaks, tabs, zero-width or bidi characters)"
 MULTILINE = frozenset("\n\t")  # a description's line breaks ("\r\n" arrives as "\n" after a form's clean-up)

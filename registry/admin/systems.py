@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from lib.errors import ServiceError
+from lib.vendor_text import NAME_MAX_LENGTH
 from registry.models import AccessPackage, RegisteredSystem, SystemChangeLog
 from registry.services import systems as service
 from registry.wire import wire_right
@@ -39,9 +40,9 @@ def _lines(text: str) -> list[str]:
 
 class SystemForm(forms.ModelForm):
     vendor_orgno = forms.CharField(label=_("Leverandørens organisasjonsnummer"), max_length=9)
-    name_nb = forms.CharField(label=_("Navn (bokmål)"), max_length=500)
-    name_nn = forms.CharField(label=_("Navn (nynorsk)"), max_length=500, required=False)
-    name_en = forms.CharField(label=_("Navn (engelsk)"), max_length=500, required=False)
+    name_nb = forms.CharField(label=_("Navn (bokmål)"), max_length=NAME_MAX_LENGTH)
+    name_nn = forms.CharField(label=_("Navn (nynorsk)"), max_length=NAME_MAX_LENGTH, required=False)
+    name_en = forms.CharField(label=_("Navn (engelsk)"), max_length=NAME_MAX_LENGTH, required=False)
     description_nb = forms.CharField(label=_("Beskrivelse (bokmål)"), widget=forms.Textarea, required=False)
     description_nn = forms.CharField(label=_("Beskrivelse (nynorsk)"), widget=forms.Textarea, required=False)
     description_en = forms.CharField(label=_("Beskrivelse (engelsk)"), widget=forms.Textarea, required=False)

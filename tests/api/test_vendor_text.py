@@ -27,6 +27,12 @@ def test_a_system_name_with_control_or_format_characters_is_refused(api, vendor,
     assert not RegisteredSystem.objects.exists()
 
 
+def test_names_are_short(api, vendor):
+    assert api.post("systemregister/vendor", system_body(vendor, name={"nb": "N" * 200})).status_code == 200
+    response = api.post("systemregister/vendor", system_body(vendor, "lang", name={"nb": "N" * 201}, clientId=[]))
+    assert validation_codes(response) == ["STD.VLD-00001"]
+
+
 def test_a_description_may_have_line_breaks_but_no_bidi_overrides(api, vendor):
     ok = api.post("systemregister/vendor", system_body(vendor, description={"nb": "Linje én\nLinje to\ttab"}))
     assert ok.status_code == 200, ok.json()
