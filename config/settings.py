@@ -168,6 +168,10 @@ REQUEST_MAIL_INTERVAL_MINUTES = env_int("REQUEST_MAIL_INTERVAL_MINUTES", 60, min
 # the IP address blanked earlier.
 RETENTION_AUDIT_IP_DAYS = env_int("RETENTION_AUDIT_IP_DAYS", 90, minimum=1)
 RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 1827, minimum=0)  # five years, leap days included
+# Token traffic is usage, not the legal record: the usage counters and refusal rows, and token audit events
+# left by versions before them. At least 31 days: the details page shows the last 30.
+RETENTION_USAGE_DAYS = env_int("RETENTION_USAGE_DAYS", 90, minimum=31)
+RETENTION_TOKEN_EVENT_DAYS = env_int("RETENTION_TOKEN_EVENT_DAYS", 90, minimum=1)
 RETENTION_NOTIFICATION_BODY_DAYS = env_int("RETENTION_NOTIFICATION_BODY_DAYS", 30, minimum=1)
 RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 365, minimum=1)
 RETENTION_REQUEST_DAYS = env_int("RETENTION_REQUEST_DAYS", 180, minimum=1)

@@ -1,5 +1,6 @@
 """The portal's words, each once: actions on a service, why a person may not delegate something, what
-happened to a system access, why an organisation is a client, and what a refused operation means.
+happened to a system access, why a vendor's token request was refused, why an organisation is a client,
+and what a refused operation means.
 
 Every page (system access pages and the approval pages at the vendor's confirmUrl) takes its words
 from here, so one action or one error code reads the same wherever it is shown.
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lib.errors import ServiceError
+from registry.models import RefusalReason, TokenRefusal
 
 # What a right lets the system do on a service; "" (every action in the service's policy) has its own word.
 ACTIONS = {
@@ -77,6 +79,30 @@ OWN_INTEGRATION_INPUT = {
     "nothing_new": gettext_lazy("Systemtilgangen har allerede alt du valgte. Ingenting er endret."),
 }
 
+# Why a known client was refused a token for the organisation (registry.usage), for the business.
+REFUSAL_WORDS = {
+    RefusalReason.UNKNOWN_EXTERNAL_REF: gettext_lazy(
+        "Leverandøren ba om tilgang med den eksterne referansen «%(detail)s», men virksomheten har ingen "
+        "systemtilgang for systemet med den referansen."
+    ),
+    RefusalReason.SYSTEM_USER_DELETED: gettext_lazy(
+        "Leverandøren ba om tilgang gjennom en systemtilgang som er slettet."
+    ),
+    RefusalReason.NO_SYSTEM_USER: gettext_lazy(
+        "Leverandøren ba om tilgang, men virksomheten har ingen systemtilgang for systemet."
+    ),
+    RefusalReason.CLIENT_NOT_ON_SYSTEM: gettext_lazy(
+        "Leverandøren brukte en klient som ikke er registrert på systemet."
+    ),
+    RefusalReason.UNKNOWN_ORGANISATION: gettext_lazy(
+        "Leverandøren ba om tilgang for en virksomhet som ikke er kjent her."
+    ),
+    RefusalReason.REPLAYED: gettext_lazy(
+        "Leverandørens program sendte den samme forespørselen om tilgang to ganger; den andre ble avvist."
+    ),
+}
+
+
 # Why an organisation is a client of the firm: the role it gave (ER code).
 ROLES = {
     "REGN": gettext_lazy("regnskapsfører"),
@@ -98,6 +124,15 @@ def reason_word(reason: str) -> str:
 
 def event_word(action: str) -> str:
     return str(EVENTS.get(action, action))
+
+
+def refusal_text(refusal: TokenRefusal) -> str:
+    """A refusal in words; one of the vendor's own request (no word for it) with its technical reason."""
+    words = REFUSAL_WORDS.get(refusal.reason)
+    if words is None:  # a check of the vendor's own request: its technical reason is all there is
+        text = _("Leverandørens forespørsel om tilgang ble avvist: %(description)s")
+        return text % {"description": refusal.description}
+    return str(words) % {"detail": refusal.detail}
 
 
 def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tuple[str, list[str]]:

@@ -30,7 +30,7 @@ from registry.models import ClientDelegation, Organisation, Person, SystemUser, 
 from registry.services import clients
 
 from . import serializers as s
-from .base import VendorAPIView
+from .base import VendorAPIView, paginate
 from .systems import ERRORS
 
 
@@ -116,7 +116,13 @@ class ClientOut(serializers.Serializer):
 
 
 class ClientLinks(serializers.Serializer):
-    pass
+    next = serializers.URLField(required=False, help_text="The next page, when there is one (ours: Altinn has none)")
+
+
+class DelegatedClientOut(serializers.Serializer):
+    clientId = serializers.UUIDField(source="client.id")
+    clientOrganizationNumber = serializers.CharField(source="client.orgno")
+    clientOrganizationName = serializers.CharField(source="client.name")
 
 
 class ClientList(serializers.Serializer):
@@ -130,8 +136,12 @@ class ClientDelegationOut(serializers.Serializer):
     client = serializers.UUIDField()
 
 
+# A firm's agent system user may hold thousands of clients: its list comes in pages of this many, with
+# `links.next` (Altinn's "links" is an empty object: it does not page; below this many, neither do we).
+CLIENTS_PER_PAGE = 500
+
+
 def _client_list(system_user: SystemUser, rows: list[dict]) -> dict:
-    # Altinn's "links" is an empty object: it does not page these lists (yet), nor do we.
     return {"links": {}, "systemUserInformation": SystemUserInformation(system_user).data, "data": rows}
 
 
@@ -161,6 +171,7 @@ class AgentsView(EndUserAPIView):
             .agent()
             .select_related("owner", "system__vendor")
             .prefetch_related("packages")
+            .with_last_used()
             .order_by("created", "id")
         )
         return Response(AgentOut(agents, many=True).data)
@@ -191,16 +202,13 @@ class ClientsView(EndUserAPIView):
     def get(self, request):
         (agent_id,) = _uuid_params(request, "agent")
         system_user = self.agent(agent_id, admin=False)
-        delegations = (
-            ClientDelegation.objects.filter(system_user=system_user)
-            .order_by("client__name", "client__orgno")
-            .values_list("client_id", "client__orgno", "client__name")
+        delegations = ClientDelegation.objects.filter(system_user=system_user).select_related("client")
+        order = ("client__name", "client__orgno")
+        page = paginate(
+            request, delegations, order=order, serializer=DelegatedClientOut, size=CLIENTS_PER_PAGE, keep=("agent",)
         )
-        rows = [
-            {"clientId": pk, "clientOrganizationNumber": orgno, "clientOrganizationName": name}
-            for pk, orgno, name in delegations
-        ]
-        return Response(_client_list(system_user, ClientOut(rows, many=True).data))
+        links = {"next": page["links"]["next"]} if page["links"]["next"] else {}
+        return Response(_client_list(system_user, page["data"]) | {"links": links})
 
     @extend_schema(
         operation_id="enduser_systemuser_clients_add",

@@ -48,12 +48,16 @@ class Candidate:
         return not self.missing
 
 
-def assess(facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None) -> list[Candidate]:
+def assess(
+    facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None, only_required: bool = False
+) -> list[Candidate]:
     """Every live organisation the facilitator holds any package for (with access), by name, measured
     against the required packages. `orgs` narrows the organisations looked at (a search, or the org
-    numbers being added). Three queries whatever the number of clients (registry.access decides)."""
+    numbers being added); `only_required` looks at the required packages only (enough to tell who is
+    eligible). Three queries whatever the number of clients (registry.access decides)."""
     candidates = []
-    for holding in access.holdings_for_clients(facilitator, among=orgs).values():
+    packages = set(required) if only_required else None
+    for holding in access.holdings_for_clients(facilitator, among=orgs, packages=packages).values():
         giving = {role for code in required for role in holding.roles.get(code, ())}
         candidates.append(
             Candidate(
@@ -82,10 +86,11 @@ def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candid
     required = required_packages(system_user)
     if not required:
         return []
-    orgs = Organisation.objects.matching(query) if query.strip() else None
-    added = set(ClientDelegation.objects.filter(system_user=system_user).values_list("client_id", flat=True))
-    candidates = assess(system_user.owner, required, orgs=orgs)
-    return [c for c in candidates if c.eligible and c.org_id not in added]
+    # Clients already added are left out in the database: a firm's agent system user may hold thousands.
+    added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
+    orgs = Organisation.objects.matching(query).exclude(pk__in=added)
+    candidates = assess(system_user.owner, required, orgs=orgs, only_required=True)
+    return [c for c in candidates if c.eligible]
 
 
 def _agent_system_user(system_user_id, by: Person | None, party: Organisation | None) -> SystemUser:

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestKind
+from registry import usage
 from registry.models import SystemUser, SystemUserType
 from tests import factories as f
 from tests.portal.systemusers_helpers import act_for, make_system_user
@@ -131,6 +135,29 @@ def test_overview_queries_do_not_grow_with_system_accesses_or_requests(client, m
     many = _overview_queries(client, 300, manager, customer, vendor)
     assert SystemUser.objects.count() == 300 and Request.objects.count() == 300
     assert few == many
+
+
+def test_pending_requests_come_25_a_page(client, manager, customer, vendor):
+    act_for(client, manager, customer)
+    _overview_queries(client, 30, manager, customer, vendor)
+    first = client.get("/systemuser/").content.decode()
+    pending = first.split('data-testid="pending"')[1].split("</ul>")[0]
+    assert pending.count("ber om en systemtilgang") == 25 and pending.count("ber om endrede rettigheter") == 25
+    assert 'href="?foresporsler=2#pending-heading" rel="next"' in first
+    second = client.get("/systemuser/", {"foresporsler": 2, "endringer": 2}).content.decode()
+    pending = second.split('data-testid="pending"')[1].split("</ul>")[0]
+    assert pending.count("ber om en systemtilgang") == 5 and pending.count("ber om endrede rettigheter") == 5
+
+
+def test_the_overview_tells_when_each_system_access_was_last_used(client, manager, customer, system):
+    used = make_system_user(manager, customer, system)
+    usage.record_token(system_user_id=used.pk, client_id="c", at=timezone.now() - timedelta(hours=2))
+    make_system_user(manager, customer, f.make_system(system.vendor, "annet"))
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    cells = [c.split("</td>")[0] for c in text.split('data-testid="last-used">')[1:]]
+    assert len(cells) == 2
+    assert "Ikke brukt" in cells[0]  # newest first: the unused one was made last
+    assert "<time" in cells[1] and "Ikke brukt" not in cells[1]
 
 
 def test_a_business_without_system_accesses_for_clients_gets_no_section_about_them(client, manager, customer, system):
