@@ -170,6 +170,12 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 TEST_LOGIN_ENABLED = env_bool("TEST_LOGIN_ENABLED", not PRODUCTION)
 REQUEST_TIMEOUT_DAYS = env_int("REQUEST_TIMEOUT_DAYS", 180, minimum=1)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7, minimum=0)
+# Request flooding (docs/vendor-api.md "Limits"): a new request mails an organisation that need not be the
+# vendor's customer, so a vendor may have this many open requests per organisation, create this many per
+# day, and cause one new-request mail per organisation per REQUEST_MAIL_INTERVAL_MINUTES.
+REQUEST_MAX_OPEN_PER_PARTY = env_int("REQUEST_MAX_OPEN_PER_PARTY", 10, minimum=1)
+REQUEST_MAX_PER_DAY = env_int("REQUEST_MAX_PER_DAY", 10_000, minimum=1)
+REQUEST_MAIL_INTERVAL_MINUTES = env_int("REQUEST_MAIL_INTERVAL_MINUTES", 60, minimum=0)
 
 # --- Data retention (housekeeping/retention.py; docs/operations.md "Data retention") ---
 # How many days personal data is kept before `purge_expired_data` (daily in beat) blanks or deletes it.
@@ -236,6 +242,12 @@ if PRODUCTION and not OIDC_ENABLED and not TEST_LOGIN_ENABLED:
 # --- Tokens (CONTRACT §1) ---
 TOKEN_ISSUER = env_str("TOKEN_ISSUER", PORTAL_BASE_URL + "/")
 TOKEN_LIFETIME_SECONDS = env_int("TOKEN_LIFETIME_SECONDS", 120, minimum=1)
+# /token's rate limits per minute, in the shared cache (docs/operations.md): far above honest use (a token per
+# customer every two minutes: 30 000 a minute is a vendor with 60 000 customers on one client id), low
+# enough that garbage can not fill the audit trail. Refusals from one address are limited much lower.
+TOKEN_RATE_PER_CLIENT = env_int("TOKEN_RATE_PER_CLIENT", 30_000, minimum=1)
+TOKEN_RATE_PER_ADDRESS = env_int("TOKEN_RATE_PER_ADDRESS", 60_000, minimum=1)
+TOKEN_REFUSALS_PER_ADDRESS = env_int("TOKEN_REFUSALS_PER_ADDRESS", 600, minimum=1)
 # Comma-separated PEM files of RSA private keys; the first signs, all are published in /jwk.
 TOKEN_SIGNING_KEY_FILES = env_list("TOKEN_SIGNING_KEY_FILES", [])
 # The scopes a business's self-developed integration (portal "Egenutviklet system") may ask tokens for:

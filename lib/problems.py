@@ -21,7 +21,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from lib import logs
-from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.errors import FieldError, RateLimited, ServiceError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +149,9 @@ def exception_handler(exc, context):
         return unavailable_problem(request)
     if isinstance(exc, ValidationFailed):
         return validation_problem(request, exc.errors)
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+        return problem(request, status=exc.status, code=exc.code, detail=exc.detail, headers=headers)
     if isinstance(exc, ServiceError):
         return problem(request, status=exc.status, code=exc.code, detail=exc.detail)
     if isinstance(exc, exceptions.ValidationError):

@@ -20,6 +20,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lib import counters
+
 log = logging.getLogger(__name__)
 _local = LocMemCache("admin-login-failures", {})
 
@@ -28,27 +30,15 @@ def _key(username: str) -> str:
     return "admin-login-failures:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
 
 
-def _failures(key: str) -> int:
+def _attempt(key: str):
+    """Count this attempt, atomically, before the password is checked (lib/counters.py): simultaneous
+    posts each get their own number, so no more than the limit are checked. Returns the count and the
+    store that holds it: the shared cache, or this process's memory while the cache is unreachable."""
     try:
-        return cache.get(key, 0)
+        return counters.increment(key, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS), cache
     except Exception:  # the shared cache is unreachable: this process's own count
         log.warning("admin login: the cache is unavailable; counting failures in this process only", exc_info=True)
-        return _local.get(key, 0)
-
-
-def _count_failure(key: str) -> None:
-    try:
-        _increment(cache, key)
-    except Exception:
-        _increment(_local, key)
-
-
-def _increment(counter, key: str) -> None:
-    counter.add(key, 0, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
-    try:
-        counter.incr(key)
-    except ValueError:  # expired between add and incr
-        counter.set(key, 1, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
+        return counters.increment(key, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS, store=_local), _local
 
 
 class ThrottledAdminLoginForm(AdminAuthenticationForm):
@@ -59,10 +49,12 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
 
     def clean(self):
         key = _key(self.cleaned_data.get("username") or "")
-        if _failures(key) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+        count, store = _attempt(key)
+        if count > settings.ADMIN_LOGIN_MAX_FAILURES:
             raise ValidationError(self.error_messages["throttled"], code="throttled")
+        cleaned = super().clean()  # a wrong password raises: the attempt stays counted as a failure
         try:
-            return super().clean()
-        except ValidationError:
-            _count_failure(key)
-            raise
+            store.decr(key)  # the right password is not a failure
+        except Exception:  # the window ended meanwhile, or the cache went away: nothing to take back
+            pass
+        return cleaned

@@ -195,7 +195,9 @@ def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of grants plus an announced status; otherwise back to the page."""
     if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
-        fresh = access_system_user(request, system_user.pk, may=None)
+        # The fragment is part of the details page, so it takes that page's authority: a person who may
+        # not see the page gets the need-rights answer, not the access's packages and rights.
+        fresh = access_system_user(request, system_user.pk, may=VIEW)
         context = details_context(request, fresh) | {"status": text, "ok": ok}
         return render(request, f"{PAGE}#grants-update", context)
     (messages.success if ok else messages.error)(request, text)

@@ -457,3 +457,20 @@ def test_details_queries_do_not_grow_with_history_tokens_or_refusals(client, man
     few = grow(2, 2, 1)
     many = grow(200, 800, 40)
     assert few == many
+
+
+def test_a_refused_htmx_revoke_shows_no_grants_to_a_person_who_may_not_see_them(client, employee, customer, su):
+    """Issue 18, item 3: the fragment after a refused revoke applied no authority: it listed the access's
+    packages and rights to an employee who may not see the page it belongs to."""
+    act_for(client, employee, customer)
+    response = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, **HTMX)
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "Skatt næring" not in text and "Krav og betalinger" not in text
+    assert "tilgangspakken «Tilgangsstyrer»" in text
+    response = client.post(
+        f"/systemuser/{su.pk}/revoke/right/", {"resource": "ske-krav-og-betalinger", "action": "read"}, **HTMX
+    )
+    assert response.status_code == 403 and "Skatt næring" not in response.content.decode()
+    su.refresh_from_db()
+    assert su.packages.count() == 1 and su.rights.count() == 1

@@ -4,10 +4,17 @@
 scopes and revoke system users. Failed logins are now counted per username (in the shared cache).
 """
 
+import time
+from unittest.mock import patch
+
 import pytest
+from django.contrib.auth import authenticate as real_authenticate
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import override_settings
+
+from portal.admin_login import ThrottledAdminLoginForm
+from tests.races import race
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -63,3 +70,28 @@ def test_with_redis_down_the_admin_login_works_and_is_still_throttled(client, st
             assert client.session["_auth_user_id"] == str(staff.pk)
     finally:
         admin_login._local.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_wrong_passwords_get_no_more_password_checks_than_the_limit(settings):
+    """Issue 18, item 5: 40 simultaneous wrong passwords got 17 password checks against a limit of 10
+    (read, check, then increment). Run it on PostgreSQL + Redis (REDIS_URL) as in production."""
+    settings.ADMIN_LOGIN_MAX_FAILURES = 10
+    cache.clear()
+    get_user_model().objects.create_user("drift", password=PASSWORD, is_staff=True)
+    checks = []
+
+    def counted(*args, **kwargs):
+        checks.append(kwargs.get("username"))
+        time.sleep(0.02)  # a password hash takes this long: the window the other posts race in
+        return real_authenticate(*args, **kwargs)
+
+    def attempt():
+        form = ThrottledAdminLoginForm(None, data={"username": "drift", "password": "guess"})
+        return form.is_valid() or form.errors.as_data()["__all__"][0].code
+
+    with patch("django.contrib.auth.forms.authenticate", counted):
+        outcomes = race([attempt] * 40)
+    assert len(outcomes) == 40 and set(outcomes) == {"invalid_login", "throttled"}
+    assert len(checks) == 10
+    cache.clear()
