@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
 from lib.errors import ServiceError
-from registry import access, audit
+from registry import access, audit, events
 from registry.models import Organisation, Person
 
 
@@ -47,6 +47,17 @@ def decide_once(obj: Request | ChangeRequest, status: str, by: Person, noun: str
     if changed != 1:
         raise ServiceError("AUTH-00013", f"The {noun} has already been decided", status=409)
     obj.status, obj.decided_at, obj.decided_by = status, now, by
+    _tell_vendor(obj)
+
+
+def _tell_vendor(obj: Request | ChangeRequest) -> None:
+    """The vendor event for a decision or a time-out (no.systembruker.<noun>.<status>), in its transaction."""
+    events.emit(
+        f"{events.PREFIX}{obj.event_noun}.{obj.status.lower()}",
+        vendor_id=obj.system.vendor_id,
+        subject=obj.pk,
+        data=obj.event_data(),
+    )
 
 
 def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_type: str) -> int:
@@ -64,6 +75,7 @@ def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_t
             if model.objects.filter(pk=pk, status=RequestStatus.NEW).update(
                 status=RequestStatus.TIMEDOUT, decided_at=now
             ):
+                _tell_vendor(model.objects.get(pk=pk))
                 audit.record(
                     f"{object_type}.timedout",
                     actor="system",

@@ -245,11 +245,31 @@ NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS
 NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=1)
 NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NOTIFICATION_SWEEP_GRACE_SECONDS", 30, minimum=0)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 20, minimum=1)
+# Vendor events and webhooks (registry/events.py, registry/webhooks.py; docs/operations.md).
+# The CloudEvents `source` of every event.
+EVENTS_SOURCE = env_str("EVENTS_SOURCE", PORTAL_BASE_URL + "/authentication")
+# The feed lists an event only this many seconds after it was written, so a transaction that commits
+# a lower sequence number late is not passed over by a reader's cursor.
+EVENTS_FEED_SETTLE_SECONDS = env_int("EVENTS_FEED_SETTLE_SECONDS", 5, minimum=0)
+# https only in production, and never to loopback or private addresses there; elsewhere (a laptop, the
+# demo, the tests) http and, when asked, loopback may be allowed.
+WEBHOOK_ALLOW_HTTP = not PRODUCTION and env_bool("WEBHOOK_ALLOW_HTTP", True)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 26, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600, minimum=1)
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
+WEBHOOK_MAX_SUBSCRIPTIONS = env_int("WEBHOOK_MAX_SUBSCRIPTIONS", 10, minimum=1)
+WEBHOOK_CLAIM_TIMEOUT_SECONDS = env_int("WEBHOOK_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {
         "task": "registry.tasks.sweep_notifications",
         "schedule": NOTIFICATION_SWEEP_SECONDS,
     },
+    "sweep-webhooks": {"task": "registry.tasks.sweep_webhooks", "schedule": WEBHOOK_SWEEP_SECONDS},
     "remind-expiring-requests": {"task": "approvals.tasks.remind_expiring_requests", "schedule": 3600},
     "time-out-requests": {"task": "approvals.tasks.time_out_requests", "schedule": 3600},
     # Daily at night (TIME_ZONE), when the portal is quiet.

@@ -20,10 +20,18 @@ VENDOR_API_RESPONSES = Counter(
     "systembruker_vendor_api_responses", "Vendor API responses, by status class", ["status_class"]
 )
 
+WEBHOOK_DELIVERIES = Counter(
+    "systembruker_webhook_delivery_attempts",
+    "Webhook delivery attempts, by outcome (succeeded, retrying, failed)",
+    ["outcome"],
+)
+WEBHOOK_OUTCOMES = ("succeeded", "retrying", "failed")
+
 DECISIONS = ("Permit", "Deny", "NotApplicable", "Indeterminate")
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
 # Children bound once: the hot paths only look them up in a dict.
 _decision = {decision: PDP_DECISIONS.labels(decision) for decision in DECISIONS}
+_webhook_outcome = {outcome: WEBHOOK_DELIVERIES.labels(outcome) for outcome in WEBHOOK_OUTCOMES}
 _status_class = {cls[0]: VENDOR_API_RESPONSES.labels(cls) for cls in STATUS_CLASSES}
 
 
@@ -40,5 +48,11 @@ def count_indeterminate(how_many: int) -> None:
 
 def count_vendor_api_response(status: str) -> None:
     child = _status_class.get(status[:1])
+    if child is not None:
+        child.inc()
+
+
+def count_webhook_delivery(outcome: str) -> None:
+    child = _webhook_outcome.get(outcome)
     if child is not None:
         child.inc()

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
-from registry import access, audit
+from registry import access, audit, events
 from registry.models import (
     ClientDelegation,
     Organisation,
@@ -212,6 +212,9 @@ def add_clients(
         client = wanted_by_id[row.client_id]
         data = {"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages}
         audit.on_system_user("systemuser.client_added", system_user, by=by, actor=actor, data=data | _via(via), ip=ip)
+    if rows:
+        clients = [wanted_by_id[row.client_id].orgno for row in rows]
+        events.on_system_user(events.SYSTEMUSER_CLIENTS_ADDED, system_user, clients=clients)
     return rows
 
 
@@ -244,4 +247,5 @@ def remove_client(
         return False
     data = {"client": row.client.orgno, "client_name": row.client.name} | _via(via)
     audit.on_system_user("systemuser.client_removed", system_user, by=by, actor=actor, data=data, ip=ip)
+    events.on_system_user(events.SYSTEMUSER_CLIENTS_REMOVED, system_user, clients=[row.client.orgno])
     return True

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lib.errors import FieldError, ServiceError, ValidationFailed
-from registry import audit
+from registry import audit, events
 from registry.models import (
     AccessPackage,
     Organisation,
@@ -222,7 +222,16 @@ def _write_clients(system: RegisteredSystem, client_ids: list[str]) -> None:
 
 
 def _log(system: RegisteredSystem, change_type: str, actor: str, data: dict, ip: str | None) -> None:
+    """The change-log row and the audit event of every change; and, for a change by operator staff, the
+    vendor event `no.systembruker.system.changed` (the vendor did not make it, so it is told)."""
     SystemChangeLog.objects.create(system=system, changed_by=actor[:200], change_type=change_type, data=data)
+    if audit.is_staff_actor(actor):
+        events.emit(
+            events.SYSTEM_CHANGED,
+            vendor_id=system.vendor_id,
+            subject=system.system_id,
+            data={"systemId": system.system_id, "changeType": change_type, "changes": data},
+        )
     audit.record(
         f"system.{change_type}",
         actor=actor,
