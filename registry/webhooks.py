@@ -117,7 +117,7 @@ def get_subscription(vendor: Organisation, subscription_id) -> WebhookSubscripti
     """The vendor's own subscription; anyone else's, a malformed id or a deleted one is not found."""
     found = subscriptions_of(vendor).filter(pk=_uuid_or_none(subscription_id)).first()
     if found is None:
-        raise ServiceError("STD-00404", "The webhook subscription was not found", status=404)
+        raise ServiceError("HTTP-404", "The webhook subscription was not found", status=404)
     return found
 
 
@@ -149,7 +149,9 @@ def create_subscription(
     event_types = _check_types(event_types)
     if subscriptions_of(vendor).count() >= settings.WEBHOOK_MAX_SUBSCRIPTIONS:
         raise ServiceError(
-            "STD-00000", f"A vendor may have at most {settings.WEBHOOK_MAX_SUBSCRIPTIONS} webhook subscriptions"
+            "HTTP-409",
+            f"A vendor may have at most {settings.WEBHOOK_MAX_SUBSCRIPTIONS} webhook subscriptions",
+            status=409,
         )
     secret = new_secret()
     subscription = WebhookSubscription.objects.create(vendor=vendor, url=url, event_types=event_types, secret=secret)
@@ -200,7 +202,7 @@ def delete_subscription(subscription: WebhookSubscription, *, actor: str, ip: st
     if not WebhookSubscription.objects.filter(pk=subscription.pk, is_deleted=False).update(
         is_deleted=True, is_active=False
     ):
-        raise ServiceError("STD-00404", "The webhook subscription was not found", status=404)
+        raise ServiceError("HTTP-404", "The webhook subscription was not found", status=404)
     _audit("webhook.deleted", subscription, actor, ip)
 
 
@@ -212,9 +214,9 @@ def resend(subscription: WebhookSubscription, delivery_id) -> WebhookDelivery:
     """Send a delivery again now, with the same `webhook-id`, and retry it as a new one would be."""
     delivery = subscription.deliveries.filter(pk=_uuid_or_none(delivery_id)).first()
     if delivery is None:
-        raise ServiceError("STD-00404", "The delivery was not found", status=404)
+        raise ServiceError("HTTP-404", "The delivery was not found", status=404)
     if not subscription.is_active:
-        raise ServiceError("STD-00000", "The webhook subscription is not active; activate it first", status=409)
+        raise ServiceError("HTTP-409", "The webhook subscription is not active; activate it first", status=409)
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.PENDING,
