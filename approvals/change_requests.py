@@ -18,13 +18,14 @@ from django.db import IntegrityError, transaction
 
 from approvals import notifications, transitions
 from approvals.models import ChangeRequest, RequestStatus
-from approvals.system_user_requests import own_system, redirect_allowed
+from approvals.system_user_requests import own_system
 from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.redirect_urls import check_redirect_url
 from registry import access, audit
-from registry.models import AccessPackage, Organisation, Person, SystemUser, SystemUserType
+from registry.models import Organisation, Person, SystemUser, SystemUserType
 from registry.services.grants import Grants, change_grants
-from registry.services.system_users import check_against_system, normalize_rights
-from registry.services.systems import RESOURCE_ATTRIBUTE
+from registry.services.system_users import check_against_system
+from registry.wire import normalize_rights, requested_packages, requested_rights
 
 
 @dataclass
@@ -36,24 +37,6 @@ class ChangeSpec:
     required_packages: list[str] = field(default_factory=list)
     unwanted_packages: list[str] = field(default_factory=list)
     redirect_url: str = ""
-
-
-def _rights(wire: list[dict]) -> list[dict]:
-    rights = []
-    for right in wire:
-        attributes = right.get("resource") or []
-        if len(attributes) != 1 or attributes[0].get("id") != RESOURCE_ATTRIBUTE:
-            raise ServiceError("AUTH-00001", "A right must name one resource with the id urn:altinn:resource")
-        rights.append({"resource": attributes[0]["value"], "action": right.get("action") or ""})
-    return normalize_rights(rights)
-
-
-def _packages(urns: list[str]) -> list[str]:
-    prefix = AccessPackage.URN_PREFIX
-    bad = [u for u in urns if not u.startswith(prefix)]
-    if bad:
-        raise ServiceError("AUTH-00063", "The system does not have these packages: " + ", ".join(bad), items=bad)
-    return sorted({u[len(prefix) :] for u in urns})
 
 
 def _uuid(value: str, path: str) -> uuid.UUID:
@@ -112,15 +95,12 @@ def create_change_request(
     if existing is not None:
         return existing, False
     system = system_user.system
-    if spec.redirect_url:
-        if not system.allowed_redirect_urls:
-            raise ServiceError("AUTH-00026", "The system has no allowed redirect URLs")
-        if not redirect_allowed(spec.redirect_url, system.allowed_redirect_urls):
-            raise ServiceError("AUTH-00021", "The redirect URL does not match one of the system's allowed URLs")
+    check_redirect_url(spec.redirect_url, system.allowed_redirect_urls)
     if system_user.user_type == SystemUserType.AGENT and (spec.required_rights or spec.unwanted_rights):
         raise ServiceError("AUTH-00058", "An agent system user takes access packages only, not single rights")
-    required_rights, unwanted_rights = _rights(spec.required_rights), _rights(spec.unwanted_rights)
-    required_packages, unwanted_packages = _packages(spec.required_packages), _packages(spec.unwanted_packages)
+    required_rights, unwanted_rights = requested_rights(spec.required_rights), requested_rights(spec.unwanted_rights)
+    required_packages = requested_packages(spec.required_packages)
+    unwanted_packages = requested_packages(spec.unwanted_packages)
     check_against_system(system, packages=required_packages, rights=required_rights, user_type=system_user.user_type)
     needed = _change_needed(system_user, required_rights, unwanted_rights, required_packages, unwanted_packages)
     try:

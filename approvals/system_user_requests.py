@@ -10,10 +10,8 @@ claim fails (delegation check, the system's current rights), the whole transacti
 the request is New again.
 """
 
-import re
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 
@@ -30,15 +28,15 @@ from approvals.transitions import (
 )
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
+from lib.redirect_urls import check_redirect_url
 from registry import access, audit
-from registry.models import AccessPackage, Organisation, Person, RegisteredSystem, SystemUserType
+from registry.models import Organisation, Person, RegisteredSystem, SystemUserType
 from registry.services.system_users import (
     check_against_system,
     create_system_user,
     live_system_user_exists,
-    normalize_rights,
 )
-from registry.services.systems import RESOURCE_ATTRIBUTE
+from registry.wire import requested_packages, requested_rights
 
 
 @dataclass
@@ -55,33 +53,6 @@ class RequestSpec:
     redirect_url: str = ""
 
 
-# --- the redirect-URL rule --------------------------------------------------------------------------
-
-
-def _redirect_key(url: str) -> tuple[str, str, int, str] | None:
-    """(scheme, host, port, path) of an absolute https URL, or None for anything we will not redirect to.
-
-    User-info (`https://good.example@evil.example/`), backslashes and white space are refused outright:
-    browsers and URL parsers disagree about them, which is how open-redirect checks are fooled.
-    """
-    if len(url) > 2000 or re.search(r"[\s\\]", url) or any(ord(c) < 0x20 for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        port = parts.port or 443
-    except ValueError:
-        return None
-    if parts.scheme != "https" or not parts.hostname or "@" in parts.netloc or parts.fragment:
-        return None
-    return parts.scheme, parts.hostname, port, parts.path or "/"
-
-
-def redirect_allowed(url: str, allowed: list[str]) -> bool:
-    """Scheme, host, port and path must equal one allowed URL's; only the query may differ."""
-    key = _redirect_key(url)
-    return key is not None and any(key == _redirect_key(a) for a in allowed)
-
-
 # --- validation -------------------------------------------------------------------------------------
 
 
@@ -90,25 +61,6 @@ def own_system(vendor: Organisation, system_id: str) -> RegisteredSystem:
     if system is None or not access.vendor_owns_system(vendor, system):
         raise ServiceError("AUTH-00011", "The system is not in the system register", status=404)
     return system
-
-
-def _rights(spec: RequestSpec) -> list[dict]:
-    """Wire rights as [{"resource", "action"}]; a right without one urn:altinn:resource attribute is AUTH-00001."""
-    rights = []
-    for right in spec.rights:
-        attributes = right.get("resource") or []
-        if len(attributes) != 1 or attributes[0].get("id") != RESOURCE_ATTRIBUTE:
-            raise ServiceError("AUTH-00001", "A right must name one resource with the id urn:altinn:resource")
-        rights.append({"resource": attributes[0]["value"], "action": right.get("action") or ""})
-    return normalize_rights(rights)
-
-
-def _packages(spec: RequestSpec) -> list[str]:
-    prefix = AccessPackage.URN_PREFIX
-    bad = [u for u in spec.access_packages if not u.startswith(prefix)]
-    if bad:
-        raise ServiceError("AUTH-00063", "The system does not have these packages: " + ", ".join(bad), items=bad)
-    return sorted({u[len(prefix) :] for u in spec.access_packages})
 
 
 def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem, Organisation, list, list]:
@@ -122,14 +74,10 @@ def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem
         raise ServiceError("AUTH-00004", "A system user already exists for this system, organisation and externalRef")
     if party is None:
         raise ServiceError("AUTH-00000", "The organisation (partyOrgNo) was not found")
-    if spec.redirect_url:
-        if not system.allowed_redirect_urls:
-            raise ServiceError("AUTH-00026", "The system has no allowed redirect URLs")
-        if not redirect_allowed(spec.redirect_url, system.allowed_redirect_urls):
-            raise ServiceError("AUTH-00021", "The redirect URL does not match one of the system's allowed URLs")
+    check_redirect_url(spec.redirect_url, system.allowed_redirect_urls)
     if spec.kind == RequestKind.AGENT and spec.rights:
         raise ServiceError("AUTH-00058", "An agent request takes access packages only, not single rights")
-    rights, packages = _rights(spec), _packages(spec)
+    rights, packages = requested_rights(spec.rights), requested_packages(spec.access_packages)
     user_type = SystemUserType.AGENT if spec.kind == RequestKind.AGENT else SystemUserType.STANDARD
     check_against_system(system, packages=packages, rights=rights, user_type=user_type)
     if spec.kind == RequestKind.AGENT and not packages:

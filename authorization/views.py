@@ -1,7 +1,8 @@
 """`POST /authorization/api/v1/authorize` — the hot path: a plain Django view, no DRF, no session.
 
 parse → access (bearer token with the authorize scope) → decide → render. Malformed input is a 400
-problem (RFC 9457) and never reaches the decision service, so it can never be a Permit.
+problem (lib/problems.py, as the vendor API's) and never reaches the decision service, so it can never
+be a Permit.
 """
 
 import json
@@ -11,21 +12,13 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from lib import logs, metrics
+from lib import metrics
+from lib.problems import problem_response
 from lib.tokens.authentication import authenticate_bearer, bearer_token
 
 from . import decisions, xacml
 
 SCOPE = "altinn:authorization/authorize"
-PROBLEM_TYPE = "https://datatracker.ietf.org/doc/html/rfc9457"
-
-
-def problem(request, status: int, title: str, detail: str, *, code: str, **extra) -> JsonResponse:
-    """A problem (RFC 9457) whose traceId is the request id our log lines carry (lib/logs.py)."""
-    body = {"type": PROBLEM_TYPE, "title": title, "status": status, "detail": detail, "code": code}
-    body.update(extra)
-    body["traceId"] = logs.request_id(request.META)
-    return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
 # Verified tokens, per process: a resource owner sends the same token for its whole lifetime, and
@@ -63,22 +56,17 @@ def _wants_explanation(request) -> bool:
 @metrics.PDP_DURATION.time()
 def authorize(request):
     if request.method != "POST":
-        response = problem(request, 405, "Method not allowed", "Use POST.", code="STD-00405")
-        response["Allow"] = "POST"
-        return response
+        return problem_response(request, status=405, code="HTTP-405", detail="Use POST.", headers={"Allow": "POST"})
     claims = _claims(request)
     if claims is None:
-        response = problem(request, 401, "Unauthorized", "A valid bearer token is required.", code="AUTH-00401")
-        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-        return response
+        return _refused(request, 401, "A valid bearer token is required.", 'Bearer error="invalid_token"')
     if not _has_scope(claims, SCOPE):
-        response = problem(request, 403, "Forbidden", f"The token lacks the scope {SCOPE}.", code="AUTH-00403")
-        response["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{SCOPE}"'
-        return response
+        challenge = f'Bearer error="insufficient_scope", scope="{SCOPE}"'
+        return _refused(request, 403, f"The token lacks the scope {SCOPE}.", challenge)
     try:
         questions = xacml.parse(json.loads(request.body))
     except RequestDataTooBig:
-        return problem(request, 413, "Request too large", "The request body is too large.", code="STD-00413")
+        return problem_response(request, status=413, code="HTTP-413", detail="The request body is too large.")
     except xacml.XacmlError as error:
         return _invalid(request, error.detail, error.path)
     except (ValueError, UnicodeDecodeError):
@@ -95,14 +83,11 @@ def authorize(request):
     return JsonResponse(xacml.render(answers, explain=explain))
 
 
+def _refused(request, status: int, detail: str, challenge: str) -> JsonResponse:
+    code = f"HTTP-{status}"  # as the vendor API's token refusals (lib/problems.py)
+    return problem_response(request, status=status, code=code, detail=detail, headers={"WWW-Authenticate": challenge})
+
+
 def _invalid(request, detail: str, path: str) -> JsonResponse:
-    return problem(
-        request,
-        400,
-        "Bad request",
-        detail,
-        code="STD-00000",
-        validationErrors=[
-            {"code": "AUTHZ.VLD-00001", "title": "Invalid XACML request", "detail": detail, "paths": [path or "/"]}
-        ],
-    )
+    error = {"code": "AUTHZ.VLD-00001", "title": "Invalid XACML request", "detail": detail, "paths": [path or "/"]}
+    return problem_response(request, status=400, code="STD-00000", detail=detail, extra={"validationErrors": [error]})

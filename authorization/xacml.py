@@ -7,11 +7,11 @@ ignored), so an Altinn-shaped request works unchanged. Every shape error raises 
 JSON pointer to the offending member; the view turns it into a 400 problem — never a decision.
 """
 
-import re
 import uuid
 from dataclasses import dataclass
 
 from lib.identifiers import is_valid_orgno
+from lib.unstorable import unstorable
 
 SYSTEMUSER_UUID = "urn:altinn:systemuser:uuid"
 ACTION_ID = "urn:oasis:names:tc:xacml:1.0:action:action-id"
@@ -22,9 +22,6 @@ STATUS_OK = "urn:oasis:names:tc:xacml:1.0:status:ok"
 
 CATEGORIES = ("accesssubject", "action", "resource")
 MAX_REQUESTS = 100  # one HTTP call may ask at most this many questions (bounded work per call)
-# NUL and lone surrogates: PostgreSQL stores neither and no UTF-8 encoder sends the latter, so a value
-# with one would fail in the database instead of being answered (JSON escapes let both through).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class XacmlError(ValueError):
@@ -87,7 +84,7 @@ def _category(obj: object, path: str) -> _Category:
             raise XacmlError("AttributeId must be a non-empty string", f"{apath}/AttributeId")
         if not isinstance(value, str) or not value.strip():
             raise XacmlError("Value must be a non-empty string", f"{apath}/Value")
-        if _UNSTORABLE.search(value) or _UNSTORABLE.search(attribute_id):
+        if unstorable(value) or unstorable(attribute_id):  # would fail in the database, not be answered
             raise XacmlError("The value contains characters that are not allowed", f"{apath}/Value")
         key = attribute_id.lower()
         if key in attributes:

@@ -1,8 +1,11 @@
-"""Errors of the vendor API as application/problem+json (RFC 9457) with Altinn's `code` and a `traceId`.
+"""Errors of our APIs as application/problem+json (RFC 9457) with Altinn's `code` and a `traceId`: the
+one problem builder (`problem_body`) for the vendor API (set as REST_FRAMEWORK["EXCEPTION_HANDLER"]),
+Maskinporten's look-up and the PDP. OAuth errors on `/token` are not problems: they stay OAuth JSON.
 
-Set as REST_FRAMEWORK["EXCEPTION_HANDLER"]. Service errors keep their AUTH code; validation failures
-carry `code: STD-00000` and `validationErrors`. HTTP-level refusals that Altinn answers without a code
-get `HTTP-<status>` (documented in docs/vendor-api.md) so that every problem has a code.
+`type` is the RFC 9110 section of the status and `title` its reason phrase, as ASP.NET (and so Altinn)
+writes them. Service errors keep their AUTH code; validation failures carry `code: STD-00000` and
+`validationErrors`. HTTP-level refusals that Altinn answers without a code get `HTTP-<status>`
+(documented in docs/vendor-api.md) so that every problem has a code.
 """
 
 import logging
@@ -60,6 +63,14 @@ def problem(request, *, status: int, code: str, detail: str, extra: dict | None 
     return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
+def problem_response(
+    request, *, status: int, code: str, detail: str, extra: dict | None = None, headers=None
+) -> JsonResponse:
+    """`problem` for a plain Django view (the PDP's hot path, unknown API paths): no DRF in the way."""
+    body = problem_body(request, status=status, code=code, detail=detail) | (extra or {})
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
 @csrf_exempt
 def not_found(request, path: str = ""):
     """The last URL pattern under each API prefix: an unknown path is a 404 problem for every method.
@@ -75,8 +86,7 @@ def not_found(request, path: str = ""):
             match = None
         if match is not None and match.func is not not_found:
             return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
-    body = problem_body(request, status=404, code="HTTP-404", detail="There is no API operation at this path.")
-    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
+    return problem_response(request, status=404, code="HTTP-404", detail="There is no API operation at this path.")
 
 
 def validation_problem(request, errors: list[FieldError]) -> Response:

@@ -1,7 +1,6 @@
 """The system-user look-up for Maskinporten (CONTRACT §2.4): `systemuser/byExternalId`."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,26 +8,12 @@ from lib.errors import FieldError
 from lib.identifiers import is_valid_orgno
 from lib.problems import problem, validation_problem
 from lib.tokens.authentication import BearerTokenAuthentication, HasScope
-from maskinporten.lookup import find_system_user, system_user_json
+from lib.unstorable import unstorable
+from maskinporten.lookup import find_system_user
 from registry.api.base import ProgramAPIMixin
+from registry.api.serializers import SystemUserOut
 
 LOOKUP_SCOPE = "altinn:maskinporten/systemuser.read"
-
-
-class SystemUserExternalSerializer(serializers.Serializer):
-    """Output shape only (documentation): built by lookup.system_user_json."""
-
-    id = serializers.UUIDField()
-    integrationTitle = serializers.CharField()  # camelCase: the wire names
-    systemId = serializers.CharField()
-    productName = serializers.CharField()
-    reporteeOrgNo = serializers.CharField()
-    created = serializers.DateTimeField()
-    isDeleted = serializers.BooleanField()
-    supplierName = serializers.CharField()
-    supplierOrgno = serializers.CharField()
-    externalRef = serializers.CharField()
-    userType = serializers.ChoiceField(choices=["standard", "agent"])
 
 
 class SystemUserByExternalId(ProgramAPIMixin, APIView):
@@ -46,7 +31,7 @@ class SystemUserByExternalId(ProgramAPIMixin, APIView):
             OpenApiParameter("externalRef", str, required=False, description="Default: systemUserOwnerOrgNo"),
         ],
         responses={
-            200: SystemUserExternalSerializer,
+            200: SystemUserOut,
             400: OpenApiResponse(description="Validation problem (STD-00000)"),
             404: OpenApiResponse(description="No matching system user (AUTH-00015)"),
         },
@@ -66,7 +51,7 @@ class SystemUserByExternalId(ProgramAPIMixin, APIView):
         )
         if system_user is None:
             return problem(request, status=404, code="AUTH-00015", detail="No matching system user.")
-        return Response(system_user_json(system_user))
+        return Response(SystemUserOut(system_user).data)
 
 
 _PARAMS = ("clientId", "systemProviderOrgNo", "systemUserOwnerOrgNo", "externalRef")
@@ -76,7 +61,7 @@ def _validate(params: dict[str, str]) -> list[FieldError]:
     errors = [
         _vld("STD.VLD-00001", f"{name} contains characters that are not allowed", name)
         for name, value in params.items()
-        if "\x00" in value  # PostgreSQL stores no NUL: the look-up would fail instead of answering
+        if unstorable(value)  # the look-up would fail in the database instead of answering
     ]
     if not params["clientId"]:
         errors.append(_vld("AUTH.VLD-00000", "clientId is required", "clientId"))

@@ -13,9 +13,12 @@ import json
 import re
 
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
+from jwt.algorithms import RSAAlgorithm, get_default_algorithms
 
-ALLOWED_ALGS = {"RS256": RSAAlgorithm.SHA256, "RS384": RSAAlgorithm.SHA384, "RS512": RSAAlgorithm.SHA512}
+from lib.tokens.access import ALLOWED_ALGS
+from lib.unstorable import unstorable
+
+_VERIFIERS = {alg: get_default_algorithms()[alg] for alg in ALLOWED_ALGS}  # the RS allow-list of CONTRACT §1
 FORBIDDEN_HEADERS = {"jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"}
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 KID_PATTERN = re.compile(r"[A-Za-z0-9._:@+/=-]{1,200}")  # printable, no spaces, quotes or control characters
@@ -42,30 +45,15 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def _unstorable(value: object) -> bool:
-    """A NUL or a lone surrogate (JSON escapes let both in) anywhere: no database stores them, and the
-    claims reach the database (client look-up, jti, audit) before and after the signature check."""
-    if isinstance(value, str):
-        return _UNSTORABLE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unstorable(item) for item in value)
-    return False
-
-
 def strict_json(data: bytes) -> object:
     try:
         value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
-        unstorable = _unstorable(value)
+        refused = unstorable(value)  # the claims reach the database (client, jti, audit) around the signature check
     except DuplicateMember as exc:
         raise BadAssertion(str(exc)) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadAssertion("not valid JSON") from None
-    if unstorable:
+    if refused:
         raise BadAssertion("NUL or a lone surrogate in the JSON")
     return value
 
@@ -117,8 +105,7 @@ class Assertion:
         key = public_key_from_jwk(n, e) if isinstance(n, str) and isinstance(e, str) else None
         if key is None:
             raise BadAssertion("the registered key is not a usable RSA key")
-        algorithm = RSAAlgorithm(ALLOWED_ALGS[self.header["alg"]])
-        if not algorithm.verify(self.signing_input, key, self.signature):
+        if not _VERIFIERS[self.header["alg"]].verify(self.signing_input, key, self.signature):
             raise BadAssertion("signature does not verify")
 
 

@@ -1,7 +1,5 @@
 """Which system user a client may get a token for (CONTRACT §1 look-up rule), and why none matched."""
 
-from datetime import UTC
-
 from registry.models import Organisation, SystemClient, SystemUser, SystemUserType
 
 
@@ -49,21 +47,3 @@ def why_no_system_user(*, client_id: str, vendor_orgno: str, owner_orgno: str, e
         f"Organisation {owner_orgno} has no system user for system {system.system_id}; "
         "the organisation must approve a system user request first"
     )
-
-
-def system_user_json(system_user: SystemUser) -> dict:
-    """The external shape of a system user (CONTRACT §2.4)."""
-    system = system_user.system
-    return {
-        "id": str(system_user.id),
-        "integrationTitle": system_user.integration_title,
-        "systemId": system.system_id,
-        "productName": system.name.get("nb") or system.system_id,
-        "reporteeOrgNo": system_user.owner.orgno,
-        "created": system_user.created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "isDeleted": system_user.is_deleted,
-        "supplierName": system.vendor.name,
-        "supplierOrgno": system.vendor.orgno,
-        "externalRef": system_user.external_ref,
-        "userType": system_user.user_type,
-    }

@@ -6,6 +6,7 @@ role removed a second ago stops the person acting for that organisation at once.
 
 from django.core.exceptions import SuspiciousOperation
 
+from lib.unstorable import unstorable
 from portal.actor import ACTOR_SESSION_KEY, resolve_actor
 from registry.models import Person
 
@@ -51,6 +52,6 @@ class RefuseNulMiddleware:
             return None
         params = [request.GET] + ([request.POST] if request.method == "POST" else [])
         texts = [request.path] + [text for query in params for key, values in query.lists() for text in (key, *values)]
-        if any("\x00" in text for text in texts):
+        if any(unstorable(text) for text in texts):
             raise NulInRequest("NUL in the request path or parameters")
         return None

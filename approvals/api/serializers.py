@@ -12,7 +12,7 @@ from registry.api.serializers import (
     StrictCharField,
     UtcDateTimeField,
 )
-from registry.services.systems import PACKAGE_PREFIX, wire_right
+from registry.wire import package_urn, wire_right
 
 
 class RequestIn(serializers.Serializer):
@@ -34,7 +34,7 @@ def rights_out(rights: list[dict]) -> list[dict]:
 
 
 def packages_out(codes: list[str]) -> list[dict]:
-    return [{"urn": PACKAGE_PREFIX + code} for code in codes]
+    return [{"urn": package_urn(code)} for code in codes]
 
 
 class DecisionOut:

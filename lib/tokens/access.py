@@ -16,6 +16,8 @@ from django.conf import settings
 from lib.identifiers import org_identifier, parse_org_identifier
 from lib.tokens import keys
 
+# The JWS algorithms we accept (CONTRACT §1): on our own and the external Maskinporten's access tokens,
+# and on a client's grant (maskinporten/assertion.py), which the token endpoint's metadata advertises.
 ALLOWED_ALGS = ["RS256", "RS384", "RS512"]
 ACCESS_TOKEN_TYP = "at+jwt"
 MAX_TOKEN_LENGTH = 16 * 1024

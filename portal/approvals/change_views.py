@@ -16,7 +16,7 @@ from approvals.transitions import check_may_act_for
 from lib.errors import ServiceError
 from portal.approvals import pages
 from registry.models import AccessPackage, Person, SystemUserType
-from registry.services.system_users import normalize_rights
+from registry.wire import normalize_rights
 
 SERVICES = {
     "approve": change_requests.approve_change_request,

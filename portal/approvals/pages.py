@@ -10,7 +10,6 @@ ServiceError); `show(request, obj, status=200, **extra)` renders its page.
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from approvals.models import ChangeRequest, Request, RequestStatus
 from lib.errors import ServiceError
+from lib.redirect_urls import redirect_allowed
 from portal.actor import switch_actor
 from registry import access
 from registry.models import AccessPackage, Organisation, Person, Resource
@@ -155,17 +155,9 @@ def failure_rows(failures, packages: list[str], rights: list[dict]) -> list[dict
 
 
 def allowed_redirect(url: str, system) -> str | None:
-    """`url` if it still matches one of the system's allowed redirect URLs (scheme, host, port and
-    path; the query may differ — CONTRACT §2.2), else None. Checked at decision time, so that a URL the
-    vendor has since removed is not followed."""
-    if not url:
-        return None
-    wanted = urlsplit(url)
-    for allowed in system.allowed_redirect_urls or []:
-        ok = urlsplit(allowed)
-        if (wanted.scheme, wanted.netloc.lower(), wanted.path) == (ok.scheme, ok.netloc.lower(), ok.path):
-            return url if wanted.scheme in {"https", "http"} else None
-    return None
+    """`url` if it still matches one of the system's allowed redirect URLs (lib/redirect_urls.py), else
+    None. Checked at decision time, so that a URL the vendor has since removed is not followed."""
+    return url if redirect_allowed(url, system.allowed_redirect_urls) else None
 
 
 def after_decision(request, obj: Decidable, page_url: str) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from lib.errors import ServiceError
 from registry.models import AccessPackage, RegisteredSystem, SystemChangeLog
 from registry.services import systems as service
+from registry.wire import wire_right
 
 # Where the validator's JSON paths show up in the form.
 _FIELD_OF_PATH = {
@@ -84,7 +85,7 @@ class SystemForm(forms.ModelForm):
         rights = []
         for line in _lines(data.get("rights", "")):
             resource, _sep, action = line.partition(" ")
-            rights.append(service.wire_right(resource, action.strip()))
+            rights.append(wire_right(resource, action.strip()))
         return service.SystemSpec(
             id=data.get("system_id") or "",
             vendor_orgno=data.get("vendor_orgno") or None,

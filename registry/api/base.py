@@ -3,7 +3,6 @@ case-insensitive input, a body-size limit, and `{links: {next}, data}` paginatio
 
 import base64
 import json
-import re
 
 from django.conf import settings
 from django.core import signing
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 from lib.errors import FieldError, ServiceError, ValidationFailed
 from lib.problems import drf_validation_errors
 from lib.tokens.authentication import BearerTokenAuthentication, HasScope
+from lib.unstorable import unstorable
 from registry.models import Organisation
 
 SCOPE_SYSTEMREGISTER_WRITE = "altinn:authentication/systemregister.write"
@@ -86,12 +86,9 @@ class VendorAPIView(ProgramAPIMixin, APIView):
         return self.request.META.get("REMOTE_ADDR") or None
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def refuse_unstorable(params: dict) -> None:
-    """Path and query values with NUL or lone surrogates: no database stores them (PostgreSQL refuses NUL)."""
-    bad = [name for name, value in params.items() if isinstance(value, str) and _UNSTORABLE.search(value)]
+    """Path and query values with NUL or lone surrogates (lib/unstorable.py) are a validation problem."""
+    bad = [name for name, value in params.items() if unstorable(value)]
     if bad:
         raise ValidationFailed(
             [

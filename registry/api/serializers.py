@@ -186,12 +186,13 @@ class ChangeLogOut(serializers.Serializer):
 
 
 class SystemUserOut(serializers.Serializer):
-    """A system user as vendors see it (CONTRACT §2.4)."""
+    """A system user as programs see it (CONTRACT §2.4): the vendor's look-ups and Maskinporten's
+    `systemuser/byExternalId` alike."""
 
     id = serializers.UUIDField()
     integrationTitle = serializers.CharField(source="integration_title")
     systemId = serializers.CharField(source="system.system_id")
-    productName = serializers.CharField(source="system.display_name")
+    productName = serializers.CharField(source="system.product_name")
     reporteeOrgNo = serializers.CharField(source="owner.orgno")
     created = UtcDateTimeField()
     isDeleted = serializers.BooleanField(source="is_deleted")

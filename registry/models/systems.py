@@ -76,6 +76,12 @@ class RegisteredSystem(models.Model):
         return self.name.get(lang) or self.name.get("nb") or self.system_id
 
     @property
+    def product_name(self) -> str:
+        """The name programs read (a system user's `productName`): bokmål whatever language they ask in,
+        so a vendor's program gets the same value from every look-up."""
+        return self.name.get("nb") or self.system_id
+
+    @property
     def display_description(self) -> str:
         lang = (get_language() or "nb")[:2]
         return self.description.get(lang) or self.description.get("nb") or ""

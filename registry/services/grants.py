@@ -15,14 +15,8 @@ from django.db import transaction
 
 from lib.errors import ServiceError
 from registry import audit, events
-from registry.models import AccessPackage, AuditEvent, Person, SystemUser, SystemUserPackage, SystemUserRight
-from registry.services.systems import wire_right
-
-
-def normalize_rights(rights: list[dict]) -> list[dict]:
-    """[{"resource": id, "action": "" or action}] without duplicates, in a stable order."""
-    seen = {(r["resource"], r.get("action") or "") for r in rights}
-    return [{"resource": res, "action": act} for res, act in sorted(seen)]
+from registry.models import AuditEvent, Person, SystemUser, SystemUserPackage, SystemUserRight
+from registry.wire import normalize_rights, package_urn, wire_right
 
 
 @dataclass(frozen=True)
@@ -87,7 +81,7 @@ def change_grants(
         events.on_system_user(
             events.SYSTEMUSER_ACCESS_REVOKED,
             system_user,
-            accessPackages=[AccessPackage.URN_PREFIX + code for code in removed.packages],
+            accessPackages=[package_urn(code) for code in removed.packages],
             rights=[wire_right(r["resource"], r["action"]) for r in removed.rights],
             cause=action,
         )

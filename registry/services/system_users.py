@@ -15,7 +15,8 @@ from registry.models import (
     SystemUser,
     SystemUserType,
 )
-from registry.services.grants import Grants, change_grants, normalize_rights
+from registry.services.grants import Grants, change_grants
+from registry.wire import normalize_rights
 
 
 def check_against_system(system: RegisteredSystem, *, packages: list[str], rights: list[dict], user_type: str) -> None:

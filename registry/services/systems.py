@@ -7,12 +7,12 @@ Changing a system's rights never touches existing system users: that is what cha
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.redirect_urls import is_redirect_url
 from registry import audit, events
 from registry.models import (
     AccessPackage,
@@ -24,10 +24,9 @@ from registry.models import (
     SystemPackage,
     SystemRight,
 )
+from registry.wire import PACKAGE_PREFIX, package_code, right_key, wire_right
 
 P = "/registersystemrequest/"
-RESOURCE_ATTRIBUTE = Resource.URN_ATTRIBUTE
-PACKAGE_PREFIX = AccessPackage.URN_PREFIX
 
 
 @dataclass
@@ -52,37 +51,12 @@ class SystemSpec:
 # --- validation ---------------------------------------------------------------------------------
 
 
-def is_absolute_https(url: str) -> bool:
-    """An absolute https URL with a host and no user-info (user-info lets `https://good@evil` pass as good)."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError:
-        return False
-    if re.search(r"[\s\\]", url):
-        return False
-    return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
-
-
-def _right_key(right: dict) -> tuple[str, str] | None:
-    """(resource id, action) of a wire right, or None when it has no single `urn:altinn:resource` attribute."""
-    # The same attribute twice is the one attribute: Altinn's own example for PUT …/rights sends that.
-    attributes = list({(a.get("id"), a.get("value")): a for a in right.get("resource") or []}.values())
-    if len(attributes) != 1 or attributes[0].get("id") != RESOURCE_ATTRIBUTE or not attributes[0].get("value"):
-        return None
-    return attributes[0]["value"], right.get("action") or ""
-
-
-def _package_code(urn: str) -> str | None:
-    return urn[len(PACKAGE_PREFIX) :] if urn.startswith(PACKAGE_PREFIX) and len(urn) > len(PACKAGE_PREFIX) else None
-
-
 def rights_errors(rights: list[dict]) -> list[FieldError]:
     errors, seen = [], set()
     path = [P + "rights/resource"]
     keys = []
     for right in rights:
-        key = _right_key(right)
+        key = right_key(right)
         if key is None:
             errors.append(FieldError("AUTH.VLD-00009", "A right needs one attribute urn:altinn:resource", path))
             continue
@@ -102,7 +76,7 @@ def rights_errors(rights: list[dict]) -> list[FieldError]:
 
 def packages_errors(urns: list[str], *, is_visible: bool) -> list[FieldError]:
     errors, path = [], [P + "accesspackages"]
-    codes = [_package_code(u) for u in urns]
+    codes = [package_code(u) for u in urns]
     found = {p.code: p for p in AccessPackage.objects.filter(code__in=[c for c in codes if c])}
     seen = set()
     for urn, code in zip(urns, codes):
@@ -158,7 +132,7 @@ def _redirect_errors(urls: list[str]) -> list[FieldError]:
     return [
         FieldError("AUTH.VLD-00005", f"Not an absolute https URL: {url[:200]}", [P + "allowedredirecturls"])
         for url in urls
-        if not is_absolute_https(url)
+        if not is_redirect_url(url)
     ]
 
 
@@ -174,10 +148,6 @@ def validate_system(spec: SystemSpec, *, existing: RegisteredSystem | None = Non
 
 
 # --- reading a system back in the wire shape -------------------------------------------------------
-
-
-def wire_right(resource_id: str, action: str) -> dict:
-    return {"action": action or None, "resource": [{"id": RESOURCE_ATTRIBUTE, "value": resource_id}]}
 
 
 def rights_of(system: RegisteredSystem) -> list[dict]:
@@ -206,13 +176,13 @@ def snapshot(system: RegisteredSystem) -> dict:
 
 def _write_rights(system: RegisteredSystem, rights: list[dict]) -> None:
     system.rights.all().delete()
-    keys = [_right_key(r) for r in rights]
+    keys = [right_key(r) for r in rights]
     SystemRight.objects.bulk_create([SystemRight(system=system, resource_id=res, action=act) for res, act in keys])
 
 
 def _write_packages(system: RegisteredSystem, urns: list[str]) -> None:
     system.packages.all().delete()
-    SystemPackage.objects.bulk_create([SystemPackage(system=system, package_id=_package_code(u)) for u in urns])
+    SystemPackage.objects.bulk_create([SystemPackage(system=system, package_id=package_code(u)) for u in urns])
 
 
 def _write_clients(system: RegisteredSystem, client_ids: list[str]) -> None:

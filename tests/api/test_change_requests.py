@@ -102,6 +102,21 @@ def test_what_the_system_does_not_have_is_refused(api, system_user, body, code):
     assert not ChangeRequest.objects.exists()
 
 
+def test_the_same_resource_twice_in_one_right_is_that_one_right(api, system_user):
+    # One parser for rights from the wire (registry/wire.py), as in a request and in the system register.
+    attribute = {"id": RES, "value": "ske-mva-melding"}
+    response = post(api, system_user, {"unwantedRights": [{"action": "read", "resource": [attribute, attribute]}]})
+    assert response.status_code in (200, 201), response.json()
+    change_request = ChangeRequest.objects.get()
+    assert change_request.unwanted_rights == [{"resource": "ske-mva-melding", "action": "read"}]
+
+
+def test_a_right_naming_no_single_resource_is_auth_00001(api, system_user):
+    odd = {"action": "read", "resource": [{"id": "urn:altinn:app", "value": "ske-mva-melding"}]}
+    assert_problem(post(api, system_user, {"unwantedRights": [odd]}), 400, "AUTH-00001")
+    assert not ChangeRequest.objects.exists()
+
+
 def test_a_client_package_for_a_standard_system_user_is_auth_00064(api, vendor, customer):
     system = f.make_system(vendor, "byra", packages=["regnskapsforer-lonn"], visible=False)
     user = SystemUser.objects.create(integration_title="x", owner=customer, system=system, external_ref="x")

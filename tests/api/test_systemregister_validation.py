@@ -124,6 +124,13 @@ CASES = {
         "AUTH.VLD-00005",
         "/registersystemrequest/allowedredirecturls",
     ),
+    # A request's redirectUrl may carry no fragment (AUTH-00021), so an allowed URL with one could never
+    # be used: one rule (lib/redirect_urls.py) refuses it here already.
+    "AUTH.VLD-00005 redirect with a fragment": (
+        lambda v: {"allowedRedirectUrls": ["https://lonn.example/cb#ferdig"]},
+        "AUTH.VLD-00005",
+        "/registersystemrequest/allowedredirecturls",
+    ),
 }
 
 
@@ -138,6 +145,21 @@ def test_each_rule_is_refused_with_its_code_and_path(api, vendor, other_vendor, 
     assert errors[0]["paths"] == [path]
     assert errors[0]["detail"]
     assert_nothing_written()
+
+
+def test_a_plain_http_loopback_redirect_url_is_refused_in_production(api, vendor, settings):
+    settings.PRODUCTION = True
+    body = system_body(vendor, allowedRedirectUrls=["http://127.0.0.1:8000/systemuser/"])
+    assert validation_codes(api.post("systemregister/vendor", body)) == ["AUTH.VLD-00005"]
+
+
+def test_outside_production_a_plain_http_loopback_redirect_url_is_registered(api, vendor, settings):
+    settings.PRODUCTION = False  # the embedded default: a vendor develops against a local copy
+    body = system_body(vendor, allowedRedirectUrls=["http://127.0.0.1:3000/altinn/ferdig"])
+    assert api.post("systemregister/vendor", body).status_code == 200
+    assert RegisteredSystem.objects.get(system_id=body["id"]).allowed_redirect_urls == [
+        "http://127.0.0.1:3000/altinn/ferdig"
+    ]
 
 
 def test_an_id_that_exists_is_refused_even_when_that_system_is_deleted(api, vendor):

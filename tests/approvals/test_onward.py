@@ -67,12 +67,12 @@ def test_a_system_access_deleted_since_is_not_linked(client, manager, system, cu
 
 
 def test_a_redirect_back_into_the_portal_tells_the_outcome(client, manager, system, customer):
-    system.allowed_redirect_urls = ["http://testserver/systemuser/"]
+    system.allowed_redirect_urls = ["https://testserver/systemuser/"]
     system.save(update_fields=["allowed_redirect_urls"])
-    req = make_request(system, customer, redirect_url="http://testserver/systemuser/")
+    req = make_request(system, customer, redirect_url="https://testserver/systemuser/")
     login(client, manager).get(page(req))  # opening the link acts for the organisation
     response = client.post(f"/systemuser/request/{req.id}/approve/", follow=True)
-    assert response.redirect_chain[-1][0] == "http://testserver/systemuser/"
+    assert response.redirect_chain[-1][0] == "https://testserver/systemuser/"
     assert "Forespørselen er godkjent, og systemtilgangen for Fakturering er opprettet." in response.content.decode()
 
 
@@ -84,3 +84,31 @@ def test_a_redirect_to_the_vendor_leaves_no_message_behind(client, manager, syst
     overview = client.get("/systemuser/")
     assert overview.status_code == 200 and "Fakturering" in overview.content.decode()
     assert "er opprettet" not in overview.content.decode()
+
+
+DEMO_REDIRECT = "http://127.0.0.1:8000/systemuser/"  # demo/data.py: the embedded default's own overview
+
+
+def demo_request(system, customer):
+    system.allowed_redirect_urls = [DEMO_REDIRECT, "https://vendor.example/callback"]
+    system.save(update_fields=["allowed_redirect_urls"])
+    return make_request(system, customer, redirect_url=DEMO_REDIRECT)
+
+
+def test_the_demo_s_plain_http_loopback_redirect_is_followed_outside_production(
+    client, manager, system, customer, settings
+):
+    settings.PRODUCTION = False
+    req = demo_request(system, customer)
+    response = login(client, manager).post(f"/systemuser/request/{req.id}/approve/")
+    assert response["Location"] == DEMO_REDIRECT
+
+
+def test_in_production_a_plain_http_redirect_is_not_followed_the_person_sees_the_outcome(
+    client, manager, system, customer, settings
+):
+    settings.PRODUCTION = True
+    req = demo_request(system, customer)
+    response = login(client, manager).post(f"/systemuser/request/{req.id}/approve/", follow=True)
+    assert response.redirect_chain[-1][0] == page(req)
+    assert "Forespørselen er godkjent" in response.content.decode()

@@ -98,6 +98,23 @@ def test_without_a_redirect_url_the_person_sees_the_accepted_request(as_manager,
     assert "Godkjenn</button>" not in text
 
 
+def test_the_redirect_url_is_followed_when_it_names_the_default_port(as_manager, system, vendor_request):
+    # The same rule as when the vendor made the request (lib/redirect_urls.py): the port is compared as a
+    # number, 443 when absent; the page once compared the text of the host and port, and sent the person
+    # back to the page instead.
+    Request.objects.filter(pk=vendor_request.pk).update(redirect_url="https://vendor.example:443/callback?state=42")
+    response = as_manager.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    assert response["Location"] == "https://vendor.example:443/callback?state=42"
+
+
+def test_a_plain_http_redirect_to_the_vendor_is_never_followed(as_manager, system, vendor_request):
+    system.allowed_redirect_urls = ["http://vendor.example/callback"]  # stored before the rule, or by hand
+    system.save(update_fields=["allowed_redirect_urls"])
+    Request.objects.filter(pk=vendor_request.pk).update(redirect_url="http://vendor.example/callback?state=42")
+    response = as_manager.post(f"/systemuser/request/{vendor_request.id}/reject/")
+    assert response["Location"] == page(vendor_request)
+
+
 def test_a_redirect_url_no_longer_allowed_on_the_system_is_not_followed(as_manager, system, vendor_request):
     system.allowed_redirect_urls = ["https://vendor.example/other"]
     system.save(update_fields=["allowed_redirect_urls"])

@@ -167,11 +167,25 @@ def test_without_explain_there_is_no_explanation(pdp, standard_user, customer):
     assert "Explanation" not in response.json()["Response"][0]
 
 
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+}
+
+
 def assert_problem(response, status=400):
+    """The vendor API's problem format (lib/problems.py): one builder, one `type` scheme, `HTTP-<status>`
+    for refusals Altinn answers without a code, STD-00000 for malformed input."""
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == status and body["detail"] and body["traceId"]
+    assert body["type"] == f"https://datatracker.ietf.org/doc/html/rfc9110#status.{status}"
+    assert body["title"] == TITLES[status]
+    assert body["code"] == ("STD-00000" if status == 400 else f"HTTP-{status}")
     assert "Response" not in body
     return body
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from housekeeping import retention
 from registry.models import SystemUser
+from tests.api.conftest import BASE
 from tests.maskinporten.helpers import bearer_for, grant_setup
 
 URL = "/authentication/api/v1/systemuser/byExternalId"
@@ -148,3 +149,25 @@ def test_its_problems_have_the_vendor_apis_format(client, setup, vendor, maskinp
             "paths": ["/clientid"],
         }
     ]
+
+
+@pytest.mark.parametrize("language", ["en", "nn", "nb"])
+def test_it_answers_with_the_system_user_json_of_the_vendor_api(
+    client, setup, vendor, system, maskinporten_auth, language
+):
+    # One serializer (registry.api.serializers.SystemUserOut) for both look-ups, so Maskinporten and the
+    # vendor get the same JSON; `productName` is the bokmål name whatever the caller's language (the
+    # vendor API once gave the name in the language asked for, this look-up the bokmål one).
+    system.name = {"nb": "Fakturering", "nn": "Fakturering nynorsk", "en": "Invoicing"}
+    system.save(update_fields=["name"])
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    ours = client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=maskinporten_auth, **headers).json()
+    params = {"system-id": system.system_id, "orgno": setup.owner_orgno}
+    vendors = client.get(
+        BASE + "systemuser/vendor/byquery",
+        params,
+        HTTP_AUTHORIZATION=bearer_for(vendor, "altinn:authentication/systemuser.request.write"),
+        **headers,
+    ).json()
+    assert ours == vendors
+    assert ours["productName"] == "Fakturering"

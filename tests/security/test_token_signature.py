@@ -61,6 +61,24 @@ def test_rs384_and_rs512_are_accepted(client, setup):
         assert setup.post(client, token).status_code == 200
 
 
+def test_the_metadata_advertises_exactly_the_algorithms_a_grant_is_accepted_with(client, setup):
+    # One allow-list (lib.tokens.access.ALLOWED_ALGS) for the grant check and the metadata.
+    advertised = client.get("/.well-known/oauth-authorization-server").json()[
+        "token_endpoint_auth_signing_alg_values_supported"
+    ]
+    assert advertised == ["RS256", "RS384", "RS512"]
+    digests = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}
+    for alg in advertised:
+        token = raw_jws({"alg": alg, "kid": setup.kid}, good_claims(setup), alg_hash=digests[alg])
+        assert setup.post(client, token).status_code == 200, alg
+
+
+def test_an_rsa_algorithm_outside_the_list_is_refused(client, setup):
+    # PS256 takes the same RSA key and PyJWT knows it, but CONTRACT §1 allows RS256/RS384/RS512 only.
+    token = raw_jws({"alg": "PS256", "kid": setup.kid}, good_claims(setup))
+    assert_refused(setup.post(client, token), "invalid_grant", "Invalid assertion")
+
+
 def test_an_unregistered_kid_is_refused(client, setup):
     token = raw_jws({"alg": "RS256", "kid": "not-registered"}, good_claims(setup))
     assert_refused(setup.post(client, token), "invalid_grant", "Invalid assertion")
