@@ -5,9 +5,9 @@ from celery import shared_task
 
 from registry import outbox, webhooks
 from registry.outbox import deliver_notification
-from registry.webhooks import deliver_webhook
+from registry.webhooks import deliver_webhook, dispatch_webhooks
 
-__all__ = ["deliver_notification", "deliver_webhook", "sweep_notifications", "sweep_webhooks"]
+__all__ = ["deliver_notification", "deliver_webhook", "dispatch_webhooks", "sweep_notifications", "sweep_webhooks"]
 
 
 @shared_task

@@ -1,7 +1,8 @@
 """Webhooks: a vendor's subscriptions, and delivering its events to them, signed (Standard Webhooks).
 
 - `fan_out` (called by registry.events.emit, in the change's transaction) writes one delivery per
-  active subscription that wants the event, and hands each to Celery after the commit.
+  active subscription that wants the event and, after the commit, queues one task for the event, which
+  queues one task per delivery in the worker (so the change pays for one broker message).
 - `deliver` claims a delivery with a compare-and-set (pending and due → sending), POSTs the CloudEvent
   through lib.outbound (the URL is checked again after DNS, no redirects, a total time limit), logs
   the attempt, and either marks it succeeded, or schedules the next attempt with exponential back-off
@@ -242,22 +243,39 @@ def fan_out(event: VendorEvent) -> list[WebhookDelivery]:
             if s.wants(event.type)
         ]
     )
-    for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: enqueue(pk))
+    if deliveries:
+        # One task per event, whatever the number of subscriptions: the change's request pays for one
+        # message to the broker; the worker queues a task per delivery (`dispatch`).
+        transaction.on_commit(lambda: _enqueue(dispatch_webhooks, event.pk))
     return deliveries
 
 
+def dispatch(event_id) -> int:
+    """Queue a delivery task for each of the event's deliveries still pending (in the worker)."""
+    ids = list(
+        WebhookDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING).values_list("pk", flat=True)
+    )
+    for delivery_id in ids:
+        enqueue(delivery_id)
+    return len(ids)
+
+
 def enqueue(delivery_id, *, countdown: float = 0) -> bool:
-    """Hand the delivery to Celery. A broker that is down must not fail the caller: the sweep sends it."""
+    """Hand the delivery to Celery."""
+    return _enqueue(deliver_webhook, delivery_id, countdown=countdown)
+
+
+def _enqueue(task, object_id, *, countdown: float = 0) -> bool:
+    """A broker that is down must not fail the caller: the rows stay pending and the sweep sends them."""
     try:
-        deliver_webhook.apply_async(
-            (str(delivery_id),),
+        task.apply_async(
+            (str(object_id),),
             countdown=countdown or None,
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
         )
     except Exception:  # any broker failure; the row stays pending for the sweep
-        logger.warning("Could not queue webhook delivery %s; the sweep will send it", delivery_id, exc_info=True)
+        logger.warning("Could not queue %s for %s; the sweep will send it", task.name, object_id, exc_info=True)
         return False
     return True
 
@@ -316,6 +334,20 @@ def deliver(delivery_id) -> str:
     duration_ms = int((time.monotonic() - started) * 1000)
     if status_code is not None and not 200 <= status_code < 300:
         error = f"HTTP {status_code}" + (" (redirects are not followed)" if 300 <= status_code < 400 else "")
+    if error:
+        logger.info("Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error)
+    with transaction.atomic():  # the log row and the outcome in one commit
+        outcome, delay = _record_attempt(delivery, mine, now, status_code, error, duration_ms)
+    if outcome == "retrying" and delay <= settings.WEBHOOK_SWEEP_SECONDS * 5:
+        enqueue(delivery.pk, countdown=delay)  # a short wait: Celery's countdown; a long one: the sweep
+    metrics.count_webhook_delivery(outcome)
+    return outcome
+
+
+def _record_attempt(delivery, mine, now, status_code, error: str, duration_ms: int) -> tuple[str, float]:
+    """Log the attempt and mark the delivery succeeded, failed (out of time) or pending again after a
+    back-off; returns the outcome and the back-off."""
+    subscription = delivery.subscription
     WebhookAttempt.objects.create(
         delivery=delivery, at=now, status_code=status_code, error=error[:500], duration_ms=duration_ms
     )
@@ -328,15 +360,12 @@ def deliver(delivery_id) -> str:
             delivered_at=timezone.now(),
         )
         WebhookSubscription.objects.filter(pk=subscription.pk, failing_since__isnull=False).update(failing_since=None)
-        metrics.count_webhook_delivery("succeeded")
-        return "succeeded"
-    logger.info("Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error)
+        return "succeeded", 0
     _note_failure(subscription, now)
     finished = timezone.now()
     if finished >= delivery.give_up_at:
         mine.update(status=DeliveryStatus.FAILED, claimed_at=None, last_status_code=status_code, last_error=error[:500])
-        metrics.count_webhook_delivery("failed")
-        return "failed"
+        return "failed", 0
     delay = backoff(delivery.attempts)
     mine.update(
         status=DeliveryStatus.PENDING,
@@ -345,10 +374,7 @@ def deliver(delivery_id) -> str:
         last_error=error[:500],
         next_attempt_at=finished + timedelta(seconds=delay),
     )
-    if delay <= settings.WEBHOOK_SWEEP_SECONDS * 5:
-        enqueue(delivery.pk, countdown=delay)  # a short wait: Celery's countdown; a long one: the sweep
-    metrics.count_webhook_delivery("retrying")
-    return "retrying"
+    return "retrying", delay
 
 
 def _note_failure(subscription: WebhookSubscription, now) -> None:
@@ -393,6 +419,12 @@ def requeue_due() -> int:
     for delivery_id in ids:
         enqueue(delivery_id)
     return len(ids)
+
+
+@shared_task
+def dispatch_webhooks(event_id: str) -> int:
+    """The task `fan_out` queues after the commit (registered through registry/tasks.py)."""
+    return dispatch(event_id)
 
 
 @shared_task
