@@ -213,3 +213,22 @@ def test_events_belong_to_the_vendor_of_the_system(manager, customer, system, ot
     system_user_requests.reject_request(request_id=make_request(other_system, customer).id, by=manager)
     assert VendorEvent.objects.filter(vendor=other_vendor).count() == 1
     assert VendorEvent.objects.filter(vendor=system.vendor).count() == 1
+
+
+def test_old_vendor_events_go_with_their_deliveries_and_the_cursor_stays_valid(manager, customer, system, settings):
+    from housekeeping.retention import purge_expired_data
+    from registry.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(vendor=system.vendor, url="https://hooks.vendor.example/", secret="whsec_x")
+    system_user_requests.reject_request(request_id=make_request(system, customer).id, by=manager)
+    old = VendorEvent.objects.get()
+    VendorEvent.objects.filter(pk=old.pk).update(
+        time=timezone.now() - timedelta(days=settings.RETENTION_VENDOR_EVENT_DAYS, minutes=1)
+    )
+    other = f.make_org("Ny Kunde AS")
+    f.give_role(manager, "DAGL", other)
+    system_user_requests.reject_request(request_id=make_request(system, other).id, by=manager)
+    assert purge_expired_data(only=["vendor_events"])["vendor_events"].count == 1
+    assert [e.data["partyOrgNo"] for e in VendorEvent.objects.all()] == [other.orgno]
+    assert WebhookDelivery.objects.count() == 1  # the old event's delivery went with it
+    assert VendorEvent.objects.filter(seq__gt=old.seq).count() == 1  # a cursor at the old event reads on
