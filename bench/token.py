@@ -11,7 +11,9 @@ What it does, and it stops by itself (every phase is bounded by a request count 
 3. Starts a separate load process which pre-signs all its assertions before each timed phase, then
    - saturation: `--concurrency` connections in a closed loop for `--seconds` → tokens/s, p50/p95/p99;
    - paced: `--rate` tokens/s open-loop for `--seconds` (latency counted from the planned send time,
-     so a stall is not hidden) → p50/p95/p99.
+     so a stall is not hidden) → p50/p95/p99;
+   - exchange: system-user tokens fetched first, then `GET /authentication/api/v1/exchange/maskinporten`
+     for each, `--concurrency` connections in a closed loop → platform tokens/s, p50/p95/p99, CPU per exchange.
    Server CPU per token = CPU time of the gunicorn processes (and, separately, of the PostgreSQL
    backends serving them) during the saturation phase, divided by the tokens issued.
 4. Stops gunicorn and drops the database.
@@ -37,8 +39,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-HOST, PORT = "127.0.0.1", 8103
-DB_NAME = "sb_h3_bench"
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8103"))
+DB_NAME = os.environ.get("BENCH_DB_NAME", "sb_h3_bench")  # another name when several people bench at once
 CLIENTS, CUSTOMERS = 10, 1000
 SCOPE = "altinn:bench/krav.read"
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -274,6 +276,33 @@ async def send(request: bytes) -> int:
         writer.close()
 
 
+async def fetch_body(request: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection(HOST, PORT)
+    try:
+        writer.write(request)
+        await writer.drain()
+        return (await reader.read()).partition(b"\r\n\r\n")[2]
+    finally:
+        writer.close()
+
+
+async def fetch_tokens(requests: list[bytes], concurrency: int) -> list[str]:
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(request: bytes) -> str:
+        async with limit:
+            return json.loads(await fetch_body(request))["access_token"]
+
+    return await asyncio.gather(*(one(request) for request in requests))
+
+
+def exchange_request(access_token: str) -> bytes:
+    return (
+        b"GET /authentication/api/v1/exchange/maskinporten HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n"
+        b"Authorization: Bearer " + access_token.encode() + b"\r\nConnection: close\r\n\r\n"
+    )
+
+
 async def timed_send(request: bytes, start: float) -> tuple[int, float]:
     try:
         status = await asyncio.wait_for(send(request), timeout=10)
@@ -385,6 +414,22 @@ def load(tmp: Path, server_pid: int, seconds: float, concurrency: int, rate: flo
     results = asyncio.run(open_loop(paced, rate))
     text, ok = summary(results)
     print(f"paced at {rate:.0f} tokens/s for {count / rate:.0f} s: {text}")
+
+    # The exchange for platform tokens (issue 20): the access tokens are fetched first (they live 120 s).
+    signed, _ = grants.sign(int(seconds * 200), sign_ms)
+    exchanges = [exchange_request(token) for token in asyncio.run(fetch_tokens(signed, concurrency))]
+    db_pids = sorted(set(db_pids) | set(database_pids()))
+    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    results, elapsed = asyncio.run(closed_loop(exchanges, concurrency, seconds=seconds))
+    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
+    text, ok = summary(results)
+    exhausted = " (tokens ran out: raise the budget)" if len(results) == len(exchanges) else ""
+    rate_text = f"{ok / elapsed:.0f} platform tokens/s over {elapsed:.1f} s{exhausted}"
+    print(f"exchange, {concurrency} concurrent: {rate_text}; {text}")
+    print(
+        f"server CPU per exchange: {app_cpu / max(ok, 1) * 1000:.2f} ms in gunicorn + "
+        f"{db_cpu / max(ok, 1) * 1000:.2f} ms in PostgreSQL"
+    )
 
 
 if __name__ == "__main__":

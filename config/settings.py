@@ -229,6 +229,18 @@ PERSON_TOKEN_LIFETIME_SECONDS = env_int("PERSON_TOKEN_LIFETIME_SECONDS", 1800, m
 # When set, the exchanged ID-porten access token must name this audience (the `resource` the vendor's
 # program asked ID-porten for); empty: any audience of the trusted issuer (OIDC_ISSUER), as Altinn.
 IDPORTEN_EXCHANGE_AUDIENCE = env_str("IDPORTEN_EXCHANGE_AUDIENCE", "").strip()
+# A bearer token that names an audience (`aud`, RFC 8707) is accepted only when it names one of these: a
+# token the vendor got for another API is no good here. Tokens without `aud` (ours, Maskinporten's) are.
+ACCEPTED_TOKEN_AUDIENCES = env_list("ACCEPTED_TOKEN_AUDIENCES", [PORTAL_BASE_URL])
+# Platform tokens from GET /authentication/api/v1/exchange/maskinporten (docs/tokens.md §5), as Altinn's:
+# their issuer (Altinn's form), their longest lifetime (Altinn: 30 minutes; never longer than the
+# Maskinporten token they come from), and their own signing keys, as TOKEN_SIGNING_KEY_FILES but never
+# the same keys (published at the OpenID metadata's jwks_uri).
+PLATFORM_TOKEN_ISSUER = env_str("PLATFORM_TOKEN_ISSUER", PORTAL_BASE_URL + "/authentication/api/v1/openid/")
+PLATFORM_TOKEN_LIFETIME_SECONDS = env_int("PLATFORM_TOKEN_LIFETIME_SECONDS", 1800, minimum=1)
+PLATFORM_SIGNING_KEY_FILES = env_list("PLATFORM_SIGNING_KEY_FILES", [])
+if PLATFORM_TOKEN_ISSUER in {TOKEN_ISSUER, EXTERNAL_MASKINPORTEN_ISSUER}:
+    raise ImproperlyConfigured("PLATFORM_TOKEN_ISSUER must differ from TOKEN_ISSUER and EXTERNAL_MASKINPORTEN_ISSUER")
 
 # --- Celery: eager on the embedded default, a real broker when CELERY_BROKER_URL is set ---
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

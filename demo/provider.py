@@ -1,7 +1,9 @@
 """The demo API provider: "Krav og betalinger" (claims and payments) for each organisation.
 
 A resource owner's API, outside Systembruker, as a plain WSGI app. For every call it
-1. validates the bearer token against Systembruker's `/jwk` (signature, issuer, expiry, scope),
+1. validates the bearer token (signature, issuer, expiry, scope): an access token from the token endpoint
+   (keys at its `/jwk`) or a platform token from `exchange/maskinporten` (keys at the `jwks_uri` of the
+   OpenID metadata) — a vendor may send either,
 2. reads `systemuser_id` and `systemuser_org` from the token's `authorization_details`,
 3. asks Systembruker's PDP whether that system user may do the action for the organisation in the URL,
 4. answers 200 with the organisation's data on Permit, 403 otherwise (503 when the PDP is unreachable:
@@ -34,6 +36,8 @@ RESOURCE_OWNER = "974761076"  # Skatteetaten, the resource's owner in the catalo
 API_SCOPE = "demo:krav-og-betalinger"
 PDP_SCOPE = "altinn:authorization/authorize"
 ALGORITHMS = ["RS256", "RS384", "RS512"]
+# Where Systembruker (as Altinn) describes the issuer of platform tokens and publishes its keys.
+PLATFORM_METADATA = "/authentication/api/v1/openid/.well-known/openid-configuration"
 ROUTES = [
     ("GET", re.compile(r"^/krav-og-betalinger/(?P<orgno>[0-9]{9})/?$"), "read"),
     ("POST", re.compile(r"^/krav-og-betalinger/(?P<orgno>[0-9]{9})/betalinger/?$"), "write"),
@@ -84,14 +88,14 @@ def sample_claims(orgno: str) -> dict:
 
 
 class DemoApi:
-    """The WSGI app. `jwks` returns Systembruker's JWKS document; `ask_pdp` posts an XACML request."""
+    """The WSGI app. `issuers` maps each trusted issuer to a function that returns its JWKS document;
+    `ask_pdp` posts an XACML request."""
 
-    def __init__(self, *, issuer: str, jwks: Callable[[], dict], ask_pdp: Callable[[dict], dict]):
-        self.issuer = issuer
-        self._fetch_jwks = jwks
+    def __init__(self, *, issuers: dict[str, Callable[[], dict]], ask_pdp: Callable[[dict], dict]):
+        self._issuers = dict(issuers)
         self._ask_pdp = ask_pdp
-        self._keys: dict = {}
-        self._keys_fetched = 0.0
+        self._keys: dict[str, dict] = {issuer: {} for issuer in self._issuers}
+        self._keys_fetched = dict.fromkeys(self._issuers, 0.0)
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -136,12 +140,17 @@ class DemoApi:
         if scheme.lower() != "bearer" or not token:
             raise Refused(401, "invalid_token", "A bearer token is required")
         try:
-            key = self.key(jwt.get_unverified_header(token).get("kid"))
+            # The issuer named in the token only chooses whose keys to try; the signature and the
+            # issuer check below decide.
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            if issuer not in self._issuers:
+                raise jwt.InvalidIssuerError("Not a trusted issuer")
+            key = self.key(issuer, jwt.get_unverified_header(token).get("kid"))
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=ALGORITHMS,
-                issuer=self.issuer,
+                issuer=issuer,
                 options={"require": ["iss", "exp", "iat", "scope"], "verify_aud": False},
             )
         except jwt.PyJWTError as error:
@@ -150,16 +159,17 @@ class DemoApi:
             raise Refused(403, "insufficient_scope", f"The token lacks the scope {API_SCOPE}")
         return claims
 
-    def key(self, kid):
-        """The public key with this kid from the JWKS; refetched (at most every 30 s) for an unknown kid."""
+    def key(self, issuer: str, kid):
+        """The issuer's public key with this kid; its JWKS refetched (at most every 30 s) for an unknown kid."""
         with self._lock:
-            if kid not in self._keys and time.monotonic() - self._keys_fetched > 30:
-                jwk_set = jwt.PyJWKSet.from_dict(self._fetch_jwks())
-                self._keys = {k.key_id: k.key for k in jwk_set.keys}
-                self._keys_fetched = time.monotonic()
-            if kid not in self._keys:
+            known = self._keys[issuer]
+            if kid not in known and time.monotonic() - self._keys_fetched[issuer] > 30:
+                jwk_set = jwt.PyJWKSet.from_dict(self._issuers[issuer]())
+                known = self._keys[issuer] = {k.key_id: k.key for k in jwk_set.keys}
+                self._keys_fetched[issuer] = time.monotonic()
+            if kid not in known:
                 raise jwt.InvalidKeyError("Unknown signing key")
-            return self._keys[kid]
+            return known[kid]
 
     @staticmethod
     def system_user(claims: dict) -> tuple[str, str]:
@@ -208,7 +218,8 @@ def registered_client(server: str, state_file: Path, key_file: Path, scope: str,
 
 
 def build_app(tokens: TokenClient) -> DemoApi:
-    """The API as it runs: JWKS and issuer from the server's metadata, decisions from its PDP."""
+    """The API as it runs: issuers and their JWKS from the server's two metadata documents, decisions from
+    its PDP."""
     pdp_url = tokens.server.rstrip("/") + "/authorization/api/v1/authorize"
 
     def ask_pdp(body: dict) -> dict:
@@ -217,9 +228,12 @@ def build_app(tokens: TokenClient) -> DemoApi:
         except HttpError as error:
             raise RuntimeError(f"PDP answered {error.status}") from None
 
+    _, platform = http_json("GET", tokens.server.rstrip("/") + PLATFORM_METADATA)
     return DemoApi(
-        issuer=tokens.metadata()["issuer"],
-        jwks=lambda: http_json("GET", tokens.metadata()["jwks_uri"])[1],
+        issuers={
+            tokens.metadata()["issuer"]: lambda: http_json("GET", tokens.metadata()["jwks_uri"])[1],
+            platform["issuer"]: lambda: http_json("GET", platform["jwks_uri"])[1],
+        },
         ask_pdp=ask_pdp,
     )
 

@@ -16,6 +16,11 @@ PDP_DURATION = Histogram(
     "Time to answer a call to the PDP (all its decisions), in the web process",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+TOKEN_EXCHANGES = Counter(
+    "systembruker_token_exchanges",
+    "Token exchanges (GET exchange/maskinporten, exchange/id-porten, refresh), by kind and outcome",
+    ["kind", "outcome"],
+)
 VENDOR_API_RESPONSES = Counter(
     "systembruker_vendor_api_responses", "Vendor API responses, by status class", ["status_class"]
 )
@@ -29,10 +34,13 @@ WEBHOOK_OUTCOMES = ("succeeded", "retrying", "failed")
 
 DECISIONS = ("Permit", "Deny", "NotApplicable", "Indeterminate")
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+EXCHANGE_KINDS = ("maskinporten", "id-porten", "refresh")
+EXCHANGE_OUTCOMES = ("issued", "refused")
 # Children bound once: the hot paths only look them up in a dict.
 _decision = {decision: PDP_DECISIONS.labels(decision) for decision in DECISIONS}
 _webhook_outcome = {outcome: WEBHOOK_DELIVERIES.labels(outcome) for outcome in WEBHOOK_OUTCOMES}
 _status_class = {cls[0]: VENDOR_API_RESPONSES.labels(cls) for cls in STATUS_CLASSES}
+_exchange = {(k, o): TOKEN_EXCHANGES.labels(k, o) for k in EXCHANGE_KINDS for o in EXCHANGE_OUTCOMES}
 
 
 def count_decisions(decisions: list) -> None:
@@ -54,5 +62,11 @@ def count_vendor_api_response(status: str) -> None:
 
 def count_webhook_delivery(outcome: str) -> None:
     child = _webhook_outcome.get(outcome)
+    if child is not None:
+        child.inc()
+
+
+def count_token_exchange(kind: str, outcome: str) -> None:
+    child = _exchange.get((kind, outcome))
     if child is not None:
         child.inc()

@@ -10,5 +10,7 @@ class MaskinportenConfig(AppConfig):
         from lib.tokens import keys
         from maskinporten import schema  # noqa: F401  (schema registers the OpenAPI authentication extension)
 
-        if settings.TOKEN_SIGNING_KEY_FILES:
-            keys.signing_keys()  # configured key files: a bad one stops start-up, not the first token request
+        # Configured key files: a bad one stops start-up, not the first token request.
+        for ring in keys.RINGS:
+            if getattr(settings, ring.files_setting):
+                ring.signing_keys()

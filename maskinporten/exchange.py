@@ -1,4 +1,5 @@
-"""GET /authentication/api/v1/exchange/id-porten: a person's ID-porten access token for a person token.
+"""GET /authentication/api/v1/exchange/id-porten: a person's ID-porten access token for a person token
+(the view, for both providers, is exchange_views.py).
 
 As Altinn: the vendor's program sends the ID-porten *access* token as `Authorization: Bearer …` and
 gets our token back as the plain response body (text/plain), to use on the end-user client-delegation
@@ -20,22 +21,16 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from joserfc import jws, jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from rest_framework.views import APIView
 
 from lib import idporten
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_pid
-from lib.problems import problem
 from lib.tokens.access import MAX_TOKEN_LENGTH
-from lib.tokens.authentication import bearer_token
 from lib.tokens.person import PERSON_SCOPES, sign_person_token
 from registry import audit
-from registry.api.serializers import ProblemOut
 from registry.models import Person
 
 log = logging.getLogger(__name__)
@@ -188,51 +183,3 @@ def exchange(token: str, *, ip: str | None) -> tuple[str, dict]:
         ip=ip,
     )
     return person_token, claims
-
-
-class ExchangeView(APIView):
-    """GET exchange/{tokenProvider}: only `id-porten` here (Altinn also takes maskinporten tokens)."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-
-    @extend_schema(
-        operation_id="exchange_token",
-        summary="Exchange a person's ID-porten access token for a person token",
-        description=(
-            "Send the ID-porten access token as `Authorization: Bearer …`. The answer is the person token "
-            "itself (text/plain), for the end-user client-delegation API. Only `id-porten` is accepted."
-        ),
-        parameters=[OpenApiParameter("test", bool, required=False, description="Accepted and ignored (Altinn's TT02)")],
-        responses={
-            (200, "text/plain"): OpenApiResponse(str, description="The person token (a JWT)"),
-            **{
-                (status, "application/problem+json"): OpenApiResponse(ProblemOut, description=description)
-                for status, description in (
-                    (400, "Unknown token provider"),
-                    (401, "Missing, malformed, expired or untrusted token"),
-                    (403, "The token carries no altinn:clientdelegations scope"),
-                    (405, "Only GET"),
-                    (503, "ID-porten cannot be reached to check the token"),
-                )
-            },
-        },
-        auth=[],
-    )
-    def get(self, request, provider: str):
-        if provider.lower() != "id-porten":
-            raise ServiceError(
-                "HTTP-400", f"Invalid token provider: {provider[:50]}. The trusted token provider is 'id-porten'."
-            )
-        token = bearer_token(request)
-        try:
-            if token is None:
-                raise ExchangeRefused("Send the ID-porten access token as Authorization: Bearer <token>")
-            person_token, _ = exchange(token, ip=request.META.get("REMOTE_ADDR") or None)
-        except ExchangeRefused as refusal:
-            log.info("ID-porten token exchange refused: %s", refusal.detail)
-            headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if refusal.status == 401 else None
-            return problem(request, status=refusal.status, code=refusal.code, detail=refusal.detail, headers=headers)
-        response = HttpResponse(person_token, content_type="text/plain; charset=utf-8")
-        response["Cache-Control"] = "no-store"
-        return response

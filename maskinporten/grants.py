@@ -127,8 +127,8 @@ def _parse(assertion: str) -> Assertion:
         grant.check_header()
     except BadAssertion as exc:
         raise GrantError("invalid_grant", "Invalid assertion", reason=str(exc)) from None
-    # Our own access tokens are signed JWTs too; one must never pass as a grant.
-    if grant.header.get("typ") == "at+jwt" or keys.verification_key(grant.kid) is not None:
+    # Our own access and platform tokens are signed JWTs too; one must never pass as a grant.
+    if grant.header.get("typ") == "at+jwt" or any(ring.verification_key(grant.kid) for ring in keys.RINGS):
         raise GrantError("invalid_grant", "Invalid assertion", reason="an access token is not a grant")
     return grant
 

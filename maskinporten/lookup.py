@@ -8,14 +8,25 @@ def grantable_system_users(*, client_id: str, owner_orgno: str, external_ref: st
     externalRef, whose live system lists `client_id` and is registered by `vendor_orgno` (the client's
     owner). At most one."""
     return SystemUser.objects.live().filter(
-        owner__orgno=owner_orgno,
-        owner__is_deleted=False,
-        external_ref=external_ref,
-        user_type__in=[SystemUserType.STANDARD, SystemUserType.AGENT],
-        system__is_deleted=False,
-        system__clients__client_id=client_id,
-        system__vendor__orgno=vendor_orgno,
+        owner__orgno=owner_orgno, external_ref=external_ref, **_grantable(client_id, vendor_orgno)
     )
+
+
+def system_user_still_grantable(*, system_user_id: str, client_id: str, vendor_orgno: str) -> bool:
+    """Whether `client_id` of `vendor_orgno` would still get a token for this system user (the rule above,
+    by id): a platform token is made or refreshed only while it holds."""
+    return SystemUser.objects.live().filter(pk=system_user_id, **_grantable(client_id, vendor_orgno)).exists()
+
+
+def _grantable(client_id: str, vendor_orgno: str) -> dict:
+    """The look-up rule's conditions on a live system user, besides which one it is."""
+    return {
+        "owner__is_deleted": False,
+        "user_type__in": [SystemUserType.STANDARD, SystemUserType.AGENT],
+        "system__is_deleted": False,
+        "system__clients__client_id": client_id,
+        "system__vendor__orgno": vendor_orgno,
+    }
 
 
 def find_system_user(*, client_id: str, owner_orgno: str, external_ref: str, vendor_orgno: str) -> SystemUser | None:

@@ -12,7 +12,10 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "An access token from POST /token (or a configured external Maskinporten).",
+            "description": (
+                "An access token from POST /token (or a configured external Maskinporten), or the platform "
+                "token GET /authentication/api/v1/exchange/maskinporten gives for one."
+            ),
         }
 
 

@@ -1,4 +1,5 @@
-"""The token endpoint and its metadata (CONTRACT §1). Plain Django views: this is a hot path."""
+"""The token endpoint and its metadata (CONTRACT §1), and the platform token issuer's OpenID metadata.
+Plain Django views: this is a hot path."""
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
@@ -14,6 +15,9 @@ from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchang
 MAX_TOKEN_REQUEST_BYTES = 32 * 1024  # a grant is a few kB; anything this big is not one
 FORM = "application/x-www-form-urlencoded"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+PUBLIC = {"Cache-Control": "public, max-age=300"}
+# Altinn's path for the issuer of platform tokens (GET exchange/maskinporten).
+OPENID_CONFIGURATION = "authentication/api/v1/openid/.well-known/openid-configuration"
 
 
 def _error(exc: GrantError) -> JsonResponse:
@@ -63,9 +67,29 @@ def metadata(request):
         "token_endpoint_auth_signing_alg_values_supported": ALLOWED_ALGS,
         "authorization_details_types_supported": [SYSTEMUSER_TYPE],
     }
-    return JsonResponse(body, headers={"Cache-Control": "public, max-age=300"})
+    return JsonResponse(body, headers=PUBLIC)
 
 
 @require_GET
 def jwk(request):
-    return JsonResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+    return JsonResponse(keys.jwks(), headers=PUBLIC)
+
+
+@require_GET
+def openid_configuration(request):
+    """As Altinn's document for its platform tokens; the members a validator needs (issuer, keys), and
+    none for flows we do not offer (no authorization or token endpoint: platform tokens come only from
+    GET exchange/maskinporten and GET refresh)."""
+    body = {
+        "issuer": settings.PLATFORM_TOKEN_ISSUER,
+        "jwks_uri": f"{settings.PORTAL_BASE_URL}/{OPENID_CONFIGURATION}/jwks",
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": [keys.SIGNING_ALG],
+    }
+    return JsonResponse(body, headers=PUBLIC)
+
+
+@require_GET
+def platform_jwks(request):
+    return JsonResponse(keys.PLATFORM.jwks(), headers=PUBLIC)

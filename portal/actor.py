@@ -19,10 +19,21 @@ from registry.models import Organisation, Person
 ACTOR_SESSION_KEY = "actor_orgno"
 
 
+def authority(request, org: Organisation | None = None) -> access.Authority:
+    """What the logged-in person may do for `org` (default: the organisation acted for), read from the
+    register once per request however often the page asks (the actor check, the page, its forms)."""
+    org = getattr(request, "actor", None) if org is None else org
+    person: Person | None = getattr(request, "person", None)
+    cache = request.__dict__.setdefault("_authorities", {})
+    key = (getattr(person, "pk", None), getattr(org, "pk", None))
+    if key not in cache:
+        cache[key] = access.Authority(person, org)
+    return cache[key]
+
+
 def switch_actor(request, org: Organisation | None) -> bool:
     """Act for `org` from now on if the logged-in person may act for it; False (and no change) if not."""
-    person: Person | None = getattr(request, "person", None)
-    if not access.may_act_for(person, org):
+    if not authority(request, org).may_act_for:
         return False
     if request.session.get(ACTOR_SESSION_KEY) != org.orgno:
         request.session[ACTOR_SESSION_KEY] = org.orgno
@@ -45,7 +56,7 @@ def resolve_actor(request) -> Organisation | None:
     if not orgno:
         return None
     org = Organisation.objects.filter(orgno=orgno).first()
-    if access.may_act_for(request.person, org):
+    if org is not None and authority(request, org).may_act_for:
         return org
     request.session.pop(ACTOR_SESSION_KEY, None)
     name = org.name if org is not None else orgno

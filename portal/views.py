@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,6 +16,7 @@ from portal import oidc
 from portal.actor import switch_actor
 from portal.auth import login_person
 from portal.forms import TestLoginForm
+from portal.htmx import partial_or_page
 from registry import access
 from registry.models import Organisation, Person
 
@@ -80,10 +80,8 @@ def choose_actor(request):
     if request.method == "POST":
         return _choose(request)
     context = _org_list(request.person, request.GET.get("q", ""))
-    template = "portal/actor.html#htmx-results" if request.htmx else "portal/actor.html"
-    response = render(request, template, {**context, "next": safe_next(request)})
-    patch_vary_headers(response, ["HX-Request"])  # same URL, fragment or page: caches must tell them apart
-    return response
+    page = "portal/actor.html"
+    return partial_or_page(request, page, f"{page}#htmx-results", {**context, "next": safe_next(request)})
 
 
 def _choose(request):

@@ -4,9 +4,11 @@ Views, APIs and services call these functions; they never filter party data by h
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 
+from lib.errors import ServiceError
 from registry.models import (
     Organisation,
     PackageDelegation,
@@ -15,6 +17,7 @@ from registry.models import (
     RegisteredSystem,
     RoleAssignment,
     RolePackage,
+    SystemUser,
 )
 
 ACCESS_MANAGER_PACKAGES = ("tilgangsstyrer", "hovedadministrator")
@@ -48,11 +51,7 @@ def orgs_for_person(person: Person) -> QuerySet[Organisation]:
 
 
 def may_act_for(person: Person | None, org: Organisation | None) -> bool:
-    if person is None or org is None or org.is_deleted:
-        return False
-    if RoleAssignment.objects.filter(holder_person=person, of=org).exists():
-        return True
-    return PackageDelegation.objects.filter(to_person=person, from_org=org).exists()
+    return Authority(person, org).may_act_for
 
 
 def _grants(of_org: Organisation, *, person: Person | None = None, holder_org: Organisation | None = None):
@@ -91,54 +90,120 @@ def packages_of_org_for(holder: Organisation, client: Organisation) -> dict[str,
 
 
 def is_access_manager(person: Person | None, org: Organisation | None) -> bool:
-    if not may_act_for(person, org):
-        return False
-    grants = packages_for(person, org)
-    return any(code in grants for code in ACCESS_MANAGER_PACKAGES)
+    return Authority(person, org).is_access_manager
 
 
 def is_client_admin(person: Person | None, org: Organisation | None) -> bool:
-    """Holds the package `klientadministrator` with access (DESIGN §4): may add and remove clients.
-
-    A main administrator (hovedadministrator) may only pass the package on, not use it (role rules:
-    has-access false), so they are not client administrator until someone gives it to them.
-    """
-    if not may_act_for(person, org):
-        return False
-    grant = packages_for(person, org).get(CLIENT_ADMIN_PACKAGE)
-    return grant is not None and grant.has_access
+    return Authority(person, org).is_client_admin
 
 
 def delegation_check(
     person: Person, org: Organisation, *, packages: list[str], rights: list[dict]
 ) -> list[DelegationFailure]:
-    """What the person may not delegate of the given packages and rights for org ([] = all allowed).
+    return Authority(person, org).delegation_check(packages=packages, rights=rights)
 
-    A right (resource, action) may be delegated when the person may delegate a package that the
-    resource's policy grants for that action; an empty action means every action in the policy.
-    """
-    grants = packages_for(person, org)
-    delegable = {code for code, grant in grants.items() if grant.can_delegate}
-    failures = []
-    for code in packages:
-        if code not in grants:
-            failures.append(DelegationFailure("package", code, "not_held"))
-        elif code not in delegable:
-            failures.append(DelegationFailure("package", code, "not_delegable"))
-    if rights:
-        resource_ids = {r["resource"] for r in rights}
-        policy: dict[tuple[str, str], set[str]] = {}
-        for resource_id, action, package in PolicyRule.objects.filter(resource_id__in=resource_ids).values_list(
-            "resource_id", "action", "package_id"
-        ):
-            policy.setdefault((resource_id, action), set()).add(package)
-        for right in rights:
-            actions = [right["action"]] if right.get("action") else [a for (r, a) in policy if r == right["resource"]]
-            item = f"{right['resource']}:{right.get('action') or '*'}"
-            if not actions or not all(policy.get((right["resource"], a), set()) & delegable for a in actions):
-                held = all(policy.get((right["resource"], a), set()) & set(grants) for a in actions) and actions
-                failures.append(DelegationFailure("right", item, "not_delegable" if held else "not_held"))
-    return failures
+
+class Authority:
+    """What one person may do for one organisation, read from the register when first asked and then
+    kept: a page builds one per request (portal.actor.authority) and asks it as often as it likes; the
+    functions above build a fresh one per call."""
+
+    def __init__(self, person: Person | None, org: Organisation | None):
+        self.person, self.org = person, org
+
+    @cached_property
+    def may_act_for(self) -> bool:
+        """Any role or package delegation for the (live) organisation."""
+        person, org = self.person, self.org
+        if person is None or org is None or org.is_deleted:
+            return False
+        if RoleAssignment.objects.filter(holder_person=person, of=org).exists():
+            return True
+        return PackageDelegation.objects.filter(to_person=person, from_org=org).exists()
+
+    @cached_property
+    def packages(self) -> dict[str, PackageGrant]:
+        """Every package the person holds for the organisation ({} if they may not act for it)."""
+        return packages_for(self.person, self.org) if self.may_act_for else {}
+
+    @property
+    def is_access_manager(self) -> bool:
+        return any(code in self.packages for code in ACCESS_MANAGER_PACKAGES)
+
+    @property
+    def is_client_admin(self) -> bool:
+        """Holds the package `klientadministrator` with access (DESIGN §4): may add and remove clients.
+
+        A main administrator (hovedadministrator) may only pass the package on, not use it (role rules:
+        has-access false), so they are not client administrator until someone gives it to them.
+        """
+        grant = self.packages.get(CLIENT_ADMIN_PACKAGE)
+        return grant is not None and grant.has_access
+
+    def delegation_check(self, *, packages: list[str], rights: list[dict]) -> list[DelegationFailure]:
+        """What the person may not delegate of the given packages and rights ([] = all allowed).
+
+        A right (resource, action) may be delegated when the person may delegate a package that the
+        resource's policy grants for that action; an empty action means every action in the policy.
+        """
+        grants = self.packages
+        delegable = {code for code, grant in grants.items() if grant.can_delegate}
+        failures = []
+        for code in packages:
+            if code not in grants:
+                failures.append(DelegationFailure("package", code, "not_held"))
+            elif code not in delegable:
+                failures.append(DelegationFailure("package", code, "not_delegable"))
+        if rights:
+            resource_ids = {r["resource"] for r in rights}
+            policy: dict[tuple[str, str], set[str]] = {}
+            for resource_id, action, package in PolicyRule.objects.filter(resource_id__in=resource_ids).values_list(
+                "resource_id", "action", "package_id"
+            ):
+                policy.setdefault((resource_id, action), set()).add(package)
+            for right in rights:
+                actions = (
+                    [right["action"]] if right.get("action") else [a for (r, a) in policy if r == right["resource"]]
+                )
+                item = f"{right['resource']}:{right.get('action') or '*'}"
+                if not actions or not all(policy.get((right["resource"], a), set()) & delegable for a in actions):
+                    held = all(policy.get((right["resource"], a), set()) & set(grants) for a in actions) and actions
+                    failures.append(DelegationFailure("right", item, "not_delegable" if held else "not_held"))
+        return failures
+
+
+MANAGE = "manage"  # access manager (AUTH-00066 otherwise)
+CLIENTS = "clients"  # client administrator (AUTH-00016 otherwise)
+
+
+def require(person: Person | None, org: Organisation, may: str) -> None:
+    """Raise unless the person holds the authority `may` names for the organisation (None: operator
+    staff, who may do anything)."""
+    if person is None:
+        return
+    authority = Authority(person, org)
+    if may == MANAGE and not authority.is_access_manager:
+        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
+    if may == CLIENTS and not authority.is_client_admin:
+        raise ServiceError("AUTH-00016", "You are not client administrator for this organisation", status=403)
+
+
+def system_user_not_found() -> ServiceError:
+    return ServiceError("AUTH-00015", "System user not found", status=404)
+
+
+def access_system_user(
+    system_users: QuerySet[SystemUser], pk, person: Person | None, *, may: str | None = None
+) -> SystemUser:
+    """The system user `pk` from `system_users` (the caller's filters, joins and row lock), if the person
+    may act for its owner — else AUTH-00015 (404), so another organisation's does not leak — and holds
+    the authority `may` names (`require`). `person` None is operator staff, who may manage any."""
+    system_user = system_users.filter(pk=pk).first()
+    if system_user is None or (person is not None and not Authority(person, system_user.owner).may_act_for):
+        raise system_user_not_found()
+    if may is not None:
+        require(person, system_user.owner, may)
+    return system_user
 
 
 def vendor_owns_system(vendor: Organisation, system: RegisteredSystem) -> bool:

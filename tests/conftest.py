@@ -1,9 +1,11 @@
 """Personas used across tests: a customer company with its general manager (DAGL), an employee with
-no rights, an outsider; an accounting firm with a client administrator; two vendors."""
+no rights, an outsider; an accounting firm with a client administrator, its agent system user (one for
+clients) and three clients; two vendors."""
 
 import pytest
 
 from tests import factories as f
+from tests.factories import SIGNING
 
 pytest_plugins = ["tests.oidc_provider.fixtures"]  # the OpenID providers for the login tests
 
@@ -42,6 +44,22 @@ def client_admin(accounting_firm):
     person = f.make_person("Rita Regnskap")
     f.delegate_package("klientadministrator", from_org=accounting_firm, to=person)
     return person
+
+
+@pytest.fixture
+def agent(accounting_firm, vendor):
+    """The accounting firm's agent system user, for a system that asks for the signing package."""
+    system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
+    return f.make_agent_system_user(accounting_firm, system, [SIGNING])
+
+
+@pytest.fixture
+def firm_clients(accounting_firm):
+    """Three REGN clients of the accounting firm, by name."""
+    orgs = [f.make_org(name) for name in ("Aurora Data AS", "Bryggen Blomster AS", "Fjordkaffe AS")]
+    for org in orgs:
+        f.give_role(accounting_firm, "REGN", org)
+    return orgs
 
 
 @pytest.fixture

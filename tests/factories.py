@@ -14,6 +14,8 @@ from registry.models import (
     SystemRight,
 )
 
+SIGNING = "regnskapsforer-med-signeringsrettighet"  # the package an accounting firm's agent system user gets
+
 _org_seq = itertools.count(31000000)
 _pid_seq = itertools.count(1)
 

@@ -56,6 +56,19 @@ def test_an_issued_token_and_a_refused_one_are_counted(client, vendor, customer,
     assert value(after, refused, error="invalid_grant") == value(before, refused, error="invalid_grant") + 1
 
 
+def test_token_exchanges_are_counted_by_kind_and_outcome(client, vendor):
+    exchange = "/authentication/api/v1/exchange/maskinporten"
+    name = "systembruker_token_exchanges_total"
+    before = scrape()
+    platform = client.get(exchange, HTTP_AUTHORIZATION=bearer_for(vendor, "a:b")).content.decode()
+    assert client.get(exchange, HTTP_AUTHORIZATION="Bearer not-a-jwt").status_code == 401
+    assert client.get("/authentication/api/v1/refresh", HTTP_AUTHORIZATION=f"Bearer {platform}").status_code == 200
+    after = scrape()
+    for kind, outcome in [("maskinporten", "issued"), ("maskinporten", "refused"), ("refresh", "issued")]:
+        labels = {"kind": kind, "outcome": outcome}
+        assert value(after, name, **labels) == value(before, name, **labels) + 1, labels
+
+
 def test_pdp_decisions_are_counted_by_result_and_timed(client, customer, system):
     standard_user = make_system_user(customer, system, packages=["skatt-naering"])
     auth = bearer_for(f.make_org("Skatteetaten"), SCOPE)

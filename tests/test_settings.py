@@ -61,3 +61,9 @@ def test_a_bad_database_url_is_a_clear_error():
     assert result.returncode != 0
     assert "DATABASE_URL is not a database URL" in result.stderr
     assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+def test_the_platform_token_issuer_may_not_be_the_token_issuer():
+    result = _run({"TOKEN_ISSUER": "https://sb.example/", "PLATFORM_TOKEN_ISSUER": "https://sb.example/"}, "check")
+    assert result.returncode != 0
+    assert "PLATFORM_TOKEN_ISSUER must differ" in result.stderr

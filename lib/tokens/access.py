@@ -1,4 +1,5 @@
-"""Access tokens: issue ours (CONTRACT §1) and verify ours or those of a configured external Maskinporten.
+"""Access tokens: issue ours (CONTRACT §1); verify every bearer token our APIs accept — ours, those of a
+configured external Maskinporten, and platform tokens (lib/tokens/platform.py, told apart by their key).
 
 The token looks like a Maskinporten token (claims `client_amr`, `token_type`, `consumer`, `scope`,
 `authorization_details`) and carries RFC 9068's `typ: at+jwt` header and `sub`, so that resource owners
@@ -88,11 +89,46 @@ def read_header(token: str) -> dict:
 
 
 def verify_access_token(token: str) -> dict:
-    """The claims of a valid access token (ours, or the external Maskinporten's when configured).
+    """The claims of a bearer token our APIs accept: an access token (ours, or the external Maskinporten's
+    when configured) or a platform token (GET exchange/maskinporten). A vendor may use either.
 
-    Raises InvalidToken for anything else: bad signature, unknown key, expired, wrong issuer, a grant.
+    Raises InvalidToken for anything else: bad signature, unknown key, expired, wrong issuer or audience,
+    a person token, a grant.
     """
     header = read_header(token)
+    if _is_platform(header):
+        return _verify_platform(token, header)
+    return _verify_maskinporten(token, header)
+
+
+def verify_maskinporten_token(token: str) -> dict:
+    """The claims of a valid access token from /token or the external Maskinporten, and nothing else:
+    what GET exchange/maskinporten takes. Raises InvalidToken."""
+    header = read_header(token)
+    if _is_platform(header):
+        raise InvalidToken("This is a platform token already: GET /authentication/api/v1/refresh renews it")
+    return _verify_maskinporten(token, header)
+
+
+def verify_platform_token(token: str) -> dict:
+    """The claims of a valid platform token, and nothing else: what GET refresh takes. Raises InvalidToken."""
+    header = read_header(token)
+    if not _is_platform(header):
+        raise InvalidToken("Not a platform token: GET /authentication/api/v1/exchange/maskinporten gives one")
+    return _verify_platform(token, header)
+
+
+def _is_platform(header: dict) -> bool:
+    return keys.PLATFORM.verification_key(header.get("kid")) is not None
+
+
+def _verify_platform(token: str, header: dict) -> dict:
+    claims = _decode(token, keys.PLATFORM.verification_key(header.get("kid")), settings.PLATFORM_TOKEN_ISSUER)
+    _check_shape(claims)
+    return claims
+
+
+def _verify_maskinporten(token: str, header: dict) -> dict:
     kid = header.get("kid")
     own_key = keys.verification_key(kid)
     if own_key is not None:
@@ -107,6 +143,7 @@ def verify_access_token(token: str) -> dict:
         claims = _decode(token, external_key, settings.EXTERNAL_MASKINPORTEN_ISSUER)
     else:
         raise InvalidToken("Unknown signing key")
+    _check_audience(claims)
     _check_shape(claims)
     return claims
 
@@ -122,8 +159,26 @@ def _decode(token: str, key, issuer: str) -> dict:
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("Token is expired") from None
+    except jwt.InvalidIssuerError:
+        raise InvalidToken("Token is from another issuer") from None
+    except jwt.ImmatureSignatureError:
+        raise InvalidToken("Token is not valid yet") from None
+    except jwt.InvalidSignatureError:
+        raise InvalidToken("Token signature is not valid") from None
     except jwt.PyJWTError:
         raise InvalidToken("Invalid token") from None
+
+
+def _check_audience(claims: dict) -> None:
+    """A token that names an audience is meant for that API alone (RFC 8707 `resource`): it is good here
+    only when it names us. Maskinporten sets no `aud` unless the client asks for one, nor do we."""
+    if "aud" not in claims:
+        return
+    aud = claims["aud"]
+    named = aud if isinstance(aud, list) else [aud]
+    ours = {audience.rstrip("/") for audience in settings.ACCEPTED_TOKEN_AUDIENCES}
+    if not any(isinstance(name, str) and name.rstrip("/") in ours for name in named):
+        raise InvalidToken("Token is for another audience")
 
 
 def _check_shape(claims: dict) -> None:

@@ -1,9 +1,12 @@
-"""Our signing keys for access tokens, loaded once per process.
+"""Our signing keys, loaded once per process: two rings, one per kind of token we sign.
 
-Production: `TOKEN_SIGNING_KEY_FILES` names PEM files with RSA private keys; the first one signs, all of
-them are published in /jwk so that tokens signed with an older key stay verifiable while it is rotated out.
-Embedded default: one RSA key is created under `VAR_DIR` on first start and kept, so that tokens survive
-a restart and every worker process of one installation signs with the same key.
+`TOKEN`: access tokens (POST /token) and person tokens, published in /jwk. `PLATFORM`: platform tokens
+(GET exchange/maskinporten), published at the OpenID metadata's jwks_uri. Each ring is loaded the same way.
+Production: a setting (`TOKEN_SIGNING_KEY_FILES`, `PLATFORM_SIGNING_KEY_FILES`) names PEM files with RSA
+private keys; the first one signs, all of them are published so that tokens signed with an older key stay
+verifiable while it is rotated out. Embedded default: one RSA key per ring is created under `VAR_DIR` on
+first start and kept, so that tokens survive a restart and every worker process of one installation signs
+with the same key. The two rings never share a key.
 """
 
 import base64
@@ -51,7 +54,7 @@ def public_jwk_of(public_key: rsa.RSAPublicKey) -> dict:
 
 def _signing_key(private_key) -> SigningKey:
     if not isinstance(private_key, rsa.RSAPrivateKey) or private_key.key_size < 2048:
-        raise ImproperlyConfigured("Token signing keys must be RSA private keys of at least 2048 bits")
+        raise ImproperlyConfigured("Signing keys must be RSA private keys of at least 2048 bits")
     public_key = private_key.public_key()
     jwk = public_jwk_of(public_key)
     kid = jwk_thumbprint(jwk)
@@ -62,12 +65,12 @@ def _load_pem(path: Path):
     try:
         return serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise ImproperlyConfigured(f"Cannot read the token signing key {path}: {exc}") from None
+        raise ImproperlyConfigured(f"Cannot read the signing key {path}: {exc}") from None
 
 
-def _embedded_default_key(var_dir: Path):
+def _embedded_default_key(var_dir: Path, file_name: str):
     """Create the key once, atomically, even when several worker processes start at the same moment."""
-    path = var_dir / DEFAULT_KEY_FILE
+    path = var_dir / file_name
     if not path.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -88,36 +91,77 @@ def _embedded_default_key(var_dir: Path):
     return _load_pem(path)
 
 
+@dataclass(frozen=True)
+class KeyRing:
+    """One set of signing keys: the PEM files a setting names (the first signs, all are published and
+    verify), or else the embedded default, one key created under VAR_DIR on first use and kept."""
+
+    name: str
+    files_setting: str
+    default_file: str
+
+    def signing_keys(self) -> tuple[SigningKey, ...]:
+        return _loaded(self)
+
+    def current_key(self) -> SigningKey:
+        return self.signing_keys()[0]
+
+    def verification_key(self, kid: object) -> rsa.RSAPublicKey | None:
+        """Our public key with this `kid` in this ring, or None when it is not one of them."""
+        if not isinstance(kid, str):
+            return None
+        key = _by_kid(self).get(kid)
+        return key.public_key if key else None
+
+    def jwks(self) -> dict:
+        return {"keys": [key.public_jwk for key in self.signing_keys()]}
+
+
+# Access tokens (POST /token) and person tokens (exchange/id-porten): published at /jwk.
+TOKEN = KeyRing("token", "TOKEN_SIGNING_KEY_FILES", DEFAULT_KEY_FILE)
+# Platform tokens (exchange/maskinporten, refresh): published at the OpenID metadata's jwks_uri. A key of
+# its own, so that nothing signed for one purpose can pass for the other: each verifier trusts one ring.
+PLATFORM = KeyRing("platform", "PLATFORM_SIGNING_KEY_FILES", "platform-signing-key.pem")
+RINGS = (TOKEN, PLATFORM)
+
+
 @functools.cache
-def signing_keys() -> tuple[SigningKey, ...]:
-    files = list(settings.TOKEN_SIGNING_KEY_FILES)
+def _loaded(ring: KeyRing) -> tuple[SigningKey, ...]:
+    files = list(getattr(settings, ring.files_setting))
     if files:
-        return tuple(_signing_key(_load_pem(Path(f))) for f in files)
-    return (_signing_key(_embedded_default_key(Path(settings.VAR_DIR))),)
+        loaded = tuple(_signing_key(_load_pem(Path(f))) for f in files)
+    else:
+        loaded = (_signing_key(_embedded_default_key(Path(settings.VAR_DIR), ring.default_file)),)
+    if ring is not TOKEN and {key.kid for key in loaded} & {key.kid for key in TOKEN.signing_keys()}:
+        raise ImproperlyConfigured(
+            f"{ring.files_setting} names a key of {TOKEN.files_setting}: the {ring.name} keys must be other keys"
+        )
+    return loaded
 
 
 @functools.cache
-def _by_kid() -> dict[str, SigningKey]:
-    return {key.kid: key for key in signing_keys()}
+def _by_kid(ring: KeyRing) -> dict[str, SigningKey]:
+    return {key.kid: key for key in ring.signing_keys()}
+
+
+# The token endpoint's ring, under the names its callers have always used.
+def signing_keys() -> tuple[SigningKey, ...]:
+    return TOKEN.signing_keys()
 
 
 def current_key() -> SigningKey:
-    return signing_keys()[0]
+    return TOKEN.current_key()
 
 
 def verification_key(kid: object) -> rsa.RSAPublicKey | None:
-    """Our public key with this `kid`, or None when it is not one of ours."""
-    if not isinstance(kid, str):
-        return None
-    key = _by_kid().get(kid)
-    return key.public_key if key else None
+    return TOKEN.verification_key(kid)
 
 
 def jwks() -> dict:
-    return {"keys": [key.public_jwk for key in signing_keys()]}
+    return TOKEN.jwks()
 
 
 def reset() -> None:
-    """Forget the loaded keys (tests that change the key settings)."""
-    signing_keys.cache_clear()
+    """Forget the loaded keys of every ring (tests that change the key settings)."""
+    _loaded.cache_clear()
     _by_kid.cache_clear()

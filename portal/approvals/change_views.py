@@ -12,10 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import change_requests
 from approvals.models import ChangeRequest
-from approvals.transitions import check_may_act_for
 from lib.errors import ServiceError
 from portal.approvals import pages
-from registry.models import AccessPackage, Person, SystemUserType
+from registry.models import AccessPackage, SystemUserType
 from registry.wire import normalize_rights
 
 SERVICES = {
@@ -26,10 +25,8 @@ SERVICES = {
 CLIENTS_NAMED = 5
 
 
-def _load(pk: uuid.UUID, person: Person) -> ChangeRequest:
-    change_request = change_requests.get_change_request(pk)
-    check_may_act_for(change_request, person, "change request")
-    return change_request
+def _load(request, pk: uuid.UUID) -> ChangeRequest:
+    return pages.access_decidable(request, change_requests.get_change_request(pk), "change request")
 
 
 def _packages(codes: list[str]):
@@ -41,7 +38,7 @@ def _show(request, change_request: ChangeRequest, status: int = 200, failures=No
     is_agent = system_user.user_type != SystemUserType.STANDARD
     required_rights = normalize_rights(change_request.required_rights)
     context = pages.decision_context(
-        request.person,
+        request,
         change_request,
         packages=change_request.required_access_packages,
         rights=required_rights,

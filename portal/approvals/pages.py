@@ -3,8 +3,9 @@ page, the act-for switch), who may decide now, a refused decision shown on the p
 rights and delegation failures.
 
 The link carries only the id; everything shown and checked comes from the database and the person's
-current authority. `load(pk, person)` is each page's "found, and the person may act for it" (else a
-ServiceError); `show(request, obj, status=200, **extra)` renders its page.
+current authority, read once per request (portal.actor.authority). `load(request, pk)` is each page's
+"found, and the person may act for it" (`access_decidable`, else a ServiceError); `show(request, obj,
+status=200, **extra)` renders its page.
 """
 
 import uuid
@@ -13,35 +14,21 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from approvals.models import ChangeRequest, Request, RequestStatus
 from lib.errors import ServiceError
 from lib.redirect_urls import redirect_allowed
-from portal.actor import switch_actor
-from registry import access
-from registry.models import AccessPackage, Organisation, Person, Resource
+from portal.actor import authority, switch_actor
+from portal.words import action_word, error_text, reason_word
+from registry.models import AccessPackage, Organisation, Resource
 
 Decidable = Request | ChangeRequest
-Load = Callable[[uuid.UUID, Person], Decidable]
+Load = Callable[[HttpRequest, uuid.UUID], Decidable]
 Show = Callable[..., HttpResponse]
-
-ACTIONS = {
-    "": gettext_lazy("alle handlinger"),
-    "read": gettext_lazy("lese"),
-    "write": gettext_lazy("skrive"),
-    "sign": gettext_lazy("signere"),
-    "access": gettext_lazy("få tilgang"),
-    "delete": gettext_lazy("slette"),
-}
-REASONS = {
-    "not_held": gettext_lazy("Du har ikke denne tilgangen selv."),
-    "not_delegable": gettext_lazy("Du har denne tilgangen, men har ikke lov til å gi den videre."),
-}
 
 
 def person_required(view):
@@ -69,6 +56,14 @@ def refusal(request, err: ServiceError) -> HttpResponse:
     return render(request, "approvals/refused.html", {"code": err.code, "status": err.status}, status=err.status)
 
 
+def access_decidable(request, obj: Decidable, noun: str) -> Decidable:
+    """`obj` if the person may act for the organisation that decides it, else AUTH-00041 (as the
+    services refuse a decision): the page shows nothing of a request the person could not decide."""
+    if not authority(request, obj.party).may_act_for:
+        raise ServiceError("AUTH-00041", f"You may not act for the organisation of this {noun}", status=403)
+    return obj
+
+
 def act_for(request, org: Organisation) -> bool:
     """Switch "act for" to the request's organisation (the caller checked may_act_for). True if it changed."""
     already = request.actor is not None and request.actor.pk == org.pk
@@ -82,7 +77,7 @@ def open_link(request, *, load: Load, show: Show) -> HttpResponse:
     try:
         if pk is None:
             raise ServiceError("AUTH-00010", "Not found", status=404)
-        obj = load(pk, request.person)
+        obj = load(request, pk)
     except ServiceError as err:
         return refusal(request, err)
     return show(request, obj, switched=act_for(request, obj.party))
@@ -92,23 +87,35 @@ def refused_decision(request, pk: uuid.UUID, err: ServiceError, *, load: Load, s
     """A decision the service refused: the page again with the error (and each delegation failure
     named), or the refusal page when the person may not see the request at all."""
     try:
-        obj = load(pk, request.person)
+        obj = load(request, pk)
     except ServiceError as refused:
         return refusal(request, refused)
     failures = err.items if err.code == "AUTH-00053" else None
-    return show(request, obj, status=err.status, error_code=err.code, failures=failures)
+    # The lines of AUTH-00053 are the failures box (named there); other codes list their items here.
+    names = {p.code: p.name for p in AccessPackage.objects.filter(code__in=[str(item) for item in err.items])}
+    error, lines = error_text(err, names)
+    return show(
+        request,
+        obj,
+        status=err.status,
+        error_code=err.code,
+        error=error,
+        error_lines=[] if failures else lines,
+        failures=failures,
+    )
 
 
 def decision_context(
-    person: Person, obj: Decidable, *, packages: list[str], rights: list[dict], delegates: bool, failures=None
+    request, obj: Decidable, *, packages: list[str], rights: list[dict], delegates: bool, failures=None
 ) -> dict:
     """Who may do what with the request now. `delegates`: approving needs the delegation check
     (standard system users); `failures`: the service's AUTH-00053 items, instead of checking again."""
     party = obj.party
-    is_manager = access.is_access_manager(person, party)
+    rights_of_person = authority(request, party)
+    is_manager = rights_of_person.is_access_manager
     if failures is None:
         checked = obj.is_open and is_manager and delegates
-        failures = access.delegation_check(person, party, packages=packages, rights=rights) if checked else []
+        failures = rights_of_person.delegation_check(packages=packages, rights=rights) if checked else []
     return {
         "vendor": obj.system.vendor,
         "system": obj.system,
@@ -125,13 +132,9 @@ def decision_context(
 def right_rows(rights: list[dict]) -> list[dict]:
     titles = {r.id: r.title for r in Resource.objects.filter(id__in={r["resource"] for r in rights})}
     return [
-        {"title": titles.get(r["resource"], r["resource"]), "id": r["resource"], "action": action_name(r.get("action"))}
+        {"title": titles.get(r["resource"], r["resource"]), "id": r["resource"], "action": action_word(r.get("action"))}
         for r in rights
     ]
-
-
-def action_name(action: str | None) -> str:
-    return str(ACTIONS.get(action or "", action))
 
 
 def failure_rows(failures, packages: list[str], rights: list[dict]) -> list[dict]:
@@ -147,10 +150,10 @@ def failure_rows(failures, packages: list[str], rights: list[dict]) -> list[dict
         else:
             resource, _sep, action = failure.item.rpartition(":")
             name = _("Rettigheten «%(title)s»: %(action)s") % {
-                "action": action_name("" if action == "*" else action),
+                "action": action_word(action),
                 "title": titles.get(resource, resource),
             }
-        rows.append({"name": name, "reason": REASONS.get(failure.reason, failure.reason)})
+        rows.append({"name": name, "reason": reason_word(failure.reason)})
     return rows
 
 

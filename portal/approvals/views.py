@@ -14,10 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import system_user_requests
 from approvals.models import Request, RequestKind, RequestStatus
-from approvals.transitions import check_may_act_for
 from lib.errors import ServiceError
 from portal.approvals import pages
-from registry.models import AccessPackage, Person, SystemUser
+from registry.models import AccessPackage, SystemUser
 
 SERVICES = {
     "approve": system_user_requests.approve_request,
@@ -26,15 +25,13 @@ SERVICES = {
 }
 
 
-def _load(pk: uuid.UUID, person: Person, kind: str | None = None) -> Request:
-    request_obj = system_user_requests.get_request(pk, kind=kind)
-    check_may_act_for(request_obj, person, "request")
-    return request_obj
+def _load(request, pk: uuid.UUID, kind: str | None = None) -> Request:
+    return pages.access_decidable(request, system_user_requests.get_request(pk, kind=kind), "request")
 
 
 def _show(request, request_obj: Request, status: int = 200, failures=None, **extra):
     context = pages.decision_context(
-        request.person,
+        request,
         request_obj,
         packages=request_obj.access_packages,
         rights=request_obj.rights,
@@ -66,7 +63,7 @@ def _show(request, request_obj: Request, status: int = 200, failures=None, **ext
 @pages.person_required
 @require_GET
 def request_page(request, kind: str):
-    return pages.open_link(request, load=lambda pk, person: _load(pk, person, kind), show=_show)
+    return pages.open_link(request, load=lambda request, pk: _load(request, pk, kind), show=_show)
 
 
 @pages.person_required

@@ -12,14 +12,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
-from portal.systemusers.common import actor_required, client_ip, error_text
+from portal.access import CLIENTS, access_system_user
+from portal.htmx import partial_or_page, wants_fragment
+from portal.systemusers.common import actor_required, client_ip
 from portal.systemusers.details import clients_query, details_context
-from registry import access
-from registry.models import AccessPackage, ClientDelegation, SystemUser, SystemUserType
+from portal.words import ROLES, error_text
+from registry.models import AccessPackage, ClientDelegation, SystemUser
 from registry.services import clients
 
 PAGE = "portal/systemusers/clients_add.html"
@@ -27,34 +29,16 @@ DETAILS = "portal/systemusers/details.html"
 PER_PAGE = 50
 
 
-def _agent_or_404(request, pk) -> SystemUser:
-    system_user = SystemUser.objects.for_overview(request.actor).filter(pk=pk, user_type=SystemUserType.AGENT).first()
-    if system_user is None:
-        raise Http404("System access for clients not found")
-    return system_user
-
-
-def _refuse(request):
-    return render(request, "portal/systemusers/need_rights.html", {"need": "client_admin"}, status=403)
-
-
 def _package_names(system_user: SystemUser) -> dict[str, str]:
     packages = AccessPackage.objects.filter(systemuserpackage__system_user=system_user).order_by("code")
     return {p.code: p.name for p in packages}
-
-
-ROLE_WORDS = {
-    "REGN": gettext_lazy("regnskapsfører"),
-    "REVI": gettext_lazy("revisor"),
-    "FFØR": gettext_lazy("forretningsfører"),
-}
 
 
 def _via(role_code: str) -> str:
     """Why the organisation is a client, in words: "regnskapsfører (REGN)", or given by the client itself."""
     if not role_code:
         return _("tilgangspakkene er gitt av kunden")
-    return ", ".join(f"{ROLE_WORDS[c]} ({c})" if c in ROLE_WORDS else c for c in role_code.split(","))
+    return ", ".join(f"{ROLES[c]} ({c})" if c in ROLES else c for c in role_code.split(","))
 
 
 def _add_context(request, system_user: SystemUser, selected: list[str] | None = None, **extra) -> dict:
@@ -86,14 +70,10 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
 @actor_required
 @require_http_methods(["GET", "POST"])
 def add(request, pk):
-    system_user = _agent_or_404(request, pk)
-    if not access.is_client_admin(request.person, request.actor):
-        return _refuse(request)
+    system_user = access_system_user(request, pk, may=CLIENTS)
     if request.method == "POST":
         return _add(request, system_user)
-    # A history restore (back button after a live search) needs the whole page, not the fragment.
-    fragment = request.htmx and not request.htmx.history_restore_request
-    return render(request, f"{PAGE}#results" if fragment else PAGE, _add_context(request, system_user))
+    return partial_or_page(request, PAGE, f"{PAGE}#results", _add_context(request, system_user))
 
 
 def _add(request, system_user: SystemUser):
@@ -134,20 +114,14 @@ def _delegation(system_user: SystemUser, orgno: str) -> ClientDelegation | None:
 @actor_required
 @require_http_methods(["GET", "POST"])
 def remove(request, pk, orgno):
-    system_user = _agent_or_404(request, pk)
-    if not access.is_client_admin(request.person, request.actor):
-        return _refuse(request)
+    system_user = access_system_user(request, pk, may=CLIENTS)
     if request.method == "GET":
         delegation = _delegation(system_user, orgno)
         if delegation is None:
             raise Http404("Not a client of this system access")
         context = {"su": system_user, "delegation": delegation, "back": _where(request)}
-        template = (
-            "portal/systemusers/_client_remove_confirm.html"
-            if request.htmx
-            else "portal/systemusers/client_remove.html"
-        )
-        return render(request, template, context)
+        confirm = "portal/systemusers/_client_remove_confirm.html"
+        return partial_or_page(request, "portal/systemusers/client_remove.html", confirm, context)
     row = _delegation(system_user, orgno)
     try:
         removed = clients.remove_client(
@@ -167,9 +141,9 @@ def remove(request, pk, orgno):
 
 def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of clients plus an announced status; otherwise back to the details page."""
-    if request.htmx:
+    if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
-        fresh = SystemUser.objects.for_details(request.actor).get(pk=system_user.pk)
+        fresh = access_system_user(request, system_user.pk, may=None)
         context = details_context(request, fresh) | {"status": text, "ok": ok, "clients_status": True}
         return render(request, f"{DETAILS}#clients-update", context)
     (messages.success if ok else messages.error)(request, text)

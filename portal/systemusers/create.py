@@ -6,29 +6,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
-from portal.systemusers.common import actor_required, client_ip, error_text, package_grant, right_grant
-from registry import access
+from portal.access import NeedRights
+from portal.actor import authority
+from portal.htmx import partial_or_page
+from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
+from portal.words import error_text
 from registry.models import RegisteredSystem
 from registry.services.system_users import create_system_user
 
 SHOWN_SYSTEMS = 50
 
 
-def _refuse(request):
-    return render(request, "portal/systemusers/need_rights.html", status=403)
-
-
 @actor_required
 def choose_system(request):
-    if not access.is_access_manager(request.person, request.actor):
-        return _refuse(request)
+    if not authority(request).is_access_manager:
+        raise NeedRights()
     query = request.GET.get("q", "").strip()[:100]
     systems = list(RegisteredSystem.objects.for_creation(request.actor, query)[: SHOWN_SYSTEMS + 1])
     context = {"systems": systems[:SHOWN_SYSTEMS], "more": len(systems) > SHOWN_SYSTEMS, "q": query}
-    template = "portal/systemusers/create.html"
-    # A history restore (back button after a live search) needs the whole page, not the fragment.
-    fragment = request.htmx and not request.htmx.history_restore_request
-    return render(request, f"{template}#results" if fragment else template, context)
+    page = "portal/systemusers/create.html"
+    return partial_or_page(request, page, f"{page}#results", context)
 
 
 def _fingerprint(system) -> str:
@@ -44,9 +41,7 @@ def _names(grants) -> dict[str, str]:
 
 def _precheck(request, system, grants) -> tuple[str, list[str]]:
     """Tell the person before they confirm what they may not delegate (the service checks again)."""
-    failures = access.delegation_check(
-        request.person,
-        request.actor,
+    failures = authority(request).delegation_check(
         packages=[sp.package_id for sp in system.packages.all()],
         rights=[{"resource": r.resource_id, "action": r.action} for r in system.rights.all()],
     )
@@ -58,8 +53,8 @@ def _precheck(request, system, grants) -> tuple[str, list[str]]:
 @actor_required
 @require_http_methods(["GET", "POST"])
 def confirm(request, system_uuid):
-    if not access.is_access_manager(request.person, request.actor):
-        return _refuse(request)
+    if not authority(request).is_access_manager:
+        raise NeedRights()
     systems = RegisteredSystem.objects.for_creation(request.actor).with_grants()
     system = get_object_or_404(systems, pk=system_uuid)
     grants = [package_grant(sp.package) for sp in system.packages.all()]

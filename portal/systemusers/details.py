@@ -2,45 +2,31 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
-from portal.systemusers.common import (
-    EVENT_WORDS,
-    action_word,
-    actor_required,
-    client_ip,
-    error_text,
-    package_grant,
-    right_grant,
-)
-from registry import access
+from portal.access import MANAGE, VIEW, access_system_user
+from portal.actor import authority
+from portal.htmx import partial_or_page, wants_fragment
+from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
+from portal.words import action_word, error_text, event_word
 from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 
 PAGE = "portal/systemusers/details.html"
 
 
-def _system_user_or_404(request, pk) -> SystemUser:
-    """A live system user of the organisation acted for; any other answers 404, so none leaks."""
-    system_user = SystemUser.objects.for_details(request.actor).filter(pk=pk).first()
-    if system_user is None:
-        raise Http404("System access not found")
-    return system_user
-
-
 CLIENTS_PER_PAGE = 100
 
 
 def details_context(request, system_user: SystemUser) -> dict:
-    is_manager = access.is_access_manager(request.person, request.actor)
+    rights = authority(request)
+    is_manager = rights.is_access_manager
     is_agent = system_user.user_type == SystemUserType.AGENT
     grants = [package_grant(p.package) for p in system_user.packages.all()]
     grants += [right_grant(r) for r in system_user.rights.all()]
@@ -56,7 +42,7 @@ def details_context(request, system_user: SystemUser) -> dict:
         "events": events,
         "is_manager": is_manager,
         "may_revoke": is_manager and system_user.user_type == SystemUserType.STANDARD,
-        "may_admin_clients": is_agent and access.is_client_admin(request.person, request.actor),
+        "may_admin_clients": is_agent and rights.is_client_admin,
         # Every client for the delete confirmation; one page of them for the list (firms have thousands).
         "clients": delegations,
         "clients_q": query,
@@ -105,42 +91,26 @@ def _history(system_user: SystemUser) -> list[tuple]:
                 what += f" ({action_word(data['action'])})"
         else:
             what = ""
-        rows.append((event, EVENT_WORDS.get(event.action, event.action), what))
+        rows.append((event, event_word(event.action), what))
     return rows
-
-
-def _may_view(request, system_user: SystemUser) -> bool:
-    if access.is_access_manager(request.person, request.actor):
-        return True
-    # A client administrator works with agent system accesses (adds and removes clients).
-    return system_user.user_type == SystemUserType.AGENT and access.is_client_admin(request.person, request.actor)
 
 
 @actor_required
 def details(request, pk):
-    system_user = _system_user_or_404(request, pk)
-    if not _may_view(request, system_user):
-        return render(request, "portal/systemusers/need_rights.html", status=403)
+    # A client administrator works with agent system accesses too (adds and removes clients).
+    system_user = access_system_user(request, pk, may=VIEW)
+    # The live client search (aimed at the list) asks for the list and its count only.
     context = details_context(request, system_user)
-    # The live client search asks for the list and its count only; a history restore (back button after
-    # a live search) needs the whole page.
-    if request.htmx and request.htmx.target == "clients" and not request.htmx.history_restore_request:
-        response = render(request, f"{PAGE}#clients-search", context)
-    else:
-        response = render(request, PAGE, context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])  # same URL, fragment or page
-    return response
+    return partial_or_page(request, PAGE, f"{PAGE}#clients-search", context, target="clients")
 
 
 @actor_required
 @require_http_methods(["GET", "POST"])
 def delete(request, pk):
-    system_user = _system_user_or_404(request, pk)
-    if not access.is_access_manager(request.person, request.actor):
-        return render(request, "portal/systemusers/need_rights.html", status=403)
+    system_user = access_system_user(request, pk, may=MANAGE)
     if request.method == "GET":
-        template = f"{PAGE}#confirm-delete" if request.htmx else "portal/systemusers/delete.html"
-        return render(request, template, details_context(request, system_user))
+        context = details_context(request, system_user)
+        return partial_or_page(request, "portal/systemusers/delete.html", f"{PAGE}#confirm-delete", context)
     try:
         lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
     except ServiceError as error:
@@ -150,14 +120,15 @@ def delete(request, pk):
         messages.success(request, text)
     # htmx: a whole new page, not a page inside the form.
     overview = reverse("portal:overview")
-    return HttpResponseClientRedirect(overview) if request.htmx else redirect(overview)
+    return HttpResponseClientRedirect(overview) if wants_fragment(request) else redirect(overview)
 
 
 def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of grants plus an announced status; otherwise back to the page."""
-    if request.htmx:
+    if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
-        context = details_context(request, _system_user_or_404(request, system_user.pk)) | {"status": text, "ok": ok}
+        fresh = access_system_user(request, system_user.pk, may=None)
+        context = details_context(request, fresh) | {"status": text, "ok": ok}
         return render(request, f"{PAGE}#grants-update", context)
     (messages.success if ok else messages.error)(request, text)
     return redirect("systemusers:details", pk=system_user.pk)
@@ -166,7 +137,7 @@ def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
 @actor_required
 @require_POST
 def revoke_package(request, pk):
-    system_user = _system_user_or_404(request, pk)
+    system_user = access_system_user(request, pk, may=None)  # the service refuses a person who may not
     code = request.POST.get("package", "")
     names = {p.package_id: p.package.name for p in system_user.packages.all()}
     try:
@@ -180,7 +151,7 @@ def revoke_package(request, pk):
 @actor_required
 @require_POST
 def revoke_right(request, pk):
-    system_user = _system_user_or_404(request, pk)
+    system_user = access_system_user(request, pk, may=None)  # the service refuses a person who may not
     resource, action = request.POST.get("resource", ""), request.POST.get("action", "")
     titles = {r.resource_id: r.resource.title for r in system_user.rights.all()}
     try:

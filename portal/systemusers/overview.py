@@ -1,12 +1,11 @@
 """Overview of the organisation's system accesses (paged, searchable) and pending requests."""
 
 from django.core.paginator import Page, Paginator
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 
 from approvals.models import ChangeRequest, Request
+from portal.actor import authority
+from portal.htmx import partial_or_page
 from portal.systemusers.common import actor_required
-from registry import access
 from registry.models import SystemUser
 
 PAGE_SIZE = 25
@@ -16,8 +15,8 @@ TEMPLATE = "portal/systemusers/overview.html"
 @actor_required
 def overview(request):
     org = request.actor
-    is_manager = access.is_access_manager(request.person, org)
-    is_client_admin = access.is_client_admin(request.person, org)
+    rights = authority(request)
+    is_manager, is_client_admin = rights.is_access_manager, rights.is_client_admin
     query = request.GET.get("q", "").strip()[:100]  # a NUL never gets here: portal.middleware.RefuseNulMiddleware
     context = {"is_manager": is_manager, "is_client_admin": is_client_admin, "q": query}
     if is_manager or is_client_admin:
@@ -36,11 +35,7 @@ def overview(request):
         )
     else:
         context["show_agent"] = is_client_admin
-    # A history restore (back button after a live search) needs the whole page, not the fragment.
-    fragment = request.htmx and not request.htmx.history_restore_request
-    response = render(request, f"{TEMPLATE}#htmx-results" if fragment else TEMPLATE, context)
-    patch_vary_headers(response, ["HX-Request"])  # same URL, fragment or page: caches must tell them apart
-    return response
+    return partial_or_page(request, TEMPLATE, f"{TEMPLATE}#htmx-results", context)
 
 
 def _page(request, system_users, param: str) -> Page:

@@ -53,16 +53,15 @@ class EndUserAPIView(VendorAPIView):
         """The live agent system user the person may act for the owner of (else 404); with `admin`, the
         person must also be its owner's client administrator (else 403)."""
         person = self.person()
-        system_user = SystemUser.objects.live().select_related("owner", "system__vendor").filter(pk=agent_id).first()
-        if system_user is None or not access.may_act_for(person, system_user.owner):
-            raise ServiceError("AUTH-00015", "System user not found", status=404)
+        if person is None:  # unknown to our register: acts for no one
+            raise access.system_user_not_found()
+        system_users = SystemUser.objects.live().select_related("owner", "system__vendor")
+        system_user = access.access_system_user(system_users, agent_id, person)
         if system_user.user_type != SystemUserType.AGENT:
             error = FieldError("STD.VLD-00001", "The system user is not one for clients (agent)", ["/agent"])
             raise ValidationFailed([error])
-        if admin and not access.is_client_admin(person, system_user.owner):
-            raise ServiceError(
-                "AUTH-00016", "You are not client administrator for the system user's organisation", status=403
-            )
+        if admin:
+            access.require(person, system_user.owner, access.CLIENTS)
         return system_user
 
     def via(self) -> dict:

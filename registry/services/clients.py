@@ -99,21 +99,9 @@ def _agent_system_user(system_user_id, by: Person | None, party: Organisation | 
         pk = uuid.UUID(str(system_user_id))
     except ValueError:
         raise ServiceError("AUTH-00015", "System access not found", status=404) from None
-    system_user = (
-        SystemUser.objects.select_for_update(of=("self",))
-        .select_related("owner", "system")
-        .filter(pk=pk, is_deleted=False)
-        .first()
-    )
-    not_found = (
-        system_user is None
-        or (party is not None and system_user.owner_id != party.pk)
-        or (by is not None and not access.may_act_for(by, system_user.owner))
-    )
-    if not_found:
-        raise ServiceError("AUTH-00015", "System access not found", status=404)
-    if by is not None and not access.is_client_admin(by, system_user.owner):
-        raise ServiceError("AUTH-00016", "You are not client administrator for this organisation", status=403)
+    system_users = SystemUser.objects.select_for_update(of=("self",)).select_related("owner", "system")
+    system_users = system_users.filter(is_deleted=False, **({"owner": party} if party is not None else {}))
+    system_user = access.access_system_user(system_users, pk, by, may=access.CLIENTS)
     if system_user.user_type != SystemUserType.AGENT:
         raise ServiceError(
             "STD-00000", "Clients can be added only to an agent system access (one for clients), not a standard one"

@@ -20,12 +20,8 @@ def _managed_system_user(system_user_id, by: Person | None) -> SystemUser:
 
     Another organisation's system user answers "not found", so its existence does not leak.
     """
-    system_user = SystemUser.objects.select_related("owner", "system__vendor").filter(pk=system_user_id).first()
-    if system_user is None or (by is not None and not access.may_act_for(by, system_user.owner)):
-        raise ServiceError("AUTH-00015", "System access not found", status=404)
-    if by is not None and not access.is_access_manager(by, system_user.owner):
-        raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
-    return system_user
+    system_users = SystemUser.objects.select_related("owner", "system__vendor")
+    return access.access_system_user(system_users, system_user_id, by, may=access.MANAGE)
 
 
 def _tell_vendor(system_user: SystemUser, event: AuditEvent, **context) -> None:

@@ -12,6 +12,7 @@ from registry.models import AuditEvent, ClientDelegation
 from registry.services import clients
 from tests import factories as f
 from tests.api.conftest import assert_problem
+from tests.factories import SIGNING
 from tests.maskinporten.helpers import bearer_for
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/authentication/api/v1/enduser/systemuser/"
 READ = "altinn:clientdelegations.read"
 WRITE = "altinn:clientdelegations.write"
-SIGNING = "regnskapsforer-med-signeringsrettighet"
 
 
 def person_bearer(person, *scopes: str, lifetime: int = 300) -> str:
@@ -52,20 +52,6 @@ def as_person(client):
         return PersonApi(client, person_bearer(person, *scopes))
 
     return make
-
-
-@pytest.fixture
-def agent(accounting_firm, vendor):
-    system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
-    return f.make_agent_system_user(accounting_firm, system, [SIGNING])
-
-
-@pytest.fixture
-def firm_clients(accounting_firm):
-    orgs = [f.make_org(name) for name in ("Aurora Data AS", "Bryggen Blomster AS", "Fjordkaffe AS")]
-    for org in orgs:
-        f.give_role(accounting_firm, "REGN", org)
-    return orgs
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import pytest
 
 from registry.models import AuditEvent, ClientDelegation
 from tests import factories as f
+from tests.factories import SIGNING
 from tests.oidc_provider.fixtures import idporten_access_token, pid_of
 
 pytestmark = pytest.mark.django_db
 
 API = "/authentication/api/v1/"
-SIGNING = "regnskapsforer-med-signeringsrettighet"
 KARI = pid_of("Kari")  # substantial
 LISE = pid_of("Lise")  # low
 

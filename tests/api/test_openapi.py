@@ -28,6 +28,8 @@ def test_the_schema_lists_every_vendor_operation(client, db):
         ("systemuser/request/vendor/bysystem/{system_id}", "get"),
         ("systemuser/vendor/byquery", "get"),
         ("systemuser/vendor/bysystem/{system_id}", "get"),
+        ("exchange/{provider}", "get"),
+        ("refresh", "get"),
     ]:
         assert method in paths["/authentication/api/v1/" + path], path
     assert "/admin/" not in " ".join(paths)

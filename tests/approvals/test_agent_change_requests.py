@@ -14,10 +14,10 @@ from lib.errors import ServiceError
 from registry.models import AuditEvent, ClientDelegation, Notification, SystemUser, SystemUserPackage, SystemUserType
 from tests import factories as f
 from tests.approvals.test_views import login
+from tests.factories import SIGNING
 
 pytestmark = pytest.mark.django_db
 
-SIGNING = "regnskapsforer-med-signeringsrettighet"
 PAYROLL = "regnskapsforer-lonn"
 A_MELDING = "ske-innrapportering-a-melding"  # its policy grants write to regnskapsforer-lonn only (of these)
 

@@ -172,7 +172,7 @@ def test_a_package_the_approver_may_not_delegate_is_named_and_nothing_changes(cl
     f.delegate_package("tilgangsstyrer", from_org=customer, to=admin)
     login(client, admin)
     text = client.get(page(change_request)).content.decode()
-    assert "Tilgangspakken «Skatt næring»" in text and "Du har ikke denne tilgangen selv" in text
+    assert "Tilgangspakken «Skatt næring»" in text and "du har den ikke selv for virksomheten" in text
     assert "/approve/" not in text and "/reject/" in text
     before = held(change_request.system_user)
     response = client.post(f"/systemuser/changerequest/{change_request.id}/approve/")

@@ -153,7 +153,7 @@ def test_an_approver_who_cannot_delegate_sees_what_and_why(client, customer, ven
     login(client, admin)
     text = client.get(page(vendor_request)).content.decode()
     assert "Du kan ikke godkjenne denne forespørselen" in text
-    assert "Tilgangspakken «Skatt næring»" in text and "Du har ikke denne tilgangen selv" in text
+    assert "Tilgangspakken «Skatt næring»" in text and "du har den ikke selv for virksomheten" in text
     assert "/approve/" not in text and "Send til tilgangsstyrer" in text
     response = client.post(f"/systemuser/request/{vendor_request.id}/approve/")
     assert response.status_code == 400

@@ -10,7 +10,6 @@ from tests import factories as f
 from tests.maskinporten.helpers import bearer_for
 
 URL = "/authorization/api/v1/authorize"
-SIGNING = "regnskapsforer-med-signeringsrettighet"
 KRAV = "ske-krav-og-betalinger"  # its policy grants read and write to SIGNING
 
 
@@ -34,12 +33,6 @@ def decide(client, db):
         return response.json()["Response"][0]["Decision"]
 
     return post
-
-
-@pytest.fixture
-def agent(accounting_firm, vendor):
-    system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
-    return f.make_agent_system_user(accounting_firm, system, [SIGNING])
 
 
 def test_adding_a_client_permits_at_once_and_removing_it_stops_at_once(decide, agent, accounting_firm, client_admin):

@@ -17,10 +17,15 @@ from tests.authorization.conftest import make_system_user
 from tests.maskinporten.helpers import bearer_for, bearer_for_system_user
 
 API_SCOPE = "demo:krav-og-betalinger"
+TRUSTED = {settings.TOKEN_ISSUER: keys.jwks, settings.PLATFORM_TOKEN_ISSUER: keys.PLATFORM.jwks}
 
 
 @pytest.fixture
 def api(client, db):
+    return wired_app(client)
+
+
+def wired_app(client) -> DemoApi:
     """The provider wired to this test server: the real JWKS, and the real PDP view via the test client."""
     owner = f.make_org("Skatteetaten")
     pdp_token = bearer_for(owner, "altinn:authorization/authorize")
@@ -36,7 +41,7 @@ def api(client, db):
         )
         return response.json()
 
-    app = DemoApi(issuer=settings.TOKEN_ISSUER, jwks=keys.jwks, ask_pdp=ask_pdp)
+    app = DemoApi(issuers=TRUSTED, ask_pdp=ask_pdp)
     app.pdp_calls = calls
     return app
 
@@ -134,7 +139,7 @@ def test_an_unreachable_pdp_fails_closed(system_user, customer):
     def broken(body):
         raise ConnectionError("refused")
 
-    app = DemoApi(issuer=settings.TOKEN_ISSUER, jwks=keys.jwks, ask_pdp=broken)
+    app = DemoApi(issuers=TRUSTED, ask_pdp=broken)
     token = bearer_for_system_user(system_user, API_SCOPE)
     assert call(app, f"/krav-og-betalinger/{customer.orgno}", token=token)[0] == 503
 

@@ -3,7 +3,8 @@
     client.get(url, HTTP_AUTHORIZATION=bearer_for(vendor, "altinn:authentication/systemregister.write"))
 
 `bearer_for_system_user(system_user)` gives a system-user token (as the token endpoint would issue it),
-and `make_client` / `sign_grant` build real grants for tests of the token endpoint itself.
+`exchanged(bearer)` the platform token GET exchange/maskinporten gives for either, and `make_client` /
+`sign_grant` build real grants for tests of the token endpoint itself.
 """
 
 import base64
@@ -60,6 +61,15 @@ def bearer_for_system_user(system_user, *scopes: str, client_id: str | None = No
     details = systemuser_authorization_details(system_user)
     body = issue_access_token(client=client, scopes=list(scopes), authorization_details=details)
     return "Bearer " + body["access_token"]
+
+
+def exchanged(bearer: str) -> str:
+    """'Bearer <platform token>' for an access token's 'Bearer …', from GET exchange/maskinporten itself."""
+    from django.test import Client as HttpClient
+
+    response = HttpClient().get("/authentication/api/v1/exchange/maskinporten", HTTP_AUTHORIZATION=bearer)
+    assert response.status_code == 200, response.content
+    return "Bearer " + response.content.decode()
 
 
 def sign_grant(
@@ -184,3 +194,20 @@ def assert_refused(response, error: str, description: str | None = None) -> dict
     assert AuditEvent.objects.filter(action="token.refused", outcome="refused").count() == 1
     assert not AuditEvent.objects.filter(action="token.issued").exists()
     return body
+
+
+def maskinporten_token(key, orgno, **overrides):
+    """A token as the external Maskinporten (conftest.external_maskinporten) signs them: its key, kid "mp-key"."""
+    claims = {
+        "iss": "https://test.maskinporten.no/",
+        "client_amr": "private_key_jwt",
+        "token_type": "Bearer",
+        "client_id": "mp-client",
+        "scope": "altinn:authentication/systemregister.write",
+        "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{orgno}"},
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 60,
+        "jti": "x",
+    }
+    claims.update(overrides)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "mp-key"})

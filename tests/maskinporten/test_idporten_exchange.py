@@ -252,7 +252,7 @@ def test_garbage_is_401_never_a_500(client, stub_provider, token):
 
 
 def test_another_token_provider_is_400(client, stub_provider):
-    for provider in ("maskinporten", "google", "ID-PORTEN-X"):
+    for provider in ("altinnstudio", "google", "ID-PORTEN-X"):
         response = exchange_with(client, idporten_token(stub_provider), provider)
         assert response.status_code == 400 and response.json()["code"] == "HTTP-400"
     assert exchange_with(client, idporten_token(stub_provider), "ID-Porten").status_code == 200  # as Altinn

@@ -3,10 +3,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from lib.tokens import access as tokens
 from lib.tokens import keys
 from lib.tokens.access import InvalidToken, issue_access_token, verify_access_token
-from tests.maskinporten.helpers import make_client
+from tests.maskinporten.helpers import make_client, maskinporten_token
 
 
 def write_key(path):
@@ -64,46 +63,39 @@ def test_a_key_file_that_is_not_an_rsa_private_key_stops_start_up(tmp_path, sett
         keys.current_key()
 
 
+def test_the_embedded_default_makes_a_platform_key_of_its_own_and_keeps_it(tmp_path, settings, fresh_keys):
+    settings.VAR_DIR = tmp_path
+    settings.TOKEN_SIGNING_KEY_FILES = settings.PLATFORM_SIGNING_KEY_FILES = []
+    platform = keys.PLATFORM.current_key().kid
+    assert oct((tmp_path / keys.PLATFORM.default_file).stat().st_mode & 0o777) == "0o600"
+    assert platform != keys.current_key().kid
+    keys.reset()  # a restart
+    assert keys.PLATFORM.current_key().kid == platform
+
+
+def test_configured_platform_keys_rotate_as_the_token_keys_do(tmp_path, settings, fresh_keys, client):
+    new, old = write_key(tmp_path / "platform-new.pem"), write_key(tmp_path / "platform-old.pem")
+    settings.PLATFORM_SIGNING_KEY_FILES = [str(new), str(old)]
+    jwks_url = "/authentication/api/v1/openid/.well-known/openid-configuration/jwks"
+    published = [k["kid"] for k in client.get(jwks_url).json()["keys"]]
+    assert published == [k.kid for k in keys.PLATFORM.signing_keys()] and len(published) == 2
+    assert keys.PLATFORM.current_key().kid == published[0]
+    assert not set(published) & {k["kid"] for k in client.get("/jwk").json()["keys"]}
+
+
+def test_a_token_signing_key_as_platform_key_stops_start_up(tmp_path, settings, fresh_keys):
+    from django.core.exceptions import ImproperlyConfigured
+
+    shared = write_key(tmp_path / "shared.pem")
+    settings.TOKEN_SIGNING_KEY_FILES = [str(shared)]
+    settings.PLATFORM_SIGNING_KEY_FILES = [str(write_key(tmp_path / "platform.pem")), str(shared)]
+    with pytest.raises(ImproperlyConfigured, match="PLATFORM_SIGNING_KEY_FILES"):
+        keys.PLATFORM.current_key()
+
+
 def test_the_jwks_has_only_public_members(client, db):
     for key in client.get("/jwk").json()["keys"]:
         assert set(key) == {"kty", "n", "e", "kid", "use", "alg"}
-
-
-class FakeJwks:
-    def __init__(self, public_key):
-        self.public_key = public_key
-
-    def get_signing_key(self, kid):
-        if kid != "mp-key":
-            raise jwt.PyJWKClientError("unknown kid")
-        return type("K", (), {"key": self.public_key})()
-
-
-@pytest.fixture
-def external_maskinporten(settings, monkeypatch):
-    settings.EXTERNAL_MASKINPORTEN_ISSUER = "https://test.maskinporten.no/"
-    settings.EXTERNAL_MASKINPORTEN_JWKS_URL = "https://test.maskinporten.no/jwk"
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    monkeypatch.setattr(tokens, "_external_jwks", lambda: FakeJwks(key.public_key()))
-    return key
-
-
-def maskinporten_token(key, orgno, **overrides):
-    import time
-
-    claims = {
-        "iss": "https://test.maskinporten.no/",
-        "client_amr": "private_key_jwt",
-        "token_type": "Bearer",
-        "client_id": "mp-client",
-        "scope": "altinn:authentication/systemregister.write",
-        "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{orgno}"},
-        "iat": int(time.time()),
-        "exp": int(time.time()) + 60,
-        "jti": "x",
-    }
-    claims.update(overrides)
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "mp-key"})
 
 
 def test_a_token_of_the_configured_external_maskinporten_is_accepted(external_maskinporten, vendor):

@@ -8,24 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from registry.models import AuditEvent, ClientDelegation, PackageDelegation, SystemUser
 from registry.services import clients
 from tests import factories as f
+from tests.factories import SIGNING
 from tests.portal.systemusers_helpers import HTMX, act_for
-
-SIGNING = "regnskapsforer-med-signeringsrettighet"
-
-
-@pytest.fixture
-def agent(accounting_firm, vendor):
-    system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
-    return f.make_agent_system_user(accounting_firm, system, [SIGNING])
-
-
-@pytest.fixture
-def firm_clients(accounting_firm):
-    """Three REGN clients of the firm, by name."""
-    orgs = [f.make_org(name) for name in ("Aurora Data AS", "Bryggen Blomster AS", "Fjordkaffe AS")]
-    for org in orgs:
-        f.give_role(accounting_firm, "REGN", org)
-    return orgs
 
 
 @pytest.fixture

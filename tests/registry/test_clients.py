@@ -8,8 +8,7 @@ from lib.errors import ServiceError
 from registry.models import AuditEvent, ClientDelegation, Organisation
 from registry.services import clients
 from tests import factories as f
-
-SIGNING = "regnskapsforer-med-signeringsrettighet"
+from tests.factories import SIGNING
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ import pytest
 from registry.models import AuditEvent, ClientDelegation
 from registry.services import clients
 from tests import factories as f
+from tests.factories import SIGNING
 from tests.races import race
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-SIGNING = "regnskapsforer-med-signeringsrettighet"
 
 
 @pytest.fixture

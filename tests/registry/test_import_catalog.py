@@ -1,14 +1,14 @@
 """`import_catalog FILE`: access packages and resources with policies, added to the built-in catalog."""
 
 import json
-from io import StringIO
+from functools import partial
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from registry import access
 from registry.models import AccessPackage, AuditEvent, PolicyRule, Resource
 from tests import factories as f
+from tests.registry import importing
 
 GOOD = {
     "packages": [
@@ -40,18 +40,8 @@ GOOD = {
 }
 
 
-def run(tmp_path, document, *args) -> str:
-    path = tmp_path / "catalog.json"
-    path.write_text(document if isinstance(document, str) else json.dumps(document, indent=1), encoding="utf-8")
-    out = StringIO()
-    call_command("import_catalog", str(path), *args, stdout=out)
-    return out.getvalue()
-
-
-def refused(tmp_path, document) -> str:
-    with pytest.raises(CommandError) as info:
-        run(tmp_path, document)
-    return str(info.value)
+run = partial(importing.run, "import_catalog")
+refused = partial(importing.refused, "import_catalog")
 
 
 def snapshot():

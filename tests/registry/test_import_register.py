@@ -1,6 +1,7 @@
 """`import_register FILE`: organisations, persons, ER roles and package delegations (CONTRACT §5)."""
 
 import json
+from functools import partial
 from io import StringIO
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import CommandError, call_command
 from registry import access
 from registry.models import AuditEvent, Organisation, PackageDelegation, Person, RoleAssignment
 from tests import factories as f
+from tests.registry import importing
 
 KARI = "12837540109"
 OLA = "23898840220"
@@ -31,18 +33,8 @@ GOOD = {
 }
 
 
-def run(tmp_path, document, *args) -> str:
-    path = tmp_path / "register.json"
-    path.write_text(document if isinstance(document, str) else json.dumps(document, indent=1), encoding="utf-8")
-    out = StringIO()
-    call_command("import_register", str(path), *args, stdout=out)
-    return out.getvalue()
-
-
-def refused(tmp_path, document) -> str:
-    with pytest.raises(CommandError) as info:
-        run(tmp_path, document)
-    return str(info.value)
+run = partial(importing.run, "import_register")
+refused = partial(importing.refused, "import_register")
 
 
 def snapshot():

@@ -1,0 +1,52 @@
+"""The portal's look-ups: the object a page is about, if the logged-in person may see or change it for
+the organisation acted for; otherwise an exception the page answers with (zulip's `access_*` style).
+
+Authority comes from `portal.actor.authority`: read from the register once per request, however many
+checks the page, its template and its forms make.
+"""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from portal.actor import authority
+from registry.models import SystemUser, SystemUserType
+
+VIEW = "view"  # see it: access manager, or client administrator for a system access for clients
+MANAGE = "manage"  # delete it: access manager
+CLIENTS = "clients"  # add or remove its clients: client administrator, agent system accesses only
+
+
+class NeedRights(PermissionDenied):
+    """The person may not do this for the organisation acted for: the need-rights page (403), which
+    names the package to ask for (`need`: "client_admin", or "" for access manager)."""
+
+    def __init__(self, need: str = ""):
+        super().__init__(need or "access manager")
+        self.need = need
+
+
+def access_system_user(request, pk: uuid.UUID, *, may: str | None = VIEW) -> SystemUser:
+    """A live system access of the organisation acted for, with what its pages show prefetched.
+
+    Http404 when the organisation has no such system access (another organisation's, a deleted one,
+    or — for CLIENTS — a standard one answers the same, so none leaks); NeedRights when the person
+    lacks the authority `may` needs (None: the look-up only; the service decides).
+    """
+    if may == CLIENTS:
+        system_users = SystemUser.objects.for_overview(request.actor).filter(user_type=SystemUserType.AGENT)
+    else:
+        system_users = SystemUser.objects.for_details(request.actor)
+    system_user = system_users.filter(pk=pk).first()
+    if system_user is None:
+        raise Http404("System access not found")
+    rights = authority(request)
+    is_agent = system_user.user_type == SystemUserType.AGENT
+    if may == MANAGE and not rights.is_access_manager:
+        raise NeedRights()
+    if may == VIEW and not (rights.is_access_manager or (is_agent and rights.is_client_admin)):
+        raise NeedRights()
+    if may == CLIENTS and not rights.is_client_admin:
+        raise NeedRights("client_admin")
+    return system_user

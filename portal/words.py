@@ -1,0 +1,112 @@
+"""The portal's words, each once: actions on a service, why a person may not delegate something, what
+happened to a system access, why an organisation is a client, and what a refused operation means.
+
+Every page (system access pages and the approval pages at the vendor's confirmUrl) takes its words
+from here, so one action or one error code reads the same wherever it is shown.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lib.errors import ServiceError
+
+# What a right lets the system do on a service; "" (every action in the service's policy) has its own word.
+ACTIONS = {
+    "read": gettext_lazy("lese"),
+    "write": gettext_lazy("skrive"),
+    "sign": gettext_lazy("signere"),
+    "access": gettext_lazy("bruke"),
+    "delete": gettext_lazy("slette"),
+    "confirm": gettext_lazy("bekrefte"),
+}
+EVERY_ACTION = gettext_lazy("alt tjenesten tillater")
+
+# Why the person may not give a package or right away (registry.access.DelegationFailure.reason).
+REASONS = {
+    "not_held": gettext_lazy("du har den ikke selv for virksomheten"),
+    "not_delegable": gettext_lazy("du har den, men har ikke lov til å gi den videre"),
+}
+
+EVENTS = {
+    "systemuser.created": gettext_lazy("Systemtilgangen ble opprettet"),
+    "systemuser.deleted": gettext_lazy("Systemtilgangen ble slettet"),
+    "systemuser.package_revoked": gettext_lazy("Tilgangspakke fjernet"),
+    "systemuser.right_revoked": gettext_lazy("Enkeltrettighet fjernet"),
+    "systemuser.client_added": gettext_lazy("Kunde lagt til"),
+    "systemuser.client_removed": gettext_lazy("Kunde fjernet"),
+    "changerequest.approved": gettext_lazy("Endring av rettigheter godkjent"),
+    "changerequest.rejected": gettext_lazy("Endring av rettigheter avvist"),
+}
+
+# Why an organisation is a client of the firm: the role it gave (ER code).
+ROLES = {
+    "REGN": gettext_lazy("regnskapsfører"),
+    "REVI": gettext_lazy("revisor"),
+    "FFØR": gettext_lazy("forretningsfører"),
+}
+
+
+def action_word(action: str | None) -> str:
+    """An action in words ("lese"); no action (or "*") is every action the service allows."""
+    if not action or action == "*":
+        return str(EVERY_ACTION)
+    return str(ACTIONS.get(action, action))
+
+
+def reason_word(reason: str) -> str:
+    return str(REASONS.get(reason, reason))
+
+
+def event_word(action: str) -> str:
+    return str(EVENTS.get(action, action))
+
+
+def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """A refused operation as a clear message for the person, plus one line per failed item (`names`
+    turns package codes and "<resource>:<action>" into what the person knows them by)."""
+    names = names or {}
+    code = error.code
+    if code == "AUTH-00004":
+        return _("Virksomheten har allerede en systemtilgang for dette systemet. Du finner den i oversikten."), []
+    if code == "AUTH-00053":
+        lines = [f"{names.get(x.item, x.item)}: {reason_word(x.reason)}" for x in error.items]
+        return _(
+            "Du kan ikke gjøre dette, fordi du ikke kan gi bort alt systemet trenger. "
+            "Be noen som har disse tilgangene og kan delegere dem, om å gjøre det:"
+        ), lines
+    if code == "AUTH-00066":
+        return _("Du må være tilgangsstyrer eller hovedadministrator for virksomheten for å gjøre dette."), []
+    if code == "AUTH-00016":
+        return _(
+            "Du må ha tilgangspakken «Klientadministrator» for virksomheten for å legge til eller fjerne kunder."
+        ), []
+    if code == "AUTH-00079":
+        lines = [str(item) for item in error.items]
+        return _("Disse er ikke kunder av virksomheten, så systemtilgangen kan ikke jobbe for dem:"), lines
+    if code == "AUTH-00080":
+        lines = [
+            _("%(name)s (%(orgno)s) mangler: %(missing)s")
+            % {
+                "name": item["name"],
+                "orgno": item["orgno"],
+                "missing": ", ".join(names.get(missing, missing) for missing in item["missing"]),
+            }
+            for item in error.items
+        ]
+        return _(
+            "Disse kundene har ikke gitt virksomheten alle tilgangspakkene systemtilgangen krever, "
+            "så de kan ikke legges til:"
+        ), lines
+    if code == "AUTH-00011":
+        return _("Systemet finnes ikke lenger i systemregisteret."), []
+    if code == "AUTH-00013":
+        return _("Forespørselen er allerede behandlet."), []
+    if code == "AUTH-00015":
+        return _("Systemtilgangen finnes ikke. Den kan allerede være slettet."), []
+    if code == "AUTH-00058":
+        return _("En systemtilgang for kunder kan bare ha tilgangspakker, ikke enkeltrettigheter."), []
+    if code in {"AUTH-00001", "AUTH-00063", "AUTH-00064", "AUTH-00065"}:
+        lines = [names.get(str(item), str(item)) for item in error.items]
+        return _("Systemtilgangen har ikke, eller kan ikke få, dette:"), lines
+    # The service's detail is English (written for the vendor API and the logs): never shown here.
+    return _("Det gikk ikke. Prøv igjen, eller kontakt brukerstøtte og oppgi feilkoden %(code)s.") % {"code": code}, []
