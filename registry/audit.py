@@ -32,11 +32,6 @@ def record(
     )
 
 
-def is_staff_actor(actor: str) -> bool:
-    """An actor string of operator staff ("staff:<username>", registry.admin.audit.staff_actor)."""
-    return actor.startswith("staff:")
-
-
 def person_actor(person: Person) -> str:
     return f"person:{person.pid}"
 

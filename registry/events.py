@@ -12,7 +12,7 @@ The vendor reads the same events from its feed (`GET …/systemuser/vendor/event
 | `no.systembruker.systemuser.deleted` | registry.services.lifecycle.delete_system_user |
 | `no.systembruker.systemuser.access_revoked` | registry.services.grants.change_grants (packages or rights removed) |
 | `no.systembruker.systemuser.clients_added` / `.clients_removed` | registry.services.clients |
-| `no.systembruker.system.changed` | registry.services.systems (a change by operator staff) |
+| `no.systembruker.system.changed` | registry.services.systems (by staff or an admin-scope caller) |
 
 At least once, not exactly once: a receiver de-duplicates on the event's `id` (also the `webhook-id`).
 """

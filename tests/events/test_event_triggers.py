@@ -201,6 +201,11 @@ def test_a_staff_change_to_the_system_register_tells_the_vendor(system, vendor):
     assert data["changes"]["rights"]["new"] == []
 
 
+def test_a_change_by_an_admin_scope_caller_tells_the_vendor(system, other_vendor):
+    systems.replace_rights(system=system, rights=[], actor=f"vendor:{other_vendor.orgno}")
+    assert only_event().type == "no.systembruker.system.changed"
+
+
 def test_the_vendors_own_change_to_its_system_is_no_event(system):
     """The vendor made it; it needs no telling."""
     systems.replace_rights(system=system, rights=[], actor=f"vendor:{system.vendor.orgno}")
