@@ -24,6 +24,7 @@ from approvals.transitions import (
     decide_once,
     delete_once,
     time_out,
+    time_out_one,
     vendor_lookup,
 )
 from lib.errors import ServiceError
@@ -104,7 +105,7 @@ def create_request(*, vendor: Organisation, spec: RequestSpec, ip: str | None = 
         return existing, False
     if existing is not None:
         # Timed out but not yet swept: mark it, so the one-open-request constraint lets the new one in.
-        Request.objects.filter(pk=existing.pk, status=RequestStatus.NEW).update(status=RequestStatus.TIMEDOUT)
+        time_out_one(existing, object_type="request")
     try:
         with transaction.atomic():
             request = Request.objects.create(

@@ -94,6 +94,25 @@ def test_a_request_timing_out_tells_the_vendor(settings, customer, system, vendo
     assert VendorEvent.objects.count() == 1
 
 
+def test_a_request_found_timed_out_by_a_new_post_tells_the_vendor_once(settings, customer, system, vendor):
+    """A vendor posting the same request again after the time-out, before the hourly job ran: the old
+    one times out there, through the same transition (one event, one audit event)."""
+    from approvals.system_user_requests import RequestSpec, create_request
+    from registry.models import AuditEvent
+
+    old = make_request(system, customer, created=timezone.now() - timedelta(days=settings.REQUEST_TIMEOUT_DAYS + 1))
+    spec = RequestSpec(
+        kind="standard", system_id=system.system_id, party_orgno=customer.orgno,
+        access_packages=["urn:altinn:accesspackage:skatt-naering"],
+    )  # fmt: skip
+    new, created = create_request(vendor=vendor, spec=spec)
+    assert created and new.pk != old.pk
+    assert only_event().type == "no.systembruker.request.timedout" and only_event().subject == str(old.pk)
+    assert AuditEvent.objects.filter(action="request.timedout", object_id=str(old.pk)).count() == 1
+    assert system_user_requests.time_out_requests() == 0
+    assert VendorEvent.objects.count() == 1
+
+
 @pytest.fixture
 def change_request(system_user):
     return ChangeRequest.objects.create(
