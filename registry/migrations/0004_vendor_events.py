@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0002_notification_to_registry'),
+        ('registry', '0003_self_developed_system'),
     ]
 
     operations = [
