@@ -256,3 +256,10 @@ def test_old_vendor_events_go_with_their_deliveries_and_the_cursor_stays_valid(m
     assert [e.data["partyOrgNo"] for e in VendorEvent.objects.all()] == [other.orgno]
     assert WebhookDelivery.objects.count() == 1  # the old event's delivery went with it
     assert VendorEvent.objects.filter(seq__gt=old.seq).count() == 1  # a cursor at the old event reads on
+
+
+def test_a_self_developed_systems_changes_are_its_owners_own_and_no_event(system):
+    type(system).objects.filter(pk=system.pk).update(is_self_developed=True)
+    system.refresh_from_db()
+    systems.replace_rights(system=system, rights=[], actor="person:12837540109")
+    assert not VendorEvent.objects.exists()
