@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from lib import metrics
+from lib import arrival, metrics
 from lib.tokens import keys
 from lib.tokens.access import ALLOWED_ALGS
 from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchange_grant, refuse_request
@@ -48,7 +48,12 @@ def token(request):
         if len(form.getlist(name)) > 1:  # RFC 6749 §3.2: parameters must not be repeated
             return _error(refuse_request("invalid_request", f"{name} is given more than once", ip=ip))
     try:
-        body = exchange_grant(grant_type=form.get("grant_type"), assertion=form.get("assertion"), ip=ip)
+        body = exchange_grant(
+            grant_type=form.get("grant_type"),
+            assertion=form.get("assertion"),
+            ip=ip,
+            arrived=arrival.arrived(request.META),
+        )
     except GrantError as exc:
         return _error(exc)
     metrics.TOKENS_ISSUED.inc()

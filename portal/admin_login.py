@@ -4,19 +4,51 @@ After ADMIN_LOGIN_MAX_FAILURES failed logins for one username within ADMIN_LOGIN
 further attempts for it are refused without checking the password until the window has passed.
 Counted per username, not per address (behind a load balancer every caller has the same one), in the
 cache — Redis in production, so every web process sees the same count.
+
+The admin is the emergency path (revoking a system user, deactivating a client), so it must work while
+Redis is down: the count then falls back to this process's memory. The throttle is weaker for that
+while (per process instead of per installation), never gone, and a login is never a 500.
 """
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
+_local = LocMemCache("admin-login-failures", {})
 
 
 def _key(username: str) -> str:
     return "admin-login-failures:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def _failures(key: str) -> int:
+    try:
+        return cache.get(key, 0)
+    except Exception:  # the shared cache is unreachable: this process's own count
+        log.warning("admin login: the cache is unavailable; counting failures in this process only", exc_info=True)
+        return _local.get(key, 0)
+
+
+def _count_failure(key: str) -> None:
+    try:
+        _increment(cache, key)
+    except Exception:
+        _increment(_local, key)
+
+
+def _increment(counter, key: str) -> None:
+    counter.add(key, 0, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
+    try:
+        counter.incr(key)
+    except ValueError:  # expired between add and incr
+        counter.set(key, 1, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
 
 
 class ThrottledAdminLoginForm(AdminAuthenticationForm):
@@ -27,14 +59,10 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
 
     def clean(self):
         key = _key(self.cleaned_data.get("username") or "")
-        if cache.get(key, 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+        if _failures(key) >= settings.ADMIN_LOGIN_MAX_FAILURES:
             raise ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()
         except ValidationError:
-            cache.add(key, 0, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
+            _count_failure(key)
             raise

@@ -196,6 +196,9 @@ class SystemUserOut(serializers.Serializer):
     supplierOrgno = serializers.CharField(source="system.vendor.orgno")
     externalRef = serializers.CharField(source="external_ref")
     userType = serializers.ChoiceField(choices=["standard", "agent"], source="user_type")
+    # Ours, not Altinn's: when the system user last got a token (null: not in the last RETENTION_USAGE_DAYS).
+    # Read from `with_last_used()`, which every query serialized here must carry.
+    lastUsed = UtcDateTimeField(source="last_used_at", allow_null=True, read_only=True)
 
 
 class ValidationErrorOut(serializers.Serializer):

@@ -21,6 +21,7 @@ from registry.models.systems import (
     SystemUserRight,
     SystemUserType,
 )
+from registry.models.usage import RefusalReason, SystemUserUsage, TokenRefusal
 
 __all__ = [
     "DeliveryStatus",
@@ -38,6 +39,7 @@ __all__ = [
     "PackageDelegation",
     "Person",
     "PolicyRule",
+    "RefusalReason",
     "RegisteredSystem",
     "Resource",
     "Role",
@@ -51,4 +53,6 @@ __all__ = [
     "SystemUserPackage",
     "SystemUserRight",
     "SystemUserType",
+    "SystemUserUsage",
+    "TokenRefusal",
 ]

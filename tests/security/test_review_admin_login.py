@@ -7,6 +7,7 @@ scopes and revoke system users. Failed logins are now counted per username (in t
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import override_settings
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -39,3 +40,26 @@ def test_the_right_password_works_below_the_limit_and_for_other_users(client, st
         login(client, "support", "guess")
     assert login(client, "drift", PASSWORD).status_code == 302
     assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+REDIS_DOWN = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
+
+
+def test_with_redis_down_the_admin_login_works_and_is_still_throttled(client, staff):
+    # The admin is the emergency path for revoking a system user: Redis being down must not lock staff out.
+    from portal import admin_login
+
+    admin_login._local.clear()
+    try:
+        with override_settings(CACHES=REDIS_DOWN):
+            for _ in range(3):
+                assert login(client, "drift", "guess").status_code == 200
+            refused = login(client, "drift", PASSWORD)
+            assert refused.status_code == 200 and "For mange mislykkede innlogginger" in refused.content.decode()
+            admin_login._local.clear()
+            assert login(client, "drift", PASSWORD).status_code == 302
+            assert client.session["_auth_user_id"] == str(staff.pk)
+    finally:
+        admin_login._local.clear()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0003_self_developed_system'),
+        ('registry', '0004_usage'),
     ]
 
     operations = [
