@@ -145,6 +145,22 @@ class Request(Decidable):
     def __str__(self) -> str:
         return f"{self.kind} request {self.id} ({self.status})"
 
+    event_noun = "request"  # its vendor events: no.systembruker.request.<status>
+
+    def event_data(self) -> dict:
+        """The ids the vendor API uses for it, for its vendor events (registry.events)."""
+        data = {
+            "id": str(self.pk),
+            "kind": self.kind,
+            "systemId": self.system.system_id,
+            "partyOrgNo": self.party.orgno,
+            "externalRef": self.external_ref,
+            "status": self.status,
+        }
+        if self.status == RequestStatus.ACCEPTED:
+            data["systemUserId"] = str(self.pk)  # the system user gets the request's id
+        return data
+
 
 class ChangeRequest(Decidable):
     """A vendor's request to change the rights of an existing system user (CONTRACT §2.3)."""
@@ -169,3 +185,16 @@ class ChangeRequest(Decidable):
     @property
     def system(self):
         return self.system_user.system
+
+    event_noun = "changerequest"  # its vendor events: no.systembruker.changerequest.<status>
+
+    def event_data(self) -> dict:
+        """The ids the vendor API uses for it, for its vendor events (registry.events)."""
+        return {
+            "id": str(self.pk),
+            "systemUserId": str(self.system_user_id),
+            "systemId": self.system.system_id,
+            "partyOrgNo": self.party.orgno,
+            "externalRef": self.system_user.external_ref,
+            "status": self.status,
+        }

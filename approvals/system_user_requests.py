@@ -27,6 +27,7 @@ from approvals.transitions import (
     decide_once,
     delete_once,
     time_out,
+    time_out_one,
     vendor_lookup,
 )
 from lib.errors import RateLimited, ServiceError, ValidationFailed
@@ -133,7 +134,7 @@ def create_request(*, vendor: Organisation, spec: RequestSpec, ip: str | None = 
         return existing, False
     if existing is not None:
         # Timed out but not yet swept: mark it, so the one-open-request constraint lets the new one in.
-        Request.objects.filter(pk=existing.pk, status=RequestStatus.NEW).update(status=RequestStatus.TIMEDOUT)
+        time_out_one(existing, object_type="request")
     check_flooding(vendor, party)  # after the re-post answer: a vendor may always ask again for an open one
     try:
         with transaction.atomic():

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestStatus
 from lib.errors import ServiceError
-from registry import access, audit
+from registry import access, audit, events
 from registry.models import Organisation, Person
 
 
@@ -47,11 +47,22 @@ def decide_once(obj: Request | ChangeRequest, status: str, by: Person, noun: str
     if changed != 1:
         raise ServiceError("AUTH-00013", f"The {noun} has already been decided", status=409)
     obj.status, obj.decided_at, obj.decided_by = status, now, by
+    _tell_vendor(obj)
+
+
+def _tell_vendor(obj: Request | ChangeRequest) -> None:
+    """The vendor event for a decision or a time-out (no.systembruker.<noun>.<status>), in its transaction."""
+    events.emit(
+        f"{events.PREFIX}{obj.event_noun}.{obj.status.lower()}",
+        vendor_id=obj.system.vendor_id,
+        subject=obj.pk,
+        data=obj.event_data(),
+    )
 
 
 def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_type: str) -> int:
-    """Mark open rows older than REQUEST_TIMEOUT_DAYS as Timedout, one compare-and-set and one audit
-    event (`<object_type>.timedout`) each; `orgno` is the path to the deciding organisation's orgno."""
+    """Mark open rows older than REQUEST_TIMEOUT_DAYS as Timedout, each with `_time_out_one`; `orgno` is
+    the path to the deciding organisation's orgno."""
     now = timezone.now()
     expired = list(
         model.objects.filter(
@@ -61,18 +72,25 @@ def time_out(model: type[Request] | type[ChangeRequest], *, orgno: str, object_t
     count = 0
     for pk, party_orgno in expired:
         with transaction.atomic():
-            if model.objects.filter(pk=pk, status=RequestStatus.NEW).update(
-                status=RequestStatus.TIMEDOUT, decided_at=now
-            ):
-                audit.record(
-                    f"{object_type}.timedout",
-                    actor="system",
-                    object_type=object_type,
-                    object_id=pk,
-                    party_orgno=party_orgno,
-                )
-                count += 1
+            count += _time_out_one(model, pk, party_orgno=party_orgno, object_type=object_type, now=now)
     return count
+
+
+def time_out_one(obj: Request | ChangeRequest, *, object_type: str) -> bool:
+    """Mark this one row Timedout now (one found past its time-out before the hourly job got to it)."""
+    return _time_out_one(type(obj), obj.pk, party_orgno=obj.party.orgno, object_type=object_type, now=timezone.now())
+
+
+def _time_out_one(model, pk, *, party_orgno: str, object_type: str, now) -> bool:
+    """The one time-out transition: compare-and-set New → Timedout, the audit event
+    (`<object_type>.timedout`) and the vendor event, once."""
+    if not model.objects.filter(pk=pk, status=RequestStatus.NEW).update(status=RequestStatus.TIMEDOUT, decided_at=now):
+        return False
+    _tell_vendor(model.objects.get(pk=pk))
+    audit.record(
+        f"{object_type}.timedout", actor="system", object_type=object_type, object_id=pk, party_orgno=party_orgno
+    )
+    return True
 
 
 def delete_once(obj: Request | ChangeRequest, *, vendor: Organisation, noun: str, ip: str | None) -> None:

@@ -1,7 +1,7 @@
 """`GET /metrics`, answered in config/wsgi.py before Django like the health probes; the metrics
 themselves are defined in lib/metrics.py.
 
-Gauges of what is in the database (notifications and requests by status) are read at scrape time;
+Gauges of what is in the database (notifications, requests and webhook deliveries by status) are read at scrape time;
 when the database is away they are left out, and the scrape still answers 200.
 
 gunicorn runs several worker processes and a scrape reaches one of them. With PROMETHEUS_MULTIPROC_DIR
@@ -41,13 +41,18 @@ class DatabaseCollector:
                 "System-user requests and change requests (not deleted), by kind and status",
                 labels=["kind", "status"],
             ),
+            GaugeMetricFamily(
+                "systembruker_webhook_deliveries",
+                "Webhook deliveries (one event to one subscription), by outcome so far",
+                labels=["status"],
+            ),
         )
 
     def collect(self):
         from approvals.models import ChangeRequest, Request, RequestStatus
-        from registry.models import Notification, NotificationStatus
+        from registry.models import DeliveryStatus, Notification, NotificationStatus, WebhookDelivery
 
-        notifications, requests = self._families()
+        notifications, requests, deliveries = self._families()
         signals.request_started.send(sender=__name__, environ={})  # close broken or old connections
         try:
             unsent = [status.value for status in NotificationStatus if status != NotificationStatus.SENT]
@@ -58,6 +63,9 @@ class DatabaseCollector:
                 counts = dict(_count_by_status(model.objects.filter(is_deleted=False)))
                 for status in RequestStatus.values:
                     requests.add_metric([kind, status], counts.get(status, 0))
+            counts = dict(_count_by_status(WebhookDelivery.objects.all()))
+            for status in DeliveryStatus.values:
+                deliveries.add_metric([status], counts.get(status, 0))
         except Exception:  # a scrape must answer while the database is away; the gauges are just missing
             log.warning("metrics: the database is unavailable; its gauges are left out", exc_info=True)
             return
@@ -65,6 +73,7 @@ class DatabaseCollector:
             signals.request_finished.send(sender=__name__)
         yield notifications
         yield requests
+        yield deliveries
 
 
 def _count_by_status(queryset):

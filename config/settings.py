@@ -190,6 +190,8 @@ RETENTION_TOKEN_EVENT_DAYS = env_int("RETENTION_TOKEN_EVENT_DAYS", 90, minimum=1
 RETENTION_NOTIFICATION_BODY_DAYS = env_int("RETENTION_NOTIFICATION_BODY_DAYS", 30, minimum=1)
 RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 365, minimum=1)
 RETENTION_REQUEST_DAYS = env_int("RETENTION_REQUEST_DAYS", 180, minimum=1)
+# Vendor events (feed and webhook log); longer than WEBHOOK_RETRY_HOURS, checked below.
+RETENTION_VENDOR_EVENT_DAYS = env_int("RETENTION_VENDOR_EVENT_DAYS", 90, minimum=2)
 RETENTION_DELETED_SYSTEM_USER_DAYS = env_int("RETENTION_DELETED_SYSTEM_USER_DAYS", 90, minimum=1)
 # Rows per short transaction, so a first run on a big database never holds locks for long.
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)
@@ -297,11 +299,36 @@ NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS
 NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=1)
 NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NOTIFICATION_SWEEP_GRACE_SECONDS", 30, minimum=0)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 20, minimum=1)
+# Vendor events and webhooks (registry/events.py, registry/webhooks.py; docs/operations.md).
+# The CloudEvents `source` of every event.
+EVENTS_SOURCE = env_str("EVENTS_SOURCE", PORTAL_BASE_URL + "/authentication")
+# The feed lists an event only this many seconds after it was written, so a transaction that commits
+# a lower sequence number late is not passed over by a reader's cursor.
+EVENTS_FEED_SETTLE_SECONDS = env_int("EVENTS_FEED_SETTLE_SECONDS", 5, minimum=0)
+# https only in production, and never to loopback or private addresses there; elsewhere (a laptop, the
+# demo, the tests) http and, when asked, loopback may be allowed.
+WEBHOOK_ALLOW_HTTP = not PRODUCTION and env_bool("WEBHOOK_ALLOW_HTTP", True)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = not PRODUCTION and env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 26, minimum=1)
+if RETENTION_VENDOR_EVENT_DAYS * 24 <= WEBHOOK_RETRY_HOURS:
+    raise ImproperlyConfigured(
+        f"RETENTION_VENDOR_EVENT_DAYS ({RETENTION_VENDOR_EVENT_DAYS}) must be longer than "
+        f"WEBHOOK_RETRY_HOURS ({WEBHOOK_RETRY_HOURS}): an event is kept while its deliveries are tried"
+    )
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600, minimum=1)
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
+WEBHOOK_MAX_SUBSCRIPTIONS = env_int("WEBHOOK_MAX_SUBSCRIPTIONS", 10, minimum=1)
+WEBHOOK_CLAIM_TIMEOUT_SECONDS = env_int("WEBHOOK_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {
         "task": "registry.tasks.sweep_notifications",
         "schedule": NOTIFICATION_SWEEP_SECONDS,
     },
+    "sweep-webhooks": {"task": "registry.tasks.sweep_webhooks", "schedule": WEBHOOK_SWEEP_SECONDS},
     "remind-expiring-requests": {"task": "approvals.tasks.remind_expiring_requests", "schedule": 3600},
     "time-out-requests": {"task": "approvals.tasks.time_out_requests", "schedule": 3600},
     # Daily at night (TIME_ZONE), when the portal is quiet.

@@ -3,8 +3,11 @@
 Against a running Systembruker (the embedded default by default), it
 1. registers its key as a token client (`manage.py create_client`, as an operator would; once),
 2. registers its system in the system register (vendor API; once),
-3. asks the customer for a system user (a vendor request) and prints the approval link,
-4. waits until someone who may act for the customer approves it,
+3. subscribes a webhook to its own small receiver on loopback (demo/webhook_inbox.py) and asks the
+   customer for a system user (a vendor request), printing the approval link,
+4. waits until someone who may act for the customer approves it: the "accepted" event arrives by
+   webhook, signed (with a rare look at the request as a safety net, and plain polling when the server
+   does not allow webhooks to loopback or the client has no events scope),
 5. gets a system-user token from the token endpoint, and
 6. calls the demo API (demo/provider.py), which asks the PDP and answers 200 or 403.
 
@@ -22,12 +25,15 @@ from pathlib import Path
 
 from demo.maskinporten_client import HttpError, TokenClient, http_json, org_id
 from demo.provider import API_SCOPE, RESOURCE, register_client, registered_client
+from demo.webhook_inbox import WebhookInbox
 
 VENDOR_SCOPES = [
     "altinn:authentication/systemregister.write",
     "altinn:authentication/systemuser.request.write",
     "altinn:authentication/systemuser.request.read",
 ]
+EVENTS_SCOPE = "altinn:authentication/systemuser.events"
+DECIDED = [f"no.systembruker.request.{outcome}" for outcome in ("accepted", "rejected", "timedout")]
 PACKAGE = "skatt-naering"
 API = "/authentication/api/v1/"
 
@@ -90,13 +96,53 @@ class DemoClient:
             raise
         return request
 
-    def wait_until_decided(self, request: dict, *, timeout: float, interval: float = 2.0) -> str:
+    def subscribe(self, inbox: WebhookInbox) -> str | None:
+        """Subscribe `inbox` to the decisions on requests; its id, or None (then we poll)."""
+        try:
+            token = self.tokens.token(EVENTS_SCOPE)
+            _, subscription = http_json(
+                "POST", self._url("systemuser/vendor/webhooks"), body={"url": inbox.url, "eventTypes": DECIDED},
+                token=token,
+            )  # fmt: skip
+        except HttpError as error:
+            self.out(f"No webhook ({error.status}): polling instead")
+            return None
+        inbox.secret = subscription["secret"]
+        self.out(f"Subscribed a webhook at {inbox.url}")
+        return subscription["id"]
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        try:
+            http_json(
+                "DELETE",
+                self._url(f"systemuser/vendor/webhooks/{subscription_id}"),
+                token=self.tokens.token(EVENTS_SCOPE),
+            )
+        except HttpError:
+            pass  # the demo's state, not the user's problem
+
+    def _status(self, request: dict) -> str:
+        _, request = self._call("GET", f"systemuser/request/vendor/{request['id']}")
+        return request.get("status", "New")
+
+    def wait_until_decided(
+        self, request: dict, *, timeout: float, interval: float = 2.0, inbox: WebhookInbox | None = None
+    ) -> str:
+        """The request's status once decided (or "New" after `timeout`). With an inbox subscribed, the
+        webhook tells; the request is looked at only every 30 s, in case a delivery is late."""
         deadline = time.monotonic() + timeout
         status = request.get("status", "New")
+        if inbox is not None:
+            while status == "New" and (left := deadline - time.monotonic()) > 0:
+                event = inbox.wait_for(lambda e: e["subject"] == request["id"], min(left, 30))
+                if event is not None:
+                    self.out(f"Webhook: {event['type']}")
+                    return event["data"]["status"]
+                status = self._status(request)
+            return status
         while status == "New" and time.monotonic() < deadline:
             time.sleep(interval)
-            _, request = self._call("GET", f"systemuser/request/vendor/{request['id']}")
-            status = request.get("status", "New")
+            status = self._status(request)
         return status
 
     def call_api(self, api: str, party: str) -> tuple[int, object]:
@@ -108,16 +154,23 @@ class DemoClient:
 
     def run(self, *, party: str, api: str, timeout: float) -> int:
         self.ensure_system()
-        request = self.request_system_user(party)
-        if request is not None:
-            self.out(f"Request {request['id']}: {request.get('status')}")
-            self.out(f"Open this link, log in as someone who may act for {party}, and approve:")
-            self.out(f"    {request['confirmUrl']}")
-            status = self.wait_until_decided(request, timeout=timeout)
-            if status != "Accepted":
-                self.out(f"The request ended as {status}; nothing to call the API with.")
-                return 1
-            self.out("Approved: the system user exists")
+        inbox = WebhookInbox().start()
+        subscription_id = self.subscribe(inbox)
+        try:
+            request = self.request_system_user(party)
+            if request is not None:
+                self.out(f"Request {request['id']}: {request.get('status')}")
+                self.out(f"Open this link, log in as someone who may act for {party}, and approve:")
+                self.out(f"    {request['confirmUrl']}")
+                status = self.wait_until_decided(request, timeout=timeout, inbox=inbox if subscription_id else None)
+                if status != "Accepted":
+                    self.out(f"The request ended as {status}; nothing to call the API with.")
+                    return 1
+                self.out("Approved: the system user exists")
+        finally:
+            if subscription_id:
+                self.unsubscribe(subscription_id)
+            inbox.stop()
         status, body = self.call_api(api, party)
         self.out(f"GET /krav-og-betalinger/{party} → {status}")
         self.out(json.dumps(body, ensure_ascii=False, indent=2))
@@ -136,7 +189,7 @@ def main(argv=None) -> int:
     repo = Path(__file__).resolve().parent.parent
     state_file = repo / args.state.format(vendor=args.vendor)
     key_file = state_file.with_suffix(".key.pem")
-    scopes = " ".join([*VENDOR_SCOPES, API_SCOPE])
+    scopes = " ".join([*VENDOR_SCOPES, EVENTS_SCOPE, API_SCOPE])
     tokens = registered_client(
         args.server,
         state_file,

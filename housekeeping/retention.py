@@ -38,6 +38,7 @@ from registry.models import (
     SystemUserRight,
     SystemUserUsage,
     TokenRefusal,
+    VendorEvent,
 )
 
 logger = logging.getLogger(__name__)
@@ -203,6 +204,18 @@ def delete_sent_notifications(*, dry_run: bool = False) -> Outcome:
     return _delete("notifications", rows, days=days, cutoff=cutoff, dry_run=dry_run)
 
 
+# --- Vendor events (the feed and webhook deliveries) --------------------------------------------
+
+
+def delete_old_vendor_events(*, dry_run: bool = False) -> Outcome:
+    """Vendor events older than RETENTION_VENDOR_EVENT_DAYS, with their webhook deliveries and attempts.
+    A feed cursor stays valid: the feed lists what comes after it, whatever was deleted before."""
+    days = settings.RETENTION_VENDOR_EVENT_DAYS
+    cutoff = _days_ago(days)
+    rows = VendorEvent.objects.filter(time__lt=cutoff)
+    return _delete("vendor_events", rows, days=days, cutoff=cutoff, dry_run=dry_run)
+
+
 # --- Requests and change requests ---------------------------------------------------------------
 
 
@@ -305,6 +318,7 @@ KINDS: dict[str, Callable[..., Outcome]] = {
     "token_refusals": delete_old_token_refusals,
     "notification_bodies": blank_notification_bodies,
     "notifications": delete_sent_notifications,
+    "vendor_events": delete_old_vendor_events,
     "requests": delete_closed_requests,
     "change_requests": delete_closed_change_requests,
     "deleted_system_users": delete_deleted_system_users,

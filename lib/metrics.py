@@ -25,12 +25,20 @@ VENDOR_API_RESPONSES = Counter(
     "systembruker_vendor_api_responses", "Vendor API responses, by status class", ["status_class"]
 )
 
+WEBHOOK_DELIVERIES = Counter(
+    "systembruker_webhook_delivery_attempts",
+    "Webhook delivery attempts, by outcome (succeeded, retrying, failed)",
+    ["outcome"],
+)
+WEBHOOK_OUTCOMES = ("succeeded", "retrying", "failed")
+
 DECISIONS = ("Permit", "Deny", "NotApplicable", "Indeterminate")
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
 EXCHANGE_KINDS = ("maskinporten", "id-porten", "refresh")
 EXCHANGE_OUTCOMES = ("issued", "refused")
 # Children bound once: the hot paths only look them up in a dict.
 _decision = {decision: PDP_DECISIONS.labels(decision) for decision in DECISIONS}
+_webhook_outcome = {outcome: WEBHOOK_DELIVERIES.labels(outcome) for outcome in WEBHOOK_OUTCOMES}
 _status_class = {cls[0]: VENDOR_API_RESPONSES.labels(cls) for cls in STATUS_CLASSES}
 _exchange = {(k, o): TOKEN_EXCHANGES.labels(k, o) for k in EXCHANGE_KINDS for o in EXCHANGE_OUTCOMES}
 
@@ -48,6 +56,12 @@ def count_indeterminate(how_many: int) -> None:
 
 def count_vendor_api_response(status: str) -> None:
     child = _status_class.get(status[:1])
+    if child is not None:
+        child.inc()
+
+
+def count_webhook_delivery(outcome: str) -> None:
+    child = _webhook_outcome.get(outcome)
     if child is not None:
         child.inc()
 

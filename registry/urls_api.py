@@ -1,7 +1,7 @@
 """Vendor API, system register and system-user look-ups (CONTRACT §2.1, §2.4), and the OpenAPI schema."""
 
 from lib.routing import any_case_path
-from registry.api import docs, enduser, system_users, systems
+from registry.api import docs, enduser, events, system_users, systems
 
 app_name = "registry_api"
 
@@ -30,6 +30,26 @@ urlpatterns = [
     any_case_path("systemregister/<str:system_id>/rights", systems.SystemRightsView.as_view(), name="system_rights"),
     any_case_path(
         "systemregister/<str:system_id>/accesspackages", systems.SystemPackagesView.as_view(), name="system_packages"
+    ),
+    any_case_path("systemuser/vendor/events", events.EventFeedView.as_view(), name="vendor_events"),
+    any_case_path("systemuser/vendor/webhooks", events.WebhooksView.as_view(), name="vendor_webhooks"),
+    any_case_path(
+        "systemuser/vendor/webhooks/<str:subscription_id>", events.WebhookView.as_view(), name="vendor_webhook"
+    ),
+    any_case_path(
+        "systemuser/vendor/webhooks/<str:subscription_id>/secret",
+        events.WebhookSecretView.as_view(),
+        name="vendor_webhook_secret",
+    ),
+    any_case_path(
+        "systemuser/vendor/webhooks/<str:subscription_id>/deliveries",
+        events.WebhookDeliveriesView.as_view(),
+        name="vendor_webhook_deliveries",
+    ),
+    any_case_path(
+        "systemuser/vendor/webhooks/<str:subscription_id>/deliveries/<str:delivery_id>/resend",
+        events.WebhookResendView.as_view(),
+        name="vendor_webhook_resend",
     ),
     any_case_path("systemuser/vendor/byquery", system_users.SystemUserByQueryView.as_view(), name="systemuser_byquery"),
     any_case_path(

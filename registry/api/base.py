@@ -22,6 +22,8 @@ SCOPE_SYSTEMREGISTER_WRITE = "altinn:authentication/systemregister.write"
 SCOPE_SYSTEMREGISTER_ADMIN = "altinn:authentication/systemregister.admin"
 SCOPE_REQUEST_WRITE = "altinn:authentication/systemuser.request.write"
 SCOPE_REQUEST_READ = "altinn:authentication/systemuser.request.read"
+# Ours, not Altinn's: the vendor's event feed and webhook subscriptions (docs/vendor-api.md).
+SCOPE_EVENTS = "altinn:authentication/systemuser.events"
 
 PAGE_SIZE = 50
 _PAGE_SALT = "vendor-api.page"

@@ -1,5 +1,12 @@
 from registry.models.audit import AuditEvent
 from registry.models.catalog import AccessPackage, Area, PolicyRule, Resource, RolePackage
+from registry.models.events import (
+    DeliveryStatus,
+    VendorEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from registry.models.outbox import Notification, NotificationStatus
 from registry.models.parties import Organisation, PackageDelegation, Person, Role, RoleAssignment
 from registry.models.systems import (
@@ -17,6 +24,11 @@ from registry.models.systems import (
 from registry.models.usage import RefusalReason, SystemUserUsage, TokenRefusal
 
 __all__ = [
+    "DeliveryStatus",
+    "VendorEvent",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "AccessPackage",
     "Area",
     "AuditEvent",

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
-from registry import access, audit
+from registry import access, audit, events
 from registry.models import (
     ClientDelegation,
     Organisation,
@@ -211,12 +211,15 @@ def _insert(system_user: SystemUser, wanted: list[Candidate], *, by, actor, ip, 
         # keep exactly the ones this call made, so each client gets one audit event in all.
         rows = [row for row in rows if _insert_one(row)]
     wanted_by_id = {c.org_id: c for c in wanted}
-    events = []
+    audit_data = []
     for row in rows:
         client = wanted_by_id[row.client_id]
         data = {"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages}
-        events.append(data | _via(via))
-    audit.on_system_user_each("systemuser.client_added", system_user, by=by, actor=actor, data=events, ip=ip)
+        audit_data.append(data | _via(via))
+    audit.on_system_user_each("systemuser.client_added", system_user, by=by, actor=actor, data=audit_data, ip=ip)
+    if rows:
+        clients = [wanted_by_id[row.client_id].orgno for row in rows]
+        events.on_system_user(events.SYSTEMUSER_CLIENTS_ADDED, system_user, clients=clients)
     return rows
 
 
@@ -314,4 +317,5 @@ def remove_client(
         return False
     data = {"client": row.client.orgno, "client_name": row.client.name} | _via(via)
     audit.on_system_user("systemuser.client_removed", system_user, by=by, actor=actor, data=data, ip=ip)
+    events.on_system_user(events.SYSTEMUSER_CLIENTS_REMOVED, system_user, clients=[row.client.orgno])
     return True

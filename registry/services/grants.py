@@ -2,7 +2,8 @@
 
 Creating a system user, revoking one package or right, and approving a change request all add and
 delete grant rows through `change_grants`, which writes the audit event on the system user in the same
-transaction. Nothing else writes SystemUserPackage or SystemUserRight rows.
+transaction, and — when it removed any — the vendor event `no.systembruker.systemuser.access_revoked`.
+Nothing else writes SystemUserPackage or SystemUserRight rows.
 
 Deleting the rows is the compare-and-set: of two concurrent revokes of the same grant one deletes it,
 the other removes nothing (and is refused when it asks to be), so there is one event.
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from lib.errors import ServiceError
-from registry import audit
+from registry import audit, events
 from registry.models import AuditEvent, Person, SystemUser, SystemUserPackage, SystemUserRight
-from registry.wire import normalize_rights
+from registry.wire import normalize_rights, package_urn, wire_right
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,14 @@ def change_grants(
         data={**(data or {}), "added": added.as_data(), "removed": removed.as_data()},
         ip=ip,
     )
+    if removed:
+        events.on_system_user(
+            events.SYSTEMUSER_ACCESS_REVOKED,
+            system_user,
+            accessPackages=[package_urn(code) for code in removed.packages],
+            rights=[wire_right(r["resource"], r["action"]) for r in removed.rights],
+            cause=action,
+        )
     return GrantChange(added=added, removed=removed, event=event)
 
 

@@ -1,14 +1,15 @@
 """Ending system users and their rights: delete, revoke a package, revoke a right.
 
-Each takes effect at once: tokens and PDP decisions read the live rows. Each writes its audit event
-and queues an e-mail to the system's vendor (outbox) in the same transaction as the change.
+Each takes effect at once: tokens and PDP decisions read the live rows. Each writes its audit event,
+queues an e-mail to the system's vendor (outbox) and its vendor event (registry.events; a revocation's
+by the grants write path) in the same transaction as the change.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
 from lib.errors import ServiceError
-from registry import access, audit
+from registry import access, audit, events
 from registry.emails import queue_email
 from registry.models import AuditEvent, Person, SystemUser, SystemUserType
 from registry.services.grants import Grants, change_grants
@@ -55,6 +56,7 @@ def delete_system_user(*, system_user_id, by: Person | None, actor: str = "", ip
         "systemuser.deleted", system_user, by=by, actor=actor, data={"system": system_user.system.system_id}, ip=ip
     )
     _tell_vendor(system_user, event)
+    events.on_system_user(events.SYSTEMUSER_DELETED, system_user)
     system_user.refresh_from_db()
     return system_user
 

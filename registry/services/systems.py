@@ -14,7 +14,7 @@ from django.utils import timezone
 from lib.errors import FieldError, ServiceError, ValidationFailed
 from lib.redirect_urls import is_redirect_url
 from lib.vendor_text import text_errors
-from registry import audit
+from registry import audit, events
 from registry.models import (
     AccessPackage,
     Organisation,
@@ -202,7 +202,17 @@ def _write_clients(system: RegisteredSystem, client_ids: list[str]) -> None:
 
 
 def _log(system: RegisteredSystem, change_type: str, actor: str, data: dict, ip: str | None) -> None:
+    """The change-log row and the audit event of every change; and, for a change the system's vendor did
+    not make itself (operator staff, or a caller with the systemregister.admin scope), the vendor event
+    `no.systembruker.system.changed`. A self-developed system is changed by its own organisation."""
     SystemChangeLog.objects.create(system=system, changed_by=actor[:200], change_type=change_type, data=data)
+    if actor != f"vendor:{system.vendor.orgno}" and not system.is_self_developed:  # its owner made that
+        events.emit(
+            events.SYSTEM_CHANGED,
+            vendor_id=system.vendor_id,
+            subject=system.system_id,
+            data={"systemId": system.system_id, "changeType": change_type, "changes": data},
+        )
     audit.record(
         f"system.{change_type}",
         actor=actor,

@@ -3,12 +3,15 @@
 import os
 import re
 import subprocess
+import threading
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
+from approvals.change_requests import reject_change_request
 from approvals.models import Request, RequestStatus
 from approvals.system_user_requests import approve_request
 from tests.maskinporten.helpers import client_private_key, make_client
@@ -19,6 +22,7 @@ SCOPES = [
     "altinn:authentication/systemregister.write",
     "altinn:authentication/systemuser.request.write",
     "altinn:authentication/systemuser.request.read",
+    "altinn:authentication/systemuser.events",
 ]
 
 
@@ -50,8 +54,32 @@ def approve_as_the_customer(request_id: str, manager) -> None:
     approve_request(request_id=request_id, by=manager)
 
 
+@pytest.fixture
+def webhook_url(settings):
+    """A loopback server for the guide's webhook receiver (step 7): it serves whatever WSGI app the guide
+    made last (`receiver_app`), so it can start before the guide runs. Loopback is allowed for the test."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.EVENTS_FEED_SETTLE_SECONDS = 0
+    served: dict = {}
+
+    def app(environ, start_response):
+        return served["app"](environ, start_response)
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/systembruker", served
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_vendor_guide_runs_from_registration_to_approval(live_server, vendor, customer, manager, tmp_path):
+def test_the_vendor_guide_runs_from_registration_to_approval(
+    live_server, vendor, customer, manager, tmp_path, webhook_url
+):
     key_file = tmp_path / "vendor.pem"
     key_file.write_bytes(
         client_private_key().private_bytes(
@@ -66,6 +94,7 @@ def test_the_vendor_guide_runs_from_registration_to_approval(live_server, vendor
         "PRIVATE_KEY_PEM": str(key_file),
         "VENDOR_ORGNO": vendor.orgno,
         "CUSTOMER_ORGNO": customer.orgno,
+        "WEBHOOK_URL": webhook_url[0],
         "print": lambda *args: None,
     }
     before, after = GUIDE.read_text(encoding="utf-8").split(APPROVAL_MARK)
@@ -74,3 +103,9 @@ def test_the_vendor_guide_runs_from_registration_to_approval(live_server, vendor
     ran += run_blocks(after, namespace, first_line=before.count("\n") + 1)
     assert ran >= 10
     assert Request.objects.get(pk=namespace["REQUEST_ID"]).status == RequestStatus.ACCEPTED
+    # Step 7's receiver: the customer rejects the change request of step 6, and the guide's own receiver
+    # gets the event, its signature verified.
+    webhook_url[1]["app"] = namespace["receiver_app"]
+    reject_change_request(namespace["change_id"], by=manager)
+    [event] = namespace["received"]
+    assert (event["type"], event["subject"]) == ("no.systembruker.changerequest.rejected", namespace["change_id"])

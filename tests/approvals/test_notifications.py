@@ -143,6 +143,7 @@ def test_every_beat_job_names_a_registered_task(settings):
     scheduled = {job["task"] for job in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled == {
         "registry.tasks.sweep_notifications",
+        "registry.tasks.sweep_webhooks",
         "approvals.tasks.remind_expiring_requests",
         "approvals.tasks.time_out_requests",
         "housekeeping.tasks.purge_expired_data",

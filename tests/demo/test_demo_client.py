@@ -7,16 +7,16 @@ import time
 import pytest
 
 from approvals.system_user_requests import approve_request, reject_request
-from demo.client import VENDOR_SCOPES, DemoClient
+from demo.client import EVENTS_SCOPE, VENDOR_SCOPES, DemoClient
 from demo.maskinporten_client import TokenClient
 from demo.provider import API_SCOPE
-from registry.models import SystemUser
+from registry.models import SystemUser, WebhookSubscription
 from tests.maskinporten.helpers import client_private_key, make_client
 
 
 @pytest.fixture
 def demo_client(server, vendor):
-    client, kid = make_client(vendor, *VENDOR_SCOPES, API_SCOPE)
+    client, kid = make_client(vendor, *VENDOR_SCOPES, EVENTS_SCOPE, API_SCOPE)
     lines = []
     demo = DemoClient(
         TokenClient(server, client.client_id, kid, client_private_key()), vendor=vendor.orgno, out=lines.append
@@ -54,8 +54,8 @@ def test_running_again_reuses_the_system_and_the_system_user(demo_client, demo_a
     assert demo_client.call_api(demo_api, customer.orgno)[0] == 200
 
 
-def test_run_prints_the_approval_link_waits_and_calls_the_api(demo_client, demo_api, customer, manager):
-    """The whole program as `python -m demo.client` runs it; the approval comes while it waits."""
+def approve_while_it_waits(demo_client, demo_api, customer, manager) -> int:
+    """Run the whole program as `python -m demo.client` does; approve once it prints the link."""
 
     def approve_once_asked():
         for _ in range(600):  # up to 30 s on a busy machine
@@ -69,6 +69,19 @@ def test_run_prints_the_approval_link_waits_and_calls_the_api(demo_client, demo_
     approver.start()
     code = demo_client.run(party=customer.orgno, api=demo_api, timeout=60)
     approver.join()
-    assert code == 0
+    return code
+
+
+def test_run_is_told_of_the_approval_by_webhook_and_calls_the_api(demo_client, demo_api, customer, manager, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # as demo/run-demo.sh sets it: the receiver is on loopback
+    assert approve_while_it_waits(demo_client, demo_api, customer, manager) == 0
+    assert "Webhook: no.systembruker.request.accepted" in demo_client.lines
     assert "Approved: the system user exists" in demo_client.lines
     assert f"GET /krav-og-betalinger/{customer.orgno} → 200" in demo_client.lines
+    assert not WebhookSubscription.objects.filter(is_deleted=False).exists()  # it cleans up after itself
+
+
+def test_run_polls_when_the_server_refuses_a_webhook_on_loopback(demo_client, demo_api, customer, manager):
+    assert approve_while_it_waits(demo_client, demo_api, customer, manager) == 0
+    assert "No webhook (400): polling instead" in demo_client.lines
+    assert "Approved: the system user exists" in demo_client.lines

@@ -392,6 +392,7 @@ def test_a_second_run_removes_nothing_more_and_writes_no_event(world):
         "token_refusals": 0,
         "notification_bodies": 2,
         "notifications": 1,
+        "vendor_events": 0,  # tests/events/test_event_triggers.py has its own
         "requests": 2,
         "change_requests": 2,
         "deleted_system_users": 2,
