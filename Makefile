@@ -46,6 +46,11 @@ migrations-check: venv
 test: venv oidc-provider lint imports migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Mutation testing of the security-critical modules (scripts/mutants.py, docs/testing.md): each module
+# on its own with the tests that exercise it, bounded in time. MUTANTS="identifiers transitions" picks some.
+mutants: venv
+	$(PY) scripts/mutants.py $(MUTANTS)
+
 # Needs gettext (apt-get install gettext); the compiled .mo files are committed, so `run`/`test` do not.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static --ignore=bench --ignore=tests --ignore=var
 messages: venv

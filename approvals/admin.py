@@ -4,11 +4,12 @@ from django.contrib import admin, messages
 
 from approvals.models import Decidable, Request
 from registry import outbox
+from registry.admin.readonly import ReadOnlyAdmin
 from registry.models import Notification, NotificationStatus
 
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "system", "party", "status", "escalated", "created", "decided_at"]
     list_filter = ["status", "kind", "escalated"]
     search_fields = ["id", "party__orgno", "party__name", "system__system_id", "external_ref"]
@@ -26,14 +27,6 @@ class RequestAdmin(admin.ModelAdmin):
     ]
 
     # Decisions go through the approval pages (their services: approvals/system_user_requests.py), never the admin.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

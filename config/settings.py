@@ -219,6 +219,15 @@ TOKEN_ISSUER = env_str("TOKEN_ISSUER", PORTAL_BASE_URL + "/")
 TOKEN_LIFETIME_SECONDS = env_int("TOKEN_LIFETIME_SECONDS", 120, minimum=1)
 # Comma-separated PEM files of RSA private keys; the first signs, all are published in /jwk.
 TOKEN_SIGNING_KEY_FILES = env_list("TOKEN_SIGNING_KEY_FILES", [])
+# The scopes a business's self-developed integration (portal "Egenutviklet system") may ask tokens for:
+# the APIs' scopes the operator opens to them. Never the vendor API's or the PDP's own scopes.
+SELF_DEVELOPED_SCOPES = env_list("SELF_DEVELOPED_SCOPES", ["demo:krav-og-betalinger"])
+_RESERVED_SCOPES = ("altinn:authentication/", "altinn:maskinporten/", "altinn:authorization/")
+if any(scope.startswith(_RESERVED_SCOPES) for scope in SELF_DEVELOPED_SCOPES):
+    raise ImproperlyConfigured(
+        "SELF_DEVELOPED_SCOPES may not hold altinn:authentication/, altinn:maskinporten/ "
+        "or altinn:authorization/ scopes: they would give a business vendor or PDP powers"
+    )
 EXTERNAL_MASKINPORTEN_ISSUER = env_str("EXTERNAL_MASKINPORTEN_ISSUER", "")
 EXTERNAL_MASKINPORTEN_JWKS_URL = env_str("EXTERNAL_MASKINPORTEN_JWKS_URL", "")
 # Person tokens from GET /authentication/api/v1/exchange/id-porten (docs/clients-api.md): they never

@@ -43,9 +43,10 @@ def is_valid_pid(value: object) -> bool:
         day -= 40
     if month > 80:
         month -= 80
+    # Only 29 February needs the year, and the last two digits tell a leap year without the century
+    # (of the years a number can name, only 1900 was a multiple of four and no leap year: accepted).
     try:
-        # Any leap year will do for 29 February; the century is not needed to check the date.
-        date(2000 + year2 if (2000 + year2) % 4 == 0 else 2000, month, day)
+        date(2000 if year2 % 4 == 0 else 2001, month, day)
     except ValueError:
         return False
     return True

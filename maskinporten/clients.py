@@ -21,8 +21,17 @@ MIN_KEY_BITS = 2048
 _PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth"}
 
 
-def _invalid(detail: str) -> ServiceError:
-    return ServiceError("STD-00000", detail)
+class ClientInputError(ServiceError):
+    """Refused client or key input. `detail` is English (admin, command, logs); `reason` names the rule,
+    so the portal can say it in the person's language."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__("STD-00000", detail)
+        self.reason = reason
+
+
+def _invalid(detail: str, reason: str = "invalid") -> ClientInputError:
+    return ClientInputError(reason, detail)
 
 
 def parse_public_key(text: str) -> tuple[dict, str | None]:
@@ -34,31 +43,31 @@ def parse_public_key(text: str) -> tuple[dict, str | None]:
         try:
             data = json.loads(text)
         except ValueError:
-            raise _invalid("The key is neither PEM nor valid JSON") from None
+            raise _invalid("The key is neither PEM nor valid JSON", "malformed") from None
         if isinstance(data, dict) and isinstance(data.get("keys"), list):
             if len(data["keys"]) != 1:
-                raise _invalid("A JWKS must hold exactly one key here")
+                raise _invalid("A JWKS must hold exactly one key here", "malformed")
             data = data["keys"][0]
+        if isinstance(data, dict) and _PRIVATE_JWK_MEMBERS & set(data):
+            raise _invalid("This is a private key; register the public key only", "private_key")
         if not isinstance(data, dict) or data.get("kty") != "RSA":
-            raise _invalid("Only RSA keys are supported")
-        if _PRIVATE_JWK_MEMBERS & set(data):
-            raise _invalid("This is a private key; register the public key only")
+            raise _invalid("Only RSA keys are supported", "unsupported")
         kid = data.get("kid") if isinstance(data.get("kid"), str) else None
         try:
             key = RSAAlgorithm.from_jwk({"kty": "RSA", "n": data.get("n"), "e": data.get("e")})
         except Exception:  # noqa: BLE001 - PyJWT raises several types for a bad JWK
-            raise _invalid("The JWK is not a valid RSA public key") from None
+            raise _invalid("The JWK is not a valid RSA public key", "malformed") from None
     else:
         if "PRIVATE KEY" in text:
-            raise _invalid("This is a private key; register the public key only")
+            raise _invalid("This is a private key; register the public key only", "private_key")
         try:
             key = serialization.load_pem_public_key(text.encode())
         except (ValueError, TypeError):
-            raise _invalid("The key is not a PEM SubjectPublicKeyInfo public key") from None
+            raise _invalid("The key is not a PEM SubjectPublicKeyInfo public key", "malformed") from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise _invalid("Only RSA keys are supported")
+        raise _invalid("Only RSA keys are supported", "unsupported")
     if key.key_size < MIN_KEY_BITS:
-        raise _invalid(f"RSA keys must have at least {MIN_KEY_BITS} bits")
+        raise _invalid(f"RSA keys must have at least {MIN_KEY_BITS} bits", "too_short")
     return public_jwk_of(key), kid
 
 
@@ -66,7 +75,7 @@ def check_scopes(scopes: list[str]) -> list[str]:
     cleaned = list(dict.fromkeys(s.strip() for s in scopes if s.strip()))
     bad = [s for s in cleaned if not SCOPE_TOKEN.fullmatch(s)]
     if bad:
-        raise _invalid("Scopes may not contain spaces, quotes or backslashes: " + ", ".join(bad))
+        raise _invalid("Scopes may not contain spaces, quotes or backslashes: " + ", ".join(bad), "scope")
     return cleaned
 
 
@@ -84,9 +93,9 @@ def register_client(
     """A new token client owned by `owner`, with its first public key."""
     client_id = (client_id or str(uuid.uuid4())).strip()
     if not KID_PATTERN.fullmatch(client_id):
-        raise _invalid("The client id may only contain letters, digits and . _ : @ + / = -")
+        raise _invalid("The client id may only contain letters, digits and . _ : @ + / = -", "client_id_malformed")
     if Client.objects.filter(pk=client_id).exists():
-        raise _invalid(f"Client {client_id} exists already")
+        raise _invalid(f"Client {client_id} exists already", "client_id_taken")
     client = Client.objects.create(client_id=client_id, owner=owner, name=name, scopes=check_scopes(scopes))
     audit.record(
         "client.registered",
@@ -105,12 +114,15 @@ def add_client_key(*, client: Client, public_key: str, actor: str, kid: str | No
     jwk, named_kid = parse_public_key(public_key)
     kid = (kid or named_kid or jwk_thumbprint(jwk)).strip()
     if not KID_PATTERN.fullmatch(kid):
-        raise _invalid("The kid may only contain letters, digits and . _ : @ + / = - (at most 200)")
+        raise _invalid("The kid may only contain letters, digits and . _ : @ + / = - (at most 200)", "kid_malformed")
+    # One key, one client: a key registered twice would let whoever holds it sign for both.
+    if ClientKey.objects.filter(public_jwk__n=jwk["n"], public_jwk__e=jwk["e"]).exists():
+        raise _invalid("This public key is registered already (on this or another client)", "key_in_use")
     try:
         with transaction.atomic():
             key = ClientKey.objects.create(client=client, kid=kid, public_jwk={**jwk, "kid": kid})
     except IntegrityError:
-        raise _invalid(f"The client has a key with kid {kid} already") from None
+        raise _invalid(f"The client has a key with kid {kid} already", "kid_taken") from None
     audit.record("client.key_added", actor=actor, object_type="client", object_id=client.client_id, data={"kid": kid})
     return key
 

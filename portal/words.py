@@ -36,6 +36,45 @@ EVENTS = {
     "systemuser.client_removed": gettext_lazy("Kunde fjernet"),
     "changerequest.approved": gettext_lazy("Endring av rettigheter godkjent"),
     "changerequest.rejected": gettext_lazy("Endring av rettigheter avvist"),
+    "systemuser.key_added": gettext_lazy("Nøkkel lagt til"),
+    "systemuser.key_removed": gettext_lazy("Nøkkel fjernet"),
+    "systemuser.grants_added": gettext_lazy("Rettigheter lagt til"),
+}
+
+# A self-developed system's refused input (maskinporten.clients.ClientInputError.reason) in words.
+OWN_INTEGRATION_INPUT = {
+    "private_key": gettext_lazy(
+        "Dette er en privat nøkkel. Lim inn bare den offentlige nøkkelen – den private skal aldri ut av "
+        "maskinen der integrasjonen kjører. Vi har ikke lagret det du limte inn. Lag et nytt nøkkelpar "
+        "hvis den private nøkkelen kan ha blitt delt med andre."
+    ),
+    "malformed": gettext_lazy(
+        "Vi kan ikke lese nøkkelen. Lim inn en offentlig nøkkel i PEM-format (-----BEGIN PUBLIC KEY-----)"
+        " eller som JWK."
+    ),
+    "unsupported": gettext_lazy(
+        "Bare RSA-nøkler kan brukes (tokenendepunktet godtar RS256, RS384 og RS512, som Maskinporten). "
+        "Lag en RSA-nøkkel på minst 2048 bit."
+    ),
+    "too_short": gettext_lazy("RSA-nøkkelen er for kort. Den må være på minst 2048 bit."),
+    "key_in_use": gettext_lazy("Denne nøkkelen er allerede registrert. Lag en egen nøkkel for hver integrasjon."),
+    "kid_taken": gettext_lazy(
+        "Integrasjonen har allerede en nøkkel med denne kid-en. Gi den nye nøkkelen en annen kid."
+    ),
+    "kid_malformed": gettext_lazy("Kid-en kan bare ha bokstaver, tall og . _ : @ + / = - (høyst 200 tegn)."),
+    "client_id_taken": gettext_lazy(
+        "Klient-id-en er allerede i bruk. Velg en annen, eller la feltet stå tomt, så lager vi en."
+    ),
+    "client_id_malformed": gettext_lazy(
+        "Klient-id-en kan bare ha bokstaver, tall og . _ : @ + / = - (høyst 200 tegn)."
+    ),
+    "name_missing": gettext_lazy("Gi systemet et navn."),
+    "no_grants": gettext_lazy("Velg minst én tilgangspakke eller enkeltrettighet."),
+    "last_key": gettext_lazy(
+        "Dette er den siste nøkkelen. Legg til en ny nøkkel først, så integrasjonen ikke stopper."
+    ),
+    "key_not_found": gettext_lazy("Nøkkelen er allerede fjernet."),
+    "nothing_new": gettext_lazy("Systemtilgangen har allerede alt du valgte. Ingenting er endret."),
 }
 
 # Why an organisation is a client of the firm: the role it gave (ER code).

@@ -207,7 +207,8 @@ def access_system_user(
 
 
 def vendor_owns_system(vendor: Organisation, system: RegisteredSystem) -> bool:
-    return system.vendor_id == vendor.pk
+    """A self-developed system has no vendor in this sense: no one may write it or ask for it by the API."""
+    return system.vendor_id == vendor.pk and not system.is_self_developed
 
 
 def access_managers_of(org: Organisation) -> QuerySet[Person]:

@@ -2,7 +2,10 @@
 no rights, an outsider; an accounting firm with a client administrator, its agent system user (one for
 clients) and three clients; two vendors."""
 
+import os
+
 import pytest
+from django.db import connection
 
 from tests import factories as f
 from tests.factories import SIGNING
@@ -75,3 +78,49 @@ def other_vendor(db):
 @pytest.fixture
 def system(vendor):
     return f.make_system(vendor, "fakturering", client_ids=["client-fakturering"])
+
+
+# --- tests that need PostgreSQL (@pytest.mark.postgresql) ---------------------------------------------
+# Threads racing for one row prove "exactly once" only where they truly overlap and wait on row locks.
+# SQLite serialises every write, so there the race would pass even with the compare-and-set removed:
+# on SQLite these tests are not run (and say so), with REQUIRE_SERVICES=1 (CI) they must run.
+
+NEEDS_POSTGRESQL = (
+    "need PostgreSQL: on SQLite the racing threads run one after another, so the test would prove nothing. "
+    "Run them with DATABASE_URL=postgres://… (CI does)"
+)
+_NOT_RUN = pytest.StashKey[list]()
+
+
+def _postgresql_is_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_report_header(config):
+    if connection.vendor != "postgresql":
+        return f"database: {connection.vendor}; tests marked postgresql {NEEDS_POSTGRESQL}"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql" or _postgresql_is_required():
+        return
+    not_run = [item for item in items if item.get_closest_marker("postgresql")]
+    if not_run:
+        config.hook.pytest_deselected(items=not_run)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        config.stash[_NOT_RUN] = not_run
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
+        pytest.fail(f"REQUIRE_SERVICES=1, but the database is {connection.vendor}: these tests {NEEDS_POSTGRESQL}")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    not_run = config.stash.get(_NOT_RUN, [])
+    if not_run:
+        terminalreporter.section("not run: tests that need PostgreSQL", yellow=True)
+        terminalreporter.line(f"{len(not_run)} tests {NEEDS_POSTGRESQL}:")
+        for item in not_run:
+            terminalreporter.line(f"  {item.nodeid}")

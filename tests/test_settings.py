@@ -63,6 +63,19 @@ def test_a_bad_database_url_is_a_clear_error():
     assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
 
 
+def test_self_developed_scopes_may_not_include_the_vendor_api_or_pdp_scopes():
+    result = _run({"SELF_DEVELOPED_SCOPES": "demo:krav,altinn:authentication/systemregister.admin"}, "check")
+    assert result.returncode != 0
+    assert "SELF_DEVELOPED_SCOPES may not hold altinn:authentication/" in result.stderr
+    fine = _run(
+        {"SELF_DEVELOPED_SCOPES": "skatteetaten:krav, nav:inntekt"},
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.SELF_DEVELOPED_SCOPES)",
+    )
+    assert fine.returncode == 0 and "['skatteetaten:krav', 'nav:inntekt']" in fine.stdout
+
+
 def test_the_platform_token_issuer_may_not_be_the_token_issuer():
     result = _run({"TOKEN_ISSUER": "https://sb.example/", "PLATFORM_TOKEN_ISSUER": "https://sb.example/"}, "check")
     assert result.returncode != 0

@@ -10,6 +10,15 @@ from tests.wsgi_calls import keep_the_test_connection  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
+# What tells the two chains apart: the portal's middleware adds its page policies, says which language
+# it answered in, and makes caches tell answers apart by cookie and language; the lean handler does none
+# of that (a machine-to-machine call has no session, no language and is never framed).
+PORTAL_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "Vary")
+
+
+def answered_by_the_lean_handler(headers: dict) -> bool:
+    return not any(name in headers for name in PORTAL_HEADERS)
+
 
 @pytest.mark.django_db
 def test_the_pdp_answers_through_the_lean_handler_with_a_content_length():
@@ -19,6 +28,7 @@ def test_the_pdp_answers_through_the_lean_handler_with_a_content_length():
     assert headers["Content-Length"] == str(len(body))
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "Set-Cookie" not in headers
+    assert answered_by_the_lean_handler(headers), headers
 
 
 @pytest.mark.django_db
@@ -27,6 +37,7 @@ def test_the_token_endpoint_answers_through_the_lean_handler():
     assert status.startswith("400")
     assert b"unsupported_grant_type" in body or b"invalid_request" in body
     assert headers["Content-Length"] == str(len(body))
+    assert answered_by_the_lean_handler(headers), headers
 
 
 @pytest.mark.django_db
@@ -35,6 +46,8 @@ def test_portal_pages_keep_the_full_middleware_stack():
     assert status.startswith("200")
     assert "Content-Security-Policy" in headers
     assert headers["X-Frame-Options"] == "DENY"
+    assert "Cookie" in headers["Vary"] and headers["Content-Language"] == "nb"
+    assert not answered_by_the_lean_handler(headers)
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Vendor request API (CONTRACT §2.2): one view per operation; parse → access → service → render."""
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
@@ -70,14 +71,21 @@ class AgentRequestCreateView(RequestCreateView):
         return super().post(request)
 
 
+# The id is a UUID, as in Altinn's API; documented so, a client (or schemathesis) does not take
+# `…/vendor/agent`, the agent requests' POST-only path, for a request id.
+REQUEST_ID = OpenApiParameter("request_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
 class RequestDetailView(ScopedByMethodView):
-    @extend_schema(operation_id="request_vendor_get", responses={200: RequestOut, **ERRORS})
+    @extend_schema(operation_id="request_vendor_get", parameters=[REQUEST_ID], responses={200: RequestOut, **ERRORS})
     def get(self, request, request_id: str):
         found = service.get_request(request_id, kind=self.kind, vendor=self.caller())
         return Response(RequestOut(found).data)
 
     @extend_schema(
-        operation_id="request_vendor_delete", responses={202: OpenApiResponse(description="Deleted"), **ERRORS}
+        operation_id="request_vendor_delete",
+        parameters=[REQUEST_ID],
+        responses={202: OpenApiResponse(description="Deleted"), **ERRORS},
     )
     def delete(self, request, request_id: str):
         service.delete_request(vendor=self.caller(), request_id=request_id, kind=self.kind, ip=self.client_ip())
@@ -87,12 +95,16 @@ class RequestDetailView(ScopedByMethodView):
 class AgentRequestDetailView(RequestDetailView):
     kind = RequestKind.AGENT
 
-    @extend_schema(operation_id="request_vendor_agent_get", responses={200: RequestOut, **ERRORS})
+    @extend_schema(
+        operation_id="request_vendor_agent_get", parameters=[REQUEST_ID], responses={200: RequestOut, **ERRORS}
+    )
     def get(self, request, request_id: str):
         return super().get(request, request_id)
 
     @extend_schema(
-        operation_id="request_vendor_agent_delete", responses={202: OpenApiResponse(description="Deleted"), **ERRORS}
+        operation_id="request_vendor_agent_delete",
+        parameters=[REQUEST_ID],
+        responses={202: OpenApiResponse(description="Deleted"), **ERRORS},
     )
     def delete(self, request, request_id: str):
         return super().delete(request, request_id)

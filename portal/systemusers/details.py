@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
+from maskinporten import self_developed
 from portal.access import MANAGE, VIEW, access_system_user
 from portal.actor import authority
 from portal.htmx import partial_or_page, wants_fragment
@@ -113,7 +114,10 @@ def delete(request, pk):
         context = details_context(request, system_user)
         return partial_or_page(request, "portal/systemusers/delete.html", f"{PAGE}#confirm-delete", context)
     try:
-        lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
+        if system_user.system.is_self_developed:  # the system and its client go with it
+            self_developed.delete_own_integration(by=request.person, system_user=system_user, ip=client_ip(request))
+        else:
+            lifecycle.delete_system_user(system_user_id=system_user.pk, by=request.person, ip=client_ip(request))
     except ServiceError as error:
         messages.error(request, error_text(error)[0])
     else:

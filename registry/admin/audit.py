@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from registry import audit
+from registry.admin.readonly import ReadOnlyAdmin
 from registry.models import AuditEvent, Organisation
 
 
@@ -64,7 +65,7 @@ class StaffAudited:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: nobody adds, changes or deletes audit events through the admin."""
 
     list_display = ("at", "action", "actor", "object_type", "object_id", "party_orgno", "outcome")
@@ -73,12 +74,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_per_page = 100
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

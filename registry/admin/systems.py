@@ -141,8 +141,8 @@ class ChangeLogInline(admin.TabularInline):
 class RegisteredSystemAdmin(admin.ModelAdmin):
     form = SystemForm
     inlines = [ChangeLogInline]
-    list_display = ["system_id", "vendor", "is_visible", "is_deleted", "updated"]
-    list_filter = ["is_visible", "is_deleted"]
+    list_display = ["system_id", "vendor", "is_visible", "is_self_developed", "is_deleted", "updated"]
+    list_filter = ["is_self_developed", "is_visible", "is_deleted"]
     search_fields = ["system_id", "vendor__orgno", "vendor__name"]
     list_select_related = ["vendor"]
     actions = ["soft_delete"]
@@ -155,6 +155,29 @@ class RegisteredSystemAdmin(admin.ModelAdmin):
         (_("Rettigheter"), {"fields": ["rights", "access_packages"]}),
         (_("Integrasjon"), {"fields": ["client_ids", "allowed_redirect_urls"]}),
     ]
+
+    # A business's self-developed system is its own: staff see it and may soft-delete it, not edit it.
+    self_developed_fields = ["system_id", "vendor", "name", "description", "is_self_developed", "is_deleted", "created"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_self_developed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.is_self_developed:
+            return [(None, {"fields": self.self_developed_fields})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_self_developed:
+            return self.self_developed_fields
+        return super().get_readonly_fields(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and obj.is_self_developed:
+            return forms.modelform_factory(RegisteredSystem, fields=[])
+        return super().get_form(request, obj, change, **kwargs)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # systems are soft-deleted with the action below, never removed

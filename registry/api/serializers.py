@@ -127,7 +127,19 @@ class RightOut(serializers.Serializer):
     resource = ResourceAttributeSerializer(many=True)
 
 
-class SystemOut(serializers.Serializer):
+class SystemGrantsOut:
+    """The rights and access packages of a system, as both system serializers write them."""
+
+    @extend_schema_field(RightOut(many=True))
+    def get_rights(self, system) -> list:
+        return system_service.rights_of(system)
+
+    @extend_schema_field(AccessPackageSerializer(many=True))
+    def get_accessPackages(self, system) -> list:
+        return [{"urn": urn} for urn in system_service.package_urns_of(system)]
+
+
+class SystemOut(SystemGrantsOut, serializers.Serializer):
     """The vendor's full view of its system."""
 
     id = serializers.CharField(source="system_id")
@@ -145,19 +157,11 @@ class SystemOut(serializers.Serializer):
     def get_vendor(self, system) -> dict:
         return org_identifier(system.vendor.orgno)
 
-    @extend_schema_field(RightOut(many=True))
-    def get_rights(self, system) -> list:
-        return system_service.rights_of(system)
-
-    @extend_schema_field(AccessPackageSerializer(many=True))
-    def get_accessPackages(self, system) -> list:
-        return [{"urn": urn} for urn in system_service.package_urns_of(system)]
-
     def get_clientId(self, system) -> list[str]:
         return [c.client_id for c in system.clients.all()]
 
 
-class PublicSystemOut(serializers.Serializer):
+class PublicSystemOut(SystemGrantsOut, serializers.Serializer):
     """A system as portals see it (no client ids, no redirect URLs)."""
 
     systemId = serializers.CharField(source="system_id")
@@ -168,14 +172,6 @@ class PublicSystemOut(serializers.Serializer):
     rights = serializers.SerializerMethodField()
     accessPackages = serializers.SerializerMethodField()
     isVisible = serializers.BooleanField(source="is_visible")
-
-    @extend_schema_field(RightOut(many=True))
-    def get_rights(self, system) -> list:
-        return system_service.rights_of(system)
-
-    @extend_schema_field(AccessPackageSerializer(many=True))
-    def get_accessPackages(self, system) -> list:
-        return [{"urn": urn} for urn in system_service.package_urns_of(system)]
 
 
 class ChangeLogOut(serializers.Serializer):

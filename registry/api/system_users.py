@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
-from registry.models import SystemUser
+from registry.models import RegisteredSystem, SystemUser
 
 from . import serializers as s
 from .base import SCOPE_REQUEST_WRITE, SCOPE_SYSTEMREGISTER_WRITE, VendorAPIView, paginate, parse
@@ -69,7 +69,7 @@ class SystemUsersBySystemView(VendorAPIView):
     )
     def get(self, request, system_id: str):
         vendor = self.caller()
-        if not vendor.systems.filter(system_id=system_id).exists():
+        if not RegisteredSystem.objects.of_vendor(vendor).filter(system_id=system_id).exists():
             raise ServiceError("AUTH-00011", "The system is not in the system register", status=404)
         users = _vendor_system_users(vendor).filter(system__system_id=system_id)
         return Response(paginate(request, users, order=("created", "id"), serializer=s.SystemUserOut))

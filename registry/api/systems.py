@@ -30,8 +30,8 @@ def with_details(queryset):
 
 
 def find_system(system_id: str, *, include_deleted: bool = False) -> RegisteredSystem:
-    systems = RegisteredSystem.objects.all() if include_deleted else RegisteredSystem.objects.live()
-    system = with_details(systems).filter(system_id=system_id).first()
+    systems = RegisteredSystem.objects.registered()
+    system = with_details(systems if include_deleted else systems.live()).filter(system_id=system_id).first()
     if system is None:
         raise ServiceError("AUTH-00011", "The system is not in the system register", status=404)
     return system

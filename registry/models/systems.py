@@ -14,14 +14,24 @@ class RegisteredSystemQuerySet(models.QuerySet):
     def visible(self):
         return self.live().filter(is_visible=True)
 
+    def registered(self):
+        """Systems in the system register: every system but the businesses' self-developed ones, which
+        exist only for their owner and never show in the vendor API, its lists or its requests."""
+        return self.filter(is_self_developed=False)
+
     def of_vendor(self, vendor):
-        return self.filter(vendor=vendor)
+        """The systems the organisation registered as a vendor (its self-developed ones are not)."""
+        return self.registered().filter(vendor=vendor)
+
+    def self_developed_by(self, org):
+        return self.live().filter(is_self_developed=True, vendor=org)
 
     def for_creation(self, org, query: str = ""):
         """Systems the organisation may create a system access for in the portal: visible ones and its
-        own (self-developed) ones, searchable by system or vendor name, each with `system_user_id`
-        set when the organisation already has a live one for it."""
-        systems = self.live().filter(Q(is_visible=True) | Q(vendor=org)).select_related("vendor")
+        own invisible ones, searchable by system or vendor name, each with `system_user_id` set when the
+        organisation already has a live one for it. A self-developed system is not among them: it gets its
+        system access when it is registered (portal "Egenutviklet system")."""
+        systems = self.live().registered().filter(Q(is_visible=True) | Q(vendor=org)).select_related("vendor")
         if query:
             systems = systems.filter(
                 Q(name__nb__icontains=query)
@@ -58,6 +68,11 @@ class RegisteredSystem(models.Model):
     description = models.JSONField(default=dict, blank=True)
     allowed_redirect_urls = models.JSONField(default=list, blank=True)
     is_visible = models.BooleanField(default=True)
+    is_self_developed = models.BooleanField(
+        default=False,
+        help_text="A business's own integration (its vendor is the business): only the business sees it, "
+        "it is never in the vendor API and never requestable",
+    )
     is_deleted = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -151,8 +166,9 @@ class SystemUserQuerySet(models.QuerySet):
         return self.filter(system=system)
 
     def of_vendor(self, vendor):
-        """System users of the vendor's systems: what a vendor may see through the API."""
-        return self.filter(system__vendor=vendor)
+        """System users of the vendor's systems: what a vendor may see through the API (never those of a
+        business's self-developed system, not even the business's own)."""
+        return self.filter(system__vendor=vendor, system__is_self_developed=False)
 
     def for_overview(self, org, query: str = ""):
         """The organisation's live system users with what the overview shows, in a fixed number of queries,

@@ -25,7 +25,10 @@ def _managed_system_user(system_user_id, by: Person | None) -> SystemUser:
 
 def _tell_vendor(system_user: SystemUser, event: AuditEvent, **context) -> None:
     """The vendor's e-mail `registry/email/<event>.txt`, one per vendor address; keyed by the audit
-    event, so each change is told once."""
+    event, so each change is told once. A self-developed system's vendor is the owner itself, whose
+    person made the change: no mail."""
+    if system_user.system.is_self_developed:
+        return
     queue_email(
         f"registry/email/{event.action.replace('.', '_')}.txt",
         {"system_user": system_user, "system": system_user.system, "party": system_user.owner, **context},

@@ -46,6 +46,7 @@ class SystemSpec:
     client_ids: list[str] = field(default_factory=list)
     redirect_urls: list[str] = field(default_factory=list)
     is_visible: bool = True
+    is_self_developed: bool = False
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -232,7 +233,8 @@ def register_system(*, spec: SystemSpec, actor: str, ip: str | None = None) -> R
                 name=spec.name,
                 description=spec.description,
                 allowed_redirect_urls=spec.redirect_urls,
-                is_visible=spec.is_visible,
+                is_visible=spec.is_visible and not spec.is_self_developed,
+                is_self_developed=spec.is_self_developed,
             )
             _write_clients(system, spec.client_ids)
     except IntegrityError:

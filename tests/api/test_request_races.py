@@ -1,19 +1,16 @@
 """Posts of the same request at the same moment give one request, and every caller gets its id.
 
-Real threads, each with its own connection. On PostgreSQL (CI) they truly race; SQLite's shared-cache
-test database answers "table is locked" instead of waiting, so there a caller simply tries again.
+Real threads, each with its own connection, truly racing: PostgreSQL only (tests/races.py); CI runs it.
 """
 
-import threading
-import time
-
 import pytest
-from django.db import OperationalError, connection
 
 from approvals.models import Request
 from approvals.system_user_requests import RequestSpec, create_request
+from tests.races import race
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_identical_posts_make_one_request(system, customer, vendor):
     spec = RequestSpec(
@@ -22,30 +19,7 @@ def test_concurrent_identical_posts_make_one_request(system, customer, vendor):
         party_orgno=customer.orgno,
         rights=[{"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
     )
-    barrier, results, errors = threading.Barrier(4), [], []
-
-    def post():
-        barrier.wait(timeout=10)
-        try:
-            for _ in range(500):
-                try:
-                    results.append(create_request(vendor=vendor, spec=spec))
-                    return
-                except OperationalError as exc:
-                    if "locked" not in str(exc):
-                        raise
-                    time.sleep(0.01)
-        except Exception as exc:  # noqa: BLE001 (collected and asserted below)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    results = race([lambda: create_request(vendor=vendor, spec=spec)] * 4)
     assert len(results) == 4
     assert Request.objects.count() == 1
     assert {str(request.id) for request, _ in results} == {str(Request.objects.get().id)}

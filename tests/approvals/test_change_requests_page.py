@@ -18,6 +18,7 @@ from registry.models import (
 )
 from tests import factories as f
 from tests.approvals.test_views import login
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -244,13 +245,12 @@ def test_the_page_speaks_english_when_asked(as_manager, change_request):
     assert "Business tax" in text and "Skatt næring" not in text
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_approvals_and_rejections_make_one_transition(manager, change_request):
-    from tests.approvals.test_concurrency import race
-
     approve = lambda: change_requests.approve_change_request(change_request.id, by=manager)  # noqa: E731
     reject = lambda: change_requests.reject_change_request(change_request.id, by=manager)  # noqa: E731
-    outcomes = race([approve] * 4 + [reject] * 2)
+    outcomes = race([approve] * 4 + [reject] * 2, result=lambda decided: decided.status)
     winners = [o for o in outcomes if o != "AUTH-00013"]
     assert len(outcomes) == 6 and len(winners) == 1
     change_request.refresh_from_db()

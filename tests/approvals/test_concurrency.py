@@ -1,5 +1,5 @@
 """Exactly once under concurrency (DESIGN invariant 2): real threads, each with its own database
-connection, racing to decide one request. Runs on PostgreSQL in CI and on SQLite locally."""
+connection, racing to decide one request. They need PostgreSQL (tests/races.py); CI runs them."""
 
 import pytest
 
@@ -8,7 +8,7 @@ from approvals.system_user_requests import approve_request, reject_request
 from registry.models import AuditEvent, Notification, SystemUser
 from tests import races
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
 def race(calls: list) -> list[str]:

@@ -6,10 +6,11 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.models import Request
+from approvals.models import Request, RequestStatus
 from approvals.notifications import notify_request_created, remind_expiring_requests
+from approvals.system_user_requests import approve_request
 from registry import outbox
-from registry.models import Notification, NotificationStatus
+from registry.models import Notification, NotificationStatus, SystemUser
 from registry.tasks import deliver_notification, sweep_notifications
 from tests.approvals.conftest import make_request
 
@@ -103,11 +104,17 @@ def test_the_sweep_sends_what_is_still_pending(vendor_request, settings):
     assert sweep_notifications.apply().get() == 0
 
 
-def test_a_broker_outage_does_not_fail_the_state_change(vendor_request, django_capture_on_commit_callbacks):
-    with mock.patch.object(deliver_notification, "apply_async", side_effect=ConnectionError("broker down")):
+def test_a_broker_outage_does_not_fail_the_state_change(manager, vendor_request, django_capture_on_commit_callbacks):
+    with mock.patch.object(deliver_notification, "apply_async", side_effect=ConnectionError("broker down")) as queue:
         with django_capture_on_commit_callbacks(execute=True):
-            notify_request_created(vendor_request)
-    assert Notification.objects.get().status == NotificationStatus.PENDING
+            decided = approve_request(request_id=vendor_request.id, by=manager)
+    assert queue.called  # the broker was asked, after the commit, and failed
+    assert decided.status == RequestStatus.ACCEPTED
+    vendor_request.refresh_from_db()
+    assert vendor_request.status == RequestStatus.ACCEPTED
+    assert SystemUser.objects.filter(pk=vendor_request.pk).exists()
+    told = Notification.objects.get(kind="request.accepted")
+    assert told.status == NotificationStatus.PENDING  # left for the sweep
 
 
 def test_a_request_about_to_time_out_is_reminded_once(system, customer, settings):

@@ -173,12 +173,14 @@ def test_a_denial_is_explained_by_what_the_system_user_holds(standard_user, cust
 
 def test_a_standard_decision_costs_one_query(standard_user, customer, django_assert_max_num_queries):
     with django_assert_max_num_queries(1):
-        decide(Question(standard_user.pk, "write", A_MELDING, party_orgno=customer.orgno))
+        decision = decide(Question(standard_user.pk, "write", A_MELDING, party_orgno=customer.orgno))
+    assert decision.decision == "Permit"  # the one query found the grant, not merely a refusal
 
 
 def test_an_agent_decision_costs_at_most_four_queries(agent_user, customer, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
-        decide(Question(agent_user.pk, "read", KRAV, party_orgno=customer.orgno))
+        decision = decide(Question(agent_user.pk, "read", KRAV, party_orgno=customer.orgno))
+    assert decision.decision == "Permit"
 
 
 @pytest.mark.parametrize("role", ["REGN", "REVI", "DAGL", "LEDE", None])

@@ -4,17 +4,18 @@ its system (and, run again, update it), ask the customer, the customer's general
 portal, read the status and `bysystem`, get a system-user token, exchange it, and call the demo API —
 which validates the platform token against our OpenID metadata and asks our PDP. All over real HTTP."""
 
+import functools
 import json
 import re
 from urllib.parse import quote, urlsplit
 
 import requests
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management import call_command
 
 from demo.provider import API_SCOPE, RESOURCE
 from tests.demo.altinn_client import AltinnVendorProgram
-from tests.maskinporten.helpers import client_private_key
 
 SCOPES = [
     "altinn:authentication/systemregister.write",
@@ -24,11 +25,17 @@ SCOPES = [
 PACKAGE = "urn:altinn:accesspackage:skatt-naering"
 
 
+@functools.cache
+def vendor_key() -> rsa.RSAPrivateKey:
+    """The vendor's own key: a public key serves one client, and the demo provider's client has the test key."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def register_client(tmp_path, vendor, capsys) -> dict:
     """The operator's step (Maskinporten's self-service portal, at Altinn): the vendor's client and key."""
     public = tmp_path / "vendor-public.pem"
     public.write_bytes(
-        client_private_key()
+        vendor_key()
         .public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
@@ -64,7 +71,7 @@ def test_an_altinn_client_runs_unchanged_from_token_to_the_demo_api(
         platform=server,
         client_id=registered["client_id"],
         kid=registered["kid"],
-        private_key_pem=client_private_key().private_bytes(
+        private_key_pem=vendor_key().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
     )

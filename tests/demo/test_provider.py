@@ -84,8 +84,12 @@ def test_another_organisations_claims_are_forbidden(api, system_user):
 
 def test_writing_without_a_grant_for_write_is_forbidden(api, system_user, customer):
     token = bearer_for_system_user(system_user, API_SCOPE)
-    status, _ = call(api, f"/krav-og-betalinger/{customer.orgno}/betalinger", token=token, method="POST")
-    assert status == 403
+    status, body = call(api, f"/krav-og-betalinger/{customer.orgno}/betalinger", token=token, method="POST")
+    assert (status, body["error"], body["decision"]) == (403, "access_denied", "NotApplicable")
+    [asked] = api.pdp_calls  # the PDP decided, asked about writing for this organisation
+    assert asked["Request"]["Action"][0]["Attribute"][0]["Value"] == "write"
+    assert asked["Request"]["Resource"][0]["Attribute"][1]["Value"] == customer.orgno
+    assert asked["Request"]["AccessSubject"][0]["Attribute"][0]["Value"] == str(system_user.pk)
 
 
 def test_a_revoked_package_is_forbidden_on_the_next_call(api, system_user, customer):

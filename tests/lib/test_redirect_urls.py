@@ -127,6 +127,29 @@ def test_a_request_s_redirect_url_is_refused_with_altinn_s_codes(url, allowed, c
     with pytest.raises(ServiceError) as refused:
         check_redirect_url(url, allowed)
     assert refused.value.code == code and refused.value.status == 400
+    assert (
+        refused.value.detail
+        == {
+            "AUTH-00026": "The system has no allowed redirect URLs",
+            "AUTH-00021": "The redirect URL does not match one of the system's allowed URLs",
+        }[code]
+    )
+
+
+def test_the_longest_redirect_url_is_2000_characters():
+    url = "https://vendor.example/callback?"
+    assert redirect_allowed(url + "a" * (2000 - len(url)), ALLOWED)
+    assert not redirect_allowed(url + "a" * (2001 - len(url)), ALLOWED)
+
+
+def test_no_path_is_the_path_slash():
+    assert redirect_allowed("https://vendor.example", ["https://vendor.example/"])
+    assert redirect_allowed("https://vendor.example/?x=1", ["https://vendor.example"])
+
+
+def test_without_a_production_setting_the_rule_is_productions(settings):
+    del settings.PRODUCTION  # a settings module that does not say: the strict rule, https only
+    assert not is_redirect_url("http://127.0.0.1:8000/systemuser/")
 
 
 def test_a_request_without_a_redirect_url_needs_none():

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import jwt as pyjwt
@@ -132,6 +133,29 @@ def test_unknown_keys_refetch_the_providers_keys_at_most_once_a_minute(client, s
         token = idporten_token(stub_provider, header={"alg": "RS256", "kid": "stranger"}, key=stranger)
         assert "not signed by a key" in refused(exchange_with(client, token))
     assert calls.count(True) == 1
+
+
+def test_a_minute_after_a_refetch_an_unknown_key_is_looked_up_again(client, stub_provider, monkeypatch):
+    clock = [1000.0]  # the exchange's monotonic clock, moved on by hand
+    monkeypatch.setattr(exchange, "time", SimpleNamespace(time=time.time, monotonic=lambda: clock[0]))
+    fetches = []
+    real = exchange.idporten.provider_keys
+    monkeypatch.setattr(
+        exchange.idporten, "provider_keys", lambda *, refresh: fetches.append(refresh) or real(refresh=refresh)
+    )
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "stranger"})
+    token = idporten_token(stub_provider, header={"alg": "RS256", "kid": "stranger"}, key=stranger)
+    assert "not signed by a key" in refused(exchange_with(client, token))
+    assert fetches.count(True) == 1  # fetched again: the key might have been new
+    stub_provider.key = RSAKey.generate_key(2048, parameters={"kid": "rotated", "alg": "RS256", "use": "sig"})
+    rotated = idporten_token(stub_provider, header={"alg": "RS256", "kid": "rotated"})
+    clock[0] += exchange.KEY_REFRESH_INTERVAL_SECONDS - 1
+    assert "not signed by a key" in refused(exchange_with(client, rotated))  # within the minute: not fetched
+    assert fetches.count(True) == 1
+    clock[0] += 2
+    response = exchange_with(client, rotated)  # a minute after the last fetch: fetched, and accepted
+    assert response.status_code == 200, response.content
+    assert fetches.count(True) == 2
 
 
 # --- refused tokens -----------------------------------------------------------------------------------

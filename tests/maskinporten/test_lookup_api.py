@@ -67,9 +67,17 @@ def test_a_wrong_external_ref_is_404(client, setup, vendor, maskinporten_auth):
     assert response.json()["code"] == "AUTH-00015"
 
 
+def not_found(response) -> bool:
+    """The documented 404: a problem+json with AUTH-00015 (the same whatever the reason, so nothing leaks)."""
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    return body["code"] == "AUTH-00015" and body["detail"] == "No matching system user."
+
+
 def test_a_deleted_system_user_is_404(client, setup, vendor, maskinporten_auth):
     SystemUser.objects.filter(pk=setup.system_user.pk).update(is_deleted=True)
-    assert client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=maskinporten_auth).status_code == 404
+    assert not_found(client.get(URL, query(setup, vendor), HTTP_AUTHORIZATION=maskinporten_auth))
 
 
 def test_a_purged_system_user_is_404(client, setup, vendor, maskinporten_auth, settings):
@@ -87,7 +95,7 @@ def test_another_vendor_as_provider_is_404(client, setup, vendor, other_vendor, 
     response = client.get(
         URL, query(setup, vendor, systemProviderOrgNo=other_vendor.orgno), HTTP_AUTHORIZATION=maskinporten_auth
     )
-    assert response.status_code == 404
+    assert not_found(response)
 
 
 def test_bad_parameters_are_a_validation_problem(client, setup, vendor, maskinporten_auth):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -108,8 +110,112 @@ def test_an_external_token_with_another_issuer_is_refused(external_maskinporten,
         verify_access_token(maskinporten_token(external_maskinporten, vendor.orgno, iss="https://evil.example/"))
 
 
+def test_an_external_token_names_what_is_wrong(external_maskinporten, vendor):
+    def reason(token) -> str:
+        with pytest.raises(InvalidToken) as err:
+            verify_access_token(token)
+        return str(err.value)
+
+    token = maskinporten_token(external_maskinporten, vendor.orgno)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert reason(maskinporten_token(stranger, vendor.orgno)) == "Token signature is not valid"  # right kid, wrong key
+    unknown_kid = jwt.encode(jwt.decode(token, options={"verify_signature": False}), external_maskinporten,
+                             algorithm="RS256", headers={"kid": "another-key"})  # fmt: skip
+    assert reason(unknown_kid) == "Unknown signing key"
+
+
 def test_external_tokens_are_refused_when_no_external_issuer_is_configured(settings, vendor):
     settings.EXTERNAL_MASKINPORTEN_ISSUER = ""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with pytest.raises(InvalidToken):
         verify_access_token(maskinporten_token(key, vendor.orgno))
+
+
+# --- the key material itself ------------------------------------------------------------------------
+
+
+def test_the_kid_is_the_rfc_7638_thumbprint():
+    # The example of RFC 7638, section 3.1: anyone can recompute our kid from the published key.
+    jwk = {
+        "kty": "RSA",
+        "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiF"
+        "V4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0"
+        "zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csF"
+        "Cur-kEgU8awapJzKnqDKgw",
+        "e": "AQAB",
+        "alg": "RS256",
+        "kid": "2011-04-29",
+    }
+    assert keys.jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+
+
+def test_the_published_key_names_its_use_algorithm_and_thumbprint(tmp_path, settings, fresh_keys):
+    settings.TOKEN_SIGNING_KEY_FILES = [str(write_key(tmp_path / "k.pem"))]
+    [published] = keys.jwks()["keys"]
+    assert published["use"] == "sig" and published["alg"] == "RS256" and published["kty"] == "RSA"
+    assert published["kid"] == keys.jwk_thumbprint(published) == keys.current_key().kid
+
+
+def test_a_key_shorter_than_2048_bits_stops_start_up(tmp_path, settings, fresh_keys):
+    from django.core.exceptions import ImproperlyConfigured
+
+    short = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    path = tmp_path / "short.pem"
+    path.write_bytes(
+        short.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    settings.TOKEN_SIGNING_KEY_FILES = [str(path)]
+    with pytest.raises(ImproperlyConfigured) as err:
+        keys.current_key()
+    assert str(err.value) == "Signing keys must be RSA private keys of at least 2048 bits"
+
+
+def test_an_unreadable_key_file_is_named_in_the_error(tmp_path, settings, fresh_keys):
+    from django.core.exceptions import ImproperlyConfigured
+
+    missing = tmp_path / "missing.pem"
+    settings.TOKEN_SIGNING_KEY_FILES = [str(missing)]
+    with pytest.raises(ImproperlyConfigured) as err:
+        keys.current_key()
+    assert str(err.value).startswith(f"Cannot read the signing key {missing}: ")
+
+
+def test_base64url_has_no_padding_and_keeps_every_character():
+    assert keys._b64url(b"\x00\x00\x17") == "AAAX"  # a last character the padding strip must not touch
+    assert keys._b64url(b"\xff\xfe") == "__4" and keys._b64url(b"\xfb") == "-w"
+
+
+def test_only_our_own_kids_give_a_verification_key(tmp_path, settings, fresh_keys):
+    settings.TOKEN_SIGNING_KEY_FILES = [str(write_key(tmp_path / "k.pem"))]
+    ours = keys.current_key()
+    assert keys.verification_key(ours.kid).public_numbers() == ours.public_key.public_numbers()
+    for kid in ("someone-elses", "", None, 42, [ours.kid]):
+        assert keys.verification_key(kid) is None
+
+
+def test_the_embedded_default_makes_its_folder_and_leaves_only_the_key(tmp_path, settings, fresh_keys):
+    settings.VAR_DIR = tmp_path / "var" / "deeper"
+    settings.TOKEN_SIGNING_KEY_FILES = []
+    keys.current_key()
+    assert [p.name for p in settings.VAR_DIR.iterdir()] == [keys.DEFAULT_KEY_FILE]  # no temporary file left
+
+
+def test_of_two_processes_creating_the_embedded_key_at_once_both_use_the_winners(tmp_path, settings, fresh_keys):
+    # The other process links its key into place between our "does it exist?" and our own link.
+    settings.VAR_DIR = tmp_path
+    settings.TOKEN_SIGNING_KEY_FILES = []
+    winner = write_key(tmp_path / "winner.pem")
+    real_link = keys.os.link
+
+    def the_other_process_was_first(src, dst):
+        # Ours is written next to the key (a link is atomic only within one file system), hidden.
+        assert Path(src).parent == tmp_path and Path(src).name.startswith(".signing-key-")
+        real_link(winner, dst)
+        return real_link(src, dst)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys.os, "link", the_other_process_was_first)
+        ours = keys.current_key()
+    expected = keys._signing_key(serialization.load_pem_private_key(winner.read_bytes(), password=None))
+    assert ours.kid == expected.kid
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([keys.DEFAULT_KEY_FILE, "winner.pem"])

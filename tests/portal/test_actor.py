@@ -152,7 +152,11 @@ def test_the_act_for_page_needs_a_bounded_number_of_queries(login, db, django_as
     client = login(person)
     choose(client, orgs[0])
     with django_assert_max_num_queries(8):  # session, user, person, actor check (2), count, list
-        client.get("/actor/")
+        response = client.get("/actor/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Du kan representere 30 virksomheter." in page  # the whole page, not a cheap error
+    assert page.count('name="orgno"') == 30 and "Klient 29 AS" in page
 
 
 def test_a_removed_role_drops_the_actor_at_the_next_request(login, manager, customer):

@@ -1,5 +1,5 @@
 """Adding and removing a client exactly once under concurrency: real threads, each with its own
-database connection (as tests/approvals/test_concurrency.py). Runs on PostgreSQL in CI, SQLite locally."""
+database connection (as tests/approvals/test_concurrency.py). PostgreSQL only (tests/races.py); CI runs them."""
 
 import pytest
 
@@ -9,7 +9,7 @@ from tests import factories as f
 from tests.factories import SIGNING
 from tests.races import race
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """Two purges at once (two beats by mistake, or the command by hand while beat runs): every row goes
 once, nothing fails, and the summary events' counts add up to what went. Real threads, each with its own
-database connection; on PostgreSQL the batches skip each other's locked rows."""
+database connection (PostgreSQL only: tests/races.py); the batches skip each other's locked rows."""
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from housekeeping import retention
@@ -16,7 +15,7 @@ from tests import factories as f
 from tests.authorization.conftest import make_system_user
 from tests.races import race
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
 def summed(kind: str) -> int:
@@ -51,10 +50,7 @@ def test_two_purges_at_once_take_each_row_once(customer, system, settings):
     assert not AuditEvent.objects.filter(ip__isnull=False).exists()
     assert not Notification.objects.filter(sent_at__lte=old).exists()  # the vendor's fresh mails stay
     assert not SystemUser.objects.exists()
-    # The summary events are the record: together they never count a row twice, and on PostgreSQL (where
-    # the batches wait on or skip each other's locks) they count each row exactly once. SQLite's shared
-    # test database answers "table is locked" at once instead of waiting, which can stop a run — and then
-    # its summary write — midway; the harness retries the run, the rows still go once.
-    exact = connection.vendor == "postgresql"
+    # The summary events are the record: the batches wait on or skip each other's locked rows, so
+    # together they count each row exactly once.
     for kind, total in (("audit_ips", 20), ("notifications", 20), ("deleted_system_users", 7)):
-        assert summed(kind) == total if exact else summed(kind) <= total
+        assert summed(kind) == total

@@ -89,3 +89,48 @@ def test_staff_soft_delete_systems_and_free_their_client_ids(admin_client, syste
     assert system.is_deleted
     assert not SystemClient.objects.filter(client_id="client-fakturering").exists()
     assert system.changelog.get().changed_by == "staff:admin"
+
+
+@pytest.fixture
+def own_system(manager, customer):
+    from maskinporten.self_developed import OwnIntegration, create_own_integration
+    from tests.maskinporten.test_self_developed import own_key, pem
+
+    spec = OwnIntegration(
+        name={"nb": "Bakeriets egen kobling"},
+        public_key=pem(own_key()),
+        rights=[{"resource": "ske-krav-og-betalinger", "action": "read"}],
+    )
+    return create_own_integration(by=manager, org=customer, spec=spec).system
+
+
+def test_staff_filter_self_developed_systems_apart(admin_client, system, own_system):
+    own = admin_client.get("/admin/registry/registeredsystem/", {"is_self_developed__exact": "1"}).content.decode()
+    assert own_system.system_id in own and system.system_id not in own
+    vendors = admin_client.get("/admin/registry/registeredsystem/", {"is_self_developed__exact": "0"}).content.decode()
+    assert system.system_id in vendors and own_system.system_id not in vendors
+
+
+def test_staff_see_a_self_developed_system_but_can_not_change_it(admin_client, own_system):
+    url = f"/admin/registry/registeredsystem/{own_system.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and "Bakeriets egen kobling" in page.content.decode()
+    assert admin_client.post(url, {"system_id": own_system.system_id}).status_code == 403
+    own_system.refresh_from_db()
+    assert own_system.name == {"nb": "Bakeriets egen kobling"}
+
+
+def test_staff_soft_delete_a_self_developed_system_and_no_token_follows(admin_client, own_system):
+    from maskinporten.self_developed import own_integration_client
+    from tests.maskinporten.test_self_developed import get_token
+
+    system_user = own_system.system_users.get()
+    token_client = own_integration_client(system_user)
+    assert get_token(admin_client, system_user).status_code == 200
+    response = admin_client.post(
+        "/admin/registry/registeredsystem/", {"action": "soft_delete", "_selected_action": [str(own_system.pk)]}
+    )
+    assert response.status_code == 302
+    own_system.refresh_from_db()
+    assert own_system.is_deleted and not own_system.clients.exists()
+    assert get_token(admin_client, system_user, client=token_client).status_code == 400

@@ -8,6 +8,7 @@ that forgets the token (or a view marked csrf_exempt) shows up here.
 import uuid
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from approvals.models import ChangeRequest, Request, RequestStatus
@@ -17,23 +18,37 @@ from tests.approvals.conftest import make_request
 from tests.portal.systemusers_helpers import act_for, make_system_user
 
 
+def _session_the_attacker_holds() -> str:
+    """A live, anonymous session's key — as the attacker gets one by starting a login on the site — to
+    be planted in the victim's browser. (A key the server does not know would be replaced anyway.)"""
+    store = SessionStore()
+    store["oidc_state"] = "started by the attacker"
+    store.create()
+    return store.session_key
+
+
 def test_logging_in_gives_a_new_session_key(manager):
-    client = Client()
-    client.get("/login/test/")
-    client.cookies["sessionid"] = "fixedbytheattacker000000000000ab"
-    client.post("/login/test/", {"pid": manager.pid})
-    assert client.cookies["sessionid"].value != "fixedbytheattacker000000000000ab"
-    assert "_auth_user_id" in client.session
+    planted = _session_the_attacker_holds()
+    victim = Client()
+    victim.cookies["sessionid"] = planted
+    response = victim.post("/login/test/", {"pid": manager.pid})
+    assert response.status_code == 302
+    assert victim.cookies["sessionid"].value != planted
+    manager.refresh_from_db()
+    assert victim.session["_auth_user_id"] == str(manager.user_id)
+    assert not SessionStore().exists(planted)  # the planted session is gone, not merely left behind
 
 
 def test_a_session_key_known_before_login_does_not_log_anyone_in(manager):
+    planted = _session_the_attacker_holds()
     victim = Client()
-    victim.get("/login/test/")
-    before = victim.session.session_key
+    victim.cookies["sessionid"] = planted
     victim.post("/login/test/", {"pid": manager.pid})
+    assert victim.get("/actor/").status_code == 200  # the victim is logged in
     attacker = Client()
-    attacker.cookies["sessionid"] = before or ""
-    assert attacker.get("/systemuser/").status_code == 302  # off to log in
+    attacker.cookies["sessionid"] = planted
+    response = attacker.get("/actor/")
+    assert response.status_code == 302 and response.url.startswith("/login/")  # off to log in
 
 
 @pytest.fixture

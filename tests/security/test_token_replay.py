@@ -1,11 +1,8 @@
 """A grant's jti is accepted once per client, in every process: the database unique key decides."""
 
-import contextlib
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
 from django.utils import timezone
 
@@ -13,6 +10,7 @@ from maskinporten.grants import purge_used_grants
 from maskinporten.models import UsedGrant
 from registry.models import AuditEvent
 from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup, make_client, sign_grant
+from tests.races import race
 
 
 @pytest.fixture
@@ -41,31 +39,13 @@ def test_a_refused_grant_does_not_spend_its_jti(client, setup):
     assert setup.post(client, setup.grant(jti="j1")).status_code == 200
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_grants_with_the_same_jti_give_exactly_one_token(vendor, customer, system):
     setup = grant_setup(vendor, customer, system)
     grant = setup.grant()
     workers = 8
-    barrier = threading.Barrier(workers)
-    results: list[tuple[int, dict]] = []
-    # The test database on SQLite is an in-memory shared cache, which answers "table is locked" to a
-    # second writer instead of waiting; there the requests take turns. The real race runs on PostgreSQL (CI).
-    turns = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
-
-    def send():
-        try:
-            barrier.wait(timeout=10)
-            with turns:
-                response = setup.post(HttpClient(), grant)
-            results.append((response.status_code, response.json()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race([lambda: setup.post(HttpClient(), grant)] * workers, result=lambda r: (r.status_code, r.json()))
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [400] * (workers - 1)
     refused = [body for status, body in results if status == 400]

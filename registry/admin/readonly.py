@@ -1,0 +1,15 @@
+"""The admin's read-only rule, written once: staff read these rows but never add, change or delete them
+in the admin; they change only through their services (and their audit events)."""
+
+from django.contrib import admin
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,380 @@
+"""Mutation testing of the security-critical modules: `make mutants` (docs/testing.md).
+
+mutmut changes one line of a module at a time (a `<` for a `<=`, a `True` for a `False`, a string
+for another) and runs the tests that call the changed function; a mutant the tests do not notice
+"survives": a wrong line there would ship. Each module below runs on its own, in var/mutants/<name>/,
+with only the tests that exercise it, within a time bound, one worker by default (the machine is
+shared). The results are fresh each run, nothing reused from an earlier one (unless --resume or
+--retest).
+
+    make mutants                                  # every module, smallest first
+    make mutants MUTANTS="identifiers transitions"
+    MUTANTS_MINUTES=10 MUTANTS_JOBS=2 make mutants
+    .venv/bin/python scripts/mutants.py transitions --resume   # go on where the time bound stopped
+    .venv/bin/python scripts/mutants.py keys --retest          # the survivors again, after new tests
+                                                  # (in files already listed for the module)
+
+Then, to see a survivor: `cd var/mutants/<name> && ../../../.venv/bin/mutmut show <mutant>`.
+
+A survivor that no test can kill because the mutated program behaves the same (an equivalent
+mutant) is listed in EQUIVALENT with the reason; it is matched by the line the mutation writes, so
+an edit elsewhere in the function does not make the list lie, and one that no longer matches is
+reported as a survivor again.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "mutants"
+MUTMUT = Path(sys.executable).parent / "mutmut"
+# What the tests need next to the code (copied as it is; only the module under test is mutated).
+NOT_COPIED = {".git", ".venv", "var", "docs", "bench", "mutants", "db.sqlite3", "node_modules"}
+
+
+@dataclass
+class Module:
+    name: str
+    files: list[str]  # the files mutated
+    tests: list[str]  # the tests run against them
+    functions: list[str] = field(default_factory=list)  # only these functions (mutmut names), if given
+    about: str = ""
+
+
+TOKEN_TESTS = [
+    "tests/maskinporten/test_token_endpoint.py",
+    "tests/security/test_token_claims.py",
+    "tests/security/test_token_signature.py",
+    "tests/security/test_token_authorization_details.py",
+    "tests/security/test_review_token_input.py",
+    "tests/security/test_token_replay.py",
+]
+
+# Smallest first. The tests are the ones that exercise the module; mutmut then runs, for each mutant,
+# only those of them that call the mutated function.
+MODULES = [
+    Module(
+        "identifiers",
+        ["lib/identifiers.py"],
+        ["tests/registry/test_identifiers.py"],
+        about="organisation and national identity numbers (mod-11, birth date)",
+    ),
+    Module(
+        "redirect-url",
+        ["lib/redirect_urls.py"],
+        ["tests/lib/test_redirect_urls.py", "tests/api/test_requests.py"],
+        about="the redirect-URL rule: scheme, host, port and path equal an allowed URL's",
+    ),
+    Module(
+        "transitions",
+        ["approvals/transitions.py"],
+        [
+            "tests/approvals/test_transitions.py",
+            "tests/approvals/test_services.py",
+            "tests/approvals/test_agent_change_requests.py",
+            "tests/approvals/test_change_requests_page.py",
+            "tests/approvals/test_views.py",
+            "tests/api/test_requests.py",
+            "tests/api/test_change_requests.py",
+        ],
+        about="who may decide a request or change request; New -> decided once (compare-and-set); time-out",
+    ),
+    Module(
+        "keys",
+        ["lib/tokens/keys.py"],
+        ["tests/maskinporten/test_signing_keys.py", "tests/maskinporten/test_authentication.py"],
+        about="our signing keys: the active one, rotation, the published JWKS",
+    ),
+    Module(
+        "assertion",
+        ["maskinporten/assertion.py"],
+        [
+            "tests/maskinporten/test_assertion.py",
+            "tests/security/test_token_signature.py",
+            "tests/security/test_review_token_input.py",
+        ],
+        about="the client's signed grant (JWT bearer assertion): signature, audience, lifetime, jti",
+    ),
+    Module(
+        "lifecycle",
+        ["registry/services/lifecycle.py"],
+        ["tests/registry/test_lifecycle_messages.py", "tests/registry/test_lifecycle.py"],
+        about="delete a system user, revoke a package or right: authority and compare-and-set",
+    ),
+    Module(
+        "access-tokens",
+        ["lib/tokens/access.py"],
+        [
+            "tests/maskinporten/test_access_tokens.py",
+            "tests/maskinporten/test_signing_keys.py",
+            "tests/maskinporten/test_authentication.py",
+            "tests/maskinporten/test_token_endpoint.py",
+        ],
+        about="the access tokens we sign and check (claims, audience, expiry)",
+    ),
+    Module(
+        "access",
+        ["registry/access.py"],
+        ["tests/registry/test_access.py", "tests/registry/test_clients.py", "tests/authorization/test_decisions.py"],
+        about="authority: who may act for an organisation, access managers, delegation checks",
+    ),
+    Module(
+        "clients",
+        ["registry/services/clients.py"],
+        ["tests/registry/test_clients.py", "tests/api/test_enduser_clients.py"],
+        about="client eligibility and adding/removing clients of an agent system user",
+    ),
+    Module(
+        "decisions",
+        ["authorization/decisions.py"],
+        [
+            "tests/authorization/test_decisions.py",
+            "tests/authorization/test_client_delegation_decisions.py",
+            "tests/authorization/test_authorize_api.py",
+        ],
+        about="the PDP's decision",
+    ),
+    Module(
+        "grants",
+        ["maskinporten/grants.py"],
+        TOKEN_TESTS,
+        about="the token grant: which system user, which scopes and details, replay",
+    ),
+]
+
+# (function, the line the mutation writes, stripped) -> why no test can tell it from the real code.
+_ZIP = "zip() stops at the shorter of digits and weights, so a longer slice reads the same digits"
+_CODEC = "codec names are not case-sensitive: ASCII is ascii"
+_JOINED = "select_related only saves queries: the rows read are the same (query counts are measured in bench/)"
+_UNREACHABLE = (
+    "defensive and unreachable: a segment of the base64url alphabet whose length is not 1 mod 4 always decodes"
+)
+_THUMB = 'canonical = json.dumps(members, separators=(",", ":"), '
+_SORTED = "the members are built in sorted order (e, kty, n), so sorting them again changes nothing"
+EQUIVALENT: dict[tuple[str, str], str] = {
+    ("lib.identifiers.x_is_valid_orgno", "return _mod11(value[:9], _ORGNO_WEIGHTS) == int(value[8])"): _ZIP,
+    ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:10], _PID_WEIGHTS_1) != int(value[9]):"): _ZIP,
+    ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:11], _PID_WEIGHTS_2) != int(value[10]):"): _ZIP,
+    ("lib.identifiers.x_is_valid_pid", "if day >= 40:"): "day 40 is refused either way (as day 40 or day 0)",
+    ("lib.identifiers.x_is_valid_pid", "if month >= 80:"): "month 80 is refused either way (as 80 or 0)",
+    ("lib.identifiers.x_is_valid_pid", "date(2000 if year2 % 4 == 0 else 2002, month, day)"): (
+        "2002 is no leap year either: the same dates are valid in 2001 and 2002"
+    ),
+    ("approvals.transitions.x_time_out", "is_deleted=False, created__lte=model.timeout_cutoff(now)"): (
+        "the compare-and-set in the loop checks status=New again: a decided row is listed but never changed"
+    ),
+    (
+        "approvals.transitions.x_time_out",
+        "is_deleted=False, status=RequestStatus.NEW, created__lte=model.timeout_cutoff(None)",
+    ): ("timeout_cutoff(None) is timeout_cutoff(now) taken microseconds later"),
+    (
+        "approvals.transitions.x_decide_once",
+        ".objects.filter(pk=obj.pk, status=RequestStatus.NEW, is_deleted=False, created__gt=obj.timeout_cutoff(None))",
+    ): "timeout_cutoff(None) is timeout_cutoff(now) taken microseconds later",
+    ("approvals.transitions.x_vendor_lookup", 'pk = ""'): "None and the empty string are both falsy: not found",
+    ("approvals.transitions.x_vendor_lookup", "found = queryset.filter(pk=pk).first() if (pk) or True else None"): (
+        "filter(pk=None) finds no row: not found either way"
+    ),
+    (
+        "lib.tokens.keys.x__embedded_default_key",
+        "key = rsa.generate_private_key(public_exponent=65537, key_size=2049)",
+    ): ("any size of at least 2048 bits is accepted and works alike; 2048 is a choice, not a rule"),
+    ("lib.tokens.keys.x__b64url", 'return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ASCII")'): _CODEC,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=True).encode("ASCII")'): _CODEC,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=None).encode("ascii")'): _SORTED,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=False).encode("ascii")'): _SORTED,
+    ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + ').encode("ascii")'): _SORTED,
+    ("maskinporten.assertion.x__refuse_constant", "raise ValueError(None)"): (
+        "the message is not read: strict_json answers every ValueError with 'not valid JSON'"
+    ),
+    (
+        "maskinporten.assertion.x_b64url_decode",
+        'return base64.urlsafe_b64decode(segment + "=" * (+len(segment) % 4))',
+    ): ("the decoder ignores surplus padding: 3 '=' decode as 1 (and lengths 0 and 2 pad alike)"),
+    ("maskinporten.assertion.x_b64url_decode", "raise BadAssertion(None) from None"): _UNREACHABLE,
+    ("maskinporten.assertion.x_b64url_decode", 'raise BadAssertion("XXmalformed base64urlXX") from None'): _UNREACHABLE,
+    ("maskinporten.assertion.x_b64url_decode", 'raise BadAssertion("MALFORMED BASE64URL") from None'): _UNREACHABLE,
+    (
+        "maskinporten.assertion.x_strict_json",
+        'value = json.loads(data.decode("UTF-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)',
+    ): _CODEC,
+    ("maskinporten.assertion.xǁAssertionǁ__init__", 'self.signing_input = f"{parts[0]}.{parts[1]}".encode("ASCII")'): (
+        _CODEC
+    ),
+    (
+        "registry.services.lifecycle.x__managed_system_user",
+        'system_users = SystemUser.objects.select_related("system__vendor")',
+    ): _JOINED,
+    (
+        "registry.services.lifecycle.x__managed_system_user",
+        'system_users = SystemUser.objects.select_related("owner", )',
+    ): _JOINED,
+}
+
+
+def workdir(module: Module) -> Path:
+    return WORK / module.name
+
+
+def prepare(module: Module) -> Path:
+    """A fresh var/mutants/<name>/ with links to the project and the module's mutmut configuration."""
+    here = workdir(module)
+    shutil.rmtree(here, ignore_errors=True)
+    here.mkdir(parents=True)
+    tops = sorted({Path(f).parts[0] for f in module.files})
+    copied = []
+    for entry in sorted(ROOT.iterdir()):
+        if entry.name in NOT_COPIED or entry.name.startswith("."):
+            continue
+        (here / entry.name).symlink_to(entry)
+        if entry.name not in tops and entry.name != "tests":  # mutmut copies tests/ and the sources itself
+            copied.append(entry.name)
+    lines = ["[mutmut]", "source_paths=", *[f"    {t}" for t in tops]]
+    lines += ["only_mutate=", *[f"    {f}" for f in module.files]]
+    lines += ["also_copy=", *[f"    {c}" for c in copied]]
+    lines += ["pytest_add_cli_args_test_selection=", *[f"    {t}" for t in module.tests]]
+    # --no-migrations: the test database straight from the models (there are no data migrations; `make
+    # test` checks the migrations), which saves seconds per mutant.
+    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", "    --no-migrations"]
+    lines += ["use_git_change_detection=false", ""]
+    (here / "setup.cfg").write_text("\n".join(lines))
+    return here
+
+
+def mutmut(here: Path, *args: str, timeout: float | None = None, log=None) -> subprocess.CompletedProcess:
+    """Run mutmut in `here`; at the time bound (or Ctrl-C) its whole process group goes, the forked
+    workers included, and TimeoutExpired (or KeyboardInterrupt) is raised."""
+    # The embedded SQLite, whatever the shell says: one test database per mutant on a shared PostgreSQL
+    # would be slow and collide. (The race tests, which need PostgreSQL, are not run here.)
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REQUIRE_SERVICES"}}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    command = [str(MUTMUT), *args]
+    out = log or subprocess.PIPE
+    with subprocess.Popen(
+        command, cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    ) as process:
+        try:
+            stdout, _ = process.communicate(timeout=timeout)
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout)
+
+
+def results(here: Path, module: Module) -> dict[str, str]:
+    """mutant name -> status (killed, survived, no tests, timeout, ...), for the module's functions."""
+    out = mutmut(here, "results", "--all", "true").stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.fullmatch(r"\s*(\S+): (.+)", line)
+        if not m:
+            continue
+        name, status = m.groups()
+        function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+        if module.functions and function not in module.functions:
+            continue
+        found[name] = status.strip()
+    return found
+
+
+def mutated_line(here: Path, name: str) -> str:
+    """The first line the mutant adds, stripped (what EQUIVALENT matches on)."""
+    diff = mutmut(here, "show", name).stdout
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return added[0] if added else ""
+
+
+def run(module: Module, minutes: float, jobs: int, mode: str = "fresh") -> dict:
+    """mode: "fresh" (a new run), "resume" (go on where the time bound stopped), "retest" (the last run's
+    survivors again, against the tests as they are now: mutmut copies tests/ anew)."""
+    earlier = (workdir(module) / "mutants").is_dir()
+    here = workdir(module) if mode != "fresh" and earlier else prepare(module)
+    started = time.monotonic()
+    dotted = [Path(f).with_suffix("").as_posix().replace("/", ".") for f in module.files]
+    names = [f"{d}.{function}__mutmut_*" for d in dotted for function in module.functions]
+    if mode == "retest" and earlier:
+        names = [name for name, status in results(here, module).items() if status in {"survived", "no tests"}]
+    complete = True
+    if names or mode != "retest":
+        with open(here / "run.log", "a") as log:
+            try:
+                finished = mutmut(here, "run", "--max-children", str(jobs), *names, timeout=minutes * 60, log=log)
+                complete = finished.returncode == 0
+            except subprocess.TimeoutExpired:
+                complete = False
+    found = results(here, module)
+    counts: dict[str, int] = {}
+    survivors, equivalent = [], []
+    for name, status in sorted(found.items()):
+        if status in {"survived", "no tests"}:
+            function, line = name.rsplit("__mutmut_", 1)[0], mutated_line(here, name)
+            reason = EQUIVALENT.get((function, line))
+            if reason:
+                equivalent.append((name, reason))
+                status = "equivalent"
+            else:
+                survivors.append((name, status, line))
+        counts[status] = counts.get(status, 0) + 1
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    judged = killed + len(survivors)
+    return {
+        "module": module,
+        "seconds": time.monotonic() - started,
+        "complete": complete and "not checked" not in counts,
+        "counts": counts,
+        "killed": killed,
+        "judged": judged,
+        "score": 100.0 * killed / judged if judged else 0.0,
+        "survivors": survivors,
+        "equivalent": equivalent,
+    }
+
+
+def report(outcome: dict) -> None:
+    module = outcome["module"]
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(outcome["counts"].items()))
+    state = "" if outcome["complete"] else " (NOT COMPLETE: the time bound stopped it, see run.log)"
+    print(
+        f"{module.name}: {outcome['killed']}/{outcome['judged']} killed = {outcome['score']:.1f} %"
+        f" [{counts}] in {outcome['seconds']:.0f} s{state}"
+    )
+    for name, status, line in outcome["survivors"]:
+        print(f"    {status}: {name}  ->  {line}")
+    sys.stdout.flush()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="names (default: all): " + " ".join(m.name for m in MODULES))
+    parser.add_argument("--minutes", type=float, default=float(os.environ.get("MUTANTS_MINUTES") or 8))
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTANTS_JOBS") or 1))
+    parser.add_argument(
+        "--resume", action="store_true", help="go on with a run the time bound stopped (same code, same tests)"
+    )
+    parser.add_argument("--retest", action="store_true", help="run the last run's survivors again (new tests)")
+    args = parser.parse_args()
+    by_name = {m.name: m for m in MODULES}
+    unknown = [n for n in args.modules if n not in by_name]
+    if unknown:
+        parser.error(f"unknown module(s) {unknown}; known: {', '.join(by_name)}")
+    selected = [by_name[n] for n in args.modules] or MODULES
+    worst = 100.0
+    for module in selected:
+        mode = "retest" if args.retest else "resume" if args.resume else "fresh"
+        outcome = run(module, args.minutes, args.jobs, mode)
+        report(outcome)
+        worst = min(worst, outcome["score"] if outcome["complete"] else 0.0)
+    return 0 if worst >= 90.0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
