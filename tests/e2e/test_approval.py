@@ -12,9 +12,9 @@ import uuid
 import pytest
 
 from approvals.models import Request, RequestStatus
+from lib.identifiers import grouped_orgno
 from registry.models import SystemUser
 from tests.approvals.conftest import make_request
-from lib.identifiers import grouped_orgno
 from tests.e2e.conftest import axe_violations
 
 pytestmark = pytest.mark.e2e

@@ -68,6 +68,11 @@ def test_revoking_and_deleting_in_place(page, live_server, manager, customer, sy
     page.click(f"a[href='/systemuser/{su.pk}/']")
     page.wait_for_url(f"{live_server.url}/systemuser/{su.pk}/")
     assert axe_violations(page) == []
+    page.screenshot(path="docs/details-1280.png", full_page=True)  # for docs/system-access-pages.md
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    page.screenshot(path="docs/details-375.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     # Revoking asks first, in place: what stops working and how it comes back; focus on the question.
     page.click("button:has-text('Fjern tilgangspakken Skatt næring')")

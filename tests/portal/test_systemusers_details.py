@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lib.errors import ServiceError
+from lib.identifiers import grouped_orgno
 from registry.models import (
     AccessPackage,
     AuditEvent,
@@ -28,7 +29,7 @@ def test_details_show_vendor_system_creator_and_what_each_grant_allows(client, m
     response = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/")
     text = response.content.decode()
     assert response.status_code == 200
-    assert "Fakturering" in text and vendor.name in text and vendor.orgno in text
+    assert "Fakturering" in text and vendor.name in text and grouped_orgno(vendor.orgno) in text
     assert f"av {manager.name}" in text
     assert "Skatt næring" in text and "Krav og betalinger (lese)" in text
     assert "Kan lese i Krav og betalinger" in text
