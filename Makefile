@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider
+.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -43,13 +43,23 @@ imports: venv
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: venv oidc-provider lint imports migrations-check
+# What the tests need from the machine, named up front instead of failing tests one by one.
+prerequisites:
+	@scripts/check-prerequisites
+
+test: prerequisites venv oidc-provider lint imports migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Mutation testing of the security-critical modules (scripts/mutants.py, docs/testing.md): each module
 # on its own with the tests that exercise it, bounded in time. MUTANTS="identifiers transitions" picks some.
 mutants: venv
 	$(PY) scripts/mutants.py $(MUTANTS)
+
+# The fault suite (faults/run.py): its own PostgreSQL, Redis, SMTP sink, two gunicorn nodes behind
+# HAProxy, a Celery worker and beat; faults injected under load; about 5 minutes. Separate from `test`.
+faults: venv
+	@scripts/check-prerequisites faults
+	$(PY) faults/run.py
 
 # Needs gettext (apt-get install gettext); the compiled .mo files are committed, so `run`/`test` do not.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static --ignore=bench --ignore=tests --ignore=var

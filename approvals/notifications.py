@@ -14,7 +14,7 @@ from django.utils import timezone
 from approvals.models import ChangeRequest, Request, RequestKind, RequestStatus
 from registry import access
 from registry.emails import queue_email
-from registry.models import Organisation, Person
+from registry.models import Notification, Organisation, Person
 
 CONFIRM_PATHS = {RequestKind.STANDARD: "/systemuser/request", RequestKind.AGENT: "/systemuser/agentrequest"}
 
@@ -48,8 +48,24 @@ def _access_managers(org: Organisation) -> list[str]:
 
 
 def notify_request_created(request_obj: Request) -> int:
-    """E-mail the party's notification address(es) that a vendor asks for a system access, with the link."""
+    """E-mail the party's notification address(es) that a vendor asks for a system access, with the link;
+    at most one such mail per vendor and organisation per REQUEST_MAIL_INTERVAL_MINUTES, so a vendor can
+    not flood an organisation's inbox. Later requests wait in the portal's list (and get the reminder)."""
+    if _mailed_recently(request_obj):
+        return 0
     return _queue("request.created", request_obj, request_obj.party.emails)
+
+
+def _mailed_recently(request_obj: Request) -> bool:
+    since = timezone.now() - timedelta(minutes=settings.REQUEST_MAIL_INTERVAL_MINUTES)
+    recent = (
+        Request.objects.of_vendor(request_obj.system.vendor)
+        .for_party(request_obj.party)
+        .filter(created__gte=since)
+        .exclude(pk=request_obj.pk)
+    )
+    ids = [str(pk) for pk in recent.values_list("pk", flat=True)]
+    return Notification.objects.filter(kind="request.created", object_id__in=ids, created__gte=since).exists()
 
 
 def notify_escalated(request_obj: Request, *, by: Person) -> int:

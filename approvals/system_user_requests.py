@@ -12,8 +12,11 @@ the request is New again.
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import Request, RequestKind, RequestStatus
@@ -26,9 +29,10 @@ from approvals.transitions import (
     time_out,
     vendor_lookup,
 )
-from lib.errors import ServiceError
+from lib.errors import RateLimited, ServiceError, ValidationFailed
 from lib.identifiers import is_valid_orgno
 from lib.redirect_urls import check_redirect_url
+from lib.vendor_text import text_errors
 from registry import access, audit
 from registry.models import Organisation, Person, RegisteredSystem, SystemUserType
 from registry.services.system_users import (
@@ -66,6 +70,9 @@ def own_system(vendor: Organisation, system_id: str) -> RegisteredSystem:
 def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem, Organisation, list, list]:
     """The checks in CONTRACT order. The system's owner comes first: another vendor's system is not found,
     so nothing about it (or its customers' system users) leaks."""
+    errors = text_errors({"/integrationtitle": spec.integration_title, "/externalref": spec.external_ref})
+    if errors:  # the texts reach the business's e-mail and pages (lib/vendor_text.py)
+        raise ValidationFailed(errors)
     system = own_system(vendor, spec.system_id)
     valid_orgno = is_valid_orgno(spec.party_orgno)
     party = Organisation.objects.live().filter(orgno=spec.party_orgno).first() if valid_orgno else None
@@ -87,6 +94,28 @@ def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem
     return system, party, rights, packages
 
 
+def check_flooding(vendor: Organisation, party: Organisation) -> None:
+    """A new request mails an organisation that need not be the vendor's customer: so many open requests
+    per vendor and organisation, so many new requests per vendor a day (deleted ones count: deleting
+    gives no allowance back), else 429 with the seconds until one more is allowed."""
+    now = timezone.now()
+    open_ones = Request.objects.pending().of_vendor(vendor).for_party(party).order_by("created")
+    if open_ones.count() >= settings.REQUEST_MAX_OPEN_PER_PARTY:
+        wait = open_ones.first().expires_at - now
+        raise RateLimited(
+            f"The vendor has {settings.REQUEST_MAX_OPEN_PER_PARTY} open requests to this organisation; "
+            "wait until one is decided, deleted or times out",
+            retry_after=wait.total_seconds(),
+        )
+    today = Request.objects.of_vendor(vendor).filter(created__gt=now - timedelta(days=1)).order_by("created")
+    if today.count() >= settings.REQUEST_MAX_PER_DAY:
+        wait = today.first().created + timedelta(days=1) - now
+        raise RateLimited(
+            f"The vendor has made {settings.REQUEST_MAX_PER_DAY} requests in the last 24 hours",
+            retry_after=wait.total_seconds(),
+        )
+
+
 # --- operations -------------------------------------------------------------------------------------
 
 
@@ -105,6 +134,7 @@ def create_request(*, vendor: Organisation, spec: RequestSpec, ip: str | None = 
     if existing is not None:
         # Timed out but not yet swept: mark it, so the one-open-request constraint lets the new one in.
         Request.objects.filter(pk=existing.pk, status=RequestStatus.NEW).update(status=RequestStatus.TIMEDOUT)
+    check_flooding(vendor, party)  # after the re-post answer: a vendor may always ask again for an open one
     try:
         with transaction.atomic():
             request = Request.objects.create(

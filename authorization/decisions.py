@@ -289,6 +289,9 @@ def _decide_agent(question: Question, row: dict, *, explain: bool) -> Decision:
             **(_agent_facts(row["pk"], question) if explain else {}),
         )
     held = _facilitator_holds(row, question, client.pk, client.form)
+    if client.pk == facilitator.pk:
+        # The firm as a client of its own agent system user: it also holds its own packages (registry.access).
+        held |= access.own_packages(client, set(needed))
     for code in needed:
         if code in held:
             return Decision(

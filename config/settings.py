@@ -101,6 +101,21 @@ except ValueError as error:  # dj-database-url's UnknownSchemeError and bad port
     raise ImproperlyConfigured(
         f"DATABASE_URL is not a database URL (e.g. postgres://user:password@host:5432/name): {error}"
     ) from None
+# A persistent connection is checked before a request uses it, so a database restart costs no request
+# that arrives after it (without this, each web thread's stale connection fails one request).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Bounded waits (PostgreSQL, milliseconds, 0 = none): a statement or a lock wait that takes longer is
+# cancelled and the request answered 503 with Retry-After (config/errors.py), instead of every request
+# queueing behind one lock. Long migrations on big tables: run `migrate` with DB_STATEMENT_TIMEOUT_MS=0.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 10000)
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 3000)
+# How long a client is told to wait (Retry-After) when the database is unavailable.
+DB_UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("DB_UNAVAILABLE_RETRY_AFTER_SECONDS", 5, minimum=1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        options=f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+        connect_timeout=env_int("DB_CONNECT_TIMEOUT_SECONDS", 5, minimum=1),
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Waiting on a lock beats failing at once when the portal and a worker write together.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -155,6 +170,12 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 TEST_LOGIN_ENABLED = env_bool("TEST_LOGIN_ENABLED", not PRODUCTION)
 REQUEST_TIMEOUT_DAYS = env_int("REQUEST_TIMEOUT_DAYS", 180, minimum=1)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7, minimum=0)
+# Request flooding (docs/vendor-api.md "Limits"): a new request mails an organisation that need not be the
+# vendor's customer, so a vendor may have this many open requests per organisation, create this many per
+# day, and cause one new-request mail per organisation per REQUEST_MAIL_INTERVAL_MINUTES.
+REQUEST_MAX_OPEN_PER_PARTY = env_int("REQUEST_MAX_OPEN_PER_PARTY", 10, minimum=1)
+REQUEST_MAX_PER_DAY = env_int("REQUEST_MAX_PER_DAY", 10_000, minimum=1)
+REQUEST_MAIL_INTERVAL_MINUTES = env_int("REQUEST_MAIL_INTERVAL_MINUTES", 60, minimum=0)
 
 # --- Data retention (housekeeping/retention.py; docs/operations.md "Data retention") ---
 # How many days personal data is kept before `purge_expired_data` (daily in beat) blanks or deletes it.
@@ -162,6 +183,10 @@ REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7, minimum=0)
 # the IP address blanked earlier.
 RETENTION_AUDIT_IP_DAYS = env_int("RETENTION_AUDIT_IP_DAYS", 90, minimum=1)
 RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 1827, minimum=0)  # five years, leap days included
+# Token traffic is usage, not the legal record: the usage counters and refusal rows, and token audit events
+# left by versions before them. At least 31 days: the details page shows the last 30.
+RETENTION_USAGE_DAYS = env_int("RETENTION_USAGE_DAYS", 90, minimum=31)
+RETENTION_TOKEN_EVENT_DAYS = env_int("RETENTION_TOKEN_EVENT_DAYS", 90, minimum=1)
 RETENTION_NOTIFICATION_BODY_DAYS = env_int("RETENTION_NOTIFICATION_BODY_DAYS", 30, minimum=1)
 RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 365, minimum=1)
 RETENTION_REQUEST_DAYS = env_int("RETENTION_REQUEST_DAYS", 180, minimum=1)
@@ -217,6 +242,12 @@ if PRODUCTION and not OIDC_ENABLED and not TEST_LOGIN_ENABLED:
 # --- Tokens (CONTRACT §1) ---
 TOKEN_ISSUER = env_str("TOKEN_ISSUER", PORTAL_BASE_URL + "/")
 TOKEN_LIFETIME_SECONDS = env_int("TOKEN_LIFETIME_SECONDS", 120, minimum=1)
+# /token's rate limits per minute, in the shared cache (docs/operations.md): far above honest use (a token per
+# customer every two minutes: 30 000 a minute is a vendor with 60 000 customers on one client id), low
+# enough that garbage can not fill the audit trail. Refusals from one address are limited much lower.
+TOKEN_RATE_PER_CLIENT = env_int("TOKEN_RATE_PER_CLIENT", 30_000, minimum=1)
+TOKEN_RATE_PER_ADDRESS = env_int("TOKEN_RATE_PER_ADDRESS", 60_000, minimum=1)
+TOKEN_REFUSALS_PER_ADDRESS = env_int("TOKEN_REFUSALS_PER_ADDRESS", 600, minimum=1)
 # Comma-separated PEM files of RSA private keys; the first signs, all are published in /jwk.
 TOKEN_SIGNING_KEY_FILES = env_list("TOKEN_SIGNING_KEY_FILES", [])
 # The scopes a business's self-developed integration (portal "Egenutviklet system") may ask tokens for:

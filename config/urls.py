@@ -6,6 +6,7 @@ from lib.routing import any_case_path, any_case_re_path
 from portal import views
 from portal.admin_login import ThrottledAdminLoginForm
 from portal.systemusers import overview as systemusers_overview
+from registry.api import authorized_parties
 
 portal_patterns = (
     [
@@ -20,6 +21,7 @@ portal_patterns = (
 )
 
 API = "authentication/api/v1/"
+handler500 = "config.errors.handler500"  # database unavailable: a 503 in each caller's format
 admin.site.login_form = ThrottledAdminLoginForm
 
 urlpatterns = [
@@ -32,6 +34,9 @@ urlpatterns = [
     any_case_path(API, include("approvals.urls_api")),  # systemuser/request…, systemuser/changerequest…
     # Last under the prefix: an unknown vendor-API path is a 404 problem, not the portal's HTML page.
     any_case_re_path(r"^authentication/api/v1(?:/|$)", api_not_found),
+    # Altinn's AuthorizedParties, for a system user's own token (registry/api/authorized_parties.py).
+    any_case_path("accessmanagement/api/v1/authorizedparties", authorized_parties.AuthorizedPartiesView.as_view()),
+    any_case_re_path(r"^accessmanagement/api/v1(?:/|$)", api_not_found),
     path("", include("portal.approvals.urls")),  # approval pages at the confirmUrl paths
     path("", include("portal.urls_systemusers")),  # the business's own system-access pages
     path("login/oidc/", include("portal.urls_oidc")),

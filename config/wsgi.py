@@ -25,8 +25,9 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
 from config import health, metrics
-from lib import logs
+from lib import arrival, logs
 from lib.metrics import count_vendor_api_response
+from lib.tokens import keys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -52,6 +53,12 @@ class LeanHandler(WSGIHandler):
 
 portal_application = get_wsgi_application()
 hot_path_application = LeanHandler()
+
+# The web processes sign tokens: a bad key file stops them at start, not at the first token request.
+# (Workers, beat and manage.py never read the keys; lib/tokens/keys.py reloads them when they change.)
+for ring in keys.RINGS:
+    if getattr(settings, ring.files_setting):
+        ring.signing_keys()
 
 
 def client_address(forwarded_for: str, proxy_count: int) -> str | None:
@@ -82,6 +89,7 @@ def _count_vendor_api_response(start_response):
 
 def application(environ, start_response):
     proxy_count = settings.PROXY_COUNT
+    arrival.note(environ, behind_proxy=proxy_count > 0)
     if proxy_count:
         forwarded = environ.get("HTTP_X_FORWARDED_FOR")
         address = client_address(forwarded, proxy_count) if forwarded else None

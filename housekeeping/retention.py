@@ -36,6 +36,8 @@ from registry.models import (
     SystemUser,
     SystemUserPackage,
     SystemUserRight,
+    SystemUserUsage,
+    TokenRefusal,
 )
 
 logger = logging.getLogger(__name__)
@@ -147,6 +149,35 @@ def delete_old_audit_events(*, dry_run: bool = False) -> Outcome:
     return _delete("audit_events", AuditEvent.objects.filter(at__lt=cutoff), days=days, cutoff=cutoff, dry_run=dry_run)
 
 
+def delete_old_token_events(*, dry_run: bool = False) -> Outcome:
+    """Token audit events (`token.issued`, `token.refused`) older than RETENTION_TOKEN_EVENT_DAYS: versions
+    before usage counting wrote one per token request. Their own, shorter period: they are traffic."""
+    days = settings.RETENTION_TOKEN_EVENT_DAYS
+    cutoff = _days_ago(days)
+    rows = AuditEvent.objects.filter(action__startswith="token.", at__lt=cutoff)
+    return _delete("token_events", rows, days=days, cutoff=cutoff, dry_run=dry_run)
+
+
+# --- Usage (registry.usage) ---------------------------------------------------------------------
+
+
+def delete_old_usage(*, dry_run: bool = False) -> Outcome:
+    """Hourly token counters older than RETENTION_USAGE_DAYS (a system user unused for longer shows "not
+    used")."""
+    days = settings.RETENTION_USAGE_DAYS
+    cutoff = _days_ago(days)
+    rows = SystemUserUsage.objects.filter(hour__lt=cutoff)
+    return _delete("usage", rows, days=days, cutoff=cutoff, dry_run=dry_run)
+
+
+def delete_old_token_refusals(*, dry_run: bool = False) -> Outcome:
+    """Refusal rows whose last refusal is older than RETENTION_USAGE_DAYS."""
+    days = settings.RETENTION_USAGE_DAYS
+    cutoff = _days_ago(days)
+    rows = TokenRefusal.objects.filter(last_at__lt=cutoff)
+    return _delete("token_refusals", rows, days=days, cutoff=cutoff, dry_run=dry_run)
+
+
 # --- Notifications (the e-mail outbox) ----------------------------------------------------------
 
 
@@ -205,12 +236,13 @@ _SYSTEM_USER_ROWS = {
     "packages": SystemUserPackage,
     "rights": SystemUserRight,
     "client_delegations": ClientDelegation,
+    "usage": SystemUserUsage,
 }
 
 
 def delete_deleted_system_users(*, dry_run: bool = False) -> Outcome:
     """System users soft-deleted more than RETENTION_DELETED_SYSTEM_USER_DAYS ago, with their packages,
-    rights, client delegations and change requests. Their audit events stay: audit events point at a
+    rights, client delegations, change requests and usage counters. Their audit events stay: audit events point at a
     system user by id only (no foreign key), so nothing cascades into the legal record."""
     days = settings.RETENTION_DELETED_SYSTEM_USER_DAYS
     cutoff = _days_ago(days)
@@ -268,6 +300,9 @@ def delete_used_grants(*, dry_run: bool = False) -> Outcome:
 KINDS: dict[str, Callable[..., Outcome]] = {
     "audit_ips": blank_audit_ips,
     "audit_events": delete_old_audit_events,
+    "token_events": delete_old_token_events,
+    "usage": delete_old_usage,
+    "token_refusals": delete_old_token_refusals,
     "notification_bodies": blank_notification_bodies,
     "notifications": delete_sent_notifications,
     "requests": delete_closed_requests,

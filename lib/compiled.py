@@ -99,15 +99,46 @@ class CompiledInsert:
         connection = connections[using]
         sql = self._sql.get(connection.vendor)
         if sql is None:
-            quote = connection.ops.quote_name
-            columns = ", ".join(quote(field.column) for field in self._fields)
-            placeholders = ", ".join(["%s"] * len(self._fields))
-            sql = self._sql[connection.vendor] = f"INSERT INTO {quote(self._table)} ({columns}) VALUES ({placeholders})"
+            sql = self._sql[connection.vendor] = self._statement(connection)
         params = [field.get_db_prep_save(values[field.name], connection) for field in self._fields]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+    def _statement(self, connection) -> str:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self._fields)
+        placeholders = ", ".join(["%s"] * len(self._fields))
+        return f"INSERT INTO {quote(self._table)} ({columns}) VALUES ({placeholders})"
 
 
 def as_uuid(value: Any) -> uuid.UUID:
     """A UUID column as read raw: a UUID on PostgreSQL, 32 hex characters on SQLite."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+class CompiledUpsert(CompiledInsert):
+    """A single-row INSERT … ON CONFLICT (`key`) DO UPDATE (PostgreSQL and SQLite ≥ 3.24): on a clash the
+    `add` fields are added to the row's value (a counter), the `keep` fields keep theirs (e.g. a first
+    time), the other non-key fields replace it.
+
+    One statement, so one round trip and no read-then-write race: two processes counting the same row
+    at once both count. Django's bulk_create(update_conflicts=True) can only replace, not add.
+    """
+
+    def __init__(self, model, *field_names: str, key: tuple[str, ...], add: tuple[str, ...] = (), keep=()):
+        super().__init__(model, *field_names)
+        self._key = [model._meta.get_field(name).column for name in key]
+        self._add = {model._meta.get_field(name).column for name in add}
+        self._keep = {model._meta.get_field(name).column for name in keep}
+
+    def _statement(self, connection) -> str:
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        sets = []
+        for column in (field.column for field in self._fields):
+            if column in self._add:
+                sets.append(f"{quote(column)} = {table}.{quote(column)} + EXCLUDED.{quote(column)}")
+            elif column not in self._key and column not in self._keep:
+                sets.append(f"{quote(column)} = EXCLUDED.{quote(column)}")
+        keys = ", ".join(quote(c) for c in self._key)
+        return f"{super()._statement(connection)} ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"

@@ -14,6 +14,14 @@ class ServiceError(Exception):
         self.items = items or []
 
 
+class RateLimited(ServiceError):
+    """Too many of something in a while: 429 with Retry-After (seconds) and code HTTP-429 (CONTRACT §7)."""
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__("HTTP-429", detail, status=429)
+        self.retry_after = max(1, int(retry_after))
+
+
 class FieldError:
     """One failed validation rule: an AUTH.VLD/STD.VLD code, a plain description and the JSON paths."""
 

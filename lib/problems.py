@@ -11,7 +11,9 @@ writes them. Service errors keep their AUTH code; validation failures carry `cod
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
@@ -19,7 +21,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from lib import logs
-from lib.errors import FieldError, ServiceError, ValidationFailed
+from lib.errors import FieldError, RateLimited, ServiceError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ _TITLES = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     429: "Too Many Requests",
+    503: "Service Unavailable",
 }
 
 
@@ -122,10 +125,33 @@ def _std_code(detail) -> str:
     return "STD.VLD-00000" if getattr(detail, "code", "") in {"required", "null"} else "STD.VLD-00001"
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database is down, restarting, or cancelled a statement or lock wait (statement_timeout,
+    lock_timeout): a 503 with Retry-After, never a 500. Other database errors are bugs and stay 500s."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def unavailable_headers() -> dict:
+    return {"Retry-After": str(settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS)}
+
+
+UNAVAILABLE_DETAIL = "The service is temporarily unavailable. Try again shortly."
+
+
+def unavailable_problem(request) -> Response:
+    logger.warning("Database unavailable: answered 503", exc_info=True)
+    return problem(request, status=503, code="HTTP-503", detail=UNAVAILABLE_DETAIL, headers=unavailable_headers())
+
+
 def exception_handler(exc, context):
     request = context.get("request")
+    if database_unavailable(exc):
+        return unavailable_problem(request)
     if isinstance(exc, ValidationFailed):
         return validation_problem(request, exc.errors)
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+        return problem(request, status=exc.status, code=exc.code, detail=exc.detail, headers=headers)
     if isinstance(exc, ServiceError):
         return problem(request, status=exc.status, code=exc.code, detail=exc.detail)
     if isinstance(exc, exceptions.ValidationError):

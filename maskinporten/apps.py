@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class MaskinportenConfig(AppConfig):
@@ -7,10 +6,4 @@ class MaskinportenConfig(AppConfig):
     verbose_name = "Token endpoint and clients"
 
     def ready(self):
-        from lib.tokens import keys
         from maskinporten import schema  # noqa: F401  (schema registers the OpenAPI authentication extension)
-
-        # Configured key files: a bad one stops start-up, not the first token request.
-        for ring in keys.RINGS:
-            if getattr(settings, ring.files_setting):
-                ring.signing_keys()

@@ -67,6 +67,15 @@ def b64url_decode(segment: str) -> bytes:
         raise BadAssertion("malformed base64url") from None
 
 
+def unverified_issuer(token: object) -> str | None:
+    """The `iss` (client id) a grant claims, unverified: for counting requests per client id, nothing else."""
+    try:
+        issuer = Assertion(token).claims.get("iss")
+    except BadAssertion:
+        return None
+    return issuer if isinstance(issuer, str) else None
+
+
 class Assertion:
     """A parsed, not yet verified, compact JWS."""
 

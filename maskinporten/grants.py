@@ -1,5 +1,7 @@
 """The JWT-bearer grant (RFC 7523 as Maskinporten profiles it, RFC 9396 authorization_details): one
-service that checks a grant, issues the token, and leaves an audit event whichever way it goes.
+service that checks a grant, issues the token, and records it whichever way it goes: a log line for each
+request, and one upsert in the system user's usage (registry.usage) for a token issued or a refusal of a
+client that proved who it is. Token traffic is not written to the audit log one event per token.
 
 The order of checks is chosen so that nothing an unauthenticated caller sends reaches the database
 beyond one indexed key look-up, and so that the `jti` is only spent once the grant is otherwise good.
@@ -7,6 +9,7 @@ beyond one indexed key look-up, and so that the `jti` is only spent once the gra
 
 import contextlib
 import json
+import logging
 import math
 import re
 import time
@@ -26,7 +29,8 @@ from lib.tokens.access import sign_access_token, systemuser_details
 from maskinporten.assertion import Assertion, BadAssertion
 from maskinporten.lookup import grantable_system_users, why_no_system_user
 from maskinporten.models import Client, ClientKey, UsedGrant
-from registry.models import AuditEvent
+from registry import usage
+from registry.models import RefusalReason
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SYSTEMUSER_TYPE = "urn:altinn:systemuser"
@@ -37,15 +41,20 @@ MAX_ID_LENGTH = 200
 SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,200}")  # RFC 6749 §3.3
 PURGE_INTERVAL_SECONDS = 60
 
+logger = logging.getLogger(__name__)
+
 
 class GrantError(Exception):
-    """A refused grant: `error` and `description` go to the client, `reason` only to the audit log."""
+    """A refused grant: `error` and `description` go to the client, `reason` only to the log and the
+    refusal record; `refusal` and `detail` (e.g. the externalRef asked for) tell the business why."""
 
-    def __init__(self, error: str, description: str, *, reason: str = ""):
+    def __init__(self, error: str, description: str, *, reason: str = "", refusal=RefusalReason.OTHER, detail=""):
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description
         self.reason = reason or description
+        self.refusal = refusal
+        self.detail = detail
 
 
 class GrantClient(NamedTuple):
@@ -59,7 +68,7 @@ class GrantClient(NamedTuple):
 
 @dataclass
 class _Seen:
-    """What we learnt about the grant so far, for the audit event."""
+    """What we learnt about the grant so far, for the log line and the usage record."""
 
     client_id: str = ""
     consumer_orgno: str = ""
@@ -68,26 +77,35 @@ class _Seen:
     scope: str = ""
     party_orgno: str = ""
     system_user_id: str = ""
+    verified: bool = False  # the client's signature verified: a refusal can be told to someone
 
 
-def exchange_grant(*, grant_type: str | None, assertion: str | None, ip: str | None = None) -> dict:
-    """Check the grant and return the token endpoint's success body, or raise GrantError."""
+def exchange_grant(
+    *, grant_type: str | None, assertion: str | None, ip: str | None = None, arrived: float | None = None
+) -> dict:
+    """Check the grant and return the token endpoint's success body, or raise GrantError.
+
+    `arrived`: when the request arrived (lib/arrival.py); the grant's times are checked against it, so
+    a request that waited in a queue or behind a lock is not refused as stale.
+    """
     seen = _Seen()
     try:
-        return _exchange(seen, grant_type, assertion, ip)
+        return _exchange(seen, grant_type, assertion, ip, arrived)
     except GrantError as exc:
-        _audit(seen, outcome="refused", reason=f"{exc.error}: {exc.reason}", ip=ip)
+        _refused(seen, exc, ip=ip)
         raise
 
 
 def refuse_request(error: str, description: str, *, ip: str | None = None) -> GrantError:
-    """Audit a request refused before it reached the grant (e.g. an oversized body) and return the error."""
+    """Log a request refused before it reached the grant (e.g. an oversized body) and return the error."""
     exc = GrantError(error, description)
-    _audit(_Seen(), outcome="refused", reason=f"{error}: {description}", ip=ip)
+    _refused(_Seen(), exc, ip=ip)
     return exc
 
 
-def _exchange(seen: _Seen, grant_type: str | None, assertion: str | None, ip: str | None) -> dict:
+def _exchange(
+    seen: _Seen, grant_type: str | None, assertion: str | None, ip: str | None, arrived: float | None
+) -> dict:
     if not grant_type:
         raise GrantError("invalid_request", "grant_type is missing")
     if grant_type != GRANT_TYPE:
@@ -101,8 +119,9 @@ def _exchange(seen: _Seen, grant_type: str | None, assertion: str | None, ip: st
         grant.verify_signature(jwk)
     except BadAssertion as exc:
         raise GrantError("invalid_grant", "Invalid assertion", reason=str(exc)) from None
+    seen.verified = True
     claims = grant.claims
-    _check_claims(seen, claims, client.client_id)
+    _check_claims(seen, claims, client.client_id, arrived)
     scopes = _check_scopes(seen, claims, client)
     details = None
     if "authorization_details" in claims:
@@ -112,7 +131,9 @@ def _exchange(seen: _Seen, grant_type: str | None, assertion: str | None, ip: st
         lookup["external_ref"] = external_ref if external_ref is not None else owner_orgno
         rows = _system_user_row.rows(**lookup)
         if not rows:
-            raise GrantError("invalid_altinn_customer_configuration", why_no_system_user(**lookup))
+            refusal, why = why_no_system_user(**lookup)
+            detail = lookup["external_ref"] if refusal == RefusalReason.UNKNOWN_EXTERNAL_REF else ""
+            raise GrantError("invalid_altinn_customer_configuration", why, refusal=refusal, detail=detail)
         system_user_id, owner_orgno, system_id = rows[0]
         seen.system_user_id = str(uuid.UUID(str(system_user_id)))
         details = systemuser_details(seen.system_user_id, owner_orgno, system_id)
@@ -183,7 +204,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_claims(seen: _Seen, claims: dict, client_id: str) -> None:
+def _check_claims(seen: _Seen, claims: dict, client_id: str, arrived: float | None = None) -> None:
     def invalid(why: str, description: str = "") -> GrantError:
         return GrantError("invalid_grant", description or f"Invalid assertion: {why}", reason=why)
 
@@ -194,7 +215,7 @@ def _check_claims(seen: _Seen, claims: dict, client_id: str) -> None:
         raise invalid(f"aud must be the issuer string {settings.TOKEN_ISSUER!r}")
     if "sub" in claims and claims["sub"] != client_id:
         raise invalid("sub must be the client id")
-    now = _now()
+    now = min(arrived, _now()) if arrived is not None else _now()
     exp, iat = claims.get("exp"), claims.get("iat")
     if not _is_number(exp):
         raise invalid("exp is missing or not a number")
@@ -287,12 +308,12 @@ def _parse_org(org: object, bad) -> str:
 
 
 def _spend_and_issue(seen: _Seen, client: GrantClient, scopes: list[str], details, *, expires, ip) -> dict:
-    """Spend the jti, then sign and audit. The unique key on (client, jti) lets exactly one of two
+    """Spend the jti, then sign and record. The unique key on (client, jti) lets exactly one of two
     concurrent grants with the same jti through, in every process on every machine sharing the database.
 
     No surrounding transaction on purpose: each INSERT commits on its own (two round trips instead of
     four on the hot path). A jti spent by a request that then fails is harmless; a token is only
-    returned after its audit event is written.
+    returned after its use is recorded.
     """
     try:
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
@@ -300,41 +321,61 @@ def _spend_and_issue(seen: _Seen, client: GrantClient, scopes: list[str], detail
                 client_id=client.client_id, jti=seen.jti, expires_at=datetime.fromtimestamp(expires, UTC)
             )
     except IntegrityError:
-        raise GrantError("invalid_grant", "Grant is used before", reason="jti replayed") from None
+        raise GrantError(
+            "invalid_grant", "Grant is used before", reason="jti replayed", refusal=RefusalReason.REPLAYED
+        ) from None
     body = sign_access_token(
         client_id=client.client_id, consumer_orgno=client.owner_orgno, scopes=scopes, authorization_details=details
     )
-    _audit(seen, outcome="ok", reason="", ip=ip)
+    _issued(seen, ip=ip)
     return body
 
 
-# Same row as registry.audit.record writes, without building a model instance and compiling an
-# INSERT per grant: on this endpoint the ORM insert cost more CPU than signing the token (measured).
-_insert_audit_event = CompiledInsert(
-    AuditEvent, "at", "action", "actor", "object_type", "object_id", "party_orgno", "outcome", "reason", "data", "ip"
-)
+def _facts(seen: _Seen, ip: str | None) -> dict:
+    return {
+        "client_id": seen.client_id,
+        "consumer": seen.consumer_orgno,
+        "party": seen.party_orgno,
+        "system_user": seen.system_user_id,
+        "kid": seen.kid,
+        "jti": seen.jti,
+        "scope": seen.scope,
+        "ip": ip or "",
+    }
 
 
-def _audit(seen: _Seen, *, outcome: str, reason: str, ip: str | None) -> None:
-    _insert_audit_event.run(
-        at=timezone.now(),
-        action="token.issued" if outcome == "ok" else "token.refused",
-        actor=f"client:{seen.client_id or '?'}"[:200],
-        object_type="systemuser" if seen.system_user_id else "client",
-        object_id=(seen.system_user_id or seen.client_id)[:200],
-        party_orgno=seen.party_orgno,
-        outcome=outcome,
-        reason=reason[:1000],
-        data={
-            "client_id": seen.client_id,
-            "consumer": seen.consumer_orgno,
-            "system_user": seen.system_user_id,
-            "kid": seen.kid,
-            "jti": seen.jti,
-            "scope": seen.scope,
-        },
-        ip=ip or None,
+def _issued(seen: _Seen, *, ip: str | None) -> None:
+    """One log line per token (the per-token trail: client, key, jti, address), and for a system user one
+    upsert of its usage counter. No audit event: token traffic is usage, and 720 events a day per system
+    user would bury the history people read (see docs/operations.md, "Token traffic")."""
+    logger.info(
+        "token issued: client %s, system user %s, jti %s",
+        seen.client_id,
+        seen.system_user_id or "-",
+        seen.jti,
+        extra={"token": _facts(seen, ip)},
     )
+    if seen.system_user_id:
+        usage.record_token(system_user_id=seen.system_user_id, client_id=seen.client_id, kid=seen.kid)
+
+
+def _refused(seen: _Seen, exc: GrantError, *, ip: str | None) -> None:
+    """Every refusal is logged and counted in metrics (by the view); one from a client that proved who it
+    is is also recorded for the business (the organisation it asked for) and staff, one upsert per
+    refusal. Anonymous refusals write nothing: anyone can send them, as fast as they like."""
+    facts = _facts(seen, ip) | {"error": exc.error, "reason": exc.reason[:300]}
+    logger.info(
+        "token refused: %s: %s (client %s)", exc.error, exc.reason[:300], seen.client_id or "-", extra={"token": facts}
+    )
+    if seen.verified:
+        usage.record_refusal(
+            client_id=seen.client_id,
+            party_orgno=seen.party_orgno,
+            reason=exc.refusal,
+            detail=exc.detail,
+            description=f"{exc.error}: {exc.reason}",
+            system_user_id=seen.system_user_id or None,
+        )
 
 
 _last_purge = 0.0

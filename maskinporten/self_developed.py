@@ -18,8 +18,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import Max
 from django.urls import reverse
 
 from lib.errors import ServiceError
@@ -33,7 +32,14 @@ from maskinporten.clients import (
 )
 from maskinporten.models import Client, ClientKey
 from registry import access, audit
-from registry.models import AuditEvent, Organisation, Person, SystemClient, SystemUser, SystemUserType
+from registry.models import (
+    Organisation,
+    Person,
+    SystemClient,
+    SystemUser,
+    SystemUserType,
+    SystemUserUsage,
+)
 from registry.services import lifecycle
 from registry.services import systems as system_register
 from registry.services.grants import GrantChange, Grants, change_grants, normalize_rights
@@ -181,15 +187,16 @@ def delete_own_integration(*, by: Person, system_user: SystemUser, ip: str | Non
 
 
 def last_used(system_user: SystemUser, client: Client) -> dict[str, datetime]:
-    """When each key of the client last signed a grant that got a token: read from the audit trail
-    (`token.issued` names the kid), so the token endpoint writes nothing extra. Only as far back as
-    the trail is kept (docs/operations.md, data retention). One query on the indexed object columns."""
-    events = AuditEvent.objects.filter(
-        Q(object_type="systemuser", object_id=str(system_user.pk)) | Q(object_type="client", object_id=client.pk),
-        action="token.issued",
-        data__client_id=client.pk,
+    """When each key of the client last signed a grant that got a token: read from the usage counters
+    (one row per hour and key, registry/models/usage.py), so the token endpoint writes nothing extra.
+    As far back as usage is kept (RETENTION_USAGE_DAYS). One query on the system user's rows."""
+    rows = (
+        SystemUserUsage.objects.filter(system_user=system_user, last_client_id=client.pk)
+        .exclude(kid="")
+        .values("kid")
+        .annotate(last=Max("last_at"))
+        .order_by()
     )
-    rows = events.values(kid=KeyTextTransform("kid", "data")).annotate(last=Max("at")).order_by()
     return {row["kid"]: row["last"] for row in rows}
 
 

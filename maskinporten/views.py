@@ -2,26 +2,28 @@
 Plain Django views: this is a hot path."""
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from lib import metrics
+from lib import arrival, metrics
 from lib.tokens import keys
 from lib.tokens.access import ALLOWED_ALGS
+from maskinporten import limits
 from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchange_grant, refuse_request
 
 MAX_TOKEN_REQUEST_BYTES = 32 * 1024  # a grant is a few kB; anything this big is not one
 FORM = "application/x-www-form-urlencoded"
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+NO_STORE = limits.NO_STORE
 PUBLIC = {"Cache-Control": "public, max-age=300"}
 # Altinn's path for the issuer of platform tokens (GET exchange/maskinporten).
 OPENID_CONFIGURATION = "authentication/api/v1/openid/.well-known/openid-configuration"
 
 
-def _error(exc: GrantError) -> JsonResponse:
+def _error(exc: GrantError, ip: str | None = None) -> JsonResponse:
     metrics.TOKENS_REFUSED.labels(exc.error).inc()
+    limits.count_refusal(ip)
     return JsonResponse({"error": exc.error, "error_description": exc.description}, status=400, headers=NO_STORE)
 
 
@@ -36,21 +38,34 @@ def _content_length(request) -> int:
 @require_POST
 def token(request):
     ip = request.META.get("REMOTE_ADDR")
+    wait = limits.address_wait(ip)
+    if wait is not None:
+        return limits.slow_down(wait)
     if _content_length(request) > MAX_TOKEN_REQUEST_BYTES:
-        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip))
+        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip), ip)
     if request.content_type != FORM:
-        return _error(refuse_request("invalid_request", f"Content-Type must be {FORM}", ip=ip))
+        return _error(refuse_request("invalid_request", f"Content-Type must be {FORM}", ip=ip), ip)
     try:
         form = request.POST
     except SuspiciousOperation:  # too big or too many fields, found while reading
-        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip))
+        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip), ip)
+    except (BadRequest, UnicodeDecodeError, LookupError):  # a charset other than UTF-8 (RFC 6749 appendix B)
+        return _error(refuse_request("invalid_request", f"The body must be {FORM} in UTF-8", ip=ip), ip)
     for name in ("grant_type", "assertion"):
         if len(form.getlist(name)) > 1:  # RFC 6749 §3.2: parameters must not be repeated
-            return _error(refuse_request("invalid_request", f"{name} is given more than once", ip=ip))
+            return _error(refuse_request("invalid_request", f"{name} is given more than once", ip=ip), ip)
+    wait = limits.client_wait(form.get("assertion"))
+    if wait is not None:
+        return limits.slow_down(wait)
     try:
-        body = exchange_grant(grant_type=form.get("grant_type"), assertion=form.get("assertion"), ip=ip)
+        body = exchange_grant(
+            grant_type=form.get("grant_type"),
+            assertion=form.get("assertion"),
+            ip=ip,
+            arrived=arrival.arrived(request.META),
+        )
     except GrantError as exc:
-        return _error(exc)
+        return _error(exc, ip)
     metrics.TOKENS_ISSUED.inc()
     return JsonResponse(body, headers=NO_STORE)
 

@@ -19,5 +19,7 @@ urlpatterns = [
     path("systemuser/<uuid:pk>/revoke/package/", details.revoke_package, name="revoke_package"),
     path("systemuser/<uuid:pk>/revoke/right/", details.revoke_right, name="revoke_right"),
     path("systemuser/<uuid:pk>/clients/", clients.add, name="add_clients"),
+    path("systemuser/<uuid:pk>/clients/missing/", clients.missing, name="missing_clients"),
+    path("systemuser/<uuid:pk>/clients.csv", clients.export, name="export_clients"),
     path("systemuser/<uuid:pk>/clients/<str:orgno>/remove/", clients.remove, name="remove_client"),
 ]

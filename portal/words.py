@@ -1,5 +1,6 @@
 """The portal's words, each once: actions on a service, why a person may not delegate something, what
-happened to a system access, why an organisation is a client, and what a refused operation means.
+happened to a system access, why a vendor's token request was refused, why an organisation is a client,
+and what a refused operation means.
 
 Every page (system access pages and the approval pages at the vendor's confirmUrl) takes its words
 from here, so one action or one error code reads the same wherever it is shown.
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lib.errors import ServiceError
+from registry.models import RefusalReason, TokenRefusal
 
 # What a right lets the system do on a service; "" (every action in the service's policy) has its own word.
 ACTIONS = {
@@ -77,12 +79,50 @@ OWN_INTEGRATION_INPUT = {
     "nothing_new": gettext_lazy("Systemtilgangen har allerede alt du valgte. Ingenting er endret."),
 }
 
+# Why a known client was refused a token for the organisation (registry.usage), for the business.
+REFUSAL_WORDS = {
+    RefusalReason.UNKNOWN_EXTERNAL_REF: gettext_lazy(
+        "Leverandøren ba om tilgang med den eksterne referansen «%(detail)s», men virksomheten har ingen "
+        "systemtilgang for systemet med den referansen."
+    ),
+    RefusalReason.SYSTEM_USER_DELETED: gettext_lazy(
+        "Leverandøren ba om tilgang gjennom en systemtilgang som er slettet."
+    ),
+    RefusalReason.NO_SYSTEM_USER: gettext_lazy(
+        "Leverandøren ba om tilgang, men virksomheten har ingen systemtilgang for systemet."
+    ),
+    RefusalReason.CLIENT_NOT_ON_SYSTEM: gettext_lazy(
+        "Leverandøren brukte en klient som ikke er registrert på systemet."
+    ),
+    RefusalReason.UNKNOWN_ORGANISATION: gettext_lazy(
+        "Leverandøren ba om tilgang for en virksomhet som ikke er kjent her."
+    ),
+    RefusalReason.REPLAYED: gettext_lazy(
+        "Leverandørens program sendte den samme forespørselen om tilgang to ganger; den andre ble avvist."
+    ),
+}
+
+
 # Why an organisation is a client of the firm: the role it gave (ER code).
 ROLES = {
     "REGN": gettext_lazy("regnskapsfører"),
     "REVI": gettext_lazy("revisor"),
     "FFØR": gettext_lazy("forretningsfører"),
 }
+# The firm on its own agent system access (registry.access.OWN_ORGANISATION), where a client names its role.
+OWN_ORGANISATION = gettext_lazy("virksomheten selv")
+# A client whose packages came by delegation from the client, not through an ER role (role code "").
+DELEGATED_BY_CLIENT = gettext_lazy("tilgangspakkene er gitt av kunden")
+
+
+def client_role_word(code: str, own: str = "SELF") -> str:
+    """Why an organisation is a client, for one role code: "regnskapsfører (REGN)", the firm itself
+    (`own`, registry.access.OWN_ORGANISATION), or "" (given by the client) in words."""
+    if not code:
+        return str(DELEGATED_BY_CLIENT)
+    if code == own:
+        return str(OWN_ORGANISATION)
+    return f"{ROLES[code]} ({code})" if code in ROLES else code
 
 
 def action_word(action: str | None) -> str:
@@ -98,6 +138,15 @@ def reason_word(reason: str) -> str:
 
 def event_word(action: str) -> str:
     return str(EVENTS.get(action, action))
+
+
+def refusal_text(refusal: TokenRefusal) -> str:
+    """A refusal in words; one of the vendor's own request (no word for it) with its technical reason."""
+    words = REFUSAL_WORDS.get(refusal.reason)
+    if words is None:  # a check of the vendor's own request: its technical reason is all there is
+        text = _("Leverandørens forespørsel om tilgang ble avvist: %(description)s")
+        return text % {"description": refusal.description}
+    return str(words) % {"detail": refusal.detail}
 
 
 def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tuple[str, list[str]]:
@@ -149,3 +198,27 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
         return _("Systemtilgangen har ikke, eller kan ikke få, dette:"), lines
     # The service's detail is English (written for the vendor API and the logs): never shown here.
     return _("Det gikk ikke. Prøv igjen, eller kontakt brukerstøtte og oppgi feilkoden %(code)s.") % {"code": code}, []
+
+
+def client_missing(name: str, *, code: str, missing: list[str], names: dict[str, str], itself: bool) -> str:
+    """Why an organisation cannot be added as a client, in words: "Kunden har ikke gitt dere
+    Regnskapsfører lønn" (AUTH-00080), or that the firm holds nothing for it at all (AUTH-00079)."""
+    if code == "AUTH-00079":
+        return _("Er ikke kunde av virksomheten: virksomheten har ingen roller eller tilgangspakker for den.")
+    packages = ", ".join(str(names.get(code, code)) for code in missing)
+    if itself:
+        return _("Virksomheten kan ikke selv ha %(packages)s.") % {"packages": packages}
+    return _("Kunden har ikke gitt dere %(packages)s.") % {"packages": packages}
+
+
+def client_fix(missing: list[str], roles: dict[str, list[str]], names: dict[str, str]) -> str:
+    """What would make the client qualify: it gives the firm the packages in Altinn, or registers the
+    firm in the role (REGN, REVI, FFØR) that gives them (`roles`: package → ER codes)."""
+    packages = ", ".join(f"«{names.get(code, code)}»" for code in missing)
+    giving = sorted({role for code in missing for role in roles.get(code, ())})
+    if giving:
+        in_words = " / ".join(f"{ROLES[r]} ({r})" if r in ROLES else r for r in giving)
+        return _(
+            "Kunden kan gi dere %(packages)s i Altinn, eller registrere dere som %(roles)s i Enhetsregisteret."
+        ) % {"packages": packages, "roles": in_words}
+    return _("Kunden kan gi dere %(packages)s i Altinn.") % {"packages": packages}

@@ -51,3 +51,24 @@ def on_system_user(
         data=data,
         ip=ip,
     )
+
+
+def on_system_user_each(
+    action: str, system_user, *, by: Person | None, actor: str = "", data: list[dict[str, Any]], ip: str | None = None
+) -> None:
+    """One event per item of `data` in a system user's history, each as `on_system_user` writes it, in
+    one insert: adding hundreds of clients at once costs one query for their events, not one each."""
+    events = [
+        AuditEvent(
+            action=action,
+            actor=(person_actor(by) if by is not None else actor)[:200],
+            actor_person=by,
+            object_type="systemuser",
+            object_id=str(system_user.pk),
+            party_orgno=system_user.owner.orgno,
+            data=item,
+            ip=ip,
+        )
+        for item in data
+    ]
+    AuditEvent.objects.bulk_create(events)

@@ -44,6 +44,7 @@ urlpatterns = [
         "enduser/systemuser/clients/available", enduser.AvailableClientsView.as_view(), name="enduser_available"
     ),
     any_case_path("enduser/systemuser/clients", enduser.ClientsView.as_view(), name="enduser_clients"),
+    any_case_path("enduser/systemuser/clients/bulk", enduser.BulkClientsView.as_view(), name="enduser_clients_bulk"),
     any_case_path("enduser/systemuser/clients/", enduser.ClientsSlashView.as_view(), name="enduser_clients_slash"),
     any_case_path("openapi.json", docs.schema_view, name="openapi"),
     any_case_path("docs/", docs.swagger_ui, name="swagger_ui"),

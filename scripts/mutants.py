@@ -114,6 +114,7 @@ MODULES = [
         ["lib/tokens/access.py"],
         [
             "tests/maskinporten/test_access_tokens.py",
+            "tests/maskinporten/test_platform_exchange.py",
             "tests/maskinporten/test_signing_keys.py",
             "tests/maskinporten/test_authentication.py",
             "tests/maskinporten/test_token_endpoint.py",

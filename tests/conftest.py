@@ -13,6 +13,14 @@ from tests.factories import SIGNING
 pytest_plugins = ["tests.oidc_provider.fixtures"]  # the OpenID providers for the login tests
 
 
+@pytest.fixture(autouse=True)
+def _refusals_not_limited_across_tests(settings):
+    """Every test posts to /token from 127.0.0.1, and the refusals per address are counted per minute in
+    the cache (maskinporten/limits.py): a whole suite's refusals would meet the limit. Tests of the limit
+    set it lower themselves."""
+    settings.TOKEN_REFUSALS_PER_ADDRESS = 10**9
+
+
 @pytest.fixture
 def customer(db):
     return f.make_org("Bakeriet Nordmann AS", email="post@bakeriet.example")

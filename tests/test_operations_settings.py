@@ -28,3 +28,17 @@ def test_the_operations_settings_are_read_from_the_environment():
     result = _run(env, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "2 3600 ['10.1.0.0/16', '::1']"
+
+
+def test_database_waits_are_bounded_and_connections_health_checked():
+    env = {
+        "DATABASE_URL": "postgres://systembruker@db.internal:5432/systembruker",
+        "DB_STATEMENT_TIMEOUT_MS": "2500",
+        "DB_LOCK_TIMEOUT_MS": "800",
+    }
+    code = "from django.conf import settings as s; d = s.DATABASES['default'];"
+    code += " print(d['CONN_HEALTH_CHECKS'], d['OPTIONS'])"
+    result = _run(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith("True ") and "-c statement_timeout=2500 -c lock_timeout=800" in line

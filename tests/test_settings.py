@@ -76,6 +76,12 @@ def test_self_developed_scopes_may_not_include_the_vendor_api_or_pdp_scopes():
     assert fine.returncode == 0 and "['skatteetaten:krav', 'nav:inntekt']" in fine.stdout
 
 
+def test_a_usage_period_shorter_than_the_30_days_the_page_shows_is_refused():
+    result = _run({"RETENTION_USAGE_DAYS": "30"}, "check")
+    assert result.returncode != 0
+    assert "RETENTION_USAGE_DAYS" in result.stderr
+
+
 def test_the_platform_token_issuer_may_not_be_the_token_issuer():
     result = _run({"TOKEN_ISSUER": "https://sb.example/", "PLATFORM_TOKEN_ISSUER": "https://sb.example/"}, "check")
     assert result.returncode != 0

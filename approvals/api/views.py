@@ -14,6 +14,8 @@ from registry.api.systems import ERRORS
 from .serializers import AgentRequestIn, RequestIn, RequestOut
 
 RequestPage = paginated(RequestOut, "RequestPage")
+# A new request may meet the flooding limits (docs/vendor-api.md "Limits"): 429 with Retry-After.
+CREATE_ERRORS = {**ERRORS, (429, "application/problem+json"): ERRORS[(400, "application/problem+json")]}
 ROOT = "/createrequest"
 
 
@@ -35,7 +37,7 @@ class RequestCreateView(ScopedByMethodView):
     @extend_schema(
         operation_id="request_vendor_create",
         request=RequestIn,
-        responses={200: RequestOut, 201: RequestOut, **ERRORS},
+        responses={200: RequestOut, 201: RequestOut, **CREATE_ERRORS},
     )
     def post(self, request):
         data = parse(self.input_serializer, request.data, root=ROOT)
@@ -65,7 +67,7 @@ class AgentRequestCreateView(RequestCreateView):
     @extend_schema(
         operation_id="request_vendor_agent_create",
         request=AgentRequestIn,
-        responses={200: RequestOut, 201: RequestOut, **ERRORS},
+        responses={200: RequestOut, 201: RequestOut, **CREATE_ERRORS},
     )
     def post(self, request):
         return super().post(request)

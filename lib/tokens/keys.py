@@ -1,4 +1,5 @@
-"""Our signing keys, loaded once per process: two rings, one per kind of token we sign.
+"""Our signing keys: two rings, one per kind of token we sign, read where tokens are signed and read again
+when their files change.
 
 `TOKEN`: access tokens (POST /token) and person tokens, published in /jwk. `PLATFORM`: platform tokens
 (GET exchange/maskinporten), published at the OpenID metadata's jwks_uri. Each ring is loaded the same way.
@@ -6,15 +7,24 @@ Production: a setting (`TOKEN_SIGNING_KEY_FILES`, `PLATFORM_SIGNING_KEY_FILES`) 
 private keys; the first one signs, all of them are published so that tokens signed with an older key stay
 verifiable while it is rotated out. Embedded default: one RSA key per ring is created under `VAR_DIR` on
 first start and kept, so that tokens survive a restart and every worker process of one installation signs
-with the same key. The two rings never share a key.
+with the same key. The two rings never share a key. A file after a ring's first that does not exist is
+skipped (a free slot for the next key: docs/operations.md "Token signing keys").
+
+Nothing loads the keys at start but the web processes (config/wsgi.py: a bad key file stops a deploy
+there); Celery's worker and beat and `manage.py` commands never read them. Each process looks at a
+ring's files (inode, size, mtime) at most every RELOAD_CHECK_SECONDS and loads them again when one
+changed, so a key is rotated by replacing files, without a restart. A replacement that cannot be read
+(half written, not a key) keeps the keys in use and is logged as an error.
 """
 
 import base64
-import functools
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +36,9 @@ from jwt.algorithms import RSAAlgorithm
 
 SIGNING_ALG = "RS256"
 DEFAULT_KEY_FILE = "token-signing-key.pem"
+RELOAD_CHECK_SECONDS = 5.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,11 +138,70 @@ PLATFORM = KeyRing("platform", "PLATFORM_SIGNING_KEY_FILES", "platform-signing-k
 RINGS = (TOKEN, PLATFORM)
 
 
-@functools.cache
-def _loaded(ring: KeyRing) -> tuple[SigningKey, ...]:
+def _file_identity(paths: list[Path]) -> tuple:
+    identity = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            identity.append((str(path), None))
+        else:
+            identity.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(identity)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    identity: tuple
+    value: object
+    checked: float
+
+
+class _Reloading:
+    """What `load()` reads from the files `paths()` names: kept, and loaded again when one of those files
+    changes (checked at most every RELOAD_CHECK_SECONDS). When a new load fails, the old result stays in
+    use (logged); the first load's failure is raised."""
+
+    def __init__(self, paths: Callable[[], list[Path]], load: Callable):
+        self.paths, self.load = paths, load
+        self.state: _Loaded | None = None
+
+    def __call__(self):
+        state, now = self.state, time.monotonic()
+        if state is not None and now - state.checked < RELOAD_CHECK_SECONDS:
+            return state.value
+        identity = _file_identity(self.paths())
+        if state is not None and identity == state.identity:
+            self.state = _Loaded(identity, state.value, now)
+            return state.value
+        try:
+            value = self.load()
+        except ImproperlyConfigured:
+            if state is None:
+                raise
+            log.exception("The changed key files could not be read; the keys in use stay in use")
+            self.state = _Loaded(state.identity, state.value, now)
+            return state.value
+        self.state = _Loaded(identity, value, now)
+        return value
+
+
+def _ring_paths(ring: KeyRing) -> list[Path]:
     files = list(getattr(settings, ring.files_setting))
+    return [Path(f) for f in files] if files else [Path(settings.VAR_DIR) / ring.default_file]
+
+
+def _load_ring(ring: KeyRing) -> tuple[SigningKey, ...]:
+    files = [Path(f) for f in getattr(settings, ring.files_setting)]
     if files:
-        loaded = tuple(_signing_key(_load_pem(Path(f))) for f in files)
+        keys = {}
+        for i, path in enumerate(files):
+            if i > 0 and not path.exists():
+                log.info("%s file %s does not exist (a free slot): skipped", ring.files_setting, path)
+                continue
+            key = _signing_key(_load_pem(path))
+            keys.setdefault(key.kid, key)
+        loaded = tuple(keys.values())
     else:
         loaded = (_signing_key(_embedded_default_key(Path(settings.VAR_DIR), ring.default_file)),)
     if ring is not TOKEN and {key.kid for key in loaded} & {key.kid for key in TOKEN.signing_keys()}:
@@ -139,9 +211,23 @@ def _loaded(ring: KeyRing) -> tuple[SigningKey, ...]:
     return loaded
 
 
-@functools.cache
+_rings: dict[str, _Reloading] = {}
+_kid_index: dict[str, tuple[tuple, dict]] = {}
+
+
+def _loaded(ring: KeyRing) -> tuple[SigningKey, ...]:
+    reloading = _rings.get(ring.name)
+    if reloading is None:
+        reloading = _rings.setdefault(ring.name, _Reloading(lambda: _ring_paths(ring), lambda: _load_ring(ring)))
+    return reloading()
+
+
 def _by_kid(ring: KeyRing) -> dict[str, SigningKey]:
-    return {key.kid: key for key in ring.signing_keys()}
+    current = ring.signing_keys()
+    index = _kid_index.get(ring.name)
+    if index is None or index[0] is not current:
+        index = _kid_index[ring.name] = (current, {key.kid: key for key in current})
+    return index[1]
 
 
 # The token endpoint's ring, under the names its callers have always used.
@@ -163,5 +249,5 @@ def jwks() -> dict:
 
 def reset() -> None:
     """Forget the loaded keys of every ring (tests that change the key settings)."""
-    _loaded.cache_clear()
-    _by_kid.cache_clear()
+    _rings.clear()
+    _kid_index.clear()

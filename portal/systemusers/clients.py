@@ -5,26 +5,38 @@ every request against the current rows; the service checks it again. Another org
 access, a deleted one or a standard one answers 404 on these pages, so none of them leaks.
 """
 
+import csv
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from lib.errors import ServiceError
-from portal.access import CLIENTS, access_system_user
+from portal.access import CLIENTS, VIEW, access_system_user
 from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip
-from portal.systemusers.details import clients_query, details_context
-from portal.words import ROLES, error_text
+from portal.systemusers.details import (
+    by_role,
+    client_role,
+    clients_query,
+    details_context,
+    matching_clients,
+    role_filters,
+)
+from portal.words import client_fix, client_missing, client_role_word, error_text
+from registry import access
+from registry.access import OWN_ORGANISATION
 from registry.models import AccessPackage, ClientDelegation, SystemUser
 from registry.services import clients
 
 PAGE = "portal/systemusers/clients_add.html"
+RESULT = "portal/systemusers/clients_result.html"
 DETAILS = "portal/systemusers/details.html"
 PER_PAGE = 50
 
@@ -36,9 +48,7 @@ def _package_names(system_user: SystemUser) -> dict[str, str]:
 
 def _via(role_code: str) -> str:
     """Why the organisation is a client, in words: "regnskapsfører (REGN)", or given by the client itself."""
-    if not role_code:
-        return _("tilgangspakkene er gitt av kunden")
-    return ", ".join(f"{ROLES[c]} ({c})" if c in ROLES else c for c in role_code.split(","))
+    return ", ".join(client_role_word(code, OWN_ORGANISATION) for code in role_code.split(","))
 
 
 def _add_context(request, system_user: SystemUser, selected: list[str] | None = None, **extra) -> dict:
@@ -49,13 +59,17 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     if selected is None:
         selected = request.GET.getlist("orgno")
     wanted = set(selected[: clients.MAX_CLIENTS_PER_ADD])
-    everything = clients.eligible_clients(system_user) if wanted or not query else []
+    everything = clients.eligible_clients(system_user)
     matching = clients.eligible_clients(system_user, query=query) if query else everything
     chosen = [c for c in everything if c.orgno in wanted]
     chosen_orgnos = {c.orgno for c in chosen}
-    candidates = [c for c in matching if c.orgno not in chosen_orgnos]
+    role = client_role(request)
+    candidates = by_role([c for c in matching if c.orgno not in chosen_orgnos], role, lambda c: c.role_code)
     page = Paginator(candidates, PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in page.object_list]
+    # "Select all on this page": the same list with this page's clients ticked as well.
+    whole_page = [("orgno", c.orgno) for c in chosen + list(page.object_list)][: clients.MAX_CLIENTS_PER_ADD]
+    where = [(key, value) for key, value in (("q", query), ("rolle", role)) if value]
     return {
         "su": system_user,
         "q": query,
@@ -63,6 +77,11 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
         "rows": rows,
         "chosen": [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in chosen],
         "chosen_query": urlencode([("orgno", c.orgno) for c in chosen]),
+        "select_page_query": urlencode(where + [("page", page.number)] + whole_page),
+        "where": urlencode(where),
+        "role": role,
+        "role_filters": role_filters(),
+        "eligible_count": len(everything),
         "packages": _package_names(system_user),
     } | extra
 
@@ -77,32 +96,105 @@ def add(request, pk):
 
 
 def _add(request, system_user: SystemUser):
-    orgnos = request.POST.getlist("orgno")
-    if not orgnos:
+    """Add the ticked clients, or with `all` every client that can be added: each client on its own
+    (registry.services.clients.add_each). All added: back to the details page; any refused, or "add
+    all": the result page naming each client added and each refused with why."""
+    add_all = bool(request.POST.get("all"))
+    orgnos = None if add_all else [o for o in request.POST.getlist("orgno") if o.strip()]
+    if orgnos is not None and not orgnos:
         context = _add_context(request, system_user, [], error=_("Velg minst én kunde å legge til."))
         return render(request, PAGE, context, status=400)
-    if len(orgnos) > clients.MAX_CLIENTS_PER_ADD:
+    if orgnos is not None and len(orgnos) > clients.MAX_CLIENTS_PER_ADD:
         error = _(
             "Du kan legge til høyst %(max)d kunder om gangen, og du valgte %(count)d. Legg dem til i flere omganger."
         ) % {"max": clients.MAX_CLIENTS_PER_ADD, "count": len(orgnos)}
         return render(request, PAGE, _add_context(request, system_user, [], error=error), status=400)
     try:
-        made = clients.add_clients(
+        outcomes = clients.add_each(
             system_user_id=system_user.pk, orgnos=orgnos, by=request.person, party=request.actor, ip=client_ip(request)
         )
     except ServiceError as error:
         text, lines = error_text(error, _package_names(system_user))
-        context = _add_context(request, system_user, orgnos, error=text, error_lines=lines)
+        context = _add_context(request, system_user, orgnos or [], error=text, error_lines=lines)
         return render(request, PAGE, context, status=error.status)
-    if made:
-        names = ClientDelegation.objects.filter(pk__in=[row.pk for row in made]).order_by("client__name")
+    added = [o for o in outcomes if o.result == clients.ADDED]
+    refused = [o for o in outcomes if o.result == clients.REFUSED]
+    if add_all or refused:
+        return _result(request, system_user, outcomes, status=200 if added or not refused else 400)
+    if added:
         text = ngettext(
-            "%(count)d kunde er lagt til: %(names)s.", "%(count)d kunder er lagt til: %(names)s.", len(made)
-        ) % {"count": len(made), "names": ", ".join(names.values_list("client__name", flat=True))}
+            "%(count)d kunde er lagt til: %(names)s.", "%(count)d kunder er lagt til: %(names)s.", len(added)
+        ) % {"count": len(added), "names": ", ".join(sorted((o.name for o in added), key=str.casefold))}
         messages.success(request, text)
     else:
         messages.info(request, _("Kundene var allerede lagt til. Ingenting er endret."))
     return redirect("systemusers:details", pk=system_user.pk)
+
+
+def _result(request, system_user: SystemUser, outcomes: list, *, status: int):
+    names = _package_names(system_user)
+    refused = [
+        {
+            "orgno": o.orgno,
+            "name": o.name,
+            "reason": client_missing(
+                o.name, code=o.code, missing=list(o.missing), names=names, itself=o.orgno == system_user.owner.orgno
+            ),
+        }
+        for o in outcomes
+        if o.result == clients.REFUSED
+    ]
+    context = {
+        "su": system_user,
+        "added": [o for o in outcomes if o.result == clients.ADDED],
+        "already": [o for o in outcomes if o.result == clients.ALREADY],
+        "refused": refused,
+    }
+    return render(request, RESULT, context, status=status)
+
+
+@actor_required
+@require_GET
+def missing(request, pk):
+    """Why a client is missing: the firm's clients that cannot be added, what each lacks and what
+    would fix it (client administrator, as the add page)."""
+    system_user = access_system_user(request, pk, may=CLIENTS)
+    names = _package_names(system_user)
+    roles = access.client_roles_giving(list(names))
+    page = Paginator(clients.not_qualifying(system_user), PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for c in page.object_list:
+        itself = c.org_id == system_user.owner_id
+        why = client_missing(c.name, code="AUTH-00080", missing=list(c.missing), names=names, itself=itself)
+        fix = "" if itself else client_fix(list(c.missing), roles, names)
+        rows.append({"orgno": c.orgno, "name": c.name, "missing": why, "fix": fix})
+    context = {"su": system_user, "page": page, "rows": rows, "packages": names}
+    return render(request, "portal/systemusers/clients_missing.html", context)
+
+
+@actor_required
+@require_GET
+def export(request, pk):
+    """The clients on the system access as CSV (org number, name, role, since when, added by), with the
+    details page's search and role filter; for whoever sees the list there."""
+    system_user = access_system_user(request, pk, may=VIEW)
+    shown = matching_clients(system_user, clients_query(request), client_role(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kunder-{system_user.owner.orgno}-{system_user.pk}.csv"'
+    response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
+    out = csv.writer(response)
+    out.writerow([_("Organisasjonsnummer"), _("Navn"), _("Hvorfor kunde"), _("Lagt til"), _("Lagt til av")])
+    for d in shown:
+        added_by = d.created_by.name if d.created_by else ""
+        out.writerow(
+            [d.client.orgno, _cell(d.client.name), _via(d.role_code), d.created.date().isoformat(), _cell(added_by)]
+        )
+    return response
+
+
+def _cell(text: str) -> str:
+    # A cell that starts like a formula would run as one in a spreadsheet program: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _delegation(system_user: SystemUser, orgno: str) -> ClientDelegation | None:
@@ -153,5 +245,5 @@ def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
 
 def _where(request) -> str:
     """Where the details page's client list stood (search, page), so removing a client keeps it."""
-    where = {"q": clients_query(request), "kunder": request.GET.get("kunder", "")}
+    where = {"q": clients_query(request), "rolle": client_role(request), "kunder": request.GET.get("kunder", "")}
     return urlencode({key: value for key, value in where.items() if value})

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,43 +16,51 @@ from maskinporten import self_developed
 from portal.access import MANAGE, VIEW, access_system_user
 from portal.actor import authority
 from portal.htmx import partial_or_page, wants_fragment
+from portal.paging import window_of
 from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
-from portal.words import action_word, error_text, event_word
-from registry.models import AccessPackage, ClientDelegation, Resource, SystemUser, SystemUserType
+from portal.words import action_word, client_role_word, error_text, event_word, refusal_text
+from registry import usage
+from registry.access import CLIENT_ROLES, OWN_ORGANISATION
+from registry.models import AccessPackage, Organisation, Resource, SystemUser, SystemUserType
 from registry.services import lifecycle
 
 PAGE = "portal/systemusers/details.html"
 
 
 CLIENTS_PER_PAGE = 100
+HISTORY_PER_PAGE = 25
 
 
-def details_context(request, system_user: SystemUser) -> dict:
+def details_context(request, system_user: SystemUser, *, every_client: bool = False) -> dict:
+    """What the page shows of the system access: grants, one page of its clients (searched in the
+    database: a firm's agent system access may hold thousands), and what the person may do. Every client
+    only for the delete confirmation (`every_client`), which names them all."""
     rights = authority(request)
     is_manager = rights.is_access_manager
     is_agent = system_user.user_type == SystemUserType.AGENT
     grants = [package_grant(p.package) for p in system_user.packages.all()]
     grants += [right_grant(r) for r in system_user.rights.all()]
-    events = _history(system_user)
-    delegations = list(system_user.client_delegations.all())
-    query = clients_query(request)
-    page = Paginator(matching_clients(delegations, query), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
-    # Where the list stands (search, page): page links, the remove forms and the way back keep it.
-    where = {"q": query} if query else {}
-    return {
+    query, role = clients_query(request), client_role(request)
+    page = Paginator(matching_clients(system_user, query, role), CLIENTS_PER_PAGE).get_page(request.GET.get("kunder"))
+    # Where the list stands (search, role, page): page links, the remove forms and the way back keep it.
+    where = {key: value for key, value in (("q", query), ("rolle", role)) if value}
+    context = {
         "su": system_user,
         "grants": grants,
-        "events": events,
         "is_manager": is_manager,
         "may_revoke": is_manager and system_user.user_type == SystemUserType.STANDARD,
         "may_admin_clients": is_agent and rights.is_client_admin,
-        # Every client for the delete confirmation; one page of them for the list (firms have thousands).
-        "clients": delegations,
+        "has_clients": bool(query) or page.paginator.count > 0,
         "clients_q": query,
+        "clients_role": role,
+        "role_filters": role_filters(),
         "clients_page": page,
         "clients_q_link": urlencode(where),
         "clients_where": urlencode(where | ({"kunder": page.number} if page.number > 1 else {})),
     }
+    if every_client and is_agent:
+        context["clients"] = list(matching_clients(system_user, ""))
+    return context
 
 
 def clients_query(request) -> str:
@@ -59,23 +68,70 @@ def clients_query(request) -> str:
     return " ".join(request.GET.get("q", "").split())[:100]
 
 
-def matching_clients(delegations: list[ClientDelegation], query: str) -> list[ClientDelegation]:
-    """The clients whose name or org number matches, as Organisation.objects.matching searches: digits
-    (spaces allowed) match the org number, anything else the name, in any case. Filtered in memory over
-    the prefetched list, so the page costs the same queries for 3 or 300 clients."""
-    if not query:
-        return delegations
-    digits = query.replace(" ", "")
-    if digits.isdigit():
-        return [d for d in delegations if digits in d.client.orgno]
-    text = query.casefold()
-    return [d for d in delegations if text in d.client.name.casefold()]
+def client_role(request) -> str:
+    """The role filter chosen (`rolle`): an ER code, the firm itself or "delegert"; anything else is none."""
+    role = request.GET.get("rolle", "")
+    return role if role in ROLE_FILTERS else ""
 
 
-def _history(system_user: SystemUser) -> list[tuple]:
-    """The audit trail as (event, what happened, to what) in plain words: package names and service
-    titles rather than their codes."""
-    events = list(system_user.audit_trail())
+ROLE_FILTERS = (*CLIENT_ROLES, OWN_ORGANISATION, "delegert")
+
+
+def role_filters() -> list[tuple[str, str]]:
+    """The role filter's choices in words: why the organisation is a client of the firm."""
+    return [(code, client_role_word("" if code == "delegert" else code, OWN_ORGANISATION)) for code in ROLE_FILTERS]
+
+
+def by_role(items: list, role: str, role_code) -> list:
+    """The items whose role code (`role_code(item)`, e.g. "REGN,REVI", "" when the client delegated the
+    packages) includes `role`; all of them when no role is chosen. In memory, for the add page's candidates."""
+    if not role:
+        return items
+    if role == "delegert":
+        return [item for item in items if not role_code(item)]
+    return [item for item in items if role in role_code(item).split(",")]
+
+
+def role_q(role: str) -> Q:
+    """`by_role` as a database filter on ClientDelegation.role_code (a comma-separated list of codes)."""
+    if not role:
+        return Q()
+    if role == "delegert":
+        return Q(role_code="")
+    return (
+        Q(role_code=role)
+        | Q(role_code__startswith=f"{role},")
+        | Q(role_code__endswith=f",{role}")
+        | Q(role_code__contains=f",{role},")
+    )
+
+
+def matching_clients(system_user: SystemUser, query: str, role: str = ""):
+    """The system access's clients whose name or org number matches, as every organisation search does
+    (Organisation.objects.matching), with the role filter; by name. In the database: a firm's agent
+    system access may hold thousands."""
+    delegations = system_user.client_delegations.select_related("client", "created_by").order_by(
+        "client__name", "client__orgno"
+    )
+    if query:
+        delegations = delegations.filter(client__in=Organisation.objects.matching(query))
+    return delegations.filter(role_q(role))
+
+
+def history_context(request, system_user: SystemUser) -> dict:
+    """One window of the system user's history (what people did to it, newest first), and its use (when
+    last, how much, the last refusals in words): a fixed number of queries, each an index range, however
+    long the history or heavy the traffic."""
+    window = window_of(request, system_user.history(), size=HISTORY_PER_PAGE)
+    used = usage.usage_of(system_user)
+    refusals = [(refusal, refusal_text(refusal)) for refusal in used.refusals]
+    return {"history": window, "events": _in_words(window.rows), "usage": used, "refusals": refusals}
+
+
+def _in_words(events) -> list[tuple]:
+    """Events as (event, what happened, to what) in plain words: package names and service titles
+    rather than their codes."""
+    events = list(events)
     codes = {e.data.get("package") for e in events if isinstance(e.data, dict) and e.data.get("package")}
     ids = {e.data.get("resource") for e in events if isinstance(e.data, dict) and e.data.get("resource")}
     names = {p.code: p.name for p in AccessPackage.objects.filter(code__in=codes)} if codes else {}
@@ -101,9 +157,17 @@ def _history(system_user: SystemUser) -> list[tuple]:
 def details(request, pk):
     # A client administrator works with agent system accesses too (adds and removes clients).
     system_user = access_system_user(request, pk, may=VIEW)
-    # The live client search (aimed at the list) asks for the list and its count only.
-    context = details_context(request, system_user)
-    return partial_or_page(request, PAGE, f"{PAGE}#clients-search", context, target="clients")
+    # The live client search (aimed at the list) asks for the list and its count only, a history link
+    # for that window of the history only; anything else (a history restore too) the whole page.
+    if wants_fragment(request, "clients"):
+        return partial_or_page(
+            request, PAGE, f"{PAGE}#clients-search", details_context(request, system_user), target="clients"
+        )
+    if wants_fragment(request, "history"):
+        context = history_context(request, system_user) | {"su": system_user}
+        return partial_or_page(request, PAGE, f"{PAGE}#history", context, target="history")
+    context = details_context(request, system_user) | history_context(request, system_user)
+    return partial_or_page(request, PAGE, PAGE, context, target="clients")
 
 
 @actor_required
@@ -111,7 +175,7 @@ def details(request, pk):
 def delete(request, pk):
     system_user = access_system_user(request, pk, may=MANAGE)
     if request.method == "GET":
-        context = details_context(request, system_user)
+        context = details_context(request, system_user, every_client=True)
         return partial_or_page(request, "portal/systemusers/delete.html", f"{PAGE}#confirm-delete", context)
     try:
         if system_user.system.is_self_developed:  # the system and its client go with it
@@ -132,7 +196,9 @@ def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
     """htmx: the updated list of grants plus an announced status; otherwise back to the page."""
     if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
-        fresh = access_system_user(request, system_user.pk, may=None)
+        # The fragment is part of the details page, so it takes that page's authority: a person who may
+        # not see the page gets the need-rights answer, not the access's packages and rights.
+        fresh = access_system_user(request, system_user.pk, may=VIEW)
         context = details_context(request, fresh) | {"status": text, "ok": ok}
         return render(request, f"{PAGE}#grants-update", context)
     (messages.success if ok else messages.error)(request, text)

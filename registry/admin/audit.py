@@ -1,10 +1,11 @@
 """Staff admin: audit events (read-only), and the audit trail of staff edits made in the admin."""
 
 from django.contrib import admin
+from django.db.models import Q
 
 from registry import audit
 from registry.admin.readonly import ReadOnlyAdmin
-from registry.models import AuditEvent, Organisation
+from registry.models import AuditEvent, Organisation, TokenRefusal
 
 
 def staff_actor(request) -> str:
@@ -74,3 +75,33 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     list_per_page = 100
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    search_help_text = (
+        "A system user id, organisation number, client id or national identity number finds its events exactly; "
+        "other words search action, actor and reason. Narrow by action and time with the filters."
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        """An identifier is looked up exactly (by index, however big the log): as the object, the
+        organisation, or the actor (`client:<id>`, `person:<pid>`). Anything else, or an identifier with
+        no events, searches the words as before."""
+        term = search_term.strip()
+        if term and " " not in term:
+            exact = Q(object_id=term) | Q(actor__in=[term, f"client:{term}", f"person:{term}", f"vendor:{term}"])
+            if len(term) <= 9:
+                exact |= Q(party_orgno=term)
+            hits = queryset.filter(exact)
+            if hits.exists():
+                return hits, False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(TokenRefusal)
+class TokenRefusalAdmin(ReadOnlyAdmin):
+    """Token requests refused for known clients, counted per reason (registry.usage). Read-only."""
+
+    list_display = ("last_at", "client_id", "party_orgno", "reason", "detail", "count", "first_at")
+    list_filter = ("reason", "last_at")
+    search_fields = ("=client_id", "=party_orgno", "detail")
+    date_hierarchy = "last_at"
+    list_per_page = 100
+    readonly_fields = [f.name for f in TokenRefusal._meta.fields]

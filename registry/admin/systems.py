@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from lib.errors import ServiceError
+from lib.vendor_text import NAME_MAX_LENGTH
 from registry.models import AccessPackage, RegisteredSystem, SystemChangeLog
 from registry.services import systems as service
 from registry.wire import wire_right
@@ -25,15 +26,23 @@ _FIELD_OF_PATH = {
 }
 
 
+def _field_of(error) -> str | None:
+    """The form field a validator error is about: its path's first part, or `name/nb` → `name_nb`."""
+    parts = error.paths[0].rsplit("/registersystemrequest/", 1)[-1].split("/") if error.paths else [""]
+    if parts[0] in {"name", "description"} and len(parts) > 1:
+        return f"{parts[0]}_{parts[1]}"
+    return _FIELD_OF_PATH.get(parts[0])
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class SystemForm(forms.ModelForm):
     vendor_orgno = forms.CharField(label=_("Leverandørens organisasjonsnummer"), max_length=9)
-    name_nb = forms.CharField(label=_("Navn (bokmål)"), max_length=500)
-    name_nn = forms.CharField(label=_("Navn (nynorsk)"), max_length=500, required=False)
-    name_en = forms.CharField(label=_("Navn (engelsk)"), max_length=500, required=False)
+    name_nb = forms.CharField(label=_("Navn (bokmål)"), max_length=NAME_MAX_LENGTH)
+    name_nn = forms.CharField(label=_("Navn (nynorsk)"), max_length=NAME_MAX_LENGTH, required=False)
+    name_en = forms.CharField(label=_("Navn (engelsk)"), max_length=NAME_MAX_LENGTH, required=False)
     description_nb = forms.CharField(label=_("Beskrivelse (bokmål)"), widget=forms.Textarea, required=False)
     description_nn = forms.CharField(label=_("Beskrivelse (nynorsk)"), widget=forms.Textarea, required=False)
     description_en = forms.CharField(label=_("Beskrivelse (engelsk)"), widget=forms.Textarea, required=False)
@@ -111,8 +120,7 @@ class SystemForm(forms.ModelForm):
         if existing is not None and existing.is_deleted:
             raise forms.ValidationError(_("Systemet er slettet og kan ikke endres."))
         for error in service.validate_system(self.spec(), existing=existing):
-            key = error.paths[0].rsplit("/registersystemrequest/", 1)[-1].split("/")[0] if error.paths else ""
-            self.add_error(_FIELD_OF_PATH.get(key), f"{error.code}: {error.detail}")
+            self.add_error(_field_of(error), f"{error.code}: {error.detail}")
         return cleaned
 
     def validate_unique(self):

@@ -3,6 +3,7 @@ case-insensitive input, a body-size limit, and `{links: {next}, data}` paginatio
 
 import base64
 import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
@@ -135,8 +136,12 @@ def parse(serializer_class, data, *, root: str, many: bool = False, **kwargs):
     return serializer.validated_data
 
 
-def paginate(request, queryset, *, order: tuple[str, str], serializer) -> dict:
-    """One page of `queryset` (keyset on `order`, e.g. ("created", "id")) as {links: {next}, data}."""
+def paginate(
+    request, queryset, *, order: tuple[str, str], serializer, size: int = PAGE_SIZE, keep: tuple[str, ...] = ()
+) -> dict:
+    """One page of `queryset` (keyset on `order`, e.g. ("created", "id"), or through a relation such as
+    ("client__name", "client__orgno")) as {links: {next}, data}; `keep` names the query parameters the
+    next link repeats (those that say which list it is)."""
     token = request.query_params.get("token")
     if token:
         try:
@@ -146,16 +151,22 @@ def paginate(request, queryset, *, order: tuple[str, str], serializer) -> dict:
             raise ValidationFailed([error]) from None
         first, second = order
         queryset = queryset.filter(Q(**{f"{first}__gt": after[0]}) | Q(**{first: after[0], f"{second}__gt": after[1]}))
-    rows = list(queryset.order_by(*order)[: PAGE_SIZE + 1])
+    rows = list(queryset.order_by(*order)[: size + 1])
     next_url = None
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        last = rows[-1]
-        key = [_plain(getattr(last, order[0])), _plain(getattr(last, order[1]))]
+    if len(rows) > size:
+        rows = rows[:size]
+        key = [_plain(_value(rows[-1], order[0])), _plain(_value(rows[-1], order[1]))]
         token = base64.urlsafe_b64encode(signing.dumps(key, salt=_PAGE_SALT).encode()).decode()
-        next_url = request.build_absolute_uri(request.path) + "?token=" + token
+        kept = urlencode([(name, request.query_params[name]) for name in keep if name in request.query_params])
+        next_url = request.build_absolute_uri(request.path) + "?" + (kept + "&" if kept else "") + "token=" + token
     # One serializer for the page: binding a serializer per row costs more than the queries.
     return {"links": {"next": next_url}, "data": serializer(rows, many=True).data}
+
+
+def _value(row, path: str):
+    for name in path.split("__"):
+        row = getattr(row, name)
+    return row
 
 
 def _plain(value):

@@ -7,11 +7,13 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularJSONAPIView
 
 API_PREFIX = "/authentication/api/v1/"
+# Altinn's AuthorizedParties for a system user lives under Altinn's access-management prefix.
+API_PREFIXES = (API_PREFIX, "/accessmanagement/api/v1/")
 
 
 def only_vendor_api(endpoints, **kwargs):
     """Preprocessing hook: the schema covers the vendor API, not the portal or the admin."""
-    return [endpoint for endpoint in endpoints if endpoint[0].startswith(API_PREFIX)]
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(API_PREFIXES)]
 
 
 schema_view = SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[])

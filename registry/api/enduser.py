@@ -7,6 +7,7 @@ organisations' agent system users — what the portal's client pages do (portal/
     GET    enduser/systemuser/clients?agent=<uuid>                 clientdelegations.read
     POST   enduser/systemuser/clients?agent=<uuid>&client=<uuid>   clientdelegations.write
     DELETE enduser/systemuser/clients?agent=<uuid>&client=<uuid>   clientdelegations.write
+    POST   enduser/systemuser/clients/bulk?agent=<uuid>             clientdelegations.write  (ours: many at once)
 
 Authority is the person's, from the current rows, on every call (registry.access), as in the portal:
 seeing the agents and their clients needs "may act for" the owner; the clients that may be added, adding
@@ -26,11 +27,11 @@ from lib.identifiers import is_valid_orgno
 from lib.tokens.authentication import HasScope, PersonTokenAuthentication
 from lib.tokens.person import SCOPE_CLIENTDELEGATIONS_READ, SCOPE_CLIENTDELEGATIONS_WRITE
 from registry import access
-from registry.models import ClientDelegation, Organisation, Person, SystemUser, SystemUserType
+from registry.models import AccessPackage, ClientDelegation, Organisation, Person, SystemUser, SystemUserType
 from registry.services import clients
 
 from . import serializers as s
-from .base import VendorAPIView
+from .base import VendorAPIView, paginate
 from .systems import ERRORS
 
 
@@ -116,7 +117,13 @@ class ClientOut(serializers.Serializer):
 
 
 class ClientLinks(serializers.Serializer):
-    pass
+    next = serializers.URLField(required=False, help_text="The next page, when there is one (ours: Altinn has none)")
+
+
+class DelegatedClientOut(serializers.Serializer):
+    clientId = serializers.UUIDField(source="client.id")
+    clientOrganizationNumber = serializers.CharField(source="client.orgno")
+    clientOrganizationName = serializers.CharField(source="client.name")
 
 
 class ClientList(serializers.Serializer):
@@ -130,8 +137,12 @@ class ClientDelegationOut(serializers.Serializer):
     client = serializers.UUIDField()
 
 
+# A firm's agent system user may hold thousands of clients: its list comes in pages of this many, with
+# `links.next` (Altinn's "links" is an empty object: it does not page; below this many, neither do we).
+CLIENTS_PER_PAGE = 500
+
+
 def _client_list(system_user: SystemUser, rows: list[dict]) -> dict:
-    # Altinn's "links" is an empty object: it does not page these lists (yet), nor do we.
     return {"links": {}, "systemUserInformation": SystemUserInformation(system_user).data, "data": rows}
 
 
@@ -161,6 +172,7 @@ class AgentsView(EndUserAPIView):
             .agent()
             .select_related("owner", "system__vendor")
             .prefetch_related("packages")
+            .with_last_used()
             .order_by("created", "id")
         )
         return Response(AgentOut(agents, many=True).data)
@@ -191,16 +203,13 @@ class ClientsView(EndUserAPIView):
     def get(self, request):
         (agent_id,) = _uuid_params(request, "agent")
         system_user = self.agent(agent_id, admin=False)
-        delegations = (
-            ClientDelegation.objects.filter(system_user=system_user)
-            .order_by("client__name", "client__orgno")
-            .values_list("client_id", "client__orgno", "client__name")
+        delegations = ClientDelegation.objects.filter(system_user=system_user).select_related("client")
+        order = ("client__name", "client__orgno")
+        page = paginate(
+            request, delegations, order=order, serializer=DelegatedClientOut, size=CLIENTS_PER_PAGE, keep=("agent",)
         )
-        rows = [
-            {"clientId": pk, "clientOrganizationNumber": orgno, "clientOrganizationName": name}
-            for pk, orgno, name in delegations
-        ]
-        return Response(_client_list(system_user, ClientOut(rows, many=True).data))
+        links = {"next": page["links"]["next"]} if page["links"]["next"] else {}
+        return Response(_client_list(system_user, page["data"]) | {"links": links})
 
     @extend_schema(
         operation_id="enduser_systemuser_clients_add",
@@ -235,6 +244,85 @@ class ClientsView(EndUserAPIView):
             detail = f"No delegation found for client {client_id} and system user {agent_id}"
             raise ServiceError("HTTP-404", detail, status=404)
         return Response(ClientDelegationOut({"agent": system_user.pk, "client": client.pk}).data)
+
+
+class BulkClientsIn(serializers.Serializer):
+    clients = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=clients.MAX_CLIENTS_PER_ADD, help_text="clientIds"
+    )
+
+
+class PackageUrnOut(serializers.Serializer):
+    urn = serializers.CharField()
+
+
+class BulkClientOut(serializers.Serializer):
+    client = serializers.UUIDField(allow_null=True, help_text="The clientId as sent")
+    clientOrganizationNumber = serializers.CharField(allow_blank=True)
+    clientOrganizationName = serializers.CharField(allow_blank=True)
+    result = serializers.ChoiceField(choices=[clients.ADDED, clients.ALREADY, clients.REFUSED])
+    code = serializers.CharField(required=False, help_text="Why refused: AUTH-00079 or AUTH-00080")
+    detail = serializers.CharField(required=False)
+    missingAccessPackages = PackageUrnOut(many=True, required=False)
+
+
+class BulkClientsOut(serializers.Serializer):
+    agent = serializers.UUIDField()
+    data = BulkClientOut(many=True)
+
+
+_REFUSALS = {
+    "AUTH-00079": "Not a client of the facilitator",
+    "AUTH-00080": "The client has not given all required packages",
+}
+
+
+def _bulk_row(client_id: uuid.UUID, outcome: clients.Outcome | None) -> dict:
+    if outcome is None:  # no live organisation has this id
+        outcome = clients.Outcome("", "", clients.REFUSED, "AUTH-00079")
+    row = {
+        "client": client_id,
+        "clientOrganizationNumber": outcome.orgno,
+        "clientOrganizationName": outcome.name,
+        "result": outcome.result,
+    }
+    if outcome.result == clients.REFUSED:
+        row |= {"code": outcome.code, "detail": _REFUSALS[outcome.code]}
+        row["missingAccessPackages"] = [{"urn": AccessPackage.URN_PREFIX + code} for code in outcome.missing]
+    return row
+
+
+class BulkClientsView(EndUserAPIView):
+    """Many clients in one call, each on its own (registry.services.clients.add_each): Altinn's roadmap
+    asks for bulk client delegation and has no path for it yet, so the path is ours (docs/clients-api.md)."""
+
+    @extend_schema(
+        operation_id="enduser_systemuser_clients_bulk_add",
+        parameters=[AGENT],
+        request=BulkClientsIn,
+        responses={200: BulkClientsOut, **ERRORS},
+    )
+    def post(self, request):
+        (agent_id,) = _uuid_params(request, "agent")
+        system_user = self.agent(agent_id, admin=True)
+        body = BulkClientsIn(data=request.data)
+        if not body.is_valid():
+            errors = [FieldError("STD.VLD-00001", "`clients` must be a list of 1 to 500 clientIds", ["/clients"])]
+            raise ValidationFailed(errors)
+        wanted = list(dict.fromkeys(body.validated_data["clients"]))
+        orgnos = dict(Organisation.objects.live().filter(pk__in=wanted).values_list("pk", "orgno"))
+        outcomes = {}
+        if orgnos:
+            made = clients.add_each(
+                system_user_id=system_user.pk,
+                orgnos=list(orgnos.values()),
+                by=self.person(),
+                ip=self.client_ip(),
+                via=self.via(),
+            )
+            outcomes = {o.orgno: o for o in made}
+        rows = [_bulk_row(pk, outcomes.get(orgnos.get(pk, ""))) for pk in wanted]
+        return Response(BulkClientsOut({"agent": system_user.pk, "data": rows}).data)
 
 
 @extend_schema_view(**{method: extend_schema(exclude=True) for method in ("get", "post", "delete")})

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lib.identifiers import ORG_AUTHORITY, org_identifier, parse_org_identifier
+from lib.vendor_text import NAME_MAX_LENGTH
 from registry.services import systems as system_service
 
 LANGUAGES = ("nb", "nn", "en")
@@ -82,7 +83,7 @@ class AccessPackageSerializer(serializers.Serializer):
 class SystemIn(serializers.Serializer):
     id = StrictCharField(max_length=200)
     vendor = OrgIdentifierSerializer()
-    name = TextsField(max_length=500, allow_empty=False)
+    name = TextsField(max_length=NAME_MAX_LENGTH, allow_empty=False)
     description = TextsField(max_length=4000, required=False, default=dict)
     rights = RightSerializer(many=True, required=False, default=list, max_length=500)
     accessPackages = AccessPackageSerializer(many=True, required=False, default=list, max_length=300)
@@ -196,6 +197,9 @@ class SystemUserOut(serializers.Serializer):
     supplierOrgno = serializers.CharField(source="system.vendor.orgno")
     externalRef = serializers.CharField(source="external_ref")
     userType = serializers.ChoiceField(choices=["standard", "agent"], source="user_type")
+    # Ours, not Altinn's: when the system user last got a token (null: not in the last RETENTION_USAGE_DAYS).
+    # Read from `with_last_used()`, which every query serialized here must carry.
+    lastUsed = UtcDateTimeField(source="last_used_at", allow_null=True, read_only=True)
 
 
 class ValidationErrorOut(serializers.Serializer):

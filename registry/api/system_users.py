@@ -16,7 +16,7 @@ SystemUserPage = s.paginated(s.SystemUserOut, "SystemUserPage")
 
 
 def _vendor_system_users(vendor):
-    return SystemUser.objects.live().of_vendor(vendor).select_related("owner", "system__vendor")
+    return SystemUser.objects.live().of_vendor(vendor).select_related("owner", "system__vendor").with_last_used()
 
 
 class ByQueryIn(serializers.Serializer):

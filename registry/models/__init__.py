@@ -14,6 +14,7 @@ from registry.models.systems import (
     SystemUserRight,
     SystemUserType,
 )
+from registry.models.usage import RefusalReason, SystemUserUsage, TokenRefusal
 
 __all__ = [
     "AccessPackage",
@@ -26,6 +27,7 @@ __all__ = [
     "PackageDelegation",
     "Person",
     "PolicyRule",
+    "RefusalReason",
     "RegisteredSystem",
     "Resource",
     "Role",
@@ -39,4 +41,6 @@ __all__ = [
     "SystemUserPackage",
     "SystemUserRight",
     "SystemUserType",
+    "SystemUserUsage",
+    "TokenRefusal",
 ]

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 
+from registry.models.usage import SystemUserUsage
+
 
 class RegisteredSystemQuerySet(models.QuerySet):
     def live(self):
@@ -170,6 +172,12 @@ class SystemUserQuerySet(models.QuerySet):
         business's self-developed system, not even the business's own)."""
         return self.filter(system__vendor=vendor, system__is_self_developed=False)
 
+    def with_last_used(self):
+        """`last_used_at`: when each system user last got a token (None: not within the usage retention),
+        one index look-up per row."""
+        latest = SystemUserUsage.objects.filter(system_user=models.OuterRef("pk")).order_by("-hour", "-last_at")
+        return self.annotate(last_used_at=models.Subquery(latest.values("last_at")[:1]))
+
     def for_overview(self, org, query: str = ""):
         """The organisation's live system users with what the overview shows, in a fixed number of queries,
         newest first; `query` narrows them to those whose system name, integration title or vendor matches."""
@@ -185,8 +193,9 @@ class SystemUserQuerySet(models.QuerySet):
         return system_users.select_related("system__vendor", "created_by").order_by("-created", "-pk")
 
     def for_details(self, org):
-        """Live system users of the organisation, with their packages (and what each grants), single
-        rights and clients prefetched, so a details page costs the same for 3 or 300 of them."""
+        """Live system users of the organisation, with their packages (and what each grants) and single
+        rights prefetched, so a details page costs the same for 3 or 300 of them. Clients are paged apart:
+        an agent system user may have thousands."""
         from registry.models import PolicyRule
 
         rules = PolicyRule.objects.select_related("resource").order_by("resource_id", "action")
@@ -199,9 +208,6 @@ class SystemUserQuerySet(models.QuerySet):
             ),
             models.Prefetch(
                 "rights", SystemUserRight.objects.select_related("resource").order_by("resource_id", "action")
-            ),
-            models.Prefetch(
-                "client_delegations", ClientDelegation.objects.select_related("client").order_by("client__name")
             ),
         )
 
@@ -230,18 +236,27 @@ class SystemUser(models.Model):
                 name="systemuser_one_live_per_owner_system_ref",
             ),
         ]
+        # A vendor's list of a system's system users reads pages in this order (registry.api.system_users).
+        indexes = [models.Index(fields=["system", "created", "id"], name="systemuser_system_created")]
         ordering = ["-created"]
 
     def __str__(self) -> str:
         return f"{self.integration_title} ({self.id})"
 
     def audit_trail(self):
-        """What has happened to this system user, newest first."""
+        """Every audit event about this system user, newest first (token events of old versions included)."""
         from registry.models import AuditEvent
 
         return AuditEvent.objects.filter(object_type="systemuser", object_id=str(self.pk)).select_related(
             "actor_person"
         )
+
+    def history(self):
+        """What people (and staff, and vendors through their requests) did to this system user, newest
+        first: its audit trail without token traffic, which is usage (registry.usage), not history."""
+        from registry.models.audit import HISTORY
+
+        return self.audit_trail().filter(HISTORY)
 
 
 class SystemUserPackage(models.Model):

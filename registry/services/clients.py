@@ -48,12 +48,30 @@ class Candidate:
         return not self.missing
 
 
-def assess(facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None) -> list[Candidate]:
+ADDED, ALREADY, REFUSED = "added", "already", "refused"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What adding one client came to, when many are added at once (`add_each`)."""
+
+    orgno: str
+    name: str  # "" when it is no client of the firm
+    result: str  # ADDED, ALREADY or REFUSED
+    code: str = ""  # why refused: AUTH-00079 (no client of the firm), AUTH-00080 (lacks required packages)
+    missing: tuple[str, ...] = ()  # AUTH-00080: the required packages it lacks
+
+
+def assess(
+    facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None, only_required: bool = False
+) -> list[Candidate]:
     """Every live organisation the facilitator holds any package for (with access), by name, measured
     against the required packages. `orgs` narrows the organisations looked at (a search, or the org
-    numbers being added). Three queries whatever the number of clients (registry.access decides)."""
+    numbers being added); `only_required` looks at the required packages only (enough to tell who is
+    eligible). Three queries whatever the number of clients (registry.access decides)."""
     candidates = []
-    for holding in access.holdings_for_clients(facilitator, among=orgs).values():
+    packages = set(required) if only_required else None
+    for holding in access.holdings_for_clients(facilitator, among=orgs, packages=packages).values():
         giving = {role for code in required for role in holding.roles.get(code, ())}
         candidates.append(
             Candidate(
@@ -65,7 +83,8 @@ def assess(facilitator: Organisation, required: list[str], *, orgs: QuerySet | N
                 missing=tuple(p for p in required if p not in holding.packages),
             )
         )
-    return sorted(candidates, key=lambda c: (c.name.casefold(), c.orgno))
+    # The firm itself (when it may be its own client) first, then the clients by name.
+    return sorted(candidates, key=lambda c: (c.org_id != facilitator.pk, c.name.casefold(), c.orgno))
 
 
 def required_packages(system_user: SystemUser) -> list[str]:
@@ -82,10 +101,22 @@ def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candid
     required = required_packages(system_user)
     if not required:
         return []
-    orgs = Organisation.objects.matching(query) if query.strip() else None
+    # Clients already added are left out in the database: a firm's agent system user may hold thousands.
+    added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
+    orgs = Organisation.objects.matching(query).exclude(pk__in=added)
+    candidates = assess(system_user.owner, required, orgs=orgs, only_required=True)
+    return [c for c in candidates if c.eligible]
+
+
+def not_qualifying(system_user: SystemUser) -> list[Candidate]:
+    """The firm's clients (organisations it holds any package for) that may not be added, each with the
+    required packages it lacks: why a client is missing from `eligible_clients`. Already added ones are
+    left out. The same fixed number of queries as `eligible_clients`."""
+    required = required_packages(system_user)
+    if not required:
+        return []
     added = set(ClientDelegation.objects.filter(system_user=system_user).values_list("client_id", flat=True))
-    candidates = assess(system_user.owner, required, orgs=orgs)
-    return [c for c in candidates if c.eligible and c.org_id not in added]
+    return [c for c in assess(system_user.owner, required) if c.missing and c.org_id not in added]
 
 
 def _agent_system_user(system_user_id, by: Person | None, party: Organisation | None) -> SystemUser:
@@ -154,24 +185,8 @@ def _insert_one(row: ClientDelegation) -> bool:
     return True
 
 
-@transaction.atomic
-def add_clients(
-    *,
-    system_user_id,
-    orgnos: list[str],
-    by: Person | None,
-    party: Organisation | None = None,
-    actor: str = "",
-    ip: str | None = None,
-    via: dict | None = None,
-) -> list[ClientDelegation]:
-    """Let the agent system user act for these clients; returns the delegations made now.
-
-    All or nothing: one refused org number refuses the lot. Clients already added are left as they
-    are (adding twice is no error and records nothing). Each new client gets its own audit event.
-    """
-    system_user = _agent_system_user(system_user_id, by, party)
-    wanted = _checked(system_user, _wanted_orgnos(orgnos))
+def _insert(system_user: SystemUser, wanted: list[Candidate], *, by, actor, ip, via) -> list[ClientDelegation]:
+    """Delegations for the candidates not added already, with one audit event each; returns those made."""
     added = set(
         ClientDelegation.objects.filter(system_user=system_user, client_id__in=[c.org_id for c in wanted]).values_list(
             "client_id", flat=True
@@ -196,11 +211,78 @@ def add_clients(
         # keep exactly the ones this call made, so each client gets one audit event in all.
         rows = [row for row in rows if _insert_one(row)]
     wanted_by_id = {c.org_id: c for c in wanted}
+    events = []
     for row in rows:
         client = wanted_by_id[row.client_id]
         data = {"client": client.orgno, "client_name": client.name, "role": row.role_code, "packages": row.packages}
-        audit.on_system_user("systemuser.client_added", system_user, by=by, actor=actor, data=data | _via(via), ip=ip)
+        events.append(data | _via(via))
+    audit.on_system_user_each("systemuser.client_added", system_user, by=by, actor=actor, data=events, ip=ip)
     return rows
+
+
+@transaction.atomic
+def add_clients(
+    *,
+    system_user_id,
+    orgnos: list[str],
+    by: Person | None,
+    party: Organisation | None = None,
+    actor: str = "",
+    ip: str | None = None,
+    via: dict | None = None,
+) -> list[ClientDelegation]:
+    """Let the agent system user act for these clients; returns the delegations made now.
+
+    All or nothing: one refused org number refuses the lot. Clients already added are left as they
+    are (adding twice is no error and records nothing). Each new client gets its own audit event.
+    """
+    system_user = _agent_system_user(system_user_id, by, party)
+    wanted = _checked(system_user, _wanted_orgnos(orgnos))
+    return _insert(system_user, wanted, by=by, actor=actor, ip=ip, via=via)
+
+
+@transaction.atomic
+def add_each(
+    *,
+    system_user_id,
+    orgnos: list[str] | None,
+    by: Person | None,
+    party: Organisation | None = None,
+    actor: str = "",
+    ip: str | None = None,
+    via: dict | None = None,
+) -> list[Outcome]:
+    """Add many clients, each on its own: every client that qualifies is added, every other one is
+    refused with its reason, and one refusal does not stop the rest (all or nothing per client, not
+    per batch). `orgnos` None: "add all" — every organisation the firm holds any package for, read
+    under the lock: those that qualify are added, the others come back refused with what they lack.
+
+    Idempotent: a client already there is ALREADY and records nothing, so running it twice (or twice at
+    once: the system user's row is locked) adds each client once. A fixed number of queries however
+    many clients (the audit events in one insert).
+    """
+    system_user = _agent_system_user(system_user_id, by, party)
+    required = required_packages(system_user)
+    if orgnos is None:
+        candidates = assess(system_user.owner, required) if required else []
+        wanted = [c.orgno for c in candidates]
+    else:
+        wanted = _wanted_orgnos(orgnos)
+        valid = [o for o in wanted if is_valid_orgno(o)]
+        candidates = assess(system_user.owner, required, orgs=Organisation.objects.filter(orgno__in=valid))
+    by_orgno = {c.orgno: c for c in candidates}
+    outcomes: dict[str, Outcome] = {}
+    for orgno in wanted:
+        candidate = by_orgno.get(orgno)
+        if candidate is None:
+            outcomes[orgno] = Outcome(orgno[:20], "", REFUSED, "AUTH-00079")
+        elif candidate.missing or not required:
+            outcomes[orgno] = Outcome(orgno, candidate.name, REFUSED, "AUTH-00080", candidate.missing)
+    addable = [by_orgno[o] for o in wanted if o not in outcomes]
+    made = {row.client_id for row in _insert(system_user, addable, by=by, actor=actor, ip=ip, via=via)}
+    for c in addable:
+        outcomes[c.orgno] = Outcome(c.orgno, c.name, ADDED if c.org_id in made else ALREADY)
+    return [outcomes[o] for o in wanted]
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from lib.errors import FieldError, ServiceError, ValidationFailed
 from lib.redirect_urls import is_redirect_url
+from lib.vendor_text import text_errors
 from registry import audit
 from registry.models import (
     AccessPackage,
@@ -137,10 +138,18 @@ def _redirect_errors(urls: list[str]) -> list[FieldError]:
     ]
 
 
+def _text_errors(spec: SystemSpec) -> list[FieldError]:
+    """Names are one line, descriptions may break lines; neither may hide anything (lib/vendor_text.py)."""
+    names = {f"{P}systemid": spec.id} | {f"{P}name/{lang}": text for lang, text in spec.name.items()}
+    descriptions = {f"{P}description/{lang}": text for lang, text in spec.description.items()}
+    return text_errors(names) + text_errors(descriptions, multiline=True)
+
+
 def validate_system(spec: SystemSpec, *, existing: RegisteredSystem | None = None) -> list[FieldError]:
     """Every rule a system must meet (AUTH.VLD codes), all at once; [] when it is valid."""
     return (
         _identity_errors(spec, existing)
+        + _text_errors(spec)
         + rights_errors(spec.rights)
         + packages_errors(spec.access_packages, is_visible=spec.is_visible)
         + _client_errors(spec.client_ids, existing)

@@ -131,10 +131,13 @@ def test_available_lists_the_clients_that_may_be_added(admin_api, agent, firm_cl
     body = response.json()
     assert body["links"] == {}
     assert body["systemUserInformation"] == {"systemUserId": str(agent.pk), "systemUserOwnerOrg": accounting_firm.orgno}
-    assert body["data"] == [
-        {"clientId": str(org.pk), "clientOrganizationNumber": org.orgno, "clientOrganizationName": org.name}
-        for org in firm_clients[1:]
-    ]
+    assert (
+        body["data"]
+        == [  # the firm itself first: it may be its own client (test_clients_own_firm.py)
+            {"clientId": str(org.pk), "clientOrganizationNumber": org.orgno, "clientOrganizationName": org.name}
+            for org in [accounting_firm, *firm_clients[1:]]
+        ]
+    )
 
 
 def test_available_needs_client_administrator(as_person, agent, firm_clients, accounting_firm):
@@ -353,3 +356,64 @@ def test_fuzzed_query_strings_never_give_a_500(admin_api, client, agent):
             for path in ("agents", "clients", "clients/available"):
                 response = method(f"{BASE}{path}?{query}", **admin_api.headers)
                 assert response.status_code in {200, 400, 403, 404, 405}, (path, query, response.content)
+
+
+# --- many clients in one call (ours) ------------------------------------------------------------------
+
+
+def bulk(api, agent, body, **extra):
+    return api.client.post(
+        f"{BASE}clients/bulk?agent={agent.pk}", json.dumps(body), content_type="application/json", **api.headers
+    )
+
+
+def test_bulk_adds_many_and_answers_per_client(admin_api, agent, firm_clients, accounting_firm, client_admin):
+    aurora, bryggen, fjord = firm_clients
+    clients.add_clients(system_user_id=agent.pk, orgnos=[fjord.orgno], by=client_admin)
+    audited = f.make_org("Bare Revisjon AS")
+    f.give_role(accounting_firm, "REVI", audited)
+    stranger, unknown = f.make_org("Ikke Kunde AS"), uuid.uuid4()
+    wanted = [aurora.pk, bryggen.pk, fjord.pk, audited.pk, stranger.pk, unknown, aurora.pk]
+    response = bulk(admin_api, agent, {"clients": [str(pk) for pk in wanted]})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["agent"] == str(agent.pk)
+    assert [(row["client"], row["result"], row.get("code")) for row in body["data"]] == [
+        (str(aurora.pk), "added", None),
+        (str(bryggen.pk), "added", None),
+        (str(fjord.pk), "already", None),
+        (str(audited.pk), "refused", "AUTH-00080"),
+        (str(stranger.pk), "refused", "AUTH-00079"),
+        (str(unknown), "refused", "AUTH-00079"),
+    ]
+    assert body["data"][3]["missingAccessPackages"] == [{"urn": f"urn:altinn:accesspackage:{SIGNING}"}]
+    assert body["data"][0]["clientOrganizationName"] == "Aurora Data AS"
+    assert set(ClientDelegation.objects.values_list("client__orgno", flat=True)) == {
+        aurora.orgno,
+        bryggen.orgno,
+        fjord.orgno,
+    }
+    events = AuditEvent.objects.filter(action="systemuser.client_added", data__via__api="enduser")
+    assert events.count() == 2
+
+    again = bulk(admin_api, agent, {"clients": [str(aurora.pk)]}).json()["data"]
+    assert again[0]["result"] == "already" and client_changes() == 3
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"clients": []}, {"clients": "x"}, {"clients": ["not-a-uuid"]}, [], {"clients": ["0" * 36] * 501}]
+)
+def test_bulk_refuses_bad_bodies_with_a_validation_problem(admin_api, agent, body):
+    response = bulk(admin_api, agent, body)
+    assert_problem(response, 400, "STD-00000")
+    assert not ClientDelegation.objects.exists()
+
+
+def test_bulk_needs_the_write_scope_and_client_administrator(as_person, agent, firm_clients, accounting_firm):
+    admin = f.make_person("Lese Admin")
+    f.delegate_package("klientadministrator", from_org=accounting_firm, to=admin)
+    assert bulk(as_person(admin, READ), agent, {"clients": [str(firm_clients[0].pk)]}).status_code == 403
+    clerk = f.make_person("Kontor Medarbeider")
+    f.delegate_package(SIGNING, from_org=accounting_firm, to=clerk)
+    assert_problem(bulk(as_person(clerk), agent, {"clients": [str(firm_clients[0].pk)]}), 403, "AUTH-00016")
+    assert not ClientDelegation.objects.exists()

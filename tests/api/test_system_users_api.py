@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from registry import usage
 from registry.models import SystemUser
 from tests import factories as f
 from tests.api.conftest import REQUEST_WRITE, WRITE, assert_problem, validation_codes
@@ -32,7 +33,19 @@ def test_the_vendor_finds_a_system_user_by_system_org_and_external_ref(api, syst
         "supplierOrgno": vendor.orgno,
         "externalRef": customer.orgno,
         "userType": "standard",
+        "lastUsed": None,
     }
+
+
+def test_the_vendor_sees_when_a_system_user_last_got_a_token(api, system, customer):
+    user = make_user(system, customer)
+    earlier, last = timezone.now() - timedelta(days=3), timezone.now() - timedelta(minutes=5)
+    usage.record_token(system_user_id=user.id, client_id="client-a", at=earlier)
+    usage.record_token(system_user_id=user.id, client_id="client-b", at=last)
+    found = api.get("systemuser/vendor/byquery", **{"system-id": system.system_id, "orgno": customer.orgno}).json()
+    assert found["lastUsed"] == last.astimezone(timezone.UTC).isoformat().replace("+00:00", "Z")
+    listed = api.get(f"systemuser/vendor/bysystem/{system.system_id}").json()["data"]
+    assert [u["lastUsed"] for u in listed] == [found["lastUsed"]]
 
 
 def test_the_external_ref_narrows_the_look_up(api, system, customer):

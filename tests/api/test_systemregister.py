@@ -201,3 +201,23 @@ def test_the_register_list_takes_a_bounded_number_of_queries(api, vendor, django
         assert len(api.get("systemregister/vendor").json()) == 5
     with django_assert_max_num_queries(8):
         assert len(api.get("systemregister").json()) == 5
+
+
+def test_packages_and_rights_come_back_in_the_order_the_vendor_gave_them(api, api_as, vendor):
+    """Issue 18, item 8: as Altinn, which returns them as stored; they used to come back sorted."""
+    packages = [{"urn": f"urn:altinn:accesspackage:{code}"} for code in ("skatt-naering", "lonn", "merverdiavgift")]
+    rights = [
+        {"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-mva-melding"}]},
+        {"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]},
+    ]
+    body = system_body(vendor, rights=rights, accessPackages=packages)
+    assert api.post("systemregister/vendor", body).status_code == 200
+    system_id = body["id"]
+    reader = api_as(f.make_org("Leser AS"), REQUEST_READ)
+    assert reader.get(f"systemregister/{system_id}/accesspackages").json() == packages
+    assert reader.get(f"systemregister/{system_id}/rights").json() == rights
+    vendor_read = api.get(f"systemregister/vendor/{system_id}").json()
+    assert vendor_read["accessPackages"] == packages and vendor_read["rights"] == rights
+    reordered = packages[::-1]
+    assert api.put(f"systemregister/vendor/{system_id}/accesspackages", reordered).json() == reordered
+    assert reader.get(f"systemregister/{system_id}/accesspackages").json() == reordered

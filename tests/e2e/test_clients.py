@@ -75,7 +75,8 @@ def test_the_client_administrator_finds_a_client_and_removes_it(page, live_serve
     page.fill("#clients-q", "havbris")
     page.wait_for_selector("#clients-count >> text=1 kunde passer søket «havbris».")
     assert page.locator("[data-testid=clients] tbody tr").count() == 1
-    assert page.url.endswith(f"/systemuser/{agent}/?q=havbris")  # a link to the search, and back works
+    # A link to the search (with the role filter, empty: all clients), and back works.
+    assert page.url.endswith(f"/systemuser/{agent}/?q=havbris&rolle=")
     assert page.evaluate("() => document.activeElement.id") == "clients-q"  # typing goes on
     assert axe_violations(page) == []  # the searched state
 

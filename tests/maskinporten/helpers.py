@@ -182,8 +182,8 @@ def good_claims(setup: "GrantSetup", **overrides) -> dict:
 
 
 def assert_refused(response, error: str, description: str | None = None) -> dict:
-    """400 in the CONTRACT §1 error format, no token, and exactly one refusal in the audit log."""
-    from registry.models import AuditEvent
+    """400 in the CONTRACT §1 error format, no token counted, and no audit event (refusals are usage)."""
+    from registry.models import AuditEvent, SystemUserUsage
 
     assert response.status_code == 400, response.content
     body = response.json()
@@ -191,8 +191,8 @@ def assert_refused(response, error: str, description: str | None = None) -> dict
     assert body["error"] == error, body
     if description is not None:
         assert body["error_description"] == description, body
-    assert AuditEvent.objects.filter(action="token.refused", outcome="refused").count() == 1
-    assert not AuditEvent.objects.filter(action="token.issued").exists()
+    assert not SystemUserUsage.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="token.").exists()
     return body
 
 

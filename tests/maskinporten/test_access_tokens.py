@@ -142,3 +142,23 @@ def test_without_both_external_settings_no_foreign_key_is_fetched(settings, monk
 
 def test_the_scopes_of_a_token_without_scope_are_none():
     assert access.scopes_of({}) == frozenset() and access.consumer_orgno({}) == ""
+
+
+def test_a_token_that_names_an_audience_is_good_only_where_it_names_us(settings):
+    settings.ACCEPTED_TOKEN_AUDIENCES = ["https://platform.example/"]
+    for aud in (
+        "https://platform.example",
+        "https://platform.example/",
+        ["https://x.example", "https://platform.example"],
+    ):
+        assert access.verify_access_token(sign(good_claims(aud=aud)))["client_id"] == "c1", aud
+    for aud in (
+        "https://x.example",
+        ["https://x.example"],
+        [],
+        7,
+        [7],
+        "platform.example",
+        "https://platform.example/x",
+    ):
+        assert refused(sign(good_claims(aud=aud))) == "Token is for another audience", aud

@@ -105,9 +105,13 @@ def test_the_signature_is_checked_with_the_registered_key():
 
 
 @pytest.mark.django_db
-def test_the_audit_log_keeps_the_reason(client, vendor, customer, system):
+def test_the_log_keeps_the_reason(client, vendor, customer, system, caplog):
+    # An unverified refusal is logged (and counted), not audited: anyone can send them (issue 13).
     setup = grant_setup(vendor, customer, system)
     token = raw_jws({"alg": "RS256", "kid": setup.kid, "jku": "https://evil.example"}, good_claims(setup))
-    assert setup.post(client, token).status_code == 400
-    event = AuditEvent.objects.get(action="token.refused")
-    assert event.reason == "invalid_grant: header key sources or extensions are not accepted: jku"
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        assert setup.post(client, token).status_code == 400
+    refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("token refused")]
+    reason = "header key sources or extensions are not accepted: jku"
+    assert refusals == [f"token refused: invalid_grant: {reason} (client -)"]  # refused before the client is known
+    assert not AuditEvent.objects.filter(action="token.refused").exists()

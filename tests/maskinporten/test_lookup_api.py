@@ -57,7 +57,9 @@ def test_it_finds_the_system_user_a_token_would_be_issued_for(client, setup, ven
         "supplierOrgno",
         "externalRef",
         "userType",
+        "lastUsed",  # ours, not Altinn's (docs/vendor-api.md): when it last got a token
     }
+    assert body["lastUsed"] is None
 
 
 def test_a_wrong_external_ref_is_404(client, setup, vendor, maskinporten_auth):

@@ -280,6 +280,7 @@ def test_another_organisation_can_not_manage_its_keys(own, vendor):
     assert refused.value.code == "AUTH-00066"
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_removing_the_last_two_keys_at_once_keeps_one(manager, customer):
     from tests.races import race

@@ -219,3 +219,49 @@ def test_of_two_processes_creating_the_embedded_key_at_once_both_use_the_winners
     expected = keys._signing_key(serialization.load_pem_private_key(winner.read_bytes(), password=None))
     assert ours.kid == expected.kid
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([keys.DEFAULT_KEY_FILE, "winner.pem"])
+
+
+def _replace(path, source):
+    # As an operator (or a secrets agent) replaces a file: a new file renamed over the old one.
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(source.read_bytes())
+    tmp.replace(path)
+
+
+def test_a_replaced_key_file_is_read_again_without_a_restart(tmp_path, settings, fresh_keys, monkeypatch):
+    monkeypatch.setattr(keys, "RELOAD_CHECK_SECONDS", 0)
+    current, spare = write_key(tmp_path / "current.pem"), write_key(tmp_path / "spare.pem")
+    settings.TOKEN_SIGNING_KEY_FILES = [str(current), str(tmp_path / "next.pem")]
+    first = keys.current_key().kid
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [first]  # next.pem is a free slot
+
+    _replace(tmp_path / "next.pem", spare)  # 1. publish the next key
+    published = [k["kid"] for k in keys.jwks()["keys"]]
+    assert published[0] == first and len(published) == 2
+    assert keys.current_key().kid == first
+
+    _replace(current, spare)  # 2. it signs
+    assert keys.current_key().kid == published[1]
+    assert keys.verification_key(published[1]) is not None
+
+
+def test_a_replacement_that_is_not_a_key_keeps_the_key_in_use(tmp_path, settings, fresh_keys, monkeypatch):
+    monkeypatch.setattr(keys, "RELOAD_CHECK_SECONDS", 0)
+    current = write_key(tmp_path / "current.pem")
+    settings.TOKEN_SIGNING_KEY_FILES = [str(current)]
+    first = keys.current_key().kid
+    half_written = tmp_path / "half.pem"
+    half_written.write_text("-----BEGIN PRIVATE KEY-----\nMIIE")
+    _replace(current, half_written)
+    assert keys.current_key().kid == first
+
+
+def test_only_the_web_processes_read_the_keys(tmp_path):
+    # Celery's worker and beat and manage.py (migrate, check) start without the private key files; the
+    # web process, which signs tokens, refuses to start without them.
+    from tests.test_settings import _run
+
+    env = {"TOKEN_SIGNING_KEY_FILES": str(tmp_path / "missing.pem")}
+    assert _run(env, "check").returncode == 0
+    web = _run(env, "shell", "-c", "import config.wsgi")
+    assert web.returncode != 0 and "Cannot read the signing key" in web.stderr

@@ -4,8 +4,8 @@ from django.utils import timezone
 
 from lib.tokens import keys
 from lib.tokens.access import verify_access_token
-from registry.models import AuditEvent
-from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup
+from registry.models import AuditEvent, RefusalReason, SystemUserUsage, TokenRefusal
+from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup, systemuser_details
 
 
 @pytest.fixture
@@ -48,17 +48,45 @@ def test_a_grant_without_authorization_details_gets_a_plain_token(client, setup)
     assert "authorization_details" not in verify_access_token(response.json()["access_token"])
 
 
-def test_an_issued_token_leaves_an_audit_event(client, setup, customer):
-    setup.post(client, setup.grant())
-    event = AuditEvent.objects.get(action="token.issued")
-    assert event.outcome == "ok"
-    assert event.party_orgno == customer.orgno
-    assert event.object_id == str(setup.system_user.id)
-    assert event.data["client_id"] == setup.client.client_id
-    assert event.data["consumer"] == setup.client.owner.orgno
-    assert event.actor == f"client:{setup.client.client_id}"
-    assert event.ip == "127.0.0.1"
-    assert (timezone.now() - event.at).total_seconds() < 60
+def test_an_issued_token_is_counted_as_the_system_users_use_not_audited(client, setup, customer, caplog):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        setup.post(client, setup.grant(jti="grant-1"))
+        setup.post(client, setup.grant(jti="grant-2"))
+    row = SystemUserUsage.objects.get()
+    assert (row.system_user_id, row.issued, row.last_client_id) == (setup.system_user.id, 2, setup.client.client_id)
+    assert (timezone.now() - row.last_at).total_seconds() < 60
+    assert not AuditEvent.objects.filter(action__startswith="token.").exists()
+    # The per-token trail is the log: client, system user, jti, address.
+    facts = [r.token for r in caplog.records if r.getMessage().startswith("token issued")]
+    assert [f["jti"] for f in facts] == ["grant-1", "grant-2"]
+    assert facts[0]["system_user"] == str(setup.system_user.id)
+    assert facts[0]["party"] == customer.orgno
+    assert facts[0]["ip"] == "127.0.0.1"
+
+
+def test_a_plain_token_counts_no_system_users_use(client, setup):
+    assert setup.post(client, setup.grant(details=False)).status_code == 200
+    assert not SystemUserUsage.objects.exists()
+
+
+def test_a_known_clients_wrong_external_ref_is_recorded_for_the_business(client, setup, customer):
+    details = systemuser_details(customer.orgno, externalRef="no-such-ref")
+    for _ in range(3):
+        assert setup.post(client, setup.grant(details=details)).status_code == 400
+    refusal = TokenRefusal.objects.get()
+    assert refusal.reason == RefusalReason.UNKNOWN_EXTERNAL_REF
+    assert (refusal.detail, refusal.count, refusal.party_orgno) == ("no-such-ref", 3, customer.orgno)
+    assert refusal.client_id == setup.client.client_id
+    assert refusal.first_at <= refusal.last_at
+
+
+def test_an_anonymous_refusal_writes_nothing_but_is_logged(client, setup, caplog):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = setup.post(client, "not.a.jwt")
+    assert response.status_code == 400
+    assert not TokenRefusal.objects.exists()
+    assert not AuditEvent.objects.exists()
+    assert any(r.getMessage().startswith("token refused: invalid_grant") for r in caplog.records)
 
 
 def test_metadata_names_the_endpoints(client, db, settings):

@@ -1,16 +1,22 @@
+import re
+from datetime import timedelta
 from unittest.mock import patch
+from urllib.parse import parse_qsl
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from lib.errors import ServiceError
 from lib.identifiers import grouped_orgno
+from registry import usage
 from registry.models import (
     AccessPackage,
     AuditEvent,
     ClientDelegation,
     Notification,
+    RefusalReason,
     Resource,
     SystemUserPackage,
     SystemUserRight,
@@ -187,7 +193,7 @@ def test_revoke_buttons_have_unique_names_and_internal_services_stay_hidden(clie
 def test_the_history_updates_in_place_after_a_revoke(client, manager, customer, su):
     act_for(client, manager, customer)
     text = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, **HTMX).content.decode()
-    history = text.split('<div id="history" hx-swap-oob="true">')[1]
+    history = text.split('<div id="history" class="stack" hx-swap-oob="true">')[1]
     assert "Tilgangspakke fjernet" in history and "Skatt næring" in history
 
 
@@ -341,3 +347,168 @@ def test_dates_are_written_the_way_each_language_writes_them(client, manager, cu
     text = client.get(f"/systemuser/{su.pk}/").content.decode()
     assert f"{created} 09:05" in text or f"{created}, 09:05" in text
     assert client.get("/systemuser/").content.decode().count(f">{created}</time>") == 1
+
+
+# ---- Usage and the paged history ----
+
+
+def _history_rows(html: str) -> list[str]:
+    table = html.split('data-testid="history"')[1].split("</table>")[0]
+    return [row.split("</td>")[1] for row in table.split("<tr>")[2:]]
+
+
+def test_details_show_when_and_how_much_the_system_access_was_used(client, manager, customer, su):
+    now = timezone.now()
+    usage.record_token(system_user_id=su.pk, client_id="client-old", at=now - timedelta(days=40))
+    usage.record_token(system_user_id=su.pk, client_id="client-a", at=now - timedelta(days=10))
+    for minutes in (90, 30, 5):
+        usage.record_token(system_user_id=su.pk, client_id="client-fakturering", at=now - timedelta(minutes=minutes))
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    last_used = text.split('data-testid="last-used">')[1].split("</dd>")[0]
+    assert "av klienten client-fakturering" in last_used
+    assert "Brukt 3 ganger" in text.split('data-testid="used-day">')[1].split("</dd>")[0]
+    assert "Brukt 4 ganger" in text.split('data-testid="used-month">')[1].split("</dd>")[0]
+
+
+def test_a_system_access_never_used_says_so(client, manager, customer, su):
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    assert "Ikke brukt" in text.split('data-testid="last-used">')[1].split("</dd>")[0]
+    assert "Brukt 0 ganger" in text.split('data-testid="used-day">')[1].split("</dd>")[0]
+
+
+def test_the_last_refusals_of_the_systems_clients_are_told_in_words(client, manager, customer, su, system):
+    client_id = system.clients.first().client_id
+    for _ in range(3):
+        usage.record_refusal(
+            client_id=client_id, party_orgno=customer.orgno, reason=RefusalReason.UNKNOWN_EXTERNAL_REF, detail="lager-2"
+        )
+    usage.record_refusal(client_id="another-vendors-client", party_orgno=customer.orgno, reason=RefusalReason.REPLAYED)
+    usage.record_refusal(client_id=client_id, party_orgno="910000001", reason=RefusalReason.REPLAYED)
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    refusals = text.split('data-testid="refusals"')[1].split("</ul>")[0]
+    assert "den eksterne referansen «lager-2»" in refusals
+    assert "(3 ganger, sist" in refusals
+    assert refusals.count("<li>") == 1  # not another system's client, not another organisation
+
+
+def test_token_traffic_is_not_in_the_history(client, manager, customer, su):
+    AuditEvent.objects.create(action="token.issued", object_type="systemuser", object_id=str(su.pk))
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    rows = _history_rows(text)
+    assert len(rows) == 1 and "Systemtilgangen ble opprettet" in rows[0]
+    assert "token.issued" not in text
+
+
+def _add_events(su, n: int, *, start: int = 0):
+    """`n` clients added, a second apart, the day before (older than the system access's creation)."""
+    base = timezone.now() - timedelta(days=1)
+    for i in range(start, start + n):
+        event = AuditEvent.objects.create(
+            action="systemuser.client_added",
+            object_type="systemuser",
+            object_id=str(su.pk),
+            data={"client": "910000001", "client_name": f"Kunde {i:03d}"},
+        )
+        AuditEvent.objects.filter(pk=event.pk).update(at=base + timedelta(seconds=i))
+
+
+def _link(html: str, rel: str) -> dict:
+    """The query of the history's `rel` link (prev: newer, next: older), as the browser would send it."""
+    nav = html.split('data-testid="history-pages"')[1].split("</nav>")[0]
+    href = re.search(rf'href="\?([^"#]*)#history-heading" rel="{rel}"', nav).group(1)
+    return dict(parse_qsl(href.replace("&amp;", "&")))
+
+
+def test_the_history_comes_25_at_a_time_newest_first(client, manager, customer, su):
+    _add_events(su, 60)
+    act_for(client, manager, customer)
+    first = client.get(f"/systemuser/{su.pk}/").content.decode()
+    rows = _history_rows(first)
+    assert len(rows) == 25
+    assert "Systemtilgangen ble opprettet" in rows[0]  # made just now: newer than the events
+    assert "Kunde 059" in rows[1] and "Kunde 036" in rows[24]
+    assert 'rel="prev"' not in first.split('data-testid="history-pages"')[1].split("</nav>")[0]
+    second = client.get(f"/systemuser/{su.pk}/", _link(first, "next")).content.decode()
+    rows = _history_rows(second)
+    assert len(rows) == 25 and "Kunde 035" in rows[0] and "Kunde 011" in rows[24]
+    third = client.get(f"/systemuser/{su.pk}/", _link(second, "next")).content.decode()
+    rows = _history_rows(third)
+    assert len(rows) == 11 and "Kunde 010" in rows[0] and "Kunde 000" in rows[10]
+    assert 'rel="next"' not in third.split('data-testid="history-pages"')[1].split("</nav>")[0]
+    back = client.get(f"/systemuser/{su.pk}/", _link(third, "prev")).content.decode()
+    assert _history_rows(back) == _history_rows(second)
+    newest = client.get(f"/systemuser/{su.pk}/", _link(back, "prev")).content.decode()
+    assert _history_rows(newest) == _history_rows(first)
+
+
+def test_history_links_keep_the_client_search(client, manager, customer, su):
+    _add_events(su, 30)
+    act_for(client, manager, customer)
+    first = client.get(f"/systemuser/{su.pk}/", {"q": "Kunde"}).content.decode()
+    assert _link(first, "next")["q"] == "Kunde"
+
+
+def test_a_history_link_with_htmx_answers_with_the_history_only(client, manager, customer, su):
+    _add_events(su, 30)
+    act_for(client, manager, customer)
+    older = _link(client.get(f"/systemuser/{su.pk}/").content.decode(), "next")
+    response = client.get(f"/systemuser/{su.pk}/", older, **HTMX, HTTP_HX_TARGET="history")
+    text = response.content.decode()
+    assert text.lstrip().startswith('<div id="history"') and "<html" not in text
+    assert len(_history_rows(text)) == 6
+    assert "HX-Request" in response["Vary"]
+    restore = {"HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
+    whole = client.get(f"/systemuser/{su.pk}/", older, **HTMX, HTTP_HX_TARGET="history", **restore)
+    assert "<html" in whole.content.decode()
+
+
+@pytest.mark.parametrize(
+    "mark", ["x", "0", "2026-01-01_1", "2026-01-01T00:00:00_1", "9" * 40, "2026-01-01T00:00:00+00:00_-1", "_", ""]
+)
+def test_a_bad_history_mark_shows_the_newest_not_an_error(client, manager, customer, su, mark):
+    _add_events(su, 30)
+    act_for(client, manager, customer)
+    for name in ("eldre", "nyere"):
+        response = client.get(f"/systemuser/{su.pk}/", {name: mark})
+        assert response.status_code == 200
+        assert "Systemtilgangen ble opprettet" in _history_rows(response.content.decode())[0]
+
+
+def test_details_queries_do_not_grow_with_history_tokens_or_refusals(client, manager, customer, su, system):
+    act_for(client, manager, customer)
+    client_id = system.clients.first().client_id
+
+    def grow(events: int, tokens: int, refusals: int):
+        _add_events(su, events, start=AuditEvent.objects.count())
+        AuditEvent.objects.bulk_create(
+            AuditEvent(action="token.issued", object_type="systemuser", object_id=str(su.pk)) for _ in range(tokens)
+        )
+        for i in range(tokens):
+            usage.record_token(system_user_id=su.pk, client_id=client_id, at=timezone.now() - timedelta(hours=i))
+        for i in range(refusals):
+            usage.record_refusal(client_id=client_id, party_orgno=customer.orgno, reason="other", detail=f"d{i}")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/systemuser/{su.pk}/")
+        assert len(_history_rows(response.content.decode())) == min(25, AuditEvent.objects.count() - tokens)
+        return len(queries)
+
+    few = grow(2, 2, 1)
+    many = grow(200, 800, 40)
+    assert few == many
+
+
+def test_a_refused_htmx_revoke_shows_no_grants_to_a_person_who_may_not_see_them(client, employee, customer, su):
+    """Issue 18, item 3: the fragment after a refused revoke applied no authority: it listed the access's
+    packages and rights to an employee who may not see the page it belongs to."""
+    act_for(client, employee, customer)
+    response = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, **HTMX)
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "Skatt næring" not in text and "Krav og betalinger" not in text
+    assert "tilgangspakken «Tilgangsstyrer»" in text
+    response = client.post(
+        f"/systemuser/{su.pk}/revoke/right/", {"resource": "ske-krav-og-betalinger", "action": "read"}, **HTMX
+    )
+    assert response.status_code == 403 and "Skatt næring" not in response.content.decode()
+    su.refresh_from_db()
+    assert su.packages.count() == 1 and su.rights.count() == 1

@@ -1,7 +1,12 @@
+from datetime import timedelta
+
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from approvals.models import ChangeRequest, Request, RequestKind
+from registry import usage
 from registry.models import SystemUser, SystemUserType
 from tests import factories as f
 from tests.portal.systemusers_helpers import act_for, make_system_user
@@ -97,7 +102,7 @@ def test_person_without_rights_gets_a_warning_naming_the_package_they_need(clien
     assert "Fakturering" not in text and "/systemuser/request?id=" not in text
 
 
-def test_client_administrator_sees_client_system_accesses_and_the_warning(
+def test_client_administrator_sees_client_system_accesses_and_what_they_may_do_there(
     client, client_admin, accounting_firm, vendor
 ):
     boss = f.make_person("Regnskap Sjef")
@@ -108,7 +113,9 @@ def test_client_administrator_sees_client_system_accesses_and_the_warning(
     )
     text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
     assert "Klientsystem" in text
-    assert 'data-testid="need-rights"' in text
+    assert 'data-testid="need-rights"' not in text and "Du har ikke tilgang" not in text
+    assert "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under." in text
+    assert 'data-testid="client-count">0 kunder<' in text
 
 
 def _overview_queries(client, n, manager, customer, vendor):
@@ -133,6 +140,29 @@ def test_overview_queries_do_not_grow_with_system_accesses_or_requests(client, m
     assert few == many
 
 
+def test_pending_requests_come_25_a_page(client, manager, customer, vendor):
+    act_for(client, manager, customer)
+    _overview_queries(client, 30, manager, customer, vendor)
+    first = client.get("/systemuser/").content.decode()
+    pending = first.split('data-testid="pending"')[1].split("</ul>")[0]
+    assert pending.count("ber om en systemtilgang") == 25 and pending.count("ber om endrede rettigheter") == 25
+    assert 'href="?foresporsler=2#pending-heading" rel="next"' in first
+    second = client.get("/systemuser/", {"foresporsler": 2, "endringer": 2}).content.decode()
+    pending = second.split('data-testid="pending"')[1].split("</ul>")[0]
+    assert pending.count("ber om en systemtilgang") == 5 and pending.count("ber om endrede rettigheter") == 5
+
+
+def test_the_overview_tells_when_each_system_access_was_last_used(client, manager, customer, system):
+    used = make_system_user(manager, customer, system)
+    usage.record_token(system_user_id=used.pk, client_id="c", at=timezone.now() - timedelta(hours=2))
+    make_system_user(manager, customer, f.make_system(system.vendor, "annet"))
+    text = act_for(client, manager, customer).get("/systemuser/").content.decode()
+    cells = [c.split("</td>")[0] for c in text.split('data-testid="last-used">')[1:]]
+    assert len(cells) == 2
+    assert "Ikke brukt" in cells[0]  # newest first: the unused one was made last
+    assert "<time" in cells[1] and "Ikke brukt" not in cells[1]
+
+
 def test_a_business_without_system_accesses_for_clients_gets_no_section_about_them(client, manager, customer, system):
     make_system_user(manager, customer, system)
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
@@ -151,3 +181,20 @@ def test_a_client_administrator_is_told_where_system_accesses_for_clients_come_f
 def test_the_page_title_names_the_organisation(client, manager, customer):
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
     assert f"<title>Systemtilganger for {customer.name} – Systembruker</title>" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("nb", "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under."),
+        ("nn", "Du er klientadministrator: du kan leggje til og fjerne kundar på systemtilgangane under."),
+        ("en", "You are client administrator: you can add and remove clients on the system accesses below."),
+    ],
+)
+def test_a_client_administrator_is_told_what_they_may_do_in_their_language(
+    client, client_admin, accounting_firm, lang, words
+):
+    act_for(client, client_admin, accounting_firm)
+    client.cookies["django_language"] = lang
+    text = client.get("/systemuser/").content.decode()
+    assert words in text and 'data-testid="need-rights"' not in text

@@ -1,11 +1,15 @@
 """Staff admin: parties, catalog, audit events and system users."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
-from registry import access
+from registry import access, audit, usage
 from registry.models import (
     AccessPackage,
     Area,
@@ -18,12 +22,13 @@ from registry.models import (
     RoleAssignment,
     RolePackage,
     SystemUser,
+    TokenRefusal,
 )
 from registry.services.system_users import create_system_user
 from tests import factories as f
 
 OWNED = [Organisation, Person, Role, RoleAssignment, PackageDelegation, Area, AccessPackage, RolePackage, Resource]
-READ_ONLY = [AuditEvent, SystemUser]
+READ_ONLY = [AuditEvent, SystemUser, TokenRefusal]
 
 
 def url(model, view: str, *args) -> str:
@@ -60,6 +65,7 @@ def system_user(manager, customer, system):
 def sample_rows(system_user, manager, customer, employee):
     """One row of every model, so every change page has something to show."""
     AuditEvent.objects.create(action="test.event", actor="test")
+    usage.record_refusal(client_id="c", party_orgno=customer.orgno, reason="replayed")
 
 
 @pytest.mark.parametrize("model", OWNED + READ_ONLY, ids=lambda m: m.__name__)
@@ -232,6 +238,25 @@ def test_audit_events_cannot_be_changed_or_deleted(staff, db):
     assert AuditEvent.objects.get(pk=event.pk).reason == "original"
     page = staff.get(url(AuditEvent, "changelist"))
     assert "delete_selected" not in page.text
+
+
+def _listed(page) -> set[str]:
+    return set(re.findall(r'<td class="field-action">([^<]+)</td>', page.text))
+
+
+def test_staff_find_audit_events_by_system_user_client_organisation_action_and_time(staff, system_user, customer):
+    audit.record("token.refused", actor="client:client-x", object_type="client", object_id="client-x")
+    audit.record("client.key_added", actor="staff:drift", object_type="client", object_id="client-y")
+    old = audit.record("systemuser.package_revoked", actor="person:1", object_type="systemuser", object_id="x")
+    AuditEvent.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=400))
+    changelist = url(AuditEvent, "changelist")
+    assert _listed(staff.get(changelist, {"q": str(system_user.pk)})) == {"systemuser.created"}
+    assert _listed(staff.get(changelist, {"q": "client-x"})) == {"token.refused"}
+    assert _listed(staff.get(changelist, {"q": customer.orgno})) == {"systemuser.created"}
+    assert _listed(staff.get(changelist, {"action": "client.key_added"})) == {"client.key_added"}
+    since = (timezone.now() - timedelta(days=30)).isoformat()
+    assert "systemuser.package_revoked" not in _listed(staff.get(changelist, {"at__gte": since}))
+    assert _listed(staff.get(changelist, {"q": "revoked"})) == {"systemuser.package_revoked"}
 
 
 def test_system_users_cannot_be_edited_or_hard_deleted(staff, system_user):

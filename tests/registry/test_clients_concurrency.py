@@ -38,3 +38,16 @@ def test_simultaneous_removes_record_one_event(setup):
     assert sorted(outcomes) == [False] * 5 + [True]
     assert not ClientDelegation.objects.exists()
     assert AuditEvent.objects.filter(action="systemuser.client_removed").count() == 1
+
+
+def test_add_all_twice_at_once_adds_each_client_once(setup, accounting_firm):
+    agent, kunde, admin = setup
+    more = [f.make_org(f"Kunde {i} AS") for i in range(20)]
+    for org in more:
+        f.give_role(accounting_firm, "REGN", org)
+    add_all = lambda: clients.add_each(system_user_id=agent.pk, orgnos=None, by=admin)  # noqa: E731
+    outcomes = race([add_all] * 2, result=lambda outcomes: sorted(o.result for o in outcomes))
+    # One call added all 22 (the 21 clients and the firm itself); the other found them all there.
+    assert sorted(outcomes) == [["added"] * 22, ["already"] * 22]
+    assert ClientDelegation.objects.filter(system_user=agent).count() == 22
+    assert AuditEvent.objects.filter(action="systemuser.client_added").count() == 22

@@ -4,7 +4,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from approvals.models import Request, RequestKind, RequestStatus
 from demo import data as demo
@@ -203,3 +203,14 @@ def test_the_docs_name_every_persona(doc):
 
     for persona in demo.PERSONAS:
         assert persona.pid in text, persona.name
+
+
+@pytest.mark.django_db
+def test_a_production_installation_refuses_the_demo_without_force(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production installation"):
+        load()
+    assert not Organisation.objects.exists()
+    out = StringIO()
+    call_command("load_demo", "--force", stdout=out)
+    assert Organisation.objects.exists()

@@ -20,7 +20,7 @@ from housekeeping import retention
 from lib.errors import ServiceError
 from maskinporten.models import UsedGrant
 from portal.models import OidcSession
-from registry import audit
+from registry import audit, usage
 from registry.models import (
     AuditEvent,
     ClientDelegation,
@@ -30,6 +30,8 @@ from registry.models import (
     SystemUserPackage,
     SystemUserRight,
     SystemUserType,
+    SystemUserUsage,
+    TokenRefusal,
 )
 from registry.services.lifecycle import delete_system_user
 from tests import factories as f
@@ -172,6 +174,34 @@ def summary(kind: str) -> AuditEvent:
     return AuditEvent.objects.get(action="retention.purged", object_id=kind)
 
 
+# --- Token traffic: its own, shorter periods ---
+
+
+def test_token_audit_events_go_after_their_own_shorter_period_other_events_stay(world, settings):
+    days = settings.RETENTION_TOKEN_EVENT_DAYS
+    old = audit.record("token.issued", actor="client:c", object_type="systemuser", object_id=world.live.pk)
+    young = audit.record("token.refused", actor="client:c", object_type="client", object_id="c")
+    AuditEvent.objects.filter(pk=old.pk).update(at=ago(days + 1))
+    AuditEvent.objects.filter(pk=young.pk).update(at=ago(days - 1))
+    assert retention.delete_old_token_events().count == 1
+    assert not exists(old) and exists(young)
+    assert exists(world.old_ip)  # a person's event as old as the token event stays
+    assert summary("token_events").data["days"] == days
+
+
+def test_usage_counters_and_refusals_go_after_the_usage_period(world, settings):
+    days = settings.RETENTION_USAGE_DAYS
+    usage.record_token(system_user_id=world.live.pk, client_id="c", at=ago(days + 1))
+    usage.record_token(system_user_id=world.live.pk, client_id="c", at=ago(days - 1))
+    usage.record_refusal(client_id="c", party_orgno="310000752", reason="replayed", at=ago(days + 1))
+    usage.record_refusal(client_id="c", party_orgno="310000752", reason="other", at=ago(days + 1))
+    usage.record_refusal(client_id="c", party_orgno="310000752", reason="other")  # refused again today: stays
+    assert retention.delete_old_usage().count == 1
+    assert SystemUserUsage.objects.get().hour > ago(days)
+    assert retention.delete_old_token_refusals().count == 1
+    assert list(TokenRefusal.objects.values_list("reason", "count")) == [("other", 2)]
+
+
 # --- Audit events ---
 
 
@@ -253,6 +283,7 @@ def test_closed_change_requests_are_deleted_their_period_after_the_decision(worl
 def test_system_users_deleted_long_ago_go_with_their_rights_and_delegations(world):
     old_pks = [world.old_deleted.pk, world.old_deleted_agent.pk]
     stale_change = change_request(world.old_deleted, RequestStatus.NEW, created_days=1, decided_days=None)
+    usage.record_token(system_user_id=world.old_deleted.pk, client_id="c", at=ago(200))
     outcome = retention.delete_deleted_system_users()
     assert outcome.count == 2
     assert not SystemUser.objects.filter(pk__in=old_pks).exists()
@@ -260,7 +291,8 @@ def test_system_users_deleted_long_ago_go_with_their_rights_and_delegations(worl
     assert not SystemUserRight.objects.filter(system_user_id__in=old_pks).exists()
     assert not ClientDelegation.objects.filter(system_user_id__in=old_pks).exists()
     assert not exists(stale_change)
-    assert outcome.related == {"change_requests": 1, "packages": 2, "rights": 1, "client_delegations": 1}
+    assert not SystemUserUsage.objects.exists()
+    assert outcome.related == {"change_requests": 1, "packages": 2, "rights": 1, "client_delegations": 1, "usage": 1}
     assert summary("deleted_system_users").data | {"older_than": None} == {
         "kind": "deleted_system_users",
         "action": "deleted",
@@ -271,6 +303,7 @@ def test_system_users_deleted_long_ago_go_with_their_rights_and_delegations(worl
         "packages": 2,
         "rights": 1,
         "client_delegations": 1,
+        "usage": 1,
     }
 
 
@@ -354,6 +387,9 @@ def test_a_second_run_removes_nothing_more_and_writes_no_event(world):
     assert first == {
         "audit_ips": 2,  # blanked first, so the dry run's count holds
         "audit_events": 1,
+        "token_events": 0,
+        "usage": 0,
+        "token_refusals": 0,
         "notification_bodies": 2,
         "notifications": 1,
         "requests": 2,

@@ -1,0 +1,545 @@
+"""Portal and vendor-list benchmark: a large world on PostgreSQL, pages measured over loopback against
+gunicorn in the production profile (a measurement, not a test).
+
+    .venv/bin/python bench/portal.py generate --size large   # the world of issue 13 (a few minutes)
+    .venv/bin/python bench/portal.py generate --size small   # the same shapes, about 1/100
+    .venv/bin/python bench/portal.py run                      # gunicorn on 127.0.0.1:8117, prints the figures
+    .venv/bin/python bench/portal.py ab                       # small and large side by side, alternating
+
+The large world: an accounting firm with 5,000 clients and an agent system access holding 2,000 of them;
+a company with 1,000 system accesses; one system access with 200,000 audit events of which 190,000 are
+token grants written by versions before usage counting (and 30 days of hourly usage counters); a person
+who may act for 500 organisations; 10,000 pending requests spread over organisations (50 on the company).
+
+Each page is asked for one at a time (one caller: the latency of a page, not of a queue), in a shuffled
+order, `--rounds` times; p50/p95/p99 and the response size are per page. The database is
+BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sb_usage_bench; the small world is the
+same name + `_small`); it is created if missing and its rows are replaced on every `generate`.
+"""
+
+import sys
+from pathlib import Path
+
+# Run as `python bench/portal.py`, this folder comes first on the import path, and it holds scripts named
+# like standard-library modules (bench/token.py); keep it off so `import token` means the stdlib.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sb_usage_bench")
+PORT = 8117
+SERVER_ENV = {
+    "SYSTEMBRUKER_MODE": "production",
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-only-" + "p" * 60,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the load balancer in production
+    "DB_CONN_MAX_AGE": "600",
+    "SYSTEMBRUKER_VAR_DIR": str(REPO / "var" / "bench"),
+    "LOG_LEVEL": "WARNING",
+    "TOKEN_LIFETIME_SECONDS": "7200",  # the vendor's token outlives the run
+    "TEST_LOGIN_ENABLED": "true",  # production refuses to start without a login method
+    "EMAIL_HOST": "127.0.0.1",
+}
+SIZES = {
+    # clients of the firm, of them on the agent, company's system accesses, audit events (of which token
+    # grants), organisations the person may act for, pending requests (of them to the company)
+    "large": {"clients": 5000, "agent_clients": 2000, "accesses": 1000, "events": 200_000, "tokens": 190_000,
+              "act_for": 500, "requests": 10_000, "company_requests": 50},
+    # Small: every list still fills its first page, so both sizes render the same rows; only what lies
+    # behind the page grows.
+    "small": {"clients": 200, "agent_clients": 110, "accesses": 60, "events": 2000, "tokens": 1900,
+              "act_for": 60, "requests": 100, "company_requests": 30},
+}  # fmt: skip
+VENDOR_SCOPES = ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"]
+
+
+def url_for(size: str) -> str:
+    return DB_URL if size == "large" else DB_URL + "_small"
+
+
+def setup_django(database_url: str) -> None:
+    os.environ.update(SERVER_ENV)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    base, name = database_url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
+    count = 0
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+# --- the world --------------------------------------------------------------------------------------
+
+
+def generate(size: str) -> dict:
+    database_url = url_for(size)
+    ensure_database(database_url)
+    setup_django(database_url)
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from approvals.models import Request, RequestStatus
+    from lib.identifiers import make_orgno
+    from registry.models import (
+        Organisation,
+        Person,
+        RegisteredSystem,
+        Role,
+        RoleAssignment,
+        SystemClient,
+        SystemPackage,
+        SystemRight,
+        SystemUser,
+        SystemUserPackage,
+        SystemUserRight,
+        SystemUserType,
+    )
+
+    n = SIZES[size]
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    rng = random.Random(1)
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE registry_auditevent, registry_systemuserusage, registry_tokenrefusal, approvals_request, "
+            "approvals_changerequest, registry_clientdelegation, registry_systemuserright, "
+            "registry_systemuserpackage, registry_systemuser, registry_systemclient, registry_systempackage, "
+            "registry_systemright, registry_systemchangelog, registry_registeredsystem, registry_roleassignment, "
+            "registry_packagedelegation, maskinporten_clientkey, maskinporten_client, registry_organisation, "
+            "registry_person, django_session, auth_user CASCADE"
+        )
+    numbers = (make_orgno(str(base)) for base in range(20_000_000, 30_000_000))
+    orgnos = (o for o in numbers if o)
+    total_orgs = 3 + n["clients"] + n["act_for"] + n["requests"] // 10
+
+    with transaction.atomic():
+        orgs = Organisation.objects.bulk_create(
+            Organisation(orgno=next(orgnos), name=f"{rng.choice(NAMES)} {i:05d} AS", form="AS", email="")
+            for i in range(total_orgs)
+        )
+        vendor, firm, company = orgs[0], orgs[1], orgs[2]
+        vendor.name, firm.name, company.name = "Bench Leverandør AS", "Bench Regnskap AS", "Bench Konsern AS"
+        Organisation.objects.bulk_update([vendor, firm, company], ["name"])
+        clients = orgs[3 : 3 + n["clients"]]
+        others = orgs[3 + n["clients"] :]
+        person = Person.objects.create(pid="02058012345", name="Bench Leder", email="leder@bench.example")
+        roles = {r.legacy_code: r for r in Role.objects.filter(legacy_code__in=["DAGL", "REGN"])}
+        acts_for = [company, firm, *others[: n["act_for"] - 2]]
+        RoleAssignment.objects.bulk_create(
+            RoleAssignment(role=roles["DAGL"], of=o, holder_person=person) for o in acts_for
+        )
+        RoleAssignment.objects.bulk_create(RoleAssignment(role=roles["REGN"], of=c, holder_org=firm) for c in clients)
+
+        def system(name: str, *, packages=(), rights=()) -> RegisteredSystem:
+            made = RegisteredSystem.objects.create(
+                system_id=f"{vendor.orgno}_{name}",
+                vendor=vendor,
+                name={"nb": name.capitalize(), "nn": name.capitalize(), "en": name.capitalize()},
+                description={"nb": "Benchmark"},
+                allowed_redirect_urls=["https://vendor.example/callback"],
+            )
+            SystemPackage.objects.bulk_create(SystemPackage(system=made, package_id=p) for p in packages)
+            SystemRight.objects.bulk_create(SystemRight(system=made, resource_id=r, action=a) for r, a in rights)
+            return made
+
+        standard = system(
+            "fakturering",
+            packages=["skatt-naering"],
+            rights=[("ske-krav-og-betalinger", "read")],
+        )
+        SystemClient.objects.create(system=standard, client_id="bench-client")
+        agent_system = system("byraa", packages=["regnskapsforer-lonn"])
+        # The company's system accesses: one system, an externalRef each (a live one per owner, system, ref).
+        accesses = SystemUser.objects.bulk_create(
+            SystemUser(
+                integration_title=f"Avdeling {i:04d}",
+                owner=company,
+                system=standard,
+                external_ref=f"avd-{i:04d}",
+                created_by=person,
+            )
+            for i in range(n["accesses"])
+        )
+        SystemUserPackage.objects.bulk_create(
+            SystemUserPackage(system_user=s, package_id="skatt-naering") for s in accesses
+        )
+        SystemUserRight.objects.bulk_create(
+            SystemUserRight(system_user=s, resource_id="ske-krav-og-betalinger", action="read") for s in accesses
+        )
+        busy = accesses[0]
+        # Every client of the firm has a standard system access too: the vendor's bysystem list is long.
+        users_of_clients = SystemUser.objects.bulk_create(
+            SystemUser(integration_title="Fakturering", owner=c, system=standard, external_ref=c.orgno) for c in clients
+        )
+        agent = SystemUser.objects.create(
+            integration_title="Byråsystemet",
+            owner=firm,
+            system=agent_system,
+            user_type=SystemUserType.AGENT,
+            external_ref=firm.orgno,
+            created_by=person,
+        )
+        SystemUserPackage.objects.create(system_user=agent, package_id="regnskapsforer-lonn")
+        from registry.models import ClientDelegation
+
+        ClientDelegation.objects.bulk_create(
+            ClientDelegation(system_user=agent, client=c, role_code="REGN", packages=["regnskapsforer-lonn"])
+            for c in clients[: n["agent_clients"]]
+        )
+        now = datetime.now(UTC)
+        pending_to = [company] * n["company_requests"] + [rng.choice(others + clients) for _ in range(n["requests"])]
+        Request.objects.bulk_create(
+            Request(
+                system=standard,
+                party=party,
+                external_ref=f"req-{i}",
+                integration_title="Fakturering",
+                rights=[{"resource": "ske-krav-og-betalinger", "action": "read"}],
+                access_packages=["skatt-naering"],
+                redirect_url="https://vendor.example/callback",
+                status=RequestStatus.NEW,
+                created=now - timedelta(minutes=i),
+            )
+            for i, party in enumerate(pending_to[: n["requests"]])
+        )
+
+    connection.ensure_connection()
+    with connection.connection.cursor() as cur:
+
+        def events():
+            people = n["events"] - n["tokens"]
+            for i in range(n["events"]):
+                at = now - timedelta(seconds=(n["events"] - i) * 30)
+                if i % (n["events"] // people) == 0:
+                    data = {"client": clients[i % len(clients)].orgno, "client_name": "Kunde"}
+                    yield (at, "systemuser.client_added", f"person:{person.pid}", person.pk, "systemuser",
+                           str(busy.pk), company.orgno, "ok", "", json.dumps(data), None)  # fmt: skip
+                else:
+                    data = {"client_id": "bench-client", "jti": str(uuid.uuid4())}
+                    yield (at, "token.issued", "client:bench-client", None, "systemuser", str(busy.pk),
+                           company.orgno, "ok", "", json.dumps(data), "192.0.2.1")  # fmt: skip
+
+        columns = ["at", "action", "actor", "actor_person_id", "object_type", "object_id", "party_orgno", "outcome"]
+        columns += ["reason", "data", "ip"]
+        copy_rows(cur, "registry_auditevent", columns, events())
+        hours = [now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=h) for h in range(30 * 24)]
+        copy_rows(
+            cur,
+            "registry_systemuserusage",
+            ["system_user_id", "hour", "issued", "last_at", "last_client_id"],
+            ((busy.pk, h, 30, h + timedelta(minutes=58), "bench-client") for h in hours),
+        )
+        cur.execute("VACUUM ANALYZE")  # as autovacuum would have: visibility map set, statistics fresh
+    counts = {
+        "organisations": Organisation.objects.count(),
+        "system_users": SystemUser.objects.count(),
+        "client_delegations": agent.client_delegations.count(),
+        "audit_events": n["events"],
+        "pending_requests": Request.objects.count(),
+        "clients_system_users": len(users_of_clients),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    print(json.dumps({"generated": size, **counts}), flush=True)
+    return counts
+
+
+NAMES = ["Bakeriet", "Fjord", "Nordlys", "Granitt", "Havbris", "Solsikke", "Tindeland", "Elvebredd", "Lyngheia"]
+
+
+# --- what is asked for ------------------------------------------------------------------------------
+
+
+def pages(port: int) -> list[tuple[str, bytes]]:
+    """(name, raw HTTP request) for every page measured, with a logged-in session acting for the right
+    organisation and a vendor token for the API."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client as DjangoClient
+
+    from approvals.models import Request
+    from portal.actor import ACTOR_SESSION_KEY
+    from registry.models import Organisation, Person, RegisteredSystem, SystemUser, SystemUserType
+    from tests.maskinporten.helpers import bearer_for
+
+    person = Person.objects.get(pid="02058012345")
+    if person.user_id is None:
+        person.user = get_user_model().objects.create(username=f"pid:{person.pid}")
+        person.save(update_fields=["user"])
+    company = Organisation.objects.get(name="Bench Konsern AS")
+    firm = Organisation.objects.get(name="Bench Regnskap AS")
+    vendor = Organisation.objects.get(name="Bench Leverandør AS")
+
+    def cookie(actor: Organisation | None) -> str:
+        browser = DjangoClient()
+        browser.force_login(person.user)
+        if actor is not None:
+            session = browser.session
+            session[ACTOR_SESSION_KEY] = actor.orgno
+            session.save()
+        return f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    as_company, as_firm, no_actor = cookie(company), cookie(firm), cookie(None)
+    busy = SystemUser.objects.filter(owner=company).order_by("external_ref").first()
+    agent = SystemUser.objects.get(owner=firm, user_type=SystemUserType.AGENT)
+    waiting = Request.objects.filter(party=company).order_by("-created").first()
+    system = RegisteredSystem.objects.get(system_id=f"{vendor.orgno}_fakturering")
+    token = bearer_for(vendor, *VENDOR_SCOPES)
+    bysystem = f"/authentication/api/v1/systemuser/vendor/bysystem/{system.system_id}"
+
+    def get(path: str, *headers: str) -> bytes:
+        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept-Language: nb", *headers]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    last_page = _last_page(port, bysystem, token, get)
+    return [
+        ("overview", get("/systemuser/", f"Cookie: {as_company}")),
+        ("details (standard)", get(f"/systemuser/{busy.pk}/", f"Cookie: {as_company}")),
+        ("details (agent)", get(f"/systemuser/{agent.pk}/", f"Cookie: {as_firm}")),
+        # Searches that match more than a page, so both sizes show a full page.
+        ("add clients, search", get(f"/systemuser/{agent.pk}/clients/?q=AS", f"Cookie: {as_firm}")),
+        ("act for, search", get("/actor/?q=AS", f"Cookie: {no_actor}")),
+        ("approval page", get(f"/systemuser/request?id={waiting.pk}", f"Cookie: {as_company}")),
+        ("vendor bysystem, first page", get(bysystem, f"Authorization: {token}")),
+        ("vendor bysystem, last page", get(last_page, f"Authorization: {token}")),
+    ]
+
+
+def _last_page(port: int, path: str, token: str, get) -> str:
+    """Follow `links.next` to the last page of the vendor's list (done once, before measuring)."""
+    conn = Connection(port)
+    try:
+        while True:
+            _, body = conn.send(get(path, f"Authorization: {token}"))
+            following = json.loads(body)["links"]["next"]
+            if not following:
+                return path
+            path = following.split(f"127.0.0.1:{port}", 1)[-1]
+    finally:
+        conn.close()
+
+
+# --- HTTP over loopback -----------------------------------------------------------------------------
+
+
+class Connection:
+    """A minimal HTTP/1.1 client on one kept-alive socket (cheap: the CPU stays with the server)."""
+
+    def __init__(self, port: int):
+        self.port, self.sock, self.buffer = port, None, b""
+
+    def send(self, request: bytes) -> tuple[int, bytes]:
+        import socket
+
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length, close, chunked = 0, False, False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value == b"close":
+                close = True
+            elif name == b"transfer-encoding" and value == b"chunked":
+                chunked = True
+        if chunked:
+            raise RuntimeError("chunked responses are not expected here")
+        while len(rest) < length:
+            self.buffer = rest
+            self._fill()
+            rest = self.buffer
+        body, self.buffer = rest[:length], rest[length:]
+        if status != 200:
+            raise RuntimeError(f"{head.split(b'\r\n')[0].decode()}: {body[:300]!r}")
+        if close:
+            self.close()
+        return status, body
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            raise ConnectionError("closed")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
+def start_gunicorn(port: int, database_url: str, workers: int, threads: int) -> subprocess.Popen:
+    import signal  # noqa: F401 - stop_gunicorn
+    import socket
+
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
+    command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)]
+    command += ["--keep-alive", "30", "--log-level", "warning", "--timeout", "60"]
+    server = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_gunicorn(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    import signal
+
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def percentiles(latencies: list[float]) -> dict:
+    ordered = sorted(latencies)
+
+    def p(q):
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+    return {"p50_ms": p(0.50), "p95_ms": p(0.95), "p99_ms": p(0.99), "max_ms": round(ordered[-1] * 1000, 1)}
+
+
+def measure(requests: dict[str, list[tuple[str, bytes]]], ports: dict[str, int], rounds: int) -> dict:
+    """Each (size, page) `rounds` times, one request at a time, in a shuffled order per round so that
+    both sizes and every page see the same (shared, noisy) machine."""
+    conns = {size: Connection(port) for size, port in ports.items()}
+    latencies: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[tuple[str, str], int] = {}
+    rng = random.Random(3)
+    plan = [(size, name, raw) for size, items in requests.items() for name, raw in items]
+    for size, _name, raw in plan:  # warm-up: connections, caches, compiled templates
+        conns[size].send(raw)
+    for _ in range(rounds):
+        rng.shuffle(plan)
+        for size, name, raw in plan:
+            t0 = time.perf_counter()
+            _, body = conns[size].send(raw)
+            latencies.setdefault((size, name), []).append(time.perf_counter() - t0)
+            sizes[(size, name)] = len(body)
+    for conn in conns.values():
+        conn.close()
+    result: dict = {}
+    for (size, name), values in latencies.items():
+        result.setdefault(name, {})[size] = {"bytes": sizes[(size, name)], **percentiles(values)}
+    for by_size in result.values():
+        if "small" in by_size and "large" in by_size:
+            small, large = by_size["small"]["p95_ms"], by_size["large"]["p95_ms"]
+            by_size["large_vs_small_p95"] = f"{(large / small - 1) * 100:+.0f} %"
+    return result
+
+
+def collect(size: str, port: int) -> list[tuple[str, bytes]]:
+    """The requests for one world, built in a child process (Django is set up once per database)."""
+    env = {**os.environ, "BENCH_DATABASE_URL": DB_URL}
+    out = subprocess.run(
+        [sys.executable, __file__, "requests", "--size", size, "--port", str(port)],
+        check=True,
+        timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return [(name, raw.encode("latin-1")) for name, raw in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def run(args, sizes: list[str]) -> dict:
+    ports = {size: args.port + i for i, size in enumerate(sizes)}
+    servers = {}
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": url_for(sizes[0])}
+    manage = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+    subprocess.run(manage, cwd=REPO, env=env, check=True, timeout=300)  # production serves hashed files
+    try:
+        for size in sizes:
+            servers[size] = start_gunicorn(ports[size], url_for(size), args.workers, args.threads)
+        requests = {size: collect(size, ports[size]) for size in sizes}
+        result = {
+            "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, production profile",
+            "rounds": args.rounds,
+            "load_before": Path("/proc/loadavg").read_text().split()[:3],
+            "pages": measure(requests, ports, args.rounds),
+            "load_after": Path("/proc/loadavg").read_text().split()[:3],
+        }
+    finally:
+        for server in servers.values():
+            stop_gunicorn(server)
+    print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+    return result
+
+
+def dump_requests(size: str, port: int) -> None:
+    setup_django(url_for(size))
+    print(json.dumps([(name, raw.decode("latin-1")) for name, raw in pages(port)]))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate")
+    gen.add_argument("--size", choices=sorted(SIZES), default="large")
+    req = sub.add_parser("requests")
+    req.add_argument("--size", choices=sorted(SIZES), default="large")
+    req.add_argument("--port", type=int, default=PORT)
+    for name in ("run", "ab"):
+        p = sub.add_parser(name)
+        p.add_argument("--port", type=int, default=PORT)
+        p.add_argument("--workers", type=int, default=2)
+        p.add_argument("--threads", type=int, default=2)
+        p.add_argument("--rounds", type=int, default=100)
+        if name == "run":
+            p.add_argument("--size", choices=sorted(SIZES), default="large")
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        generate(args.size)
+    elif args.command == "requests":
+        dump_requests(args.size, args.port)
+    elif args.command == "run":
+        run(args, [args.size])
+    else:
+        run(args, ["small", "large"])
+
+
+if __name__ == "__main__":
+    main()

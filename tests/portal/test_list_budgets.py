@@ -1,0 +1,77 @@
+"""The portal's long lists — a firm's clients to add, the organisations a person may act for, an agent
+system access's clients — cost the same number of queries and show at most a page, with 3 rows or 120."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registry.models import ClientDelegation
+from tests import factories as f
+from tests.portal.systemusers_helpers import act_for
+
+pytestmark = pytest.mark.django_db
+SIGNING = "regnskapsforer-med-signeringsrettighet"
+
+
+def _get(client, path: str, params=None) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params or {})
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.fixture
+def agent(accounting_firm, vendor):
+    return f.make_agent_system_user(accounting_firm, f.make_system(vendor, "byraa", packages=[SIGNING]), [SIGNING])
+
+
+def _grow_clients(firm, agent, n: int) -> None:
+    """`n` clients of the firm that can be added, and `n` already on the agent system access."""
+    for i in range(ClientDelegation.objects.count(), n):
+        org, added = f.make_org(f"Kunde {i:03d} AS"), f.make_org(f"Lagt til {i:03d} AS")
+        f.give_role(firm, "REGN", org)
+        f.give_role(firm, "REGN", added)
+        ClientDelegation.objects.create(system_user=agent, client=added, role_code="REGN", packages=[SIGNING])
+
+
+def test_adding_clients_with_a_search_costs_the_same_for_3_or_120_clients(client, client_admin, accounting_firm, agent):
+    act_for(client, client_admin, accounting_firm)
+    path = f"/systemuser/{agent.pk}/clients/"
+    _grow_clients(accounting_firm, agent, 3)
+    few, small = _get(client, path, {"q": "kunde"})
+    plain_few, _ = _get(client, path)
+    _grow_clients(accounting_firm, agent, 120)
+    many, large = _get(client, path, {"q": "kunde"})
+    plain_many, _ = _get(client, path)
+    assert small.count('name="orgno"') == 3 and large.count('name="orgno"') == 50  # a page
+    assert few == many and plain_few == plain_many
+
+
+def test_an_agent_system_accesss_details_cost_the_same_for_3_or_120_clients(
+    client, client_admin, accounting_firm, agent
+):
+    act_for(client, client_admin, accounting_firm)
+    path = f"/systemuser/{agent.pk}/"
+    _grow_clients(accounting_firm, agent, 3)
+    few, small = _get(client, path)
+    searched_few, _ = _get(client, path, {"q": "lagt til 00"})
+    _grow_clients(accounting_firm, agent, 120)
+    many, large = _get(client, path)
+    searched_many, found = _get(client, path, {"q": "lagt til 00"})
+    assert small.count('<td class="table-cards__title">') == 3
+    assert large.count('<td class="table-cards__title">') == 100  # a page
+    assert found.count('<td class="table-cards__title">') == 10  # Lagt til 000 … 009
+    assert few == many and searched_few == searched_many
+
+
+def test_the_act_for_page_with_a_search_costs_the_same_for_3_or_120_organisations(login):
+    person = f.make_person("Regine Regnskap")
+
+    def grow(n):
+        for i in range(person.roles.count(), n):
+            f.give_role(person, "DAGL", f.make_org(f"Klient {i:03d} AS"))
+        return _get(login(person), "/actor/", {"q": "klient"})
+
+    (few, small), (many, large) = grow(3), grow(120)
+    assert small.count('name="orgno"') == 3 and large.count('name="orgno"') == 50
+    assert few == many
