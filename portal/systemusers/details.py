@@ -199,7 +199,7 @@ def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
         # The fragment is part of the details page, so it takes that page's authority: a person who may
         # not see the page gets the need-rights answer, not the access's packages and rights.
         fresh = access_system_user(request, system_user.pk, may=VIEW)
-        context = details_context(request, fresh) | {"status": text, "ok": ok}
+        context = details_context(request, fresh) | history_context(request, fresh) | {"status": text, "ok": ok}
         return render(request, f"{PAGE}#grants-update", context)
     (messages.success if ok else messages.error)(request, text)
     return redirect("systemusers:details", pk=system_user.pk)
