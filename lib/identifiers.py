@@ -85,3 +85,10 @@ def parse_org_identifier(value: object) -> str | None:
         return None
     orgno = ident[len(ORG_ICD) + 1 :]
     return orgno if is_valid_orgno(orgno) else None
+
+
+def grouped_orgno(orgno: str) -> str:
+    """An org number as people read and say it, in groups of three ("311 000 004"); anything else as is."""
+    if len(orgno) == 9 and orgno.isdigit():
+        return f"{orgno[:3]} {orgno[3:6]} {orgno[6:]}"
+    return orgno

@@ -14,7 +14,7 @@ from approvals import change_requests
 from approvals.models import ChangeRequest
 from lib.errors import ServiceError
 from portal.approvals import pages
-from registry.models import AccessPackage, SystemUserType
+from registry.models import SystemUserType
 from registry.wire import normalize_rights
 
 SERVICES = {
@@ -29,10 +29,6 @@ def _load(request, pk: uuid.UUID) -> ChangeRequest:
     return pages.access_decidable(request, change_requests.get_change_request(pk), "change request")
 
 
-def _packages(codes: list[str]):
-    return AccessPackage.objects.filter(code__in=codes).order_by("name_nb")
-
-
 def _show(request, change_request: ChangeRequest, status: int = 200, failures=None, **extra):
     system_user = change_request.system_user
     is_agent = system_user.user_type != SystemUserType.STANDARD
@@ -45,15 +41,18 @@ def _show(request, change_request: ChangeRequest, status: int = 200, failures=No
         delegates=not is_agent,
         failures=failures,
     )
+    add_packages, add_rights = pages.grant_lists(change_request.required_access_packages, required_rights)
+    unwanted = normalize_rights(change_request.unwanted_rights)
+    remove_packages, remove_rights = pages.grant_lists(change_request.unwanted_access_packages, unwanted)
     context.update(
         cr=change_request,
         system_user=system_user,
         title=system_user.integration_title,
         is_agent=is_agent,
-        add_packages=_packages(change_request.required_access_packages),
-        add_rights=pages.right_rows(required_rights),
-        remove_packages=_packages(change_request.unwanted_access_packages),
-        remove_rights=pages.right_rows(normalize_rights(change_request.unwanted_rights)),
+        add_packages=add_packages,
+        add_rights=add_rights,
+        remove_packages=remove_packages,
+        remove_rights=remove_rights,
         **_clients_lacking(change_request, context["is_open"]),
         approve_url=reverse("approvals:changerequest_approve", args=[change_request.pk]),
         reject_url=reverse("approvals:changerequest_reject", args=[change_request.pk]),

@@ -23,6 +23,7 @@ from approvals.models import ChangeRequest, Request, RequestStatus
 from lib.errors import ServiceError
 from lib.redirect_urls import redirect_allowed
 from portal.actor import authority, switch_actor
+from portal.systemusers.common import Grant, grants_for
 from portal.words import action_word, error_text, reason_word
 from registry.models import AccessPackage, Organisation, Resource
 
@@ -129,12 +130,11 @@ def decision_context(
     }
 
 
-def right_rows(rights: list[dict]) -> list[dict]:
-    titles = {r.id: r.title for r in Resource.objects.filter(id__in={r["resource"] for r in rights})}
-    return [
-        {"title": titles.get(r["resource"], r["resource"]), "id": r["resource"], "action": action_word(r.get("action"))}
-        for r in rights
-    ]
+def grant_lists(packages: list[str], rights: list[dict]) -> tuple[list[Grant], list[Grant]]:
+    """The packages and the single rights asked for, in the words the details page uses for them:
+    the services each gives access to and the actions (portal.systemusers.common.grants_for)."""
+    grants = sorted(grants_for(packages, rights), key=lambda g: g.name.casefold())
+    return [g for g in grants if g.kind == "package"], [g for g in grants if g.kind == "right"]
 
 
 def failure_rows(failures, packages: list[str], rights: list[dict]) -> list[dict]:

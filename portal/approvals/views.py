@@ -6,17 +6,15 @@ lives in portal.approvals.pages.
 
 import uuid
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from approvals import system_user_requests
 from approvals.models import Request, RequestKind, RequestStatus
 from lib.errors import ServiceError
 from portal.approvals import pages
-from registry.models import AccessPackage, SystemUser
+from registry.models import SystemUser
 
 SERVICES = {
     "approve": system_user_requests.approve_request,
@@ -39,12 +37,13 @@ def _show(request, request_obj: Request, status: int = 200, failures=None, **ext
         failures=failures,
     )
     is_manager, blocked = context["is_manager"], bool(context["failures"])
+    packages, rights = pages.grant_lists(request_obj.access_packages, request_obj.rights)
     context.update(
         req=request_obj,
         title=request_obj.integration_title,
         is_agent=request_obj.kind == RequestKind.AGENT,
-        packages=AccessPackage.objects.filter(code__in=request_obj.access_packages).order_by("name_nb"),
-        rights=pages.right_rows(request_obj.rights),
+        packages=packages,
+        rights=rights,
         escalated=request_obj.escalated,
         offers_escalation=True,
         can_escalate=context["is_open"] and not request_obj.escalated and (not is_manager or blocked),
@@ -74,7 +73,7 @@ def decide(request, pk: uuid.UUID, decision: str):
     except ServiceError as err:
         return pages.refused_decision(request, pk, err, load=_load, show=_show)
     if decision == "escalate":
-        messages.success(request, _("Forespørselen er sendt videre til tilgangsstyrerne i virksomheten."))
+        # The page says it is forwarded (its "escalated" box); a message as well would say it twice.
         return redirect(page_url(request_obj))
     return pages.after_decision(request, request_obj, page_url(request_obj))
 

@@ -26,6 +26,7 @@ from portal.systemusers.details import (
     client_role,
     clients_query,
     details_context,
+    history_context,
     matching_clients,
     role_filters,
 )
@@ -236,7 +237,9 @@ def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):
     if wants_fragment(request):
         # 200 also for a refusal: htmx swaps only successful responses, and the person must see why.
         fresh = access_system_user(request, system_user.pk, may=None)
-        context = details_context(request, fresh) | {"status": text, "ok": ok, "clients_status": True}
+        # The history too (out of band): the removal is its newest event.
+        context = details_context(request, fresh) | history_context(request, fresh)
+        context |= {"status": text, "ok": ok, "clients_status": True}
         return render(request, f"{DETAILS}#clients-update", context)
     (messages.success if ok else messages.error)(request, text)
     back = _where(request)

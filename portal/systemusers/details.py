@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
@@ -198,15 +199,33 @@ def _after_revoke(request, system_user: SystemUser, text: str, *, ok: bool):
         # The fragment is part of the details page, so it takes that page's authority: a person who may
         # not see the page gets the need-rights answer, not the access's packages and rights.
         fresh = access_system_user(request, system_user.pk, may=VIEW)
-        context = details_context(request, fresh) | {"status": text, "ok": ok}
+        context = details_context(request, fresh) | history_context(request, fresh) | {"status": text, "ok": ok}
         return render(request, f"{PAGE}#grants-update", context)
     (messages.success if ok else messages.error)(request, text)
     return redirect("systemusers:details", pk=system_user.pk)
 
 
+def _confirm_revoke(request, system_user: SystemUser, match) -> HttpResponse:
+    """GET: ask first, saying what stops working and how it comes back (in place with htmx, or a page)."""
+    grants = [package_grant(p.package) for p in system_user.packages.all()]
+    grants += [right_grant(r) for r in system_user.rights.all()]
+    grant = next((g for g in grants if match(g)), None)
+    # An agent system access's packages are not revoked one by one (the POST says why): nothing to ask.
+    if grant is None or system_user.user_type != SystemUserType.STANDARD:
+        raise Http404("Not held by this system access")
+    url = reverse(request.resolver_match.view_name, args=[system_user.pk])
+    context = {"su": system_user, "g": grant, "revoke_url": url}
+    page, confirm = "portal/systemusers/revoke.html", "portal/systemusers/_revoke_confirm.html"
+    return partial_or_page(request, page, confirm, context)
+
+
 @actor_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke_package(request, pk):
+    if request.method == "GET":
+        system_user = access_system_user(request, pk, may=MANAGE)
+        code = request.GET.get("package", "")
+        return _confirm_revoke(request, system_user, lambda g: g.kind == "package" and g.package == code)
     system_user = access_system_user(request, pk, may=None)  # the service refuses a person who may not
     code = request.POST.get("package", "")
     names = {p.package_id: p.package.name for p in system_user.packages.all()}
@@ -219,8 +238,14 @@ def revoke_package(request, pk):
 
 
 @actor_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke_right(request, pk):
+    if request.method == "GET":
+        system_user = access_system_user(request, pk, may=MANAGE)
+        resource, action = request.GET.get("resource", ""), request.GET.get("action", "")
+        return _confirm_revoke(
+            request, system_user, lambda g: g.kind == "right" and (g.resource, g.action) == (resource, action)
+        )
     system_user = access_system_user(request, pk, may=None)  # the service refuses a person who may not
     resource, action = request.POST.get("resource", ""), request.POST.get("action", "")
     titles = {r.resource_id: r.resource.title for r in system_user.rights.all()}

@@ -6,6 +6,7 @@ import pytest
 
 from approvals import change_requests
 from approvals.models import ChangeRequest, RequestStatus
+from lib.identifiers import grouped_orgno
 from registry.models import (
     AuditEvent,
     Notification,
@@ -82,7 +83,7 @@ def test_the_page_shows_what_is_added_and_what_is_removed_in_plain_words(as_mana
     response = as_manager.get(page(change_request))
     text = response.content.decode()
     assert response.status_code == 200
-    assert vendor.name in text and vendor.orgno in text and customer.name in text
+    assert vendor.name in text and grouped_orgno(vendor.orgno) in text and customer.name in text
     added = text.split('data-testid="add-packages"')[1].split("</ul>")[0]
     removed = text.split('data-testid="remove-rights"')[1].split("</ul>")[0]
     assert "Skatt næring" in added

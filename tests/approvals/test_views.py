@@ -2,7 +2,8 @@ import pytest
 from django.test import Client
 
 from approvals.models import Request, RequestStatus
-from registry.models import SystemUser
+from lib.identifiers import grouped_orgno
+from registry.models import PolicyRule, SystemUser
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +35,32 @@ def test_it_shows_who_asks_for_what_in_plain_words(as_manager, vendor, customer,
     response = as_manager.get(page(vendor_request))
     text = response.content.decode()
     assert response.status_code == 200
-    assert vendor.name in text and vendor.orgno in text
+    assert vendor.name in text and grouped_orgno(vendor.orgno) in text  # "310 000 035", as people read it
     assert "Fakturering" in text  # the system's name
-    assert customer.name in text and customer.orgno in text
+    assert customer.name in text and grouped_orgno(customer.orgno) in text
     assert "Skatt næring" in text  # the package's name, not its code
     assert "Krav og betalinger" in text and "lese" in text  # the single right
-    assert "Godkjenn" in text and "Avvis" in text
+    assert "Godkjenn systemtilgang" in text and "Avvis forespørselen" in text
+    assert "Du kan når som helst trekke tilbake systemtilgangen" in text
+
+
+def test_it_says_what_each_package_allows_before_approval(as_manager, vendor_request):
+    """The services a package gives access to and the actions, signing included, before approving."""
+    text = as_manager.get(page(vendor_request)).content.decode()
+    services = text.split('data-testid="grant-services"')[1].split("</details>")[0]
+    assert "Hva «Skatt næring» gir tilgang til" in services
+    rules = PolicyRule.objects.filter(package_id="skatt-naering", resource__delegable=True).select_related("resource")
+    assert rules and all(rule.resource.title in services for rule in rules)
+    assert "signere" in services and 'data-testid="signs"' in services  # Skattemelding næring: sign
+    hidden = PolicyRule.objects.filter(package_id="skatt-naering", resource__delegable=False)
+    assert all(rule.resource.title not in text for rule in hidden)  # internal services never reach the page
+
+
+def test_rejecting_asks_once_before_the_real_button(as_manager, vendor_request):
+    text = as_manager.get(page(vendor_request)).content.decode()
+    reject = text.split('data-testid="reject"')[1].split("</details>")[0]
+    assert "<summary>Avvis forespørselen</summary>" in reject
+    assert "Ja, avvis forespørselen" in reject and "får beskjed" in reject
 
 
 def test_it_shows_package_names_in_english_when_asked(as_manager, vendor_request):

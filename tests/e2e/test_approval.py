@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from approvals.models import Request, RequestStatus
+from lib.identifiers import grouped_orgno
 from registry.models import SystemUser
 from tests.approvals.conftest import make_request
 from tests.e2e.conftest import axe_violations
@@ -40,7 +41,7 @@ def test_a_manager_approves_a_vendor_request_from_the_link(page, live_server, ma
     page.wait_for_url(confirm_url)
 
     assert customer.name in page.inner_text("[data-testid=switched]")
-    assert f"{vendor.name} (org.nr. {vendor.orgno})" in page.inner_text("[data-testid=vendor]")
+    assert f"{vendor.name} (org.nr. {grouped_orgno(vendor.orgno)})" in page.inner_text("[data-testid=vendor]")
     assert "Skatt næring" in page.inner_text("[data-testid=packages]")
     assert "Krav og betalinger" in page.inner_text("[data-testid=rights]")
     assert axe_violations(page) == []
@@ -102,3 +103,52 @@ def test_a_firm_approves_a_change_to_its_agent_system_access(page, live_server, 
     assert "godkjent" in page.inner_text("[data-testid=state]")
     assert set(agent.packages.values_list("package_id", flat=True)) == {SIGNING, PAYROLL}
     assert axe_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_approval_page_says_what_approving_means_and_reject_asks_once(
+    browser, live_server, manager, customer, vendor, system
+):
+    """Before approving: each package's services and actions (opened with the keyboard), who the vendor
+    is, that it can be withdrawn; "Avvis" opens a question first. Screenshots for the docs at 375/1280 px."""
+    from tests.e2e.test_systemusers import act_for
+
+    request_obj = make_request(system, customer, redirect_url="")  # no vendor page: back to this page
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        act_for(page, live_server, manager, customer)
+        page.goto(f"{live_server.url}/systemuser/request?id={request_obj.id}")
+        assert "Du kan når som helst trekke tilbake systemtilgangen" in page.inner_text("[data-testid=withdraw-note]")
+        services = page.locator("[data-testid=packages] [data-testid=grant-services]")
+        assert not services.evaluate("d => d.open")
+        services.locator("summary").focus()
+        page.keyboard.press("Enter")  # open with the keyboard
+        assert services.evaluate("d => d.open")
+        services.locator("li").first.wait_for(state="visible")
+        text = services.inner_text()
+        assert "Skattemelding for næringsdrivende: lese, skrive, signere" in text and "«Signere» betyr" in text
+        assert "Intern saksbehandling" not in page.content()
+        assert axe_violations(page) == []
+        page.screenshot(path="docs/approval-1280.png", full_page=True)
+        page.set_viewport_size({"width": 375, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+        page.screenshot(path="docs/approval-375.png", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+        reject = page.locator("[data-testid=reject]")
+        reject.locator("summary").focus()
+        page.keyboard.press("Enter")  # "Avvis forespørselen" asks first …
+        reject.locator("p").wait_for(state="visible")
+        assert "får beskjed" in reject.inner_text()
+        assert Request.objects.get(pk=request_obj.pk).status == RequestStatus.NEW
+        assert axe_violations(page) == []
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent").strip() == "Ja, avvis forespørselen"
+        page.keyboard.press("Enter")  # … and the keyboard answers
+        page.wait_for_selector("[data-testid=state]")
+        assert Request.objects.get(pk=request_obj.pk).status == RequestStatus.REJECTED
+        assert axe_violations(page) == []
+    finally:
+        context.close()

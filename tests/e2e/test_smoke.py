@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from lib.identifiers import grouped_orgno
 from tests import factories as f
 from tests.e2e.conftest import axe_violations, login
 
@@ -21,7 +22,7 @@ def test_a_person_logs_in_and_chooses_whom_to_act_for(page, live_server, manager
     page.click(f"text={customer.name}")
     page.wait_for_url(f"{live_server.url}/systemuser/")
     assert customer.name in page.inner_text("[data-testid=who]")
-    assert customer.orgno in page.inner_text("[data-testid=who]")
+    assert grouped_orgno(customer.orgno) in page.inner_text("[data-testid=who]")  # "310 000 000"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -68,11 +68,28 @@ def test_revoking_and_deleting_in_place(page, live_server, manager, customer, sy
     page.click(f"a[href='/systemuser/{su.pk}/']")
     page.wait_for_url(f"{live_server.url}/systemuser/{su.pk}/")
     assert axe_violations(page) == []
+    page.screenshot(path="docs/details-1280.png", full_page=True)  # for docs/system-access-pages.md
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    page.screenshot(path="docs/details-375.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
 
-    page.click("text=Fjern Skatt næring")
+    # Revoking asks first, in place: what stops working and how it comes back; focus on the question.
+    page.click("button:has-text('Fjern tilgangspakken Skatt næring')")
+    page.wait_for_selector("[data-testid=confirm-revoke]")
+    question = page.inner_text("[data-testid=confirm-revoke]")
+    assert "Skattemelding for næringsdrivende" in question and "Bare leverandøren kan be om det på nytt" in question
+    page.wait_for_function("() => document.activeElement.textContent.includes('Vil du fjerne tilgangspakken')")
+    assert axe_violations(page) == []  # the question in place
+    assert su.packages.count() == 1  # asking changed nothing
+    page.keyboard.press("Tab")  # from the question to "Ja, fjern …", then the keyboard confirms
+    assert page.evaluate("document.activeElement.textContent").strip() == "Ja, fjern tilgangspakken Skatt næring"
+    page.keyboard.press("Enter")
     page.wait_for_selector("#su-status >> text=Tilgangspakken Skatt næring er fjernet")
     assert page.url == f"{live_server.url}/systemuser/{su.pk}/"  # no page load
-    assert "Fjern Skatt næring" not in page.content()
+    assert "Fjern tilgangspakken Skatt næring" not in page.content()
+    # Nothing stale: the history says so without a reload.
+    assert "Tilgangspakke fjernet" in page.inner_text("[data-testid=history]")
     # Focus is not lost with the removed button: it lands on the updated list.
     # htmx moves focus to [autofocus] when the swap settles (20 ms later): wait for it, do not race it.
     page.wait_for_function("() => document.activeElement.id === 'grants'")
@@ -123,5 +140,28 @@ def test_search_works_without_javascript(browser, live_server, manager, customer
         page.wait_for_url("**/systemuser/new/?q=Konkurrenten")
         assert "Lonnsystem" in page.inner_text("#system-results")
         assert "Fakturering" not in page.inner_text("#system-results")
+    finally:
+        context.close()
+
+
+def test_revoking_asks_first_without_javascript_too(browser, live_server, manager, customer, system):
+    from tests.portal.systemusers_helpers import make_system_user
+
+    su = make_system_user(manager, customer, system)
+    context = browser.new_context(locale="nb-NO", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        act_for(page, live_server, manager, customer)
+        page.goto(f"{live_server.url}/systemuser/{su.pk}/")
+        page.click("button:has-text('Fjern enkeltrettigheten Krav og betalinger (lese)')")
+        page.wait_for_selector("[data-testid=confirm-revoke]")
+        assert f"/systemuser/{su.pk}/revoke/right/?" in page.url  # the question on a page of its own
+        assert "Vil du fjerne enkeltrettigheten Krav og betalinger (lese)?" in page.inner_text("main")
+        assert su.rights.count() == 1
+        page.click("button:has-text('Ja, fjern enkeltrettigheten')")
+        page.wait_for_url(f"{live_server.url}/systemuser/{su.pk}/")
+        assert "Rettigheten til Krav og betalinger er fjernet" in page.inner_text("[role=status]")
+        assert su.rights.count() == 0
     finally:
         context.close()

@@ -2,6 +2,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from lib.identifiers import grouped_orgno
 from portal.actor import ACTOR_SESSION_KEY, actor_required, switch_actor
 from portal.middleware import ActorMiddleware
 from registry.models import RoleAssignment
@@ -16,7 +17,7 @@ def test_a_person_acts_for_an_organisation_they_hold_a_role_for(login, manager, 
     assert response["Location"] == "/systemuser/"
     assert client.session[ACTOR_SESSION_KEY] == customer.orgno
     page = client.get("/actor/").content.decode()
-    assert f"for {customer.name}, org.nr. {customer.orgno}" in page
+    assert f"for {customer.name}, org.nr. {grouped_orgno(customer.orgno)}" in page  # "310 000 000"
     assert f"Du representerer nå {customer.name}." in page
 
 

@@ -77,7 +77,7 @@ def test_confirm_page_shows_packages_and_rights_in_plain_words(client, manager, 
     assert "Skatt næring" in text  # the package's name
     assert "Krav og betalinger – Skatteetaten" in text  # the right's resource title
     assert "Kan lese i Krav og betalinger" in text
-    assert "Skattemelding for næringsdrivende (lese, skrive, signere)" in text  # what the package allows
+    assert "<strong>Skattemelding for næringsdrivende</strong>: lese, skrive, signere" in text  # what it allows
     assert "Bekreft og opprett systemtilgang" in text
 
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lib.errors import ServiceError
+from lib.identifiers import grouped_orgno
 from registry import usage
 from registry.models import (
     AccessPackage,
@@ -34,7 +35,7 @@ def test_details_show_vendor_system_creator_and_what_each_grant_allows(client, m
     response = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/")
     text = response.content.decode()
     assert response.status_code == 200
-    assert "Fakturering" in text and vendor.name in text and vendor.orgno in text
+    assert "Fakturering" in text and vendor.name in text and grouped_orgno(vendor.orgno) in text
     assert f"av {manager.name}" in text
     assert "Skatt næring" in text and "Krav og betalinger (lese)" in text
     assert "Kan lese i Krav og betalinger" in text
@@ -153,10 +154,47 @@ def test_revoking_something_it_does_not_have_changes_nothing(client, manager, cu
     assert not AuditEvent.objects.filter(action__endswith="_revoked").exists()
 
 
-def test_state_changes_need_post(client, manager, customer, su):
+def test_revoking_asks_first_and_a_get_changes_nothing(client, manager, customer, su):
     act_for(client, manager, customer)
-    assert client.get(f"/systemuser/{su.pk}/revoke/package/").status_code == 405
-    assert client.get(f"/systemuser/{su.pk}/revoke/right/").status_code == 405
+    response = client.get(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"})
+    text = response.content.decode()
+    assert response.status_code == 200 and "<html" in text  # the plain fallback: a page of its own
+    assert "Vil du fjerne tilgangspakken Skatt næring?" in text
+    assert "Skattemelding for næringsdrivende" in text  # what stops working
+    assert "Bare leverandøren kan be om det på nytt" in text  # and how it comes back
+    assert 'method="post"' in text and "Ja, fjern tilgangspakken Skatt næring" in text
+    fragment = client.get(
+        f"/systemuser/{su.pk}/revoke/right/", {"resource": "ske-krav-og-betalinger", "action": "read"}, **HTMX
+    ).content.decode()
+    assert "<html" not in fragment and "Vil du fjerne enkeltrettigheten Krav og betalinger (lese)?" in fragment
+    assert su.packages.count() == 1 and su.rights.count() == 1
+    assert not AuditEvent.objects.filter(action__endswith="_revoked").exists()
+
+
+def test_asking_to_revoke_what_is_not_held_is_not_found(client, manager, customer, su):
+    act_for(client, manager, customer)
+    assert client.get(f"/systemuser/{su.pk}/revoke/package/").status_code == 404
+    assert client.get(f"/systemuser/{su.pk}/revoke/package/", {"package": "lonn"}).status_code == 404
+    assert client.get(f"/systemuser/{su.pk}/revoke/right/", {"resource": "<script>", "action": "x"}).status_code == 404
+
+
+def test_an_employee_is_not_asked_to_revoke(client, employee, customer, su):
+    act_for(client, employee, customer)
+    response = client.get(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"})
+    assert response.status_code == 403 and "Vil du fjerne" not in response.content.decode()
+
+
+def test_revoke_buttons_have_unique_names_and_internal_services_stay_hidden(client, manager, customer, su):
+    text = act_for(client, manager, customer).get(f"/systemuser/{su.pk}/").content.decode()
+    assert "Fjern tilgangspakken Skatt næring" in text and "Fjern enkeltrettigheten Krav og betalinger (lese)" in text
+    assert "Intern saksbehandling" not in text  # a non-delegable service in the package's policy
+
+
+def test_the_history_updates_in_place_after_a_revoke(client, manager, customer, su):
+    act_for(client, manager, customer)
+    text = client.post(f"/systemuser/{su.pk}/revoke/package/", {"package": "skatt-naering"}, **HTMX).content.decode()
+    history = text.split('<div id="history" class="stack" hx-swap-oob="true">')[1]
+    assert "Tilgangspakke fjernet" in history and "Skatt næring" in history
 
 
 def test_state_changes_need_a_csrf_token(manager, customer, su):
