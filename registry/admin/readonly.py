@@ -4,7 +4,9 @@ in the admin; they change only through their services (and their audit events)."
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnly:
+    """For a ModelAdmin or an inline."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -13,3 +15,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from lib.errors import ServiceError
 from registry.admin.audit import staff_actor
+from registry.admin.readonly import ReadOnly
 from registry.models import ClientDelegation, SystemUser, SystemUserPackage, SystemUserRight
 from registry.services.lifecycle import delete_system_user
 
@@ -21,18 +22,9 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PackagesInline(_ReadOnlyInline):
