@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.backends import db as db_sessions
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -44,7 +45,6 @@ from registry.models import (
 logger = logging.getLogger(__name__)
 
 ACTOR = "system:retention"
-DB_SESSION_ENGINES = {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
 
 
 @dataclass
@@ -284,11 +284,12 @@ def delete_deleted_system_users(*, dry_run: bool = False) -> Outcome:
 def delete_expired_sessions(*, dry_run: bool = False) -> Outcome:
     """Django sessions past their expiry (they hold the person's login and ID-porten id_token)."""
     now = timezone.now()
-    if settings.SESSION_ENGINE not in DB_SESSION_ENGINES:
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, db_sessions.SessionStore):  # db, cached_db and ours (config/sessions.py)
         # Cache sessions expire on their own; file sessions are cleared by their engine; a signed
         # cookie lives only in the browser.
         if not dry_run:
-            import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+            store.clear_expired()
         return Outcome("sessions", "deleted", older_than=now)
     return _delete("sessions", Session.objects.filter(expire_date__lt=now), days=None, cutoff=now, dry_run=dry_run)
 

@@ -130,3 +130,34 @@ def test_a_forged_arrival_long_ago_is_not_believed(vendor, customer, system, set
     start = {"HTTP_X_REQUEST_START": f"t={long_ago:.3f}"}
     status, _, body = call("/token", "POST", token_form(grant), "application/x-www-form-urlencoded", **start)
     assert status.startswith("400") and b"JWT is expired" in body
+
+
+def test_a_page_that_saves_the_session_while_the_database_is_away_is_a_503_not_a_400(db, client):
+    # The approval page switches whom the person acts for, which saves the session on a GET. Django's
+    # database sessions turn any error on that save into "session interrupted" (400): during a
+    # PostgreSQL restart the manager was told the request was invalid (config/sessions.py).
+    manager, customer = f.make_person("Kari"), f.make_org("Kunde AS")
+    f.give_role(manager, "DAGL", customer)
+    client.post("/login/test/", {"pid": manager.pid})
+    client.raise_request_exception = False
+    with mock.patch("django.contrib.sessions.models.Session.save", side_effect=OperationalError("server closed")):
+        response = client.post("/actor/", {"orgno": customer.orgno})
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+
+
+def test_a_session_deleted_during_the_request_is_still_djangos_session_interrupted(db, client):
+    from django.contrib.sessions.models import Session
+
+    manager, customer = f.make_person("Kari"), f.make_org("Kunde AS")
+    f.give_role(manager, "DAGL", customer)
+    client.post("/login/test/", {"pid": manager.pid})
+    client.raise_request_exception = False
+    real_save = Session.save
+
+    def deleted_meanwhile(self, *args, **kwargs):
+        Session.objects.filter(pk=self.pk).delete()  # a logout in another tab
+        return real_save(self, *args, **kwargs)
+
+    with mock.patch.object(Session, "save", deleted_meanwhile):
+        response = client.post("/actor/", {"orgno": customer.orgno})
+    assert response.status_code == 400
