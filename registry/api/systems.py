@@ -23,10 +23,11 @@ ERRORS = {(status, "application/problem+json"): s.ProblemOut for status in (400,
 
 def with_details(queryset):
     return queryset.select_related("vendor").prefetch_related(
-        # Rights and packages in the vendor's order, as Altinn returns them: the rows are written in it.
+        # Rights, packages and client ids in the vendor's order, as Altinn returns them: the rows are
+        # written in it.
         Prefetch("rights", queryset=SystemRight.objects.order_by("id")),
         Prefetch("packages", queryset=SystemPackage.objects.order_by("id")),
-        Prefetch("clients", queryset=SystemClient.objects.order_by("client_id")),
+        Prefetch("clients", queryset=SystemClient.objects.order_by("id")),
     )
 
 

@@ -196,9 +196,12 @@ def _write_packages(system: RegisteredSystem, urns: list[str]) -> None:
 
 
 def _write_clients(system: RegisteredSystem, client_ids: list[str]) -> None:
-    system.clients.exclude(client_id__in=client_ids).delete()
-    have = set(system.clients.values_list("client_id", flat=True))
-    SystemClient.objects.bulk_create([SystemClient(system=system, client_id=c) for c in client_ids if c not in have])
+    """The rows in the vendor's order (read back by id, as Altinn returns the list as stored)."""
+    have = list(system.clients.order_by("id").values_list("client_id", flat=True))
+    if have == client_ids:
+        return
+    system.clients.all().delete()
+    SystemClient.objects.bulk_create([SystemClient(system=system, client_id=c) for c in client_ids])
 
 
 def _log(system: RegisteredSystem, change_type: str, actor: str, data: dict, ip: str | None) -> None:

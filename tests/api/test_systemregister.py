@@ -221,3 +221,14 @@ def test_packages_and_rights_come_back_in_the_order_the_vendor_gave_them(api, ap
     reordered = packages[::-1]
     assert api.put(f"systemregister/vendor/{system_id}/accesspackages", reordered).json() == reordered
     assert reader.get(f"systemregister/{system_id}/accesspackages").json() == reordered
+
+
+def test_client_ids_come_back_in_the_order_the_vendor_gave_them(api, vendor):
+    """CONTRACT §7: `clientId` as stored, like the other lists; it used to come back sorted."""
+    ids = ["c-" + str(uuid.uuid4()), "a-" + str(uuid.uuid4()), "b-" + str(uuid.uuid4())]
+    body = system_body(vendor, clientId=ids)
+    assert api.post("systemregister/vendor", body).status_code == 200
+    assert api.get(f"systemregister/vendor/{body['id']}").json()["clientId"] == ids
+    reordered = [ids[2], "0-" + str(uuid.uuid4()), ids[0]]  # one dropped, one new, the rest reordered
+    assert api.put(f"systemregister/vendor/{body['id']}", {**body, "clientId": reordered}).status_code == 200
+    assert api.get(f"systemregister/vendor/{body['id']}").json()["clientId"] == reordered
