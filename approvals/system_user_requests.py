@@ -2,7 +2,8 @@
 vendor API needs them (CONTRACT §2.2) — and the business's — approve, reject, escalate, time out.
 
 Every transition is a compare-and-set on the request's status (`filter(status=New).update(...)` and
-check the count), never `select_for_update`, which SQLite ignores. Approval claims the transition
+check the count), never `select_for_update`, which SQLite ignores (the one row lock here only queues new
+requests to one organisation, so that their limits count each other). Approval claims the transition
 *first*: concurrent approvals queue on the row lock (PostgreSQL) or the write lock (SQLite), and all
 but the first find the request no longer New — so N simultaneous approves, or approve racing reject,
 give one transition, one system user, one audit event and one notification. If anything after the
@@ -135,6 +136,9 @@ def create_request(*, vendor: Organisation, spec: RequestSpec, ip: str | None = 
     if existing is not None:
         # Timed out but not yet swept: mark it, so the one-open-request constraint lets the new one in.
         time_out_one(existing, object_type="request")
+    # New requests to one organisation queue here, on its row (PostgreSQL; SQLite writes one at a time
+    # anyway), so that the open-request limit and the one-mail-per-hour rule count each other's rows.
+    list(Organisation.objects.select_for_update().filter(pk=party.pk).values_list("pk", flat=True))
     check_flooding(vendor, party)  # after the re-post answer: a vendor may always ask again for an open one
     try:
         with transaction.atomic():
