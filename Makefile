@@ -2,6 +2,11 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
+# `make run`'s address as a URL, for the portal's own links: those load_demo prints, the demo requests'
+# redirect URL, confirmUrl, the token issuer. A bare port (ADDR=8001) is 127.0.0.1's; 0.0.0.0 and [::]
+# are reached at 127.0.0.1. A PORTAL_BASE_URL in the environment wins (another host, a proxy).
+RUN_HOSTPORT = $(if $(findstring :,$(ADDR)),$(ADDR),127.0.0.1:$(ADDR))
+RUN_BASE_URL = $(or $(PORTAL_BASE_URL),http://$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(RUN_HOSTPORT))))
 
 .PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites
 
@@ -27,8 +32,8 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 run: migrate
-	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(ADDR)
+	PORTAL_BASE_URL=$(RUN_BASE_URL) $(PY) manage.py load_demo
+	PORTAL_BASE_URL=$(RUN_BASE_URL) $(PY) manage.py runserver $(ADDR)
 
 demo: venv
 	bash demo/run-demo.sh

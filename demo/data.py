@@ -3,7 +3,9 @@
 Every number is fixed (valid mod-11; persons are synthetic with +80 on the month), so docs/demo.md
 can cite them. Loading is idempotent: the register part goes through the register importer (only
 what differs is written), and each system, system user and request is created only when missing, so
-what people did in the portal (approved, deleted) is left alone.
+what people did in the portal (approved, deleted) is left alone. One thing follows the address the
+portal serves (PORTAL_BASE_URL, which `make run` sets from ADDR): the demo systems' local redirect URL
+and the pending demo requests' redirect URL (`local_redirect`).
 """
 
 import uuid
@@ -84,7 +86,6 @@ AUDITED = [orgno for orgno, _, _ in CLIENTS[:10]]
 CHAIRED = [orgno for orgno, _, _ in CLIENTS[:12]]
 
 # Systems, their client ids, system users and requests (fixed ids, so links stay the same) --------
-LOCAL_REDIRECT = "http://127.0.0.1:8000/systemuser/"
 FAKTURA_SYSTEM = f"{FAKTURA}_fakturaprogrammet"
 FAKTURA_AGENT_SYSTEM = f"{FAKTURA}_regnskapsbyraa"
 LONN_SYSTEM = f"{LONN}_lonnsmaskinen"
@@ -99,6 +100,15 @@ BAKERIET_LONN_USER = uuid.UUID("5d1e9a3c-7b2f-4c8e-9a1d-000000000001")
 REGNSKAP_AGENT_USER = uuid.UUID("5d1e9a3c-7b2f-4c8e-9a1d-000000000002")
 REQUEST_BAKERIET = uuid.UUID("7f3c2b1a-9e8d-4c6b-a5f4-000000000001")
 REQUEST_REGNSKAP_AGENT = uuid.UUID("7f3c2b1a-9e8d-4c6b-a5f4-000000000002")
+
+
+def local_redirect() -> str:
+    """Where the demo's requests send the person after a decision: the portal's own overview, at the
+    address it serves. It is a page that exists in every mode, and the portal tells the outcome there
+    (portal.approvals.pages.after_decision); a vendor's page would be elsewhere (the systems' https
+    example URLs show that shape). Plain http counts only on a loopback address outside production
+    (lib/redirect_urls.py); anywhere else the person stays on the approval page, which tells the outcome."""
+    return f"{settings.PORTAL_BASE_URL}/systemuser/"
 
 
 def register_document() -> dict:
@@ -167,7 +177,7 @@ class DemoSystem:
     description: dict[str, str]
     rights: tuple[tuple[str, str], ...]
     packages: tuple[str, ...]
-    redirect_urls: tuple[str, ...]
+    vendor_redirect_urls: tuple[str, ...]  # the vendor's own pages; local_redirect() is allowed too
     visible: bool = True
 
 
@@ -183,7 +193,7 @@ SYSTEMS = [
         },
         (("ske-krav-og-betalinger", "read"), ("ske-mva-melding", "read"), ("ske-mva-melding", "write")),
         ("merverdiavgift", "skatt-naering"),
-        (LOCAL_REDIRECT, "https://fakturaprogrammet.example/systemtilgang/ferdig"),
+        ("https://fakturaprogrammet.example/systemtilgang/ferdig",),
     ),
     DemoSystem(
         FAKTURA_AGENT_SYSTEM,
@@ -196,7 +206,7 @@ SYSTEMS = [
         },
         (),
         ("regnskapsforer-med-signeringsrettighet", "regnskapsforer-uten-signeringsrettighet"),
-        (LOCAL_REDIRECT, "https://fakturaprogrammet.example/byraa/ferdig"),
+        ("https://fakturaprogrammet.example/byraa/ferdig",),
         # Client packages are delegable but not assignable, so the system cannot be listed publicly.
         visible=False,
     ),
@@ -211,7 +221,7 @@ SYSTEMS = [
         },
         (("ske-innrapportering-a-melding", "read"), ("ske-innrapportering-a-melding", "write")),
         ("a-ordning", "lonn"),
-        (LOCAL_REDIRECT, "https://lonnsmaskinen.example/systemtilgang"),
+        ("https://lonnsmaskinen.example/systemtilgang",),
     ),
     DemoSystem(
         LONN_AGENT_SYSTEM,
@@ -224,7 +234,7 @@ SYSTEMS = [
         },
         (),
         ("regnskapsforer-lonn",),
-        (LOCAL_REDIRECT, "https://lonnsmaskinen.example/byraa"),
+        ("https://lonnsmaskinen.example/byraa",),
         visible=False,
     ),
 ]
@@ -233,13 +243,14 @@ SYSTEMS = [
 def _ensure_system(spec: DemoSystem) -> RegisteredSystem:
     system = RegisteredSystem.objects.filter(system_id=spec.system_id).first()
     if system is not None:
+        _follow_the_address(system)
         return system
     system = RegisteredSystem.objects.create(
         system_id=spec.system_id,
         vendor=Organisation.objects.get(orgno=spec.vendor),
         name=spec.name,
         description=spec.description,
-        allowed_redirect_urls=list(spec.redirect_urls),
+        allowed_redirect_urls=[local_redirect(), *spec.vendor_redirect_urls],
         is_visible=spec.visible,
     )
     SystemRight.objects.bulk_create([SystemRight(system=system, resource_id=r, action=a) for r, a in spec.rights])
@@ -249,6 +260,21 @@ def _ensure_system(spec: DemoSystem) -> RegisteredSystem:
         system=system, changed_by=ACTOR, change_type="created", data={"source": "demo dataset"}
     )
     return system
+
+
+def _follow_the_address(system: RegisteredSystem) -> None:
+    """Loaded before while the portal served another address: the local redirect URL follows it."""
+    local, before = local_redirect(), system.allowed_redirect_urls
+    if local in before:
+        return
+    system.allowed_redirect_urls = [local, *(url for url in before if not url.startswith("http://"))]
+    system.save(update_fields=["allowed_redirect_urls", "updated"])
+    SystemChangeLog.objects.create(
+        system=system,
+        changed_by=ACTOR,
+        change_type="updated",
+        data={"allowedRedirectUrls": {"old": before, "new": system.allowed_redirect_urls}},
+    )
 
 
 def _missing(system_user_id: uuid.UUID, owner: str, system: RegisteredSystem) -> bool:
@@ -305,6 +331,9 @@ def _request_missing(request_id: uuid.UUID, kind: str, party: str, system: Regis
 
 
 def _ensure_requests(systems: dict[str, RegisteredSystem]) -> None:
+    # Pending since an earlier load at another address: sent back to the address the portal serves now.
+    pending = Request.objects.filter(pk__in=[REQUEST_BAKERIET, REQUEST_REGNSKAP_AGENT], status=RequestStatus.NEW)
+    pending.exclude(redirect_url=local_redirect()).update(redirect_url=local_redirect())
     if _request_missing(REQUEST_BAKERIET, RequestKind.STANDARD, BAKERIET, systems[FAKTURA_SYSTEM]):
         Request.objects.create(
             id=REQUEST_BAKERIET,
@@ -318,7 +347,7 @@ def _ensure_requests(systems: dict[str, RegisteredSystem]) -> None:
                 {"resource": "ske-mva-melding", "action": "write"},
             ],
             access_packages=["merverdiavgift"],
-            redirect_url=LOCAL_REDIRECT,
+            redirect_url=local_redirect(),
         )
     if _request_missing(REQUEST_REGNSKAP_AGENT, RequestKind.AGENT, REGNSKAP, systems[LONN_AGENT_SYSTEM]):
         Request.objects.create(
@@ -329,7 +358,7 @@ def _ensure_requests(systems: dict[str, RegisteredSystem]) -> None:
             external_ref=REGNSKAP,
             integration_title="Kundene til Tall og Tekst Regnskap",
             access_packages=["regnskapsforer-lonn"],
-            redirect_url=LOCAL_REDIRECT,
+            redirect_url=local_redirect(),
         )
 
 

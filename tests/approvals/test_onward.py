@@ -1,10 +1,12 @@
 """After a decision the person has a way onward: the outcome first, a link to the system access just
 made and to the overview; a redirect back into this portal (the demo's) tells the outcome."""
 
+import uuid
+
 import pytest
 
-from approvals.models import RequestKind
-from registry.models import SystemUser
+from approvals.models import ChangeRequest, RequestKind
+from registry.models import SystemPackage, SystemUser
 from tests.approvals.conftest import make_request
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +76,56 @@ def test_a_redirect_back_into_the_portal_tells_the_outcome(client, manager, syst
     response = client.post(f"/systemuser/request/{req.id}/approve/", follow=True)
     assert response.redirect_chain[-1][0] == "https://testserver/systemuser/"
     assert "Forespørselen er godkjent, og systemtilgangen for Fakturering er opprettet." in response.content.decode()
+
+
+OWN_OVERVIEW = "https://testserver/systemuser/"  # a redirect URL on this portal, as the demo's
+
+
+def change_request_back_to_the_portal(system_user: SystemUser) -> ChangeRequest:
+    SystemPackage.objects.create(system=system_user.system, package_id="merverdiavgift")
+    return ChangeRequest.objects.create(
+        id=uuid.uuid4(), system_user=system_user, required_access_packages=["merverdiavgift"], redirect_url=OWN_OVERVIEW
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "approved", "changed"),
+    [
+        (
+            "nb",
+            "Forespørselen er godkjent, og systemtilgangen for Fakturering er opprettet.",
+            "Endringen av systemtilgangen for Fakturering er godkjent.",
+        ),
+        (
+            "nn",
+            "Førespurnaden er godkjend, og systemtilgangen for Fakturering er oppretta.",
+            "Endringa av systemtilgangen for Fakturering er godkjend.",
+        ),
+        (
+            "en",
+            "The request is approved, and the system access for Fakturering is created.",
+            "The change to the system access for Fakturering is approved.",
+        ),
+    ],
+)
+def test_back_in_the_portal_after_approving_a_request_or_a_change_the_person_is_told_so(
+    client, manager, system, customer, lang, approved, changed
+):
+    system.allowed_redirect_urls = [OWN_OVERVIEW]
+    system.save(update_fields=["allowed_redirect_urls"])
+    req = make_request(system, customer, redirect_url=OWN_OVERVIEW)
+    login(client, manager).cookies["django_language"] = lang
+    client.get(page(req))  # opening the link acts for the organisation
+    response = client.post(f"/systemuser/request/{req.id}/approve/", follow=True)
+    assert response.redirect_chain[-1][0] == OWN_OVERVIEW
+    assert approved in response.content.decode()
+
+    change = change_request_back_to_the_portal(SystemUser.objects.get(pk=req.id))  # the access just made
+    client.get(f"/systemuser/changerequest?id={change.id}")
+    response = client.post(f"/systemuser/changerequest/{change.id}/approve/", follow=True)
+    assert response.redirect_chain[-1][0] == OWN_OVERVIEW
+    assert changed in response.content.decode()
+    assert approved not in response.content.decode()  # each message once
 
 
 def test_a_redirect_to_the_vendor_leaves_no_message_behind(client, manager, system, customer):

@@ -7,7 +7,9 @@ path from the vendor API to the token); the vendor's redirect URL is answered by
 (page.route), so nothing leaves the machine.
 """
 
+import io
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -149,6 +151,39 @@ def test_the_approval_page_says_what_approving_means_and_reject_asks_once(
         page.keyboard.press("Enter")  # … and the keyboard answers
         page.wait_for_selector("[data-testid=state]")
         assert Request.objects.get(pk=request_obj.pk).status == RequestStatus.REJECTED
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_s_request_approved_lands_on_the_overview_that_tells_the_outcome(browser, live_server, settings):
+    """`make run` at any address: load_demo's link and the request's redirect URL name the address the
+    portal serves (PORTAL_BASE_URL), so approving lands on a page that exists and says it worked."""
+    from django.core.management import call_command
+
+    from demo import data as demo
+    from tests.e2e.conftest import login
+
+    base = live_server.url.replace("localhost", "127.0.0.1")  # a loopback redirect URL is an IP literal
+    settings.PORTAL_BASE_URL = base
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    link = f"{base}/systemuser/request?id={demo.REQUEST_BAKERIET}"
+    assert link in out.getvalue()
+    context = browser.new_context(locale="nb-NO", viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        login(page, SimpleNamespace(url=base), demo.KARI, next_url=link.removeprefix(base))
+        page.wait_for_url(link)
+        page.click("button:has-text('Godkjenn systemtilgang')")
+        page.wait_for_url(f"{base}/systemuser/")
+        assert "Forespørselen er godkjent, og systemtilgangen for Fakturaprogrammet er opprettet." in page.inner_text(
+            ".messages"
+        )
+        assert "Fakturaprogrammet for Bakeriet" in page.inner_text("[data-testid=standard]")
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
         assert axe_violations(page) == []
     finally:
         context.close()

@@ -61,6 +61,21 @@ def test_another_organisations_system_access_is_not_found(client, manager, custo
     assert theirs.packages.count() == 1
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_deleted_system_access_s_link_gets_the_portal_s_own_404_page(client, manager, customer, su, settings, debug):
+    """Its details, clients and deletion pages: the portal's page (its layout, who is logged in, the way
+    back), also with DEBUG on, where Django would otherwise show its technical 404 page."""
+    settings.DEBUG = debug
+    act_for(client, manager, customer)
+    client.post(f"/systemuser/{su.pk}/delete/")
+    for path in ["", "delete/", "clients/"]:
+        response = client.get(f"/systemuser/{su.pk}/{path}")
+        text = response.content.decode()
+        assert response.status_code == 404, path
+        assert "Fant ikke siden" in text and manager.name in text and 'href="/"' in text, path
+        assert "technical_404" not in text and "Page not found" not in text, path
+
+
 def test_person_without_rights_gets_a_warning_not_the_details(client, employee, customer, su):
     response = act_for(client, employee, customer).get(f"/systemuser/{su.pk}/")
     assert response.status_code == 403 and "Tilgangsstyrer" in response.content.decode()

@@ -12,7 +12,7 @@ from tests.portal.systemusers_helpers import HTMX, act_for, make_many
 
 
 def _rows(html: str, testid: str) -> list[str]:
-    table = re.search(rf'<table class="ds-table" data-testid="{testid}">(.*?)</table>', html, re.S)
+    table = re.search(rf'<table class="ds-table[^"]*" data-testid="{testid}">(.*?)</table>', html, re.S)
     return re.findall(r'href="/systemuser/([0-9a-f-]{36})/"', table.group(1)) if table else []
 
 

@@ -62,7 +62,7 @@ def test_registering_gives_the_system_access_and_the_token_recipe(client, own, c
     assert "import jwt" in text and "Ikke brukt" in text
     # The new system access is in the overview, and its details page links here.
     overview = client.get("/systemuser/").content.decode()
-    assert "Vår kobling" in overview and "<td>Egenutviklet</td>" in overview
+    assert "Vår kobling" in overview and "</span>Egenutviklet</td>" in overview  # in the vendor column
     details = client.get(f"/systemuser/{own.pk}/").content.decode()
     assert f"/systemuser/{own.pk}/integration/" in details
 

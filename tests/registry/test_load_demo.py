@@ -164,14 +164,14 @@ def test_the_outsider_may_act_for_nobody(loaded):
     assert not access.orgs_for_person(person(demo.PER)).exists()
 
 
-def test_vendors_have_registered_systems_with_rights_packages_clients_and_redirects(loaded):
+def test_vendors_have_registered_systems_with_rights_packages_clients_and_redirects(loaded, settings):
     vendors = Organisation.objects.filter(systems__isnull=False).distinct()
     assert vendors.count() == 2
     for system in RegisteredSystem.objects.all():
         assert system.packages.exists()
         assert system.clients.exists()
         assert any(u.startswith("https://") for u in system.allowed_redirect_urls)
-        assert any(u.startswith("http://127.0.0.1:8000/") for u in system.allowed_redirect_urls)
+        assert f"{settings.PORTAL_BASE_URL}/systemuser/" in system.allowed_redirect_urls  # the portal's overview
         assert system.changelog.exists()
     assert RegisteredSystem.objects.get(system_id=demo.FAKTURA_SYSTEM).rights.count() == 3
 
@@ -195,6 +195,39 @@ def test_there_are_pending_requests_the_access_managers_may_approve(loaded):
     assert (
         access.delegation_check(kari, standard.party, packages=standard.access_packages, rights=standard.rights) == []
     )
+
+
+def test_links_and_redirect_urls_name_the_address_the_portal_serves(db, settings):
+    """`make run ADDR=…` sets PORTAL_BASE_URL: the printed links, the systems' local redirect URL and the
+    pending requests' redirect URL name it (the portal's own overview, a page that exists)."""
+    settings.PORTAL_BASE_URL = "http://127.0.0.1:8123"
+    output = load()
+    assert f"http://127.0.0.1:8123/systemuser/request?id={demo.REQUEST_BAKERIET}" in output
+    assert ":8000" not in output
+    for system in RegisteredSystem.objects.all():
+        assert system.allowed_redirect_urls[0] == "http://127.0.0.1:8123/systemuser/"
+    for request_id in (demo.REQUEST_BAKERIET, demo.REQUEST_REGNSKAP_AGENT):
+        assert Request.objects.get(pk=request_id).redirect_url == "http://127.0.0.1:8123/systemuser/"
+
+
+def test_loaded_again_at_another_address_the_redirect_urls_follow(loaded, settings):
+    """Loaded at :8000 (the default) before, run at :8123 now: the old loopback URL is replaced (it would lead nowhere),
+    the vendors' own URLs stay, the change is logged, and a decided request is left alone."""
+    Request.objects.filter(pk=demo.REQUEST_REGNSKAP_AGENT).update(status=RequestStatus.REJECTED)
+    before = f"{settings.PORTAL_BASE_URL}/systemuser/"
+    settings.PORTAL_BASE_URL = "http://127.0.0.1:8123"
+    load()
+    faktura = RegisteredSystem.objects.get(system_id=demo.FAKTURA_SYSTEM)
+    assert faktura.allowed_redirect_urls == [
+        "http://127.0.0.1:8123/systemuser/",
+        "https://fakturaprogrammet.example/systemtilgang/ferdig",
+    ]
+    assert faktura.changelog.filter(change_type="updated").count() == 1
+    assert Request.objects.get(pk=demo.REQUEST_BAKERIET).redirect_url == "http://127.0.0.1:8123/systemuser/"
+    assert Request.objects.get(pk=demo.REQUEST_REGNSKAP_AGENT).redirect_url == before
+    rows = counts()
+    load()  # and again at the same address: nothing changes
+    assert counts() == rows and faktura.changelog.filter(change_type="updated").count() == 1
 
 
 @pytest.mark.parametrize("doc", ["docs/demo.md", "README.md"])
