@@ -70,7 +70,7 @@ def test_the_client_administrators_pages_fit_a_phone(phone, live_server):
     assert "Org.nr." in phone.inner_text("[data-testid=clients] tbody tr >> nth=0")  # a card says what is what
     # The search fits too, filters live and stays axe-clean.
     phone.fill("#clients-q", "fjord")
-    phone.wait_for_selector("#clients-count >> text=1 kunde passer søket «fjord».")
+    phone.wait_for_selector("#clients-count >> text=1 klient passer søket «fjord».")
     phone.click("button:has-text('Fjern Fjordkaffe AS')")
     phone.wait_for_selector("[data-testid=confirm-remove-client]")
     assert sideways(phone) == 0
