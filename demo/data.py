@@ -190,8 +190,8 @@ SYSTEMS = [
         FAKTURA,
         {"nb": "Fakturaprogrammet Byrå", "nn": "Fakturaprogrammet Byrå", "en": "Invoicing Program for Firms"},
         {
-            "nb": "For regnskapsbyråer: mva og årsregnskap for alle kundene i ett program.",
-            "nn": "For rekneskapsbyrå: mva og årsrekneskap for alle kundane i eitt program.",
+            "nb": "For regnskapsbyråer: mva og årsregnskap for alle klientene i ett program.",
+            "nn": "For rekneskapsbyrå: mva og årsrekneskap for alle klientane i eitt program.",
             "en": "For accounting firms: VAT and annual accounts for every client in one program.",
         },
         (),
@@ -218,8 +218,8 @@ SYSTEMS = [
         LONN,
         {"nb": "Lønnsmaskinen Byrå", "nn": "Lønsmaskinen Byrå", "en": "The Payroll Machine for Firms"},
         {
-            "nb": "Lønn for regnskapsbyråenes kunder.",
-            "nn": "Løn for kundane til rekneskapsbyrå.",
+            "nb": "Lønn for regnskapsbyråenes klienter.",
+            "nn": "Løn for klientane til rekneskapsbyrå.",
             "en": "Payroll for accounting firms' clients.",
         },
         (),
@@ -282,7 +282,7 @@ def _ensure_system_users(systems: dict[str, RegisteredSystem]) -> None:
             system=systems[FAKTURA_AGENT_SYSTEM],
             packages=["regnskapsforer-med-signeringsrettighet"],
             rights=[],
-            integration_title="Kundene til Tall og Tekst Regnskap",
+            integration_title="Klientene til Tall og Tekst Regnskap",
             user_type=SystemUserType.AGENT,
             system_user_id=REGNSKAP_AGENT_USER,
         )
@@ -327,7 +327,7 @@ def _ensure_requests(systems: dict[str, RegisteredSystem]) -> None:
             system=systems[LONN_AGENT_SYSTEM],
             party=Organisation.objects.get(orgno=REGNSKAP),
             external_ref=REGNSKAP,
-            integration_title="Kundene til Tall og Tekst Regnskap",
+            integration_title="Klientene til Tall og Tekst Regnskap",
             access_packages=["regnskapsforer-lonn"],
             redirect_url=LOCAL_REDIRECT,
         )
