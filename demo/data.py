@@ -352,7 +352,7 @@ class Persona:
 
 
 PERSONAS = [
-    Persona(KARI, "Kari Nordmann", "Bakeriet Nordmann AS (daglig leder)",
+    Persona(KARI, "Kari Nordmann", "Bakeriet Nordmann AS (daglig leder), so also its subunit avd. Torget",
             "access manager: approves/rejects requests, creates and deletes system accesses"),
     Persona(OLA, "Ola Ansatt", "Bakeriet Nordmann AS (employee, package lonn)",
             "sees the organisation, may not approve: can only escalate a request to the access managers"),
