@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from demo import data as demo
-from tests.e2e.conftest import axe_violations, login
+from tests.e2e.conftest import act_for, axe_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,12 +23,6 @@ def phone(browser):
 def sideways(page) -> int:
     """How many pixels the page itself scrolls sideways (0: it fits)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-
-
-def act_for(page, live_server, pid: str, org: str) -> None:
-    login(page, live_server, pid)
-    page.click(f"#org-results button:has-text('{org}')")
-    page.wait_for_url(f"{live_server.url}/systemuser/")
 
 
 def test_the_business_owners_pages_fit_a_phone(phone, live_server):
