@@ -1,6 +1,7 @@
 """The portal's words, each once: actions on a service, why a person may not delegate something, what
 happened to a system access, why a vendor's token request was refused, why an organisation is a client,
-and what a refused operation means.
+why a person may act for an organisation, and what a refused operation means. The firm's clients are
+"klienter" everywhere, Altinn's word (as in the package klientadministrator).
 
 Every page (system access pages and the approval pages at the vendor's confirmUrl) takes its words
 from here, so one action or one error code reads the same wherever it is shown.
