@@ -37,3 +37,19 @@ def test_the_demo_firms_system_accesses_read_naturally_and_speak_of_klienter(cli
     assert "Lønnsmaskinen Byrå – Klientene til Tall og Tekst Regnskap" in approval
     for text in (overview, details, approval):
         assert "kunde" not in text.lower()
+
+
+def test_kari_reaches_her_companys_subunit_avd_torget(client):
+    call_command("load_demo", stdout=io.StringIO())
+    assert client.post("/login/test/", {"pid": demo.KARI})["Location"] == "/actor/"  # two to choose from
+    page = client.get("/actor/").content.decode()
+    subunits = page.split('aria-label="Underenheter av Bakeriet Nordmann AS"')[1].split("</ul>")[0]
+    assert "Bakeriet Nordmann AS avd. Torget" in subunits and "Daglig leder i hovedenheten" in subunits
+    assert client.post("/actor/", {"orgno": demo.BAKERIET_TORGET})["Location"] == "/systemuser/"
+    assert "Systemtilganger for Bakeriet Nordmann AS avd. Torget" in client.get("/systemuser/").content.decode()
+
+
+def test_kristian_with_one_organisation_goes_straight_to_it(client):
+    call_command("load_demo", stdout=io.StringIO())
+    assert client.post("/login/test/", {"pid": demo.KRISTIAN})["Location"] == "/systemuser/"
+    assert "Du er klientadministrator" in client.get("/systemuser/").content.decode()
