@@ -200,8 +200,8 @@ SYSTEMS = [
         FAKTURA,
         {"nb": "Fakturaprogrammet Byrå", "nn": "Fakturaprogrammet Byrå", "en": "Invoicing Program for Firms"},
         {
-            "nb": "For regnskapsbyråer: mva og årsregnskap for alle kundene i ett program.",
-            "nn": "For rekneskapsbyrå: mva og årsrekneskap for alle kundane i eitt program.",
+            "nb": "For regnskapsbyråer: mva og årsregnskap for alle klientene i ett program.",
+            "nn": "For rekneskapsbyrå: mva og årsrekneskap for alle klientane i eitt program.",
             "en": "For accounting firms: VAT and annual accounts for every client in one program.",
         },
         (),
@@ -228,8 +228,8 @@ SYSTEMS = [
         LONN,
         {"nb": "Lønnsmaskinen Byrå", "nn": "Lønsmaskinen Byrå", "en": "The Payroll Machine for Firms"},
         {
-            "nb": "Lønn for regnskapsbyråenes kunder.",
-            "nn": "Løn for kundane til rekneskapsbyrå.",
+            "nb": "Lønn for regnskapsbyråenes klienter.",
+            "nn": "Løn for klientane til rekneskapsbyrå.",
             "en": "Payroll for accounting firms' clients.",
         },
         (),
@@ -308,7 +308,7 @@ def _ensure_system_users(systems: dict[str, RegisteredSystem]) -> None:
             system=systems[FAKTURA_AGENT_SYSTEM],
             packages=["regnskapsforer-med-signeringsrettighet"],
             rights=[],
-            integration_title="Kundene til Tall og Tekst Regnskap",
+            integration_title="Klientene til Tall og Tekst Regnskap",
             user_type=SystemUserType.AGENT,
             system_user_id=REGNSKAP_AGENT_USER,
         )
@@ -356,7 +356,7 @@ def _ensure_requests(systems: dict[str, RegisteredSystem]) -> None:
             system=systems[LONN_AGENT_SYSTEM],
             party=Organisation.objects.get(orgno=REGNSKAP),
             external_ref=REGNSKAP,
-            integration_title="Kundene til Tall og Tekst Regnskap",
+            integration_title="Klientene til Tall og Tekst Regnskap",
             access_packages=["regnskapsforer-lonn"],
             redirect_url=local_redirect(),
         )
@@ -381,7 +381,7 @@ class Persona:
 
 
 PERSONAS = [
-    Persona(KARI, "Kari Nordmann", "Bakeriet Nordmann AS (daglig leder)",
+    Persona(KARI, "Kari Nordmann", "Bakeriet Nordmann AS (daglig leder), so also its subunit avd. Torget",
             "access manager: approves/rejects requests, creates and deletes system accesses"),
     Persona(OLA, "Ola Ansatt", "Bakeriet Nordmann AS (employee, package lonn)",
             "sees the organisation, may not approve: can only escalate a request to the access managers"),

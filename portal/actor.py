@@ -1,22 +1,29 @@
 """Whom the logged-in person acts for: kept in the session, re-checked against the register on every request.
 
-Other capabilities use `switch_actor` (e.g. an approval link switching to the request's organisation)
-and `actor_required` (pages that need a chosen organisation); nobody writes the session key by hand.
+Other capabilities use `switch_actor` (e.g. an approval link switching to the request's organisation),
+`act_for_the_only_one` (a person with exactly one organisation needs no choice) and
+`portal.access.actor_required` (pages that need a chosen organisation); nobody writes the session key
+by hand. Each switch is remembered per person (`portal.models.ActorVisit`): the act-for page's recent
+list, and the moment before which a pending request is not "new" (`new_since`).
 """
 
-from functools import wraps
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from portal.models import ActorVisit
 from registry import access
 from registry.models import Organisation, Person
 
 ACTOR_SESSION_KEY = "actor_orgno"
+# When the person last began acting for the organisation acted for, before this time (ISO; "" = never).
+SINCE_SESSION_KEY = "actor_since"
+RECENT_COUNT = 5
 
 
 def authority(request, org: Organisation | None = None) -> access.Authority:
@@ -33,16 +40,59 @@ def authority(request, org: Organisation | None = None) -> access.Authority:
 
 def switch_actor(request, org: Organisation | None) -> bool:
     """Act for `org` from now on if the logged-in person may act for it; False (and no change) if not."""
-    if not authority(request, org).may_act_for:
+    if org is None or not authority(request, org).may_act_for:  # authority(request, None) is the current one's
         return False
     if request.session.get(ACTOR_SESSION_KEY) != org.orgno:
         request.session[ACTOR_SESSION_KEY] = org.orgno
+        request.session[SINCE_SESSION_KEY] = _visit(request.person, org)
     request.actor = org
     return True
 
 
+def _visit(person: Person, org: Organisation) -> str:
+    """Remember that the person begins acting for `org` now; the previous time, or "" if never."""
+    previous = ActorVisit.objects.filter(person=person, org=org).values_list("at", flat=True).first()
+    ActorVisit.objects.bulk_create(
+        [ActorVisit(person=person, org=org, at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["person", "org"],
+        update_fields=["at"],
+    )
+    return previous.isoformat() if previous else ""
+
+
+def new_since(request) -> datetime | None:
+    """The moment after which something for the organisation acted for is new to the person (their
+    previous visit; None: everything, as they never acted for it before)."""
+    return parse_datetime(request.session.get(SINCE_SESSION_KEY) or "")
+
+
+def recent_orgs(person: Person) -> list[Organisation]:
+    """The organisations the person most recently acted for and still may act for, newest first."""
+    visits = ActorVisit.objects.filter(person=person, org__in=access.orgs_for_person(person))
+    return [visit.org for visit in visits.select_related("org").order_by("-at")[:RECENT_COUNT]]
+
+
+def act_for_the_only_one(request) -> bool:
+    """Act for the person's organisation when they may act for exactly one (nothing to choose); says so."""
+    orgs = list(access.orgs_for_person(request.person)[:2])
+    if len(orgs) != 1 or not switch_actor(request, orgs[0]):
+        return False
+    messages.success(request, _("Du representerer nå %(name)s.") % {"name": orgs[0].name})
+    return True
+
+
+def landing_url(request) -> str:
+    """Where a person lands after login with nowhere else to go: their organisation's overview when
+    they act for one (or have only one), otherwise the act-for page."""
+    if request.actor is not None or act_for_the_only_one(request):
+        return reverse("portal:overview")
+    return reverse("portal:actor")
+
+
 def clear_actor(request) -> None:
     request.session.pop(ACTOR_SESSION_KEY, None)
+    request.session.pop(SINCE_SESSION_KEY, None)
     request.actor = None
 
 
@@ -70,17 +120,3 @@ def resolve_actor(request) -> Organisation | None:
 def actor_page_url(next_url: str = "") -> str:
     url = reverse("portal:actor")
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
-
-
-def actor_required(view):
-    """Log in first, then choose an organisation; both come back to this page afterwards."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.person is None:
-            return redirect_to_login(request.get_full_path())
-        if request.actor is None:
-            return redirect(actor_page_url(request.get_full_path()))
-        return view(request, *args, **kwargs)
-
-    return wrapper

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.utils import timezone
 
+from portal.actor import resolve_actor
 from registry.models import Person
 
 
@@ -27,3 +28,6 @@ def login_person(request, person: Person) -> None:
     # the OidcSession row front-channel logout needs (removed at that age, portal/oidc_logout.py) could
     # go before its session.
     request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
+    # What the middleware read before the login is the previous visitor's: read it again for this person.
+    request.person = person
+    request.actor = resolve_actor(request)

@@ -17,3 +17,24 @@ class OidcSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sid} → {self.session_key[:6]}…"
+
+
+class ActorVisit(models.Model):
+    """When a person last began acting for an organisation: the act-for page's recent list, and what
+    counts as new since their last visit (the overview marks requests that arrived after it).
+
+    Kept in the database rather than the session: both are about earlier logins, which a session
+    does not outlive. One row per person and organisation, updated in place (at most as many rows as
+    organisations the person has acted for); it goes with the person or the organisation.
+    """
+
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "org"], name="actorvisit_one_per_person_org")]
+        indexes = [models.Index(fields=["person", "-at"], name="actorvisit_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.org_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,14 +14,18 @@ from django.views.decorators.http import require_http_methods
 
 from lib.identifiers import is_valid_orgno
 from portal import oidc
-from portal.actor import switch_actor
+from portal.access import person_required
+from portal.actor import landing_url, recent_orgs, switch_actor
 from portal.auth import login_person
 from portal.forms import TestLoginForm
 from portal.htmx import partial_or_page
+from portal.words import acting_basis_words
 from registry import access
 from registry.models import Organisation, Person
 
 ORG_LIST_LIMIT = 50
+# The recent list is for people with many organisations: with a handful, the whole list is as quick.
+RECENT_FROM = 8
 
 
 def safe_next(request) -> str:
@@ -37,7 +42,7 @@ def safe_next(request) -> str:
 
 def home(request):
     if request.person is not None:
-        return redirect("portal:actor" if request.actor is None else "portal:overview")
+        return redirect(landing_url(request))
     return render(request, "portal/home.html")
 
 
@@ -52,7 +57,7 @@ def test_login(request):
     form = TestLoginForm(request.POST or None)
     if form.is_valid():
         login_person(request, form.person)
-        return redirect(safe_next(request) or "portal:actor")
+        return redirect(safe_next(request) or landing_url(request))
     status = 400 if form.is_bound else 200
     return render(request, "portal/test_login.html", {"form": form, "next": safe_next(request)}, status=status)
 
@@ -72,11 +77,9 @@ def logout_view(request):
     return redirect("portal:home")
 
 
-@login_required
+@person_required
 @require_http_methods(["GET", "POST"])
 def choose_actor(request):
-    if request.person is None:
-        return render(request, "portal/no_person.html", status=403)
     if request.method == "POST":
         return _choose(request)
     context = _org_list(request.person, request.GET.get("q", ""))
@@ -107,13 +110,43 @@ def _refusal(orgno: str) -> tuple[str, int]:
 
 
 def _org_list(person: Person, query: str) -> dict:
+    """The act-for page's list: the first ORG_LIST_LIMIT matches with subunits under their main unit,
+    each with why the person may act for it, and the recently used ones. A fixed number of queries."""
     query = query.strip()[:100]
     orgs = access.orgs_for_person(person)
     matches = orgs.matching(query)
     total = orgs.count()
+    shown = list(
+        matches.select_related("parent").order_by(
+            Coalesce("parent__name", "name"), Coalesce("parent_id", "id"), F("parent_id").asc(nulls_first=True), "name"
+        )[:ORG_LIST_LIMIT]
+    )
+    recent = recent_orgs(person) if total > RECENT_FROM and not query else []
+    bases = access.acting_bases(person, shown + recent)
     return {
         "q": query,
         "org_total": total,
         "match_count": matches.count() if query else total,
-        "orgs": list(matches[:ORG_LIST_LIMIT]),
+        "orgs": shown,
+        "entries": _entries(shown, bases),
+        "recent": [_entry(org, bases) for org in recent],
     }
+
+
+def _entry(org: Organisation, bases: dict) -> dict:
+    return {"org": org, "why": acting_basis_words(bases.get(org.pk, [])), "subunits": []}
+
+
+def _entries(orgs: list[Organisation], bases: dict) -> list[dict]:
+    """Top-level entries, a subunit under its main unit when the main unit is listed too."""
+    entries: dict[object, dict] = {}
+    top = []
+    for org in orgs:
+        entry = _entry(org, bases)
+        main = entries.get(org.parent_id)
+        if main is not None:
+            main["subunits"].append(entry)
+        else:
+            top.append(entry)
+        entries[org.pk] = entry
+    return top

@@ -14,6 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from portal import oidc, oidc_logout
+from portal.actor import landing_url
 from portal.auth import login_person
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,8 @@ def callback(request):
     request.session[oidc.ID_TOKEN_SESSION_KEY] = result.id_token
     oidc_logout.remember(request, sid=result.sid, person=person)
     if created:
-        messages.info(request, _("Velkommen! Du er nå registrert i Systembruker."))
-    return redirect(result.next_url or "portal:actor")
+        messages.info(request, _("Velkommen! Du er nå registrert i Systemtilgang."))
+    return redirect(result.next_url or landing_url(request))
 
 
 @require_GET

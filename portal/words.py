@@ -1,6 +1,7 @@
 """The portal's words, each once: actions on a service, why a person may not delegate something, what
 happened to a system access, why a vendor's token request was refused, why an organisation is a client,
-and what a refused operation means.
+why a person may act for an organisation, and what a refused operation means. The firm's clients are
+"klienter" everywhere, Altinn's word (as in the package klientadministrator).
 
 Every page (system access pages and the approval pages at the vendor's confirmUrl) takes its words
 from here, so one action or one error code reads the same wherever it is shown.
@@ -34,8 +35,8 @@ EVENTS = {
     "systemuser.deleted": gettext_lazy("Systemtilgangen ble slettet"),
     "systemuser.package_revoked": gettext_lazy("Tilgangspakke fjernet"),
     "systemuser.right_revoked": gettext_lazy("Enkeltrettighet fjernet"),
-    "systemuser.client_added": gettext_lazy("Kunde lagt til"),
-    "systemuser.client_removed": gettext_lazy("Kunde fjernet"),
+    "systemuser.client_added": gettext_lazy("Klient lagt til"),
+    "systemuser.client_removed": gettext_lazy("Klient fjernet"),
     "changerequest.approved": gettext_lazy("Endring av rettigheter godkjent"),
     "changerequest.rejected": gettext_lazy("Endring av rettigheter avvist"),
     "systemuser.key_added": gettext_lazy("Nøkkel lagt til"),
@@ -92,7 +93,7 @@ REFUSAL_WORDS = {
         "Leverandøren ba om tilgang, men virksomheten har ingen systemtilgang for systemet."
     ),
     RefusalReason.CLIENT_NOT_ON_SYSTEM: gettext_lazy(
-        "Leverandøren brukte en klient som ikke er registrert på systemet."
+        "Leverandøren brukte en Maskinporten-klient som ikke er registrert på systemet."
     ),
     RefusalReason.UNKNOWN_ORGANISATION: gettext_lazy(
         "Leverandøren ba om tilgang for en virksomhet som ikke er kjent her."
@@ -112,7 +113,7 @@ ROLES = {
 # The firm on its own agent system access (registry.access.OWN_ORGANISATION), where a client names its role.
 OWN_ORGANISATION = gettext_lazy("virksomheten selv")
 # A client whose packages came by delegation from the client, not through an ER role (role code "").
-DELEGATED_BY_CLIENT = gettext_lazy("tilgangspakkene er gitt av kunden")
+DELEGATED_BY_CLIENT = gettext_lazy("tilgangspakkene er gitt av klienten")
 
 
 def client_role_word(code: str, own: str = "SELF") -> str:
@@ -166,11 +167,11 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
         return _("Du må være tilgangsstyrer eller hovedadministrator for virksomheten for å gjøre dette."), []
     if code == "AUTH-00016":
         return _(
-            "Du må ha tilgangspakken «Klientadministrator» for virksomheten for å legge til eller fjerne kunder."
+            "Du må ha tilgangspakken «Klientadministrator» for virksomheten for å legge til eller fjerne klienter."
         ), []
     if code == "AUTH-00079":
         lines = [str(item) for item in error.items]
-        return _("Disse er ikke kunder av virksomheten, så systemtilgangen kan ikke jobbe for dem:"), lines
+        return _("Disse er ikke klienter av virksomheten, så systemtilgangen kan ikke jobbe for dem:"), lines
     if code == "AUTH-00080":
         lines = [
             _("%(name)s (%(orgno)s) mangler: %(missing)s")
@@ -182,7 +183,7 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
             for item in error.items
         ]
         return _(
-            "Disse kundene har ikke gitt virksomheten alle tilgangspakkene systemtilgangen krever, "
+            "Disse klientene har ikke gitt virksomheten alle tilgangspakkene systemtilgangen krever, "
             "så de kan ikke legges til:"
         ), lines
     if code == "AUTH-00011":
@@ -192,7 +193,7 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
     if code == "AUTH-00015":
         return _("Systemtilgangen finnes ikke. Den kan allerede være slettet."), []
     if code == "AUTH-00058":
-        return _("En systemtilgang for kunder kan bare ha tilgangspakker, ikke enkeltrettigheter."), []
+        return _("En systemtilgang for klienter kan bare ha tilgangspakker, ikke enkeltrettigheter."), []
     if code in {"AUTH-00001", "AUTH-00063", "AUTH-00064", "AUTH-00065"}:
         lines = [names.get(str(item), str(item)) for item in error.items]
         return _("Systemtilgangen har ikke, eller kan ikke få, dette:"), lines
@@ -201,14 +202,14 @@ def error_text(error: ServiceError, names: dict[str, str] | None = None) -> tupl
 
 
 def client_missing(name: str, *, code: str, missing: list[str], names: dict[str, str], itself: bool) -> str:
-    """Why an organisation cannot be added as a client, in words: "Kunden har ikke gitt dere
+    """Why an organisation cannot be added as a client, in words: "Klienten har ikke gitt dere
     Regnskapsfører lønn" (AUTH-00080), or that the firm holds nothing for it at all (AUTH-00079)."""
     if code == "AUTH-00079":
-        return _("Er ikke kunde av virksomheten: virksomheten har ingen roller eller tilgangspakker for den.")
+        return _("Er ikke klient av virksomheten: virksomheten har ingen roller eller tilgangspakker for den.")
     packages = ", ".join(str(names.get(code, code)) for code in missing)
     if itself:
         return _("Virksomheten kan ikke selv ha %(packages)s.") % {"packages": packages}
-    return _("Kunden har ikke gitt dere %(packages)s.") % {"packages": packages}
+    return _("Klienten har ikke gitt dere %(packages)s.") % {"packages": packages}
 
 
 def client_fix(missing: list[str], roles: dict[str, list[str]], names: dict[str, str]) -> str:
@@ -219,6 +220,18 @@ def client_fix(missing: list[str], roles: dict[str, list[str]], names: dict[str,
     if giving:
         in_words = " / ".join(f"{ROLES[r]} ({r})" if r in ROLES else r for r in giving)
         return _(
-            "Kunden kan gi dere %(packages)s i Altinn, eller registrere dere som %(roles)s i Enhetsregisteret."
+            "Klienten kan gi dere %(packages)s i Altinn, eller registrere dere som %(roles)s i Enhetsregisteret."
         ) % {"packages": packages, "roles": in_words}
-    return _("Kunden kan gi dere %(packages)s i Altinn.") % {"packages": packages}
+    return _("Klienten kan gi dere %(packages)s i Altinn.") % {"packages": packages}
+
+
+def acting_basis_words(bases) -> str:
+    """Why a person may act for an organisation (registry.access.acting_bases), in words: "Daglig leder",
+    "Tilgangspakken «Lønn»", "Daglig leder i hovedenheten", joined."""
+    words = []
+    for basis in bases:
+        what = (
+            basis.role.name if basis.role is not None else _("Tilgangspakken «%(name)s»") % {"name": basis.package.name}
+        )
+        words.append(_("%(what)s i hovedenheten") % {"what": what} if basis.via_main_unit else what)
+    return ", ".join(dict.fromkeys(words))

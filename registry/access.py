@@ -3,18 +3,20 @@
 Views, APIs and services call these functions; they never filter party data by hand.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from django.db.models import Q, QuerySet
 
 from lib.errors import ServiceError
 from registry.models import (
+    AccessPackage,
     Organisation,
     PackageDelegation,
     Person,
     PolicyRule,
     RegisteredSystem,
+    Role,
     RoleAssignment,
     RolePackage,
     SystemUser,
@@ -45,12 +47,56 @@ class DelegationFailure:
 
 
 def orgs_for_person(person: Person) -> QuerySet[Organisation]:
-    """Organisations the person may act for: any role or package delegation there. Two semi-joins on
-    the person's own rows rather than a DISTINCT over a join: the cost follows the person's
-    organisations, not the register's (a million in production)."""
+    """Organisations the person may act for: any role or package delegation there, and the subunits
+    of a (live) main unit they may act for (`main_unit_ids`). Semi-joins on the person's own rows
+    rather than a DISTINCT over a join: the cost follows the person's organisations, not the
+    register's (a million in production)."""
+    direct = _direct_org_ids(person)
+    mains = Organisation.objects.live().filter(direct)
+    return Organisation.objects.live().filter(direct | Q(parent__in=mains)).order_by("name")
+
+
+def _direct_org_ids(person: Person) -> Q:
     roles = RoleAssignment.objects.filter(holder_person=person).values("of_id")
     delegations = PackageDelegation.objects.filter(to_person=person).values("from_org_id")
-    return Organisation.objects.live().filter(Q(pk__in=roles) | Q(pk__in=delegations)).order_by("name")
+    return Q(pk__in=roles) | Q(pk__in=delegations)
+
+
+def main_unit_ids(org: Organisation) -> list:
+    """The organisations whose roles and delegations count for `org`: itself, and its main unit when it
+    is a subunit (underenhet). As in Altinn, a role or package for the main unit gives the same for its
+    subunits; one level only (Enhetsregisteret's main unit → subunit), and never upwards."""
+    return [org.pk] if org.parent_id is None else [org.pk, org.parent_id]
+
+
+@dataclass(frozen=True)
+class ActingBasis:
+    """One reason a person may act for an organisation: an ER role (`role`) or a package delegated to
+    them (`package`), held for the organisation itself or for its main unit (`via_main_unit`)."""
+
+    role: Role | None = None
+    package: AccessPackage | None = None
+    via_main_unit: bool = False
+
+
+def acting_bases(person: Person, orgs: list[Organisation]) -> dict[object, list[ActingBasis]]:
+    """Per organisation in `orgs`, why the person may act for it (the act-for page says so): their ER
+    roles there, then the packages delegated to them, then the same for its main unit. Two queries,
+    however many organisations."""
+    parent_of = {org.pk: org.parent_id for org in orgs}
+    wanted = set(parent_of) | {parent for parent in parent_of.values() if parent}
+    own: dict[object, list[ActingBasis]] = {}
+    roles = RoleAssignment.objects.filter(holder_person=person, of_id__in=wanted, of__is_deleted=False)
+    for assignment in roles.select_related("role").order_by("role__name_nb"):
+        own.setdefault(assignment.of_id, []).append(ActingBasis(role=assignment.role))
+    delegations = PackageDelegation.objects.filter(to_person=person, from_org_id__in=wanted, from_org__is_deleted=False)
+    for delegation in delegations.select_related("package").order_by("package__name_nb"):
+        own.setdefault(delegation.from_org_id, []).append(ActingBasis(package=delegation.package))
+    bases = {}
+    for org_id, parent in parent_of.items():
+        inherited = [replace(basis, via_main_unit=True) for basis in own.get(parent, [])] if parent else []
+        bases[org_id] = own.get(org_id, []) + inherited
+    return bases
 
 
 def may_act_for(person: Person | None, org: Organisation | None) -> bool:
@@ -58,9 +104,14 @@ def may_act_for(person: Person | None, org: Organisation | None) -> bool:
 
 
 def _grants(of_org: Organisation, *, person: Person | None = None, holder_org: Organisation | None = None):
-    """Packages the person (or organisation) holds for `of_org`, merged over roles and delegations."""
-    holder = {"holder_person": person} if person is not None else {"holder_org": holder_org}
-    role_ids = RoleAssignment.objects.filter(of=of_org, **holder).values("role_id")
+    """Packages the person (or organisation) holds for `of_org`, merged over roles and delegations. A
+    person's roles and delegations for a live main unit count for its subunits (`main_unit_ids`), each
+    role's rules read for the form of the organisation the role is held for. Two queries."""
+    if person is not None:
+        holder = {"holder_person": person, "of_id__in": main_unit_ids(of_org), "of__is_deleted": False}
+        recipient = {"to_person": person, "from_org_id__in": main_unit_ids(of_org), "from_org__is_deleted": False}
+    else:
+        holder, recipient = {"holder_org": holder_org, "of": of_org}, {"to_org": holder_org, "from_org": of_org}
     grants: dict[str, PackageGrant] = {}
 
     def merge(code: str, has_access: bool, can_delegate: bool) -> None:
@@ -69,14 +120,14 @@ def _grants(of_org: Organisation, *, person: Person | None = None, holder_org: O
             has_access, can_delegate = has_access or old.has_access, can_delegate or old.can_delegate
         grants[code] = PackageGrant(code, has_access, can_delegate)
 
-    rules = RolePackage.objects.filter(role_id__in=role_ids).values_list(
-        "package_id", "has_access", "can_delegate", "entity_variants"
+    held = {f"role__roleassignment__{key}": value for key, value in holder.items()}
+    rules = RolePackage.objects.filter(**held).values_list(
+        "package_id", "has_access", "can_delegate", "entity_variants", "role__roleassignment__of__form"
     )
-    for code, has_access, can_delegate, variants in rules:
-        if variants is None or of_org.form in variants:
+    for code, has_access, can_delegate, variants, form in rules:
+        if _applies(variants, form):
             merge(code, has_access, can_delegate)
-    recipient = {"to_person": person} if person is not None else {"to_org": holder_org}
-    for code in PackageDelegation.objects.filter(from_org=of_org, **recipient).values_list("package_id", flat=True):
+    for code in PackageDelegation.objects.filter(**recipient).values_list("package_id", flat=True):
         # A package delegated to someone gives access, not the right to pass it on.
         merge(code, True, False)
     return grants
@@ -148,13 +199,15 @@ class Authority:
 
     @cached_property
     def may_act_for(self) -> bool:
-        """Any role or package delegation for the (live) organisation."""
+        """Any role or package delegation for the (live) organisation or its (live) main unit."""
         person, org = self.person, self.org
         if person is None or org is None or org.is_deleted:
             return False
-        if RoleAssignment.objects.filter(holder_person=person, of=org).exists():
+        ofs = main_unit_ids(org)  # a role for the main unit counts for its subunits
+        if RoleAssignment.objects.filter(holder_person=person, of_id__in=ofs, of__is_deleted=False).exists():
             return True
-        return PackageDelegation.objects.filter(to_person=person, from_org=org).exists()
+        live = {"from_org_id__in": ofs, "from_org__is_deleted": False}
+        return PackageDelegation.objects.filter(to_person=person, **live).exists()
 
     @cached_property
     def packages(self) -> dict[str, PackageGrant]:
@@ -247,7 +300,8 @@ def vendor_owns_system(vendor: Organisation, system: RegisteredSystem) -> bool:
 
 
 def access_managers_of(org: Organisation) -> QuerySet[Person]:
-    """Persons who are access manager for the organisation (by role or by package delegation)."""
+    """Persons who are access manager for the organisation (by role or by package delegation, for it or
+    for its main unit). The access-manager packages have no entity variants, so one form is enough."""
     roles = [
         role_id
         for role_id, variants in RolePackage.objects.filter(package_id__in=ACCESS_MANAGER_PACKAGES).values_list(
@@ -255,10 +309,15 @@ def access_managers_of(org: Organisation) -> QuerySet[Person]:
         )
         if variants is None or org.form in variants
     ]
+    ofs = main_unit_ids(org)  # the main unit's access managers are the subunit's too
     return (
         Person.objects.filter(
-            Q(roles__of=org, roles__role_id__in=roles)
-            | Q(delegations__from_org=org, delegations__package_id__in=ACCESS_MANAGER_PACKAGES)
+            Q(roles__of_id__in=ofs, roles__of__is_deleted=False, roles__role_id__in=roles)
+            | Q(
+                delegations__from_org_id__in=ofs,
+                delegations__from_org__is_deleted=False,
+                delegations__package_id__in=ACCESS_MANAGER_PACKAGES,
+            )
         )
         .distinct()
         .order_by("name")

@@ -35,9 +35,14 @@ def next_pid() -> str:
             return pid
 
 
-def make_org(name: str = "Eksempel AS", *, form: str = "AS", email: str = "", orgno: str | None = None) -> Organisation:
+def make_org(
+    name: str = "Eksempel AS", *, form: str = "AS", email: str = "", orgno: str | None = None, parent=None
+) -> Organisation:
+    """An organisation; with `parent`, a subunit (underenhet, form BEDR unless told) of that main unit."""
     orgno = orgno or next_orgno()
-    return Organisation.objects.create(orgno=orgno, name=name, form=form, email=email or f"post@{orgno}.example")
+    form = "BEDR" if parent is not None and form == "AS" else form
+    email = email or f"post@{orgno}.example"
+    return Organisation.objects.create(orgno=orgno, name=name, form=form, email=email, parent=parent)
 
 
 def make_person(name: str = "Kari Nordmann", *, pid: str | None = None) -> Person:

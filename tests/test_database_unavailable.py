@@ -136,8 +136,9 @@ def test_a_page_that_saves_the_session_while_the_database_is_away_is_a_503_not_a
     # The approval page switches whom the person acts for, which saves the session on a GET. Django's
     # database sessions turn any error on that save into "session interrupted" (400): during a
     # PostgreSQL restart the manager was told the request was invalid (config/sessions.py).
-    manager, customer = f.make_person("Kari"), f.make_org("Kunde AS")
+    manager, customer = f.make_person("Kari"), f.make_org("Klient AS")
     f.give_role(manager, "DAGL", customer)
+    f.give_role(manager, "DAGL", f.make_org("Annen AS"))  # two: the login acts for neither, the choice saves
     client.post("/login/test/", {"pid": manager.pid})
     client.raise_request_exception = False
     with mock.patch("django.contrib.sessions.models.Session.save", side_effect=OperationalError("server closed")):
@@ -148,8 +149,9 @@ def test_a_page_that_saves_the_session_while_the_database_is_away_is_a_503_not_a
 def test_a_session_deleted_during_the_request_is_still_djangos_session_interrupted(db, client):
     from django.contrib.sessions.models import Session
 
-    manager, customer = f.make_person("Kari"), f.make_org("Kunde AS")
+    manager, customer = f.make_person("Kari"), f.make_org("Klient AS")
     f.give_role(manager, "DAGL", customer)
+    f.give_role(manager, "DAGL", f.make_org("Annen AS"))  # two: the login acts for neither, the choice saves
     client.post("/login/test/", {"pid": manager.pid})
     client.raise_request_exception = False
     real_save = Session.save

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from approvals import change_requests
 from approvals.models import ChangeRequest
 from lib.errors import ServiceError
+from portal.access import person_required
 from portal.approvals import pages
 from registry.models import SystemUserType
 from registry.wire import normalize_rights
@@ -68,13 +69,13 @@ def _clients_lacking(change_request: ChangeRequest, is_open: bool) -> dict:
     return {"lacking_count": len(lacking), "lacking_clients": shown, "lacking_more": len(lacking) - len(shown)}
 
 
-@pages.person_required
+@person_required
 @require_GET
 def change_request_page(request):
     return pages.open_link(request, load=_load, show=_show)
 
 
-@pages.person_required
+@person_required
 @require_POST
 def decide(request, pk: uuid.UUID, decision: str):
     try:

@@ -10,10 +10,8 @@ status=200, **extra)` renders its page.
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,19 +28,6 @@ from registry.models import AccessPackage, Organisation, Resource
 Decidable = Request | ChangeRequest
 Load = Callable[[HttpRequest, uuid.UUID], Decidable]
 Show = Callable[..., HttpResponse]
-
-
-def person_required(view):
-    """Login first (and back through ?next=); an account with no person behind it may not decide."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.person is None:
-            return render(request, "portal/no_person.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def parse_id(raw: str | None) -> uuid.UUID | None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from approvals import system_user_requests
 from approvals.models import Request, RequestKind, RequestStatus
 from lib.errors import ServiceError
+from portal.access import person_required
 from portal.approvals import pages
 from registry.models import SystemUser
 
@@ -59,13 +60,13 @@ def _show(request, request_obj: Request, status: int = 200, failures=None, **ext
     return render(request, "approvals/request.html", context, status=status)
 
 
-@pages.person_required
+@person_required
 @require_GET
 def request_page(request, kind: str):
     return pages.open_link(request, load=lambda request, pk: _load(request, pk, kind), show=_show)
 
 
-@pages.person_required
+@person_required
 @require_POST
 def decide(request, pk: uuid.UUID, decision: str):
     try:

@@ -18,9 +18,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lib.errors import ServiceError
-from portal.access import CLIENTS, VIEW, access_system_user
+from portal.access import CLIENTS, VIEW, access_system_user, actor_required
 from portal.htmx import partial_or_page, wants_fragment
-from portal.systemusers.common import actor_required, client_ip
+from portal.systemusers.common import client_ip
 from portal.systemusers.details import (
     by_role,
     client_role,
@@ -103,11 +103,11 @@ def _add(request, system_user: SystemUser):
     add_all = bool(request.POST.get("all"))
     orgnos = None if add_all else [o for o in request.POST.getlist("orgno") if o.strip()]
     if orgnos is not None and not orgnos:
-        context = _add_context(request, system_user, [], error=_("Velg minst én kunde å legge til."))
+        context = _add_context(request, system_user, [], error=_("Velg minst én klient å legge til."))
         return render(request, PAGE, context, status=400)
     if orgnos is not None and len(orgnos) > clients.MAX_CLIENTS_PER_ADD:
         error = _(
-            "Du kan legge til høyst %(max)d kunder om gangen, og du valgte %(count)d. Legg dem til i flere omganger."
+            "Du kan legge til høyst %(max)d klienter om gangen, og du valgte %(count)d. Legg dem til i flere omganger."
         ) % {"max": clients.MAX_CLIENTS_PER_ADD, "count": len(orgnos)}
         return render(request, PAGE, _add_context(request, system_user, [], error=error), status=400)
     try:
@@ -124,11 +124,11 @@ def _add(request, system_user: SystemUser):
         return _result(request, system_user, outcomes, status=200 if added or not refused else 400)
     if added:
         text = ngettext(
-            "%(count)d kunde er lagt til: %(names)s.", "%(count)d kunder er lagt til: %(names)s.", len(added)
+            "%(count)d klient er lagt til: %(names)s.", "%(count)d klienter er lagt til: %(names)s.", len(added)
         ) % {"count": len(added), "names": ", ".join(sorted((o.name for o in added), key=str.casefold))}
         messages.success(request, text)
     else:
-        messages.info(request, _("Kundene var allerede lagt til. Ingenting er endret."))
+        messages.info(request, _("Klientene var allerede lagt til. Ingenting er endret."))
     return redirect("systemusers:details", pk=system_user.pk)
 
 
@@ -181,10 +181,10 @@ def export(request, pk):
     system_user = access_system_user(request, pk, may=VIEW)
     shown = matching_clients(system_user, clients_query(request), client_role(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kunder-{system_user.owner.orgno}-{system_user.pk}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="klienter-{system_user.owner.orgno}-{system_user.pk}.csv"'
     response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
     out = csv.writer(response)
-    out.writerow([_("Organisasjonsnummer"), _("Navn"), _("Hvorfor kunde"), _("Lagt til"), _("Lagt til av")])
+    out.writerow([_("Organisasjonsnummer"), _("Navn"), _("Hvorfor klient"), _("Lagt til"), _("Lagt til av")])
     for d in shown:
         added_by = d.created_by.name if d.created_by else ""
         out.writerow(
@@ -226,10 +226,12 @@ def remove(request, pk, orgno):
         return _after_remove(
             request,
             system_user,
-            _("Dette er ikke (lenger) en kunde på systemtilgangen. Ingenting er endret."),
+            _("Dette er ikke (lenger) en klient på systemtilgangen. Ingenting er endret."),
             ok=False,
         )
-    return _after_remove(request, system_user, _("%(name)s er fjernet som kunde.") % {"name": row.client.name}, ok=True)
+    return _after_remove(
+        request, system_user, _("%(name)s er fjernet som klient.") % {"name": row.client.name}, ok=True
+    )
 
 
 def _after_remove(request, system_user: SystemUser, text: str, *, ok: bool):

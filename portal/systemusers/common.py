@@ -1,18 +1,10 @@
-"""What the system-access views share: the actor requirement and grants in plain words (portal.words)."""
+"""What the system-access views share: grants in plain words (portal.words)."""
 
 from dataclasses import dataclass, field
-from functools import wraps
 from types import SimpleNamespace
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
 
-from portal.access import NeedRights
 from portal.words import ACTIONS, action_word
 from registry.models import AccessPackage, Resource
 
@@ -88,29 +80,6 @@ def grants_for(packages: list[str], rights: list[dict]) -> list[Grant]:
         if resource is not None:
             grants.append(right_grant(SimpleNamespace(resource=resource, action=right.get("action") or "")))
     return grants
-
-
-def actor_required(view):
-    """Logged in as a person who acts for an organisation; otherwise off to log in or choose one. A
-    look-up that finds the person lacks the authority (portal.access.NeedRights) gets the need-rights page;
-    one that finds nothing (a deleted system access's link, another organisation's) the portal's own 404
-    page (templates/404.html), with DEBUG on too, where Django would show its technical page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.person is None:
-            return render(request, "portal/no_person.html", status=403)
-        if request.actor is None:
-            return redirect(f"{reverse('portal:actor')}?{urlencode({'next': request.get_full_path()})}")
-        try:
-            return view(request, *args, **kwargs)
-        except NeedRights as refused:
-            return render(request, "portal/systemusers/need_rights.html", {"need": refused.need}, status=403)
-        except Http404 as missing:
-            return page_not_found(request, missing)
-
-    return wrapped
 
 
 def client_ip(request) -> str | None:

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lib.errors import ServiceError
-from portal.access import NeedRights
+from portal.access import NeedRights, actor_required
 from portal.actor import authority
 from portal.htmx import partial_or_page
-from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
+from portal.systemusers.common import client_ip, package_grant, right_grant
 from portal.words import error_text
 from registry.models import RegisteredSystem
 from registry.services.system_users import create_system_user

@@ -13,11 +13,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from lib.errors import ServiceError
 from maskinporten import self_developed
-from portal.access import MANAGE, VIEW, access_system_user
+from portal.access import MANAGE, VIEW, access_system_user, actor_required
 from portal.actor import authority
 from portal.htmx import partial_or_page, wants_fragment
 from portal.paging import window_of
-from portal.systemusers.common import actor_required, client_ip, package_grant, right_grant
+from portal.systemusers.common import client_ip, package_grant, right_grant
 from portal.words import action_word, client_role_word, error_text, event_word, refusal_text
 from registry import usage
 from registry.access import CLIENT_ROLES, OWN_ORGANISATION
@@ -264,7 +264,7 @@ def _revoke_error(error: ServiceError) -> str:
         return _("Systemtilgangen har ikke denne tilgangen (lenger). Ingenting er endret.")
     if error.code == "STD-00000":
         return _(
-            "Tilgangspakkene på en systemtilgang for kunder fjernes ikke én og én: de endres når leverandøren ber om "
+            "Tilgangspakkene på en systemtilgang for klienter fjernes ikke én og én: de endres når leverandøren ber om "
             "det. Ingenting er endret."
         )
     return error_text(error)[0]

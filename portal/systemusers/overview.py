@@ -4,10 +4,10 @@ from django.core.paginator import Page
 from django.db.models import Count
 
 from approvals.models import ChangeRequest, Request
-from portal.actor import authority
+from portal.access import actor_required
+from portal.actor import authority, new_since
 from portal.htmx import partial_or_page
 from portal.paging import page_of
-from portal.systemusers.common import actor_required
 from registry.models import SystemUser
 
 PAGE_SIZE = 25
@@ -32,6 +32,7 @@ def overview(request):
         # Pending requests come in pages too: a big organisation may have hundreds waiting.
         context["requests"] = _page(request, Request.objects.for_overview(org), "foresporsler")
         context["change_requests"] = _page(request, ChangeRequest.objects.for_overview(org), "endringer")
+        context["new_since"] = new_since(request)  # what arrived after the person's previous visit is new
         # An ordinary business has no system accesses for clients: no empty section about them (the
         # client administrator, who works with nothing else, always sees it).
         context["show_agent"] = (

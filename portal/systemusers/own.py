@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lib.errors import ServiceError
 from maskinporten import self_developed as service
 from maskinporten.clients import ClientInputError
-from portal.access import MANAGE, NeedRights, access_system_user
+from portal.access import MANAGE, NeedRights, access_system_user, actor_required
 from portal.actor import authority
-from portal.systemusers.common import actor_required, client_ip
+from portal.systemusers.common import client_ip
 from portal.words import OWN_INTEGRATION_INPUT, action_word, error_text
 from registry.models import AccessPackage, PolicyRule, Resource, SystemUser
 

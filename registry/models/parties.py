@@ -79,6 +79,12 @@ class Role(models.Model):
     def __str__(self) -> str:
         return self.legacy_code or self.code
 
+    @property
+    def name(self) -> str:
+        from registry.models.catalog import localized
+
+        return localized(self, "name")
+
 
 def person_or_org_constraints(
     prefix: str, key: tuple[str, ...], person: str, org: str, *, check_name: str

@@ -75,7 +75,7 @@ def test_many_clients_come_in_pages_in_a_fixed_number_of_queries(
     client, agent, accounting_firm, client_admin, django_assert_max_num_queries
 ):
     regn = Role.objects.get(legacy_code="REGN")
-    orgs = [f.make_org(f"Kunde {i:03d} AS") for i in range(120)]
+    orgs = [f.make_org(f"Klient {i:03d} AS") for i in range(120)]
     RoleAssignment.objects.bulk_create([RoleAssignment(role=regn, of=o, holder_org=accounting_firm) for o in orgs])
     clients.add_each(system_user_id=agent.pk, orgnos=None, by=client_admin)
     bearer = bearer_for_system_user(agent, SCOPE)

@@ -125,7 +125,7 @@ def test_agents_for_an_unknown_organisation_is_auth_00000(admin_api):
 
 def test_available_lists_the_clients_that_may_be_added(admin_api, agent, firm_clients, client_admin, accounting_firm):
     clients.add_clients(system_user_id=agent.pk, orgnos=[firm_clients[0].orgno], by=client_admin)
-    f.make_org("Ikke Kunde AS")
+    f.make_org("Ikke Klient AS")
     response = admin_api.get("clients/available", agent=agent.pk)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -220,7 +220,7 @@ def test_adding_a_client_twice_changes_nothing_the_second_time(admin_api, agent,
 
 
 def test_an_organisation_that_is_no_client_of_the_firm_is_auth_00079(admin_api, agent):
-    stranger = f.make_org("Ikke Kunde AS")
+    stranger = f.make_org("Ikke Klient AS")
     for client_id in (stranger.pk, uuid.uuid4()):
         assert_problem(admin_api.post("clients", agent=agent.pk, client=client_id), 400, "AUTH-00079")
     assert not ClientDelegation.objects.exists() and client_changes() == 0
@@ -230,7 +230,7 @@ def test_a_client_lacking_a_required_package_is_auth_00080(admin_api, agent, acc
     from registry.models import SystemUserPackage
 
     SystemUserPackage.objects.create(system_user=agent, package_id="regnskapsforer-lonn")
-    half = f.make_org("Halv Kunde AS")
+    half = f.make_org("Halv Klient AS")
     f.delegate_package(SIGNING, from_org=half, to=accounting_firm)
     body = assert_problem(admin_api.post("clients", agent=agent.pk, client=half.pk), 400, "AUTH-00080")
     assert "regnskapsforer-lonn" in body["detail"]
@@ -372,7 +372,7 @@ def test_bulk_adds_many_and_answers_per_client(admin_api, agent, firm_clients, a
     clients.add_clients(system_user_id=agent.pk, orgnos=[fjord.orgno], by=client_admin)
     audited = f.make_org("Bare Revisjon AS")
     f.give_role(accounting_firm, "REVI", audited)
-    stranger, unknown = f.make_org("Ikke Kunde AS"), uuid.uuid4()
+    stranger, unknown = f.make_org("Ikke Klient AS"), uuid.uuid4()
     wanted = [aurora.pk, bryggen.pk, fjord.pk, audited.pk, stranger.pk, unknown, aurora.pk]
     response = bulk(admin_api, agent, {"clients": [str(pk) for pk in wanted]})
     assert response.status_code == 200, response.content

@@ -93,7 +93,7 @@ def test_the_end_user_client_lists_cost_the_same_for_3_or_120_clients(client, cl
 def test_a_firms_delegated_clients_come_in_pages(client, client_admin, accounting_firm, vendor, monkeypatch):
     monkeypatch.setattr(enduser, "CLIENTS_PER_PAGE", 10)
     agent = f.make_agent_system_user(accounting_firm, f.make_system(vendor, "byraa", packages=[SIGNING]), [SIGNING])
-    orgs = [f.make_org(f"Kunde {i:02d} AS") for i in range(25)]
+    orgs = [f.make_org(f"Klient {i:02d} AS") for i in range(25)]
     for org in orgs:
         f.give_role(accounting_firm, "REGN", org)
     clients.add_clients(system_user_id=agent.pk, orgnos=[o.orgno for o in orgs], by=client_admin)

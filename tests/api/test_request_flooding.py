@@ -39,7 +39,7 @@ def test_open_requests_per_organisation_are_limited_with_429_and_retry_after(api
 
 def test_requests_per_vendor_per_day_are_limited_across_organisations(api, system, settings):
     settings.REQUEST_MAX_PER_DAY = 2
-    orgs = [f.make_org(f"Kunde {i} AS") for i in range(3)]
+    orgs = [f.make_org(f"Klient {i} AS") for i in range(3)]
     assert api.post("systemuser/request/vendor", body(system, orgs[0], "a")).status_code == 201
     assert api.post("systemuser/request/vendor", body(system, orgs[1], "a")).status_code == 201
     response = api.post("systemuser/request/vendor", body(system, orgs[2], "a"))

@@ -160,7 +160,7 @@ def test_outside_production_a_loopback_redirect_url_the_system_allows_is_accepte
     settings.PRODUCTION = False
     system.allowed_redirect_urls = ["http://127.0.0.1:3000/altinn/ferdig"]
     system.save(update_fields=["allowed_redirect_urls"])
-    url = "http://127.0.0.1:3000/altinn/ferdig?kunde=42"
+    url = "http://127.0.0.1:3000/altinn/ferdig?klient=42"
     assert api.post("systemuser/request/vendor", {**body, "redirectUrl": url}).status_code == 201
     settings.PRODUCTION = True
     other = {**body, "externalRef": "lager", "redirectUrl": url}

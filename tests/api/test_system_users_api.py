@@ -13,7 +13,7 @@ from tests.api.conftest import REQUEST_WRITE, WRITE, assert_problem, validation_
 
 def make_user(system, owner, ref=None, **kw):
     return SystemUser.objects.create(
-        integration_title="Fakturering hos kunden", owner=owner, system=system, external_ref=ref or owner.orgno, **kw
+        integration_title="Fakturering hos klienten", owner=owner, system=system, external_ref=ref or owner.orgno, **kw
     )
 
 
@@ -23,7 +23,7 @@ def test_the_vendor_finds_a_system_user_by_system_org_and_external_ref(api, syst
     assert response.status_code == 200
     assert response.json() == {
         "id": str(user.id),
-        "integrationTitle": "Fakturering hos kunden",
+        "integrationTitle": "Fakturering hos klienten",
         "systemId": system.system_id,
         "productName": "Fakturering",
         "reporteeOrgNo": customer.orgno,

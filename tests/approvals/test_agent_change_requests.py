@@ -155,7 +155,7 @@ def test_the_page_names_clients_lacking_the_new_package_and_offers_approve(clien
     change_request = change(agent)
     text = client.get(page(change_request)).content.decode()
     lacking = text.split('data-testid="clients-lacking"')[1].split("</div>")[0]
-    assert "1 kunde gir ikke" in lacking and "Fiskebutikken AS" in lacking and "Bakeriet AS" not in lacking
+    assert "1 klient gir ikke" in lacking and "Fiskebutikken AS" in lacking and "Bakeriet AS" not in lacking
     assert "Regnskapsfører lønn" in text.split('data-testid="add-packages"')[1].split("</ul>")[0]
     assert f"/systemuser/changerequest/{change_request.id}/approve/" in text
     response = client.post(f"/systemuser/changerequest/{change_request.id}/approve/")
@@ -171,7 +171,7 @@ def test_the_page_counts_all_lacking_clients_but_names_the_first_five(client, ag
     login(client, firm_manager)
     text = client.get(page(change(agent))).content.decode()
     lacking = text.split('data-testid="clients-lacking"')[1].split("</div>")[0]
-    assert "7 kunder gir ikke" in lacking and "og 2 kunder til" in lacking
+    assert "7 klienter gir ikke" in lacking and "og 2 klienter til" in lacking
     assert [n for n in range(7) if f"Klient {n} AS" in lacking] == [0, 1, 2, 3, 4]
 
 
@@ -203,5 +203,5 @@ def test_naming_the_lacking_clients_costs_the_same_queries_for_many_clients(clie
         add_client(agent, f"Klient {n} AS", regn=n % 2 == 0)
     with CaptureQueriesContext(connection) as many:
         text = client.get(page(change_request)).content.decode()
-    assert "6 kunder gir ikke" in text
+    assert "6 klienter gir ikke" in text
     assert len(many) == len(few)

@@ -48,7 +48,7 @@ def test_an_approved_agent_request_names_the_next_step(client, manager, customer
     agent_request.save(update_fields=["redirect_url"])
     login(client, manager)
     text = client.post(f"/systemuser/request/{agent_request.id}/approve/", follow=True).content.decode()
-    assert "Neste steg er å velge hvilke kunder systemet skal jobbe for." in text
+    assert "Neste steg er å velge hvilke klienter systemet skal jobbe for." in text
     assert f'href="/systemuser/{agent_request.id}/"' in text
 
 

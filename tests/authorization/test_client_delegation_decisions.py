@@ -36,17 +36,17 @@ def decide(client, db):
 
 
 def test_adding_a_client_permits_at_once_and_removing_it_stops_at_once(decide, agent, accounting_firm, client_admin):
-    kunde = f.make_org("Fjordkaffe AS")
-    f.give_role(accounting_firm, "REGN", kunde)
-    assert decide(agent, "read", KRAV, kunde.orgno) == "NotApplicable"
+    klient = f.make_org("Fjordkaffe AS")
+    f.give_role(accounting_firm, "REGN", klient)
+    assert decide(agent, "read", KRAV, klient.orgno) == "NotApplicable"
 
-    clients.add_clients(system_user_id=agent.pk, orgnos=[kunde.orgno], by=client_admin)
-    assert decide(agent, "read", KRAV, kunde.orgno) == "Permit"
-    assert decide(agent, "write", KRAV, kunde.orgno) == "Permit"
-    assert decide(agent, "read", "ske-innrapportering-a-melding", kunde.orgno) == "NotApplicable"  # not required
+    clients.add_clients(system_user_id=agent.pk, orgnos=[klient.orgno], by=client_admin)
+    assert decide(agent, "read", KRAV, klient.orgno) == "Permit"
+    assert decide(agent, "write", KRAV, klient.orgno) == "Permit"
+    assert decide(agent, "read", "ske-innrapportering-a-melding", klient.orgno) == "NotApplicable"  # not required
 
-    clients.remove_client(system_user_id=agent.pk, orgno=kunde.orgno, by=client_admin)
-    assert decide(agent, "read", KRAV, kunde.orgno) == "NotApplicable"
+    clients.remove_client(system_user_id=agent.pk, orgno=klient.orgno, by=client_admin)
+    assert decide(agent, "read", KRAV, klient.orgno) == "NotApplicable"
 
 
 def test_adding_one_client_permits_for_that_client_only(decide, agent, accounting_firm, client_admin):

@@ -25,7 +25,7 @@ def altinn():
 
 
 def test_bysystem_pages_have_altinns_links_next_shape_and_fields(client, vendor, system, altinn):
-    owners = [f.make_org(f"Kunde {i}") for i in range(51)]
+    owners = [f.make_org(f"Klient {i}") for i in range(51)]
     SystemUser.objects.bulk_create(
         [SystemUser(integration_title="SmartCloud", owner=o, system=system, external_ref=o.orgno) for o in owners]
     )

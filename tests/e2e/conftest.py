@@ -56,3 +56,14 @@ def login(page, live_server, pid: str, next_url: str = "") -> None:
     page.goto(url)
     page.fill("input[name=pid]", pid)
     page.click("button[type=submit] >> text=/Logg inn|Log in/")
+
+
+def act_for(page, live_server, pid: str, org_name: str) -> None:
+    """Log in and act for `org_name`: a person with one organisation lands on its overview at once,
+    others choose it on the act-for page."""
+    login(page, live_server, pid)
+    page.wait_for_url(lambda url: "/actor/" in url or "/systemuser/" in url)
+    if "/actor/" in page.url:
+        page.locator("#org-results button", has_text=org_name).first.click()
+    page.wait_for_url(f"{live_server.url}/systemuser/")
+    assert org_name in page.inner_text("[data-testid=actor]")

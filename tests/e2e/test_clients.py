@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from demo import data as demo
 from registry.models import ClientDelegation
-from tests.e2e.conftest import axe_violations, login
+from tests.e2e.conftest import act_for, axe_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,33 +16,31 @@ def test_the_client_administrator_adds_and_removes_clients(page, live_server):
     agent = demo.REGNSKAP_AGENT_USER
     before = set(ClientDelegation.objects.filter(system_user_id=agent).values_list("client__orgno", flat=True))
 
-    login(page, live_server, demo.KRISTIAN)
-    page.click("text=Tall og Tekst Regnskap AS")
-    page.wait_for_url(f"{live_server.url}/systemuser/")
+    act_for(page, live_server, demo.KRISTIAN, "Tall og Tekst Regnskap AS")  # his only one: no choice
     page.click(f"a[href='/systemuser/{agent}/']")
     page.wait_for_url(f"{live_server.url}/systemuser/{agent}/")
     assert "Fjordkaffe AS" in page.inner_text("[data-testid=clients]")
     assert axe_violations(page) == []
 
-    page.click("text=Legg til kunder")
+    page.click("text=Legg til klienter")
     page.wait_for_url(f"{live_server.url}/systemuser/{agent}/clients/")
     assert "Fjordkaffe AS" not in page.inner_text("#client-results")  # already a client
     assert axe_violations(page) == []
 
     page.fill("#q", "Aurora")
-    page.wait_for_selector("#client-count >> text=1 kunde kan legges til")
+    page.wait_for_selector("#client-count >> text=1 klient kan legges til")
     assert axe_violations(page) == []  # the htmx-filtered state
     page.check("label:has-text('Aurora Data AS')")
-    # A new search replaces the list, but the tick stays: Aurora moves to "Valgte kunder".
+    # A new search replaces the list, but the tick stays: Aurora moves to "Valgte klienter".
     page.fill("#q", "Torvet")
-    page.wait_for_selector("#client-count >> text=1 kunde er valgt.")
+    page.wait_for_selector("#client-count >> text=1 klient er valgt.")
     assert page.is_checked("[data-testid=chosen] input[value='311000349']")
     assert "Aurora Data AS" not in page.inner_text("[data-testid=eligible]")
     assert axe_violations(page) == []  # the ticked state
     page.check("label:has-text('Torvet Optikk AS')")
-    page.click("button:has-text('Legg til valgte kunder')")
+    page.click("button:has-text('Legg til valgte klienter')")
     page.wait_for_url(f"{live_server.url}/systemuser/{agent}/")
-    assert "2 kunder er lagt til: Aurora Data AS, Torvet Optikk AS." in page.inner_text("[role=status]")
+    assert "2 klienter er lagt til: Aurora Data AS, Torvet Optikk AS." in page.inner_text("[role=status]")
     assert "Aurora Data AS" in page.inner_text("[data-testid=clients]")
     assert axe_violations(page) == []
 
@@ -52,7 +50,7 @@ def test_the_client_administrator_adds_and_removes_clients(page, live_server):
     assert axe_violations(page) == []  # the inline confirmation
 
     page.click("button:has-text('Ja, fjern Aurora Data AS')")
-    page.wait_for_selector("#su-status >> text=Aurora Data AS er fjernet som kunde.")
+    page.wait_for_selector("#su-status >> text=Aurora Data AS er fjernet som klient.")
     assert page.url == f"{live_server.url}/systemuser/{agent}/"  # no page load
     assert "Aurora Data AS" not in page.inner_text("[data-testid=clients]")
     # Focus is not lost with the removed button: it lands on the updated list (after htmx settles).
@@ -66,14 +64,12 @@ def test_the_client_administrator_adds_and_removes_clients(page, live_server):
 def test_the_client_administrator_finds_a_client_and_removes_it(page, live_server):
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     agent = demo.REGNSKAP_AGENT_USER
-    login(page, live_server, demo.KRISTIAN)
-    page.click("text=Tall og Tekst Regnskap AS")
-    page.wait_for_url(f"{live_server.url}/systemuser/")
+    act_for(page, live_server, demo.KRISTIAN, "Tall og Tekst Regnskap AS")  # his only one: no choice
     page.goto(f"{live_server.url}/systemuser/{agent}/")
     assert page.locator("[data-testid=clients] tbody tr").count() == 3
 
     page.fill("#clients-q", "havbris")
-    page.wait_for_selector("#clients-count >> text=1 kunde passer søket «havbris».")
+    page.wait_for_selector("#clients-count >> text=1 klient passer søket «havbris».")
     assert page.locator("[data-testid=clients] tbody tr").count() == 1
     # A link to the search (with the role filter, empty: all clients), and back works.
     assert page.url.endswith(f"/systemuser/{agent}/?q=havbris&rolle=")
@@ -82,11 +78,11 @@ def test_the_client_administrator_finds_a_client_and_removes_it(page, live_serve
 
     page.click("button:has-text('Fjern Havbris Fiskeutstyr AS')")
     page.click("button:has-text('Ja, fjern Havbris Fiskeutstyr AS')")
-    page.wait_for_selector("#su-status >> text=Havbris Fiskeutstyr AS er fjernet som kunde.")
-    page.wait_for_selector("#clients-count >> text=Ingen kunder passer søket «havbris».")
+    page.wait_for_selector("#su-status >> text=Havbris Fiskeutstyr AS er fjernet som klient.")
+    page.wait_for_selector("#clients-count >> text=Ingen klienter passer søket «havbris».")
     assert page.input_value("#clients-q") == "havbris"  # still searching
     assert axe_violations(page) == []
 
-    page.click("text=Vis alle kundene")
+    page.click("text=Vis alle klientene")
     page.wait_for_selector("[data-testid=clients]")
     assert page.locator("[data-testid=clients] tbody tr").count() == 2

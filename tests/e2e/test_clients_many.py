@@ -8,7 +8,7 @@ from django.core.management import call_command
 from demo import data as demo
 from registry.models import ClientDelegation, Organisation, Role, RoleAssignment
 from tests import factories as f
-from tests.e2e.conftest import axe_violations, login
+from tests.e2e.conftest import act_for, axe_violations
 from tests.e2e.test_systemusers import tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -23,17 +23,15 @@ def test_the_client_administrator_adds_all_clients_with_the_keyboard(page, live_
     RoleAssignment.objects.create(role=revi, of=f.make_org("Bare Revisjon AS"), holder_org=firm)
     agent = demo.REGNSKAP_AGENT_USER
 
-    login(page, live_server, demo.KRISTIAN)
-    page.click("text=Tall og Tekst Regnskap AS")
-    page.wait_for_url(f"{live_server.url}/systemuser/")
+    act_for(page, live_server, demo.KRISTIAN, "Tall og Tekst Regnskap AS")  # his only one: no choice
     assert "Du er klientadministrator" in page.inner_text("[data-testid=client-admin-note]")
-    assert "kunde" in page.inner_text("[data-testid=client-count]")
+    assert "klient" in page.inner_text("[data-testid=client-count]")
     assert axe_violations(page) == []  # the client administrator's overview
 
     page.goto(f"{live_server.url}/systemuser/{agent}/clients/")
     tab_to(page, selector="[data-testid=select-page]", limit=200)
     page.keyboard.press("Enter")
-    page.wait_for_selector("#client-count >> text=50 kunder er valgt.")
+    page.wait_for_selector("#client-count >> text=50 klienter er valgt.")
     assert axe_violations(page) == []  # a whole page ticked
 
     tab_to(page, selector="[data-testid=why-missing]", limit=200)
@@ -48,7 +46,7 @@ def test_the_client_administrator_adds_all_clients_with_the_keyboard(page, live_
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=add-result]")
     summary = page.inner_text("[data-testid=result-summary]")
-    assert "kunder er lagt til." in summary and "1 kunne ikke legges til." in summary
-    assert "Kunden har ikke gitt dere" in page.inner_text("[data-testid=refused]")
+    assert "klienter er lagt til." in summary and "1 kunne ikke legges til." in summary
+    assert "Klienten har ikke gitt dere" in page.inner_text("[data-testid=refused]")
     assert axe_violations(page) == []  # the result of add all
     assert ClientDelegation.objects.filter(system_user_id=agent, client__in=more).count() == 60

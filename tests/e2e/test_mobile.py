@@ -10,7 +10,7 @@ from demo import data as demo
 from maskinporten.self_developed import OwnIntegration, create_own_integration
 from registry import usage
 from registry.models import Organisation, Person
-from tests.e2e.conftest import axe_violations, login
+from tests.e2e.conftest import act_for, axe_violations
 from tests.maskinporten.test_self_developed import own_key, pem
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -57,12 +57,6 @@ def used_just_now() -> None:
     """The demo's system accesses have been used: "Sist brukt" is a date and a time, the widest cell."""
     for system_user in (demo.BAKERIET_LONN_USER, demo.REGNSKAP_AGENT_USER):
         usage.record_token(system_user_id=system_user, client_id="demo", at=timezone.now())
-
-
-def act_for(page, live_server, pid: str, org: str) -> None:
-    login(page, live_server, pid)
-    page.click(f"#org-results button:has-text('{org}')")
-    page.wait_for_url(f"{live_server.url}/systemuser/")
 
 
 def test_the_business_owners_pages_fit_a_phone(phone, live_server):
@@ -117,7 +111,7 @@ def test_the_client_administrators_pages_fit_a_phone(phone, live_server):
     assert "Org.nr." in phone.inner_text("[data-testid=clients] tbody tr >> nth=0")  # a card says what is what
     # The search fits too, filters live and stays axe-clean.
     phone.fill("#clients-q", "fjord")
-    phone.wait_for_selector("#clients-count >> text=1 kunde passer søket «fjord».")
+    phone.wait_for_selector("#clients-count >> text=1 klient passer søket «fjord».")
     phone.click("button:has-text('Fjern Fjordkaffe AS')")
     phone.wait_for_selector("[data-testid=confirm-remove-client]")
     assert sideways(phone) == 0

@@ -16,6 +16,7 @@ def _set_language(page, live_server, code: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_person_logs_in_and_chooses_whom_to_act_for(page, live_server, manager, customer):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))  # one organisation would need no choice
     login(page, live_server, manager.pid)
     assert "Hvem vil du representere" in page.content()
     assert axe_violations(page) == []
@@ -106,6 +107,7 @@ def test_the_search_works_without_javascript(browser, live_server, manager, cust
 
 @pytest.mark.django_db(transaction=True)
 def test_the_language_choice_is_kept_across_pages_and_logins(page, live_server, manager, customer):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))
     _set_language(page, live_server, "en")
     assert "Log in" in page.inner_text("main")
     login(page, live_server, manager.pid)

@@ -5,15 +5,14 @@ import pytest
 from approvals.models import Request
 from registry.models import SystemUser
 from tests import factories as f
-from tests.e2e.conftest import axe_violations, login
+from tests.e2e.conftest import act_for as e2e_act_for
+from tests.e2e.conftest import axe_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def act_for(page, live_server, person, org):
-    login(page, live_server, person.pid)
-    page.click(f"text={org.name}")
-    page.wait_for_url(f"{live_server.url}/systemuser/")
+    e2e_act_for(page, live_server, person.pid, org.name)
 
 
 def tab_to(page, text: str = "", *, selector: str = "", limit: int = 60) -> None:

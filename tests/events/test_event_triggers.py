@@ -196,7 +196,7 @@ def test_creating_a_system_user_reports_no_revocation(system_user):
 def test_adding_and_removing_clients_tells_the_vendor(accounting_firm, client_admin, vendor):
     agent_system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
     agent = f.make_agent_system_user(accounting_firm, agent_system, [SIGNING])
-    first, second = f.make_org("Kunde En AS"), f.make_org("Kunde To AS")
+    first, second = f.make_org("Klient En AS"), f.make_org("Klient To AS")
     for org in (first, second):
         f.give_role(accounting_firm, "REGN", org)
     clients.add_clients(system_user_id=agent.pk, orgnos=[first.orgno, second.orgno], by=client_admin)
@@ -249,7 +249,7 @@ def test_old_vendor_events_go_with_their_deliveries_and_the_cursor_stays_valid(m
     VendorEvent.objects.filter(pk=old.pk).update(
         time=timezone.now() - timedelta(days=settings.RETENTION_VENDOR_EVENT_DAYS, minutes=1)
     )
-    other = f.make_org("Ny Kunde AS")
+    other = f.make_org("Ny Klient AS")
     f.give_role(manager, "DAGL", other)
     system_user_requests.reject_request(request_id=make_request(system, other).id, by=manager)
     assert purge_expired_data(only=["vendor_events"])["vendor_events"].count == 1

@@ -25,7 +25,7 @@ def test_the_feed_lists_the_vendors_events_as_cloudevents(events_api, manager, s
 
 
 def test_reading_on_from_the_cursor_gives_each_event_once_in_order(events_api, manager, system, customer):
-    parties = [f.make_org(f"Kunde {i} AS") for i in range(5)]
+    parties = [f.make_org(f"Klient {i} AS") for i in range(5)]
     for party in parties:
         f.give_role(manager, "DAGL", party)
     for party in parties[:3]:

@@ -3,7 +3,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from lib.identifiers import grouped_orgno
-from portal.actor import ACTOR_SESSION_KEY, actor_required, switch_actor
+from portal.access import actor_required
+from portal.actor import ACTOR_SESSION_KEY, switch_actor
 from portal.middleware import ActorMiddleware
 from registry.models import RoleAssignment
 from tests import factories as f
@@ -51,21 +52,21 @@ def test_an_organisation_without_a_relation_is_refused_and_nothing_changes(login
     assert f"for {customer.name}" in page
 
 
-def test_an_unknown_organisation_number_gets_the_same_refusal(login, manager):
+def test_an_unknown_organisation_number_gets_the_same_refusal(login, manager, customer):
     client = login(manager)
     response = client.post("/actor/", {"orgno": f.next_orgno()})
     assert response.status_code == 403
     assert "Du har ingen rolle eller tilgang der." in response.content.decode()
-    assert ACTOR_SESSION_KEY not in client.session
+    assert client.session[ACTOR_SESSION_KEY] == customer.orgno  # unchanged
 
 
-def test_a_malformed_organisation_number_is_a_clear_error(login, manager):
+def test_a_malformed_organisation_number_is_a_clear_error(login, manager, customer):
     client = login(manager)
     for bad in ["", "12345", "abc", "310000001' OR 1=1"]:
         response = client.post("/actor/", {"orgno": bad})
         assert response.status_code == 400
         assert "Det mangler et gyldig organisasjonsnummer." in response.content.decode()
-    assert ACTOR_SESSION_KEY not in client.session
+    assert client.session[ACTOR_SESSION_KEY] == customer.orgno  # unchanged
 
 
 def test_a_deleted_organisation_is_neither_listed_nor_accepted(login, manager, customer):
@@ -152,12 +153,32 @@ def test_the_act_for_page_needs_a_bounded_number_of_queries(login, db, django_as
     person, orgs = _accountant_with_clients(30)
     client = login(person)
     choose(client, orgs[0])
-    with django_assert_max_num_queries(8):  # session, user, person, actor check (2), count, list
+    # session, user, person, actor check (2), count, list, recent, why (roles, delegations)
+    with django_assert_max_num_queries(10):
         response = client.get("/actor/")
     page = response.content.decode()
     assert response.status_code == 200
     assert "Du kan representere 30 virksomheter." in page  # the whole page, not a cheap error
-    assert page.count('name="orgno"') == 30 and "Klient 29 AS" in page
+    assert page.count('name="orgno"') == 30 + 1 and "Klient 29 AS" in page  # and once under "Sist brukt"
+    assert page.count("Daglig leder") == 30 + 1
+
+
+def test_the_act_for_page_stays_bounded_for_a_person_with_500_organisations(login, db, django_assert_max_num_queries):
+    person, orgs = _accountant_with_clients(500)
+    for org in orgs[:5]:
+        f.delegate_package("lonn", from_org=org, to=person)
+    for i, org in enumerate(orgs[:3]):
+        f.make_org(f"Klient {i:02d} AS avd. Sentrum", parent=org)
+    client = login(person)
+    for org in orgs[:8]:
+        choose(client, org)
+    with django_assert_max_num_queries(10):
+        response = client.get("/actor/")
+    page = response.content.decode()
+    assert "Du kan representere 503 virksomheter." in page
+    assert page.count('name="orgno"') == 50 + 5  # the first 50, and the five most recent
+    assert "Daglig leder, Tilgangspakken «Lønn»" in page
+    assert "Daglig leder i hovedenheten" in page
 
 
 def test_a_removed_role_drops_the_actor_at_the_next_request(login, manager, customer):
@@ -182,6 +203,7 @@ def test_a_page_that_needs_an_organisation_sends_a_person_whose_role_was_removed
 
 
 def test_the_header_says_when_no_organisation_is_chosen(login, manager):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))
     page = login(manager).get("/actor/").content.decode()
     assert manager.name in page
     assert "Ingen virksomhet valgt" in page
@@ -224,6 +246,7 @@ def test_a_page_that_needs_an_organisation_asks_for_login_first(client, db):
 
 
 def test_a_page_that_needs_an_organisation_asks_for_one_and_comes_back(login, manager, customer):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))
     client = login(manager)
     response = _protected_view(_request(client, "/some/page/"))
     assert response["Location"] == "/actor/?next=%2Fsome%2Fpage%2F"
@@ -287,3 +310,89 @@ def test_the_search_folds_case_for_norwegian_letters(login, db):
         page = client.get("/actor/", {"q": query}).content.decode()
         assert "1 virksomhet passer søket." in page, query
         assert name in page
+
+
+def test_a_person_with_exactly_one_organisation_goes_straight_to_it_after_login(client, manager, customer):
+    response = client.post("/login/test/", {"pid": manager.pid})
+    assert response["Location"] == "/systemuser/"
+    assert client.session[ACTOR_SESSION_KEY] == customer.orgno
+    page = client.get("/systemuser/").content.decode()
+    assert f"Du representerer nå {customer.name}." in page
+
+
+def test_a_person_with_two_organisations_chooses_after_login(client, manager, customer):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))
+    response = client.post("/login/test/", {"pid": manager.pid})
+    assert response["Location"] == "/actor/"
+    assert ACTOR_SESSION_KEY not in client.session
+
+
+def test_a_page_that_needs_an_organisation_acts_for_the_only_one(login, manager, customer):
+    client = login(manager)
+    session = client.session
+    session.pop(ACTOR_SESSION_KEY)
+    session.save()
+    response = _protected_view(_request(client, "/some/page/"))
+    assert response.content.decode() == f"acting for {customer.orgno}"
+
+
+def test_the_front_page_takes_a_person_with_one_organisation_to_its_overview(login, manager, customer):
+    client = login(manager)
+    session = client.session
+    session.pop(ACTOR_SESSION_KEY)
+    session.save()
+    assert client.get("/")["Location"] == "/systemuser/"
+    assert client.session[ACTOR_SESSION_KEY] == customer.orgno
+
+
+def test_a_subunit_is_listed_under_its_main_unit_and_can_be_chosen(login, manager, customer):
+    torget = f.make_org(f"{customer.name} avd. Torget", parent=customer)
+    f.make_org("Fremmed AS avd. Kaia", parent=f.make_org("Fremmed AS"))
+    client = login(manager)
+    page = client.get("/actor/").content.decode()
+    assert "Du kan representere 2 virksomheter." in page
+    sub_list = page.split(f'aria-label="Underenheter av {customer.name}"')[1].split("</ul>")[0]
+    assert torget.name in sub_list and grouped_orgno(torget.orgno) in sub_list
+    assert "Daglig leder i hovedenheten" in sub_list
+    assert "Fremmed" not in page
+    assert choose(client, torget)["Location"] == "/systemuser/"
+    assert client.session[ACTOR_SESSION_KEY] == torget.orgno
+
+
+def test_a_subunit_found_by_search_names_its_main_unit(login, manager, customer):
+    torget = f.make_org(f"{customer.name} avd. Torget", parent=customer)
+    page = login(manager).get("/actor/", {"q": "torget"}).content.decode()
+    assert "1 virksomhet passer søket." in page
+    assert f"underenhet av {customer.name}" in page
+    assert torget.name in page
+
+
+def test_each_organisation_says_why_the_person_may_act_for_it(login, manager, customer):
+    other = f.make_org("Annen Bedrift AS")
+    f.delegate_package("lonn", from_org=other, to=manager)
+    page = login(manager).get("/actor/").content.decode()
+    rows = {name: page.split(name)[1].split("</button>")[0] for name in (customer.name, other.name)}
+    assert "Daglig leder" in rows[customer.name]
+    assert "Tilgangspakken «Lønn»" in rows[other.name] and "Daglig leder" not in rows[other.name]
+
+
+def test_people_with_many_organisations_see_the_ones_they_used_last_first(login, db):
+    person, orgs = _accountant_with_clients(12)
+    client = login(person)
+    for org in (orgs[3], orgs[7], orgs[5]):
+        choose(client, org)
+    recent = client.get("/actor/").content.decode().split('data-testid="recent"')[1].split("</section>")[0]
+    assert "Klient 00 AS" not in recent
+    assert recent.index("Klient 05 AS") < recent.index("Klient 07 AS") < recent.index("Klient 03 AS")
+    # Kept across logins (in the database, not the session), and only while the person may act for them.
+    RoleAssignment.objects.filter(holder_person=person, of=orgs[7]).delete()
+    client.post("/logout/")
+    recent = login(person).get("/actor/").content.decode().split('data-testid="recent"')[1].split("</section>")[0]
+    assert "Klient 05 AS" in recent and "Klient 03 AS" in recent and "Klient 07 AS" not in recent
+
+
+def test_people_with_a_few_organisations_get_no_recent_list(login, manager, customer):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))
+    client = login(manager)
+    choose(client, customer)
+    assert 'data-testid="recent"' not in client.get("/actor/").content.decode()

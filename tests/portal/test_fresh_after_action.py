@@ -9,4 +9,4 @@ def test_removing_a_client_in_place_updates_the_history_too(client, client_admin
     clients.add_clients(system_user_id=agent.pk, orgnos=[firm_clients[0].orgno], by=client_admin)
     text = client.post(f"/systemuser/{agent.pk}/clients/{firm_clients[0].orgno}/remove/", **HTMX).content.decode()
     history = text.split('<div id="history" class="stack" hx-swap-oob="true">')[1]
-    assert "Kunde fjernet" in history and firm_clients[0].name in history
+    assert "Klient fjernet" in history and firm_clients[0].name in history

@@ -28,7 +28,7 @@ def agent(accounting_firm, vendor):
 def _grow_clients(firm, agent, n: int) -> None:
     """`n` clients of the firm that can be added, and `n` already on the agent system access."""
     for i in range(ClientDelegation.objects.count(), n):
-        org, added = f.make_org(f"Kunde {i:03d} AS"), f.make_org(f"Lagt til {i:03d} AS")
+        org, added = f.make_org(f"Klient {i:03d} AS"), f.make_org(f"Lagt til {i:03d} AS")
         f.give_role(firm, "REGN", org)
         f.give_role(firm, "REGN", added)
         ClientDelegation.objects.create(system_user=agent, client=added, role_code="REGN", packages=[SIGNING])
@@ -38,10 +38,10 @@ def test_adding_clients_with_a_search_costs_the_same_for_3_or_120_clients(client
     act_for(client, client_admin, accounting_firm)
     path = f"/systemuser/{agent.pk}/clients/"
     _grow_clients(accounting_firm, agent, 3)
-    few, small = _get(client, path, {"q": "kunde"})
+    few, small = _get(client, path, {"q": "klient"})
     plain_few, _ = _get(client, path)
     _grow_clients(accounting_firm, agent, 120)
-    many, large = _get(client, path, {"q": "kunde"})
+    many, large = _get(client, path, {"q": "klient"})
     plain_many, _ = _get(client, path)
     assert small.count('name="orgno"') == 3 and large.count('name="orgno"') == 50  # a page
     assert few == many and plain_few == plain_many

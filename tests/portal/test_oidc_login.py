@@ -57,6 +57,7 @@ def test_the_login_asks_for_pkce_state_nonce_the_minimum_level_and_the_portal_la
 def test_a_known_person_logs_in_and_is_sent_to_choose_an_organisation(client, oidc_settings, customer):
     kari = f.make_person("Kari Nordmann", pid=KARI)
     f.give_role(kari, "DAGL", customer)
+    f.give_role(kari, "DAGL", f.make_org("Annen Bedrift AS"))  # one organisation would need no choice
     response = log_in(client, KARI)
     assert response.status_code == 302 and response["Location"] == "/actor/"
     page = client.get("/actor/")
@@ -64,6 +65,12 @@ def test_a_known_person_logs_in_and_is_sent_to_choose_an_organisation(client, oi
     assert page.wsgi_request.person == kari
     login = AuditEvent.objects.get(action="person.login")
     assert login.actor == f"person:{KARI}" and login.data == {"method": "oidc", "acr": "idporten-loa-substantial"}
+
+
+def test_a_person_with_one_organisation_logs_in_straight_to_it(client, oidc_settings, customer):
+    f.give_role(f.make_person("Kari Nordmann", pid=KARI), "DAGL", customer)
+    assert log_in(client, KARI)["Location"] == "/systemuser/"
+    assert client.session["actor_orgno"] == customer.orgno
 
 
 def test_after_login_the_person_reaches_the_page_they_asked_for(client, oidc_settings):
@@ -82,7 +89,7 @@ def test_a_person_new_to_the_register_is_created_and_told_they_may_act_for_no_on
     nina = Person.objects.get(pid=NINA)
     assert nina.name == "Nina Ny Person"
     page = client.get("/actor/").content.decode()
-    assert "Velkommen! Du er nå registrert i Systembruker." in page
+    assert "Velkommen! Du er nå registrert i Systemtilgang." in page
     assert "Du kan ikke representere noen virksomhet ennå" in page
     assert AuditEvent.objects.filter(action="person.created", object_id=str(nina.pk)).count() == 1
 

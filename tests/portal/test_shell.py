@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from tests import factories as f
 from tests.portal.conftest import choose
 
 
@@ -101,6 +102,7 @@ def test_pages_have_no_inline_scripts_or_styles(login, manager, customer):
 
 
 def test_the_front_page_sends_a_logged_in_person_on(login, manager, customer):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))  # one organisation would need no choice
     client = login(manager)
     assert client.get("/")["Location"] == "/actor/"
     choose(client, customer)

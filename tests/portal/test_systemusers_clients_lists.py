@@ -26,15 +26,15 @@ def test_the_overview_counts_the_clients_of_each_system_access_in_the_same_queri
     act_for(client, client_admin, accounting_firm)
 
     def overview(count: int) -> tuple[int, str]:
-        orgs = grow(accounting_firm, "REGN", count, f"Kunde {count}")
+        orgs = grow(accounting_firm, "REGN", count, f"Klient {count}")
         clients.add_clients(system_user_id=agent.pk, orgnos=[o.orgno for o in orgs], by=client_admin)
         with CaptureQueriesContext(connection) as queries:
             text = client.get("/systemuser/").content.decode()
         return len(queries), text
 
     (few, text), (many, more) = overview(1), overview(300)
-    assert 'data-testid="client-count">1 kunde<' in text
-    assert 'data-testid="client-count">301 kunder<' in more
+    assert 'data-testid="client-count">1 klient<' in text
+    assert 'data-testid="client-count">301 klienter<' in more
     assert few == many
 
 
@@ -73,7 +73,7 @@ def test_the_csv_export_lists_the_clients_as_filtered(client, agent, accounting_
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["Organisasjonsnummer", "Navn", "Hvorfor kunde", "Lagt til", "Lagt til av"]
+    assert rows[0] == ["Organisasjonsnummer", "Navn", "Hvorfor klient", "Lagt til", "Lagt til av"]
     assert len(rows) == 5
     row = next(r for r in rows if r[0] == regn[1].orgno)
     delegation = ClientDelegation.objects.get(client=regn[1])
@@ -105,7 +105,7 @@ def test_the_add_page_filters_by_role_and_keeps_the_filter_on_its_links(client, 
     act_for(client, client_admin, accounting_firm)
     url = f"/systemuser/{agent.pk}/clients/"
     only_given = client.get(url, {"rolle": "delegert"}).content.decode()
-    assert "1 kunde kan legges til" in only_given and "Gitt Selv AS" in only_given
+    assert "1 klient kan legges til" in only_given and "Gitt Selv AS" in only_given
     regn = client.get(url, {"rolle": "REGN"}).content.decode()
-    assert "60 kunder kan legges til" in regn and "Gitt Selv AS" not in regn
+    assert "60 klienter kan legges til" in regn and "Gitt Selv AS" not in regn
     assert "rolle=REGN&amp;page=2" in regn  # the page links keep the filter

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,9 +19,17 @@ def test_it_redirects_to_login_when_not_logged_in(client):
 
 
 def test_it_asks_whom_to_act_for_first(client, manager):
+    f.give_role(manager, "DAGL", f.make_org("Annen Bedrift AS"))
     client.force_login(_user(manager))
     response = client.get("/systemuser/")
     assert response.status_code == 302 and response["Location"].startswith("/actor/")
+
+
+def test_a_person_with_one_organisation_is_not_asked(client, manager, customer):
+    client.force_login(_user(manager))
+    response = client.get("/systemuser/")
+    assert response.status_code == 200
+    assert f"Systemtilganger for {customer.name}" in response.content.decode()
 
 
 def _user(person):
@@ -38,7 +47,7 @@ def test_general_manager_sees_empty_states(client, manager, customer):
     assert "Ingen forespørsler venter på godkjenning" in text
     assert "Virksomheten har ingen systemtilganger ennå" in text
     # A business with no system accesses for clients gets no empty section about them.
-    assert "Systemtilganger for kunder" not in text
+    assert "Systemtilganger for klienter" not in text
     assert "Opprett systemtilgang" in text
 
 
@@ -52,7 +61,7 @@ def test_general_manager_sees_own_and_client_system_accesses_with_vendor_and_lin
     )
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
     assert f'href="/systemuser/{su.pk}/"' in text and f'href="/systemuser/{agent.pk}/"' in text
-    standard_part, agent_part = text.split("Systemtilganger for kunder</h2>")
+    standard_part, agent_part = text.split("Systemtilganger for klienter</h2>")
     assert "Fakturering" in standard_part and vendor.name in standard_part
     assert "Klientsystem" in agent_part and "Fakturering" not in agent_part
 
@@ -114,8 +123,8 @@ def test_client_administrator_sees_client_system_accesses_and_what_they_may_do_t
     text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
     assert "Klientsystem" in text
     assert 'data-testid="need-rights"' not in text and "Du har ikke tilgang" not in text
-    assert "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under." in text
-    assert 'data-testid="client-count">0 kunder<' in text
+    assert "Du er klientadministrator: du kan legge til og fjerne klienter på systemtilgangene under." in text
+    assert 'data-testid="client-count">0 klienter<' in text
 
 
 def _overview_queries(client, n, manager, customer, vendor):
@@ -167,27 +176,27 @@ def test_a_business_without_system_accesses_for_clients_gets_no_section_about_th
     make_system_user(manager, customer, system)
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
     assert "Virksomhetens systemtilganger" in text
-    assert "Systemtilganger for kunder" not in text and 'id="agent-heading"' not in text
+    assert "Systemtilganger for klienter" not in text and 'id="agent-heading"' not in text
 
 
 def test_a_client_administrator_is_told_where_system_accesses_for_clients_come_from(
     client, client_admin, accounting_firm
 ):
     text = act_for(client, client_admin, accounting_firm).get("/systemuser/").content.decode()
-    assert "Systemtilganger for kunder" in text
+    assert "Systemtilganger for klienter" in text
     assert "De opprettes når en tilgangsstyrer godkjenner en forespørsel" in text
 
 
 def test_the_page_title_names_the_organisation(client, manager, customer):
     text = act_for(client, manager, customer).get("/systemuser/").content.decode()
-    assert f"<title>Systemtilganger for {customer.name} – Systembruker</title>" in text
+    assert f"<title>Systemtilganger for {customer.name} – Systemtilgang</title>" in text
 
 
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("nb", "Du er klientadministrator: du kan legge til og fjerne kunder på systemtilgangene under."),
-        ("nn", "Du er klientadministrator: du kan leggje til og fjerne kundar på systemtilgangane under."),
+        ("nb", "Du er klientadministrator: du kan legge til og fjerne klienter på systemtilgangene under."),
+        ("nn", "Du er klientadministrator: du kan leggje til og fjerne klientar på systemtilgangane under."),
         ("en", "You are client administrator: you can add and remove clients on the system accesses below."),
     ],
 )
@@ -198,3 +207,40 @@ def test_a_client_administrator_is_told_what_they_may_do_in_their_language(
     client.cookies["django_language"] = lang
     text = client.get("/systemuser/").content.decode()
     assert words in text and 'data-testid="need-rights"' not in text
+
+
+def _pending(page: str) -> dict[str, str]:
+    """Each pending request's card on the overview, by the system's name."""
+    cards = page.split('data-testid="pending"')[1].split("</ul>")[0].split("<li")[1:]
+    return {card.split(">", 2)[2].split(" ber om")[0].strip(): card for card in cards}
+
+
+def test_requests_that_arrived_since_the_last_visit_are_marked_new(client, manager, customer, vendor):
+    old = Request.objects.create(
+        system=f.make_system(vendor, "gammel"), party=customer, external_ref=customer.orgno,
+        created=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    client.post("/login/test/", {"pid": manager.pid})  # the first visit ever: everything is new
+    cards = _pending(client.get("/systemuser/").content.decode())
+    assert 'data-testid="new"' in cards[old.system.display_name]
+    client.post("/logout/")
+    fresh = Request.objects.create(system=f.make_system(vendor, "fersk"), party=customer, external_ref=customer.orgno)
+    client.post("/login/test/", {"pid": manager.pid})
+    for _ in range(2):  # new for the whole visit, not just the first page view
+        cards = _pending(client.get("/systemuser/").content.decode())
+        assert 'data-testid="new"' in cards[fresh.system.display_name]
+        assert 'data-testid="new"' not in cards[old.system.display_name]
+        assert ">Ny<" in cards[fresh.system.display_name]
+
+
+def test_pending_requests_show_the_vendors_reference_unless_it_is_the_organisation_number(
+    client, manager, customer, vendor
+):
+    Request.objects.create(system=f.make_system(vendor, "lager"), party=customer, external_ref="lager-2")
+    Request.objects.create(system=f.make_system(vendor, "plain"), party=customer, external_ref=customer.orgno)
+    su = make_system_user(manager, customer, f.make_system(vendor, "endres"), external_ref="avd-7")
+    ChangeRequest.objects.create(id=uuid.uuid4(), system_user=su, required_access_packages=["lonn"])
+    cards = _pending(act_for(client, manager, customer).get("/systemuser/").content.decode())
+    assert "Leverandørens referanse: lager-2" in cards["Lager"]
+    assert "Leverandørens referanse" not in cards["Plain"]
+    assert "Leverandørens referanse: avd-7" in cards["Endres"]

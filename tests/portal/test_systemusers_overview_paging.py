@@ -60,7 +60,7 @@ def test_the_two_lists_page_independently(as_manager, manager, customer, vendor)
     make_many(manager, customer, vendor, 27, prefix="klient", user_type=SystemUserType.AGENT)
     text = as_manager.get("/systemuser/", {"page": 2}).content.decode()
     assert len(_rows(text, "standard")) == 5 and len(_rows(text, "agent")) == 25
-    assert 'aria-label="Sider: Systemtilganger for kunder"' in text
+    assert 'aria-label="Sider: Systemtilganger for klienter"' in text
     assert 'href="?page=2&amp;agentpage=2" rel="next"' in text
     both = as_manager.get("/systemuser/", {"page": 2, "agentpage": 2}).content.decode()
     assert len(_rows(both, "standard")) == 5 and len(_rows(both, "agent")) == 2
@@ -101,7 +101,7 @@ def test_a_search_without_matches_says_so_in_each_list(as_manager, manager, cust
     text = as_manager.get("/systemuser/", {"q": "finnes ikke"}).content.decode()
     assert "0 systemtilganger passer søket «finnes ikke»." in text
     assert "Ingen av virksomhetens systemtilganger passer søket." in text
-    assert "Ingen systemtilganger for kunder passer søket." in text
+    assert "Ingen systemtilganger for klienter passer søket." in text
     assert "Virksomheten har ingen systemtilganger ennå" not in text
 
 

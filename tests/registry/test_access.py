@@ -88,3 +88,62 @@ def test_a_right_without_action_needs_every_action_of_the_policy(employee, custo
         employee, customer, packages=[], rights=[{"resource": "ske-krav-og-betalinger", "action": ""}]
     )
     assert [x.reason for x in failures] == ["not_delegable"]
+
+
+# Subunits (underenheter): as in Altinn, a role or package for the main unit counts for its subunits.
+
+
+def test_a_role_for_the_main_unit_gives_the_same_for_its_subunits(manager, employee, customer):
+    torget = f.make_org("Avd. Torget", parent=customer)
+    assert access.may_act_for(manager, torget)
+    assert access.is_access_manager(manager, torget)
+    assert access.packages_for(manager, torget)["skatt-naering"].can_delegate
+    assert access.delegation_check(manager, torget, packages=["skatt-naering"], rights=[]) == []
+    assert access.packages_for(employee, torget)["lonn"].has_access  # a delegated package too
+    assert torget in access.orgs_for_person(manager)
+    assert list(access.access_managers_of(torget)) == [manager]
+
+
+def test_a_role_for_a_subunit_gives_nothing_for_its_main_unit_or_sibling(db):
+    main = f.make_org("Hoved AS")
+    torget, kaia = f.make_org("Avd. Torget", parent=main), f.make_org("Avd. Kaia", parent=main)
+    person = f.make_person()
+    f.give_role(person, "DAGL", torget)
+    assert access.may_act_for(person, torget)
+    assert not access.may_act_for(person, main)
+    assert not access.may_act_for(person, kaia)
+    assert access.packages_for(person, kaia) == {}
+    assert list(access.orgs_for_person(person)) == [torget]
+
+
+def test_a_deleted_main_unit_gives_nothing_for_its_subunits(manager, customer):
+    torget = f.make_org("Avd. Torget", parent=customer)
+    customer.is_deleted = True
+    customer.save(update_fields=["is_deleted"])
+    assert not access.may_act_for(manager, torget)
+    assert access.packages_for(manager, torget) == {}
+    assert list(access.orgs_for_person(manager)) == []
+    assert list(access.access_managers_of(torget)) == []
+
+
+def test_the_main_units_roles_reach_one_level_down_only(manager, customer):
+    torget = f.make_org("Avd. Torget", parent=customer)
+    below = f.make_org("Under Torget", parent=torget)
+    assert not access.may_act_for(manager, below)
+    assert below not in access.orgs_for_person(manager)
+
+
+def test_an_organisations_client_roles_are_not_inherited_by_subunits(accounting_firm, customer):
+    f.give_role(accounting_firm, "REGN", customer)
+    torget = f.make_org("Avd. Torget", parent=customer)
+    assert access.packages_of_org_for(accounting_firm, torget) == {}
+
+
+def test_acting_bases_name_the_role_the_package_and_the_main_units(manager, customer):
+    other = f.make_org("Annen AS")
+    f.delegate_package("lonn", from_org=other, to=manager)
+    torget = f.make_org("Avd. Torget", parent=customer)
+    bases = access.acting_bases(manager, [customer, other, torget])
+    assert [(b.role.legacy_code, b.via_main_unit) for b in bases[customer.pk]] == [("DAGL", False)]
+    assert [(b.package.code, b.via_main_unit) for b in bases[other.pk]] == [("lonn", False)]
+    assert [(b.role.legacy_code, b.via_main_unit) for b in bases[torget.pk]] == [("DAGL", True)]

@@ -46,7 +46,7 @@ def refusal(call) -> ServiceError:
 def test_the_firms_regn_clients_are_eligible_with_the_role_and_packages(agent, accounting_firm):
     regn_client(accounting_firm, "Bryggen Blomster AS")
     regn_client(accounting_firm, "Aurora Data AS")
-    f.make_org("Ikke Kunde AS")
+    f.make_org("Ikke Klient AS")
     eligible = others(clients.eligible_clients(agent), accounting_firm)
     assert [c.name for c in eligible] == ["Aurora Data AS", "Bryggen Blomster AS"]
     assert {(c.role_code, c.packages) for c in eligible} == {("REGN", (SIGNING,))}
@@ -55,10 +55,10 @@ def test_the_firms_regn_clients_are_eligible_with_the_role_and_packages(agent, a
 def test_deleted_and_already_added_clients_are_not_offered(agent, accounting_firm, client_admin):
     gone = regn_client(accounting_firm, "Nedlagt AS")
     Organisation.objects.filter(pk=gone.pk).update(is_deleted=True)
-    added = regn_client(accounting_firm, "Allerede Kunde AS")
+    added = regn_client(accounting_firm, "Allerede Klient AS")
     add(agent, client_admin, added.orgno)
-    regn_client(accounting_firm, "Ny Kunde AS")
-    assert [c.name for c in others(clients.eligible_clients(agent), accounting_firm)] == ["Ny Kunde AS"]
+    regn_client(accounting_firm, "Ny Klient AS")
+    assert [c.name for c in others(clients.eligible_clients(agent), accounting_firm)] == ["Ny Klient AS"]
 
 
 def test_a_client_who_gave_only_some_required_packages_is_not_eligible(accounting_firm, agent_system, client_admin):
@@ -216,7 +216,7 @@ def test_eligibility_costs_the_same_queries_for_3_or_300_clients(agent, accounti
 
     def grow(n):
         have = RoleAssignment.objects.filter(holder_org=accounting_firm).count() - 1
-        orgs = [f.make_org(f"Kunde {have + i:04d} AS") for i in range(n - have)]
+        orgs = [f.make_org(f"Klient {have + i:04d} AS") for i in range(n - have)]
         RoleAssignment.objects.bulk_create([RoleAssignment(role=regn, of=o, holder_org=accounting_firm) for o in orgs])
         with CaptureQueriesContext(connection) as queries:
             assert len(others(clients.eligible_clients(agent), accounting_firm)) == n
@@ -233,7 +233,7 @@ def test_eligibility_agrees_with_registry_access(accounting_firm, role, form):
     from registry import access
     from registry.models import AccessPackage
 
-    client = f.make_org("Kunde AS", form=form)
+    client = f.make_org("Klient AS", form=form)
     if role:
         f.give_role(accounting_firm, role, client)
     f.delegate_package("lonn", from_org=client, to=accounting_firm)

@@ -25,7 +25,7 @@ def add_all(agent, by):
 
 
 def test_add_all_adds_every_eligible_client_and_says_why_the_others_are_not(agent, accounting_firm, client_admin):
-    eligible = grow(accounting_firm, "REGN", 300, "Kunde")
+    eligible = grow(accounting_firm, "REGN", 300, "Klient")
     audited = grow(accounting_firm, "REVI", 20, "Revisjon")
     outcomes = add_all(agent, client_admin)
 
@@ -41,7 +41,7 @@ def test_add_all_adds_every_eligible_client_and_says_why_the_others_are_not(agen
 
 
 def test_add_all_twice_adds_nothing_the_second_time(agent, accounting_firm, client_admin):
-    grow(accounting_firm, "REGN", 5, "Kunde")
+    grow(accounting_firm, "REGN", 5, "Klient")
     add_all(agent, client_admin)
     again = add_all(agent, client_admin)
     assert {o.result for o in again} == {ALREADY}
@@ -55,7 +55,7 @@ def test_add_all_costs_the_same_queries_for_3_or_300_clients(agent, accounting_f
         admin = f.make_person(f"Admin {count}")
         f.delegate_package("klientadministrator", from_org=firm, to=admin)
         firm_agent = f.make_agent_system_user(firm, agent.system, ["regnskapsforer-med-signeringsrettighet"])
-        grow(firm, "REGN", count, f"Kunde {count}")
+        grow(firm, "REGN", count, f"Klient {count}")
         grow(firm, "REVI", 20, f"Revisjon {count}")
         with CaptureQueriesContext(connection) as queries:
             outcomes = add_all(firm_agent, admin)
@@ -66,7 +66,7 @@ def test_add_all_costs_the_same_queries_for_3_or_300_clients(agent, accounting_f
 
 
 def test_each_client_stands_on_its_own(agent, accounting_firm, client_admin):
-    good, other = grow(accounting_firm, "REGN", 2, "Kunde")
+    good, other = grow(accounting_firm, "REGN", 2, "Klient")
     (audited,) = grow(accounting_firm, "REVI", 1, "Revisjon")
     clients.add_clients(system_user_id=agent.pk, orgnos=[other.orgno], by=client_admin)
     outcomes = clients.add_each(

@@ -16,24 +16,24 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 def setup(accounting_firm, client_admin, vendor):
     system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
     agent = f.make_agent_system_user(accounting_firm, system, [SIGNING])
-    kunde = f.make_org("Fjordkaffe AS")
-    f.give_role(accounting_firm, "REGN", kunde)
-    return agent, kunde, client_admin
+    klient = f.make_org("Fjordkaffe AS")
+    f.give_role(accounting_firm, "REGN", klient)
+    return agent, klient, client_admin
 
 
 def test_simultaneous_adds_make_one_delegation_and_one_event(setup):
-    agent, kunde, admin = setup
-    add = lambda: clients.add_clients(system_user_id=agent.pk, orgnos=[kunde.orgno], by=admin)  # noqa: E731
+    agent, klient, admin = setup
+    add = lambda: clients.add_clients(system_user_id=agent.pk, orgnos=[klient.orgno], by=admin)  # noqa: E731
     outcomes = race([add] * 6)
     assert sorted(len(made) for made in outcomes) == [0] * 5 + [1]
-    assert ClientDelegation.objects.filter(system_user=agent, client=kunde).count() == 1
+    assert ClientDelegation.objects.filter(system_user=agent, client=klient).count() == 1
     assert AuditEvent.objects.filter(action="systemuser.client_added").count() == 1
 
 
 def test_simultaneous_removes_record_one_event(setup):
-    agent, kunde, admin = setup
-    clients.add_clients(system_user_id=agent.pk, orgnos=[kunde.orgno], by=admin)
-    remove = lambda: clients.remove_client(system_user_id=agent.pk, orgno=kunde.orgno, by=admin)  # noqa: E731
+    agent, klient, admin = setup
+    clients.add_clients(system_user_id=agent.pk, orgnos=[klient.orgno], by=admin)
+    remove = lambda: clients.remove_client(system_user_id=agent.pk, orgno=klient.orgno, by=admin)  # noqa: E731
     outcomes = race([remove] * 6)
     assert sorted(outcomes) == [False] * 5 + [True]
     assert not ClientDelegation.objects.exists()
@@ -41,8 +41,8 @@ def test_simultaneous_removes_record_one_event(setup):
 
 
 def test_add_all_twice_at_once_adds_each_client_once(setup, accounting_firm):
-    agent, kunde, admin = setup
-    more = [f.make_org(f"Kunde {i} AS") for i in range(20)]
+    agent, klient, admin = setup
+    more = [f.make_org(f"Klient {i} AS") for i in range(20)]
     for org in more:
         f.give_role(accounting_firm, "REGN", org)
     add_all = lambda: clients.add_each(system_user_id=agent.pk, orgnos=None, by=admin)  # noqa: E731

@@ -119,7 +119,7 @@ def world(customer, accounting_firm, system, vendor) -> World:
 
     live = make_system_user(customer, system, packages=["skatt-naering"], rights=[("ske-krav-og-betalinger", "read")])
     old_deleted = deleted_system_user(
-        f.make_org("Gamle Kunden AS"),
+        f.make_org("Gamle Klienten AS"),
         system,
         days=su_days + 1,
         packages=["skatt-naering"],

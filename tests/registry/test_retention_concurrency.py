@@ -40,7 +40,7 @@ def test_two_purges_at_once_take_each_row_once(customer, system, settings):
             sent_at=old,
         )
     for n in range(7):
-        system_user = make_system_user(f.make_org(f"Kunde {n} AS"), system, packages=["skatt-naering"])
+        system_user = make_system_user(f.make_org(f"Klient {n} AS"), system, packages=["skatt-naering"])
         delete_system_user(system_user_id=system_user.pk, by=None, actor="staff:support")
     SystemUser.objects.update(deleted_at=old)
 

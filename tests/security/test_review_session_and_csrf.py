@@ -57,7 +57,7 @@ def forms(manager, customer, system):
     f.delegate_package("klientadministrator", from_org=customer, to=manager)
     su = make_system_user(manager, customer, system)
     agent = f.make_agent_system_user(customer, f.make_system(system.vendor, "byraa"), ["regnskapsforer-lonn"])
-    client_org = f.make_org("Kunden AS")
+    client_org = f.make_org("Klienten AS")
     f.give_role(customer, "REGN", client_org)
     ClientDelegation.objects.create(system_user=agent, client=client_org, role_code="REGN", packages=[])
     req = make_request(system, customer, external_ref="ny")
