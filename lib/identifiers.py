@@ -88,7 +88,10 @@ def parse_org_identifier(value: object) -> str | None:
 
 
 def grouped_orgno(orgno: str) -> str:
-    """An org number as people read and say it, in groups of three ("311 000 004"); anything else as is."""
+    """An org number as people read and say it, in groups of three ("311 000 004"); anything else as is.
+
+    The groups are joined by no-break spaces (U+00A0), so that a narrow screen never breaks the number
+    over two lines ("310 076 / 252" on a phone)."""
     if len(orgno) == 9 and orgno.isdigit():
-        return f"{orgno[:3]} {orgno[3:6]} {orgno[6:]}"
+        return f"{orgno[:3]}\u00a0{orgno[3:6]}\u00a0{orgno[6:]}"
     return orgno

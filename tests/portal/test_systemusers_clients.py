@@ -501,7 +501,7 @@ def test_a_partly_refused_add_adds_the_rest_and_names_the_refused(admin_client, 
     response = admin_client.post(url(agent), {"orgno": [aurora.orgno, "123456789"]})
     text = response.content.decode()
     assert response.status_code == 200
-    assert "123 456 789: Er ikke klient av virksomheten" in text and "Aurora Data AS" in text
+    assert "123\u00a0456\u00a0789: Er ikke klient av virksomheten" in text and "Aurora Data AS" in text
     assert list(ClientDelegation.objects.values_list("client__orgno", flat=True)) == [aurora.orgno]
 
 

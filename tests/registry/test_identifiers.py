@@ -10,6 +10,7 @@ is the birth date's doing.
 import pytest
 
 from lib.identifiers import (
+    grouped_orgno,
     is_valid_orgno,
     is_valid_pid,
     make_orgno,
@@ -121,3 +122,9 @@ def test_it_appends_both_check_digits_or_none_when_there_is_none():
     assert make_pid("010170101") == "01017010170"
     assert make_pid("410170100") == "41017010083"
     assert make_pid("010170100") is None  # its second check digit would be 10
+
+
+def test_an_org_number_reads_in_groups_that_never_break_over_two_lines():
+    # No-break spaces: a phone showed "310 076 / 252" in the details page's facts.
+    assert grouped_orgno("310076252") == "310\u00a0076\u00a0252"
+    assert grouped_orgno("31007625") == "31007625"  # not an org number: as it is
