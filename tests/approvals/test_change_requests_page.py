@@ -263,3 +263,20 @@ def test_simultaneous_approvals_and_rejections_make_one_transition(manager, chan
     assert held(change_request.system_user) == expected
     assert AuditEvent.objects.filter(action__in=["changerequest.approved", "changerequest.rejected"]).count() == 1
     assert Notification.objects.filter(kind__startswith="changerequest.").count() == 1
+
+
+@pytest.mark.parametrize(
+    "status,added,removed",
+    [
+        (RequestStatus.NEW, "Systemet vil få disse tilgangene i tillegg", "Systemet vil miste disse tilgangene"),
+        (RequestStatus.ACCEPTED, "Systemet fikk disse tilgangene i tillegg", "Systemet mistet disse tilgangene"),
+        (RequestStatus.REJECTED, "Leverandøren ba om disse tilgangene i tillegg", "Leverandøren ba om å fjerne disse"),
+        (RequestStatus.TIMEDOUT, "Leverandøren ba om disse tilgangene i tillegg", "Leverandøren ba om å fjerne disse"),
+    ],
+)
+def test_the_headings_say_what_happened_once_decided(as_manager, change_request, status, added, removed):
+    # Issue 17 item 4: an approved change still said the system "will get" the rights.
+    ChangeRequest.objects.filter(pk=change_request.pk).update(status=status)
+    text = as_manager.get(page(change_request)).content.decode()
+    assert added in text and removed in text
+    assert status == RequestStatus.NEW or "vil få" not in text and "vil miste" not in text
