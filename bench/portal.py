@@ -253,8 +253,8 @@ def generate(size: str) -> dict:
         copy_rows(
             cur,
             "registry_systemuserusage",
-            ["system_user_id", "hour", "issued", "last_at", "last_client_id"],
-            ((busy.pk, h, 30, h + timedelta(minutes=58), "bench-client") for h in hours),
+            ["system_user_id", "hour", "issued", "last_at", "last_client_id", "kid"],
+            ((busy.pk, h, 30, h + timedelta(minutes=58), "bench-client", "") for h in hours),
         )
         cur.execute("VACUUM ANALYZE")  # as autovacuum would have: visibility map set, statistics fresh
     counts = {

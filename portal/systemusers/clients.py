@@ -22,7 +22,6 @@ from portal.access import CLIENTS, VIEW, access_system_user
 from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import actor_required, client_ip
 from portal.systemusers.details import (
-    by_role,
     client_role,
     clients_query,
     details_context,
@@ -59,17 +58,22 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     query = request.GET.get("q", "").strip()[:100]
     if selected is None:
         selected = request.GET.getlist("orgno")
-    wanted = set(selected[: clients.MAX_CLIENTS_PER_ADD])
-    everything = clients.eligible_clients(system_user)
-    matching = clients.eligible_clients(system_user, query=query) if query else everything
-    chosen = [c for c in everything if c.orgno in wanted]
-    chosen_orgnos = {c.orgno for c in chosen}
+    wanted = list(dict.fromkeys(selected[: clients.MAX_CLIENTS_PER_ADD]))
+    required = clients.required_packages(system_user)
     role = client_role(request)
-    candidates = by_role([c for c in matching if c.orgno not in chosen_orgnos], role, lambda c: c.role_code)
-    page = Paginator(candidates, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in page.object_list]
+    # Counted, searched and cut into a page in the database (clients.eligible): the cost of a page is
+    # the same for a firm with 50 clients or 5,000.
+    everything = clients.eligible(system_user, required=required)
+    chosen = clients.candidates(system_user, everything.filter(orgno__in=wanted), required) if wanted else []
+    chosen_orgnos = [c.orgno for c in chosen]
+    # The role filter in the database: "delegert" are the clients that gave the packages themselves.
+    through = ("" if role == "delegert" else role) if role else None
+    matching = clients.eligible(system_user, query=query, role=through, required=required)
+    page = Paginator(matching.exclude(orgno__in=chosen_orgnos), PER_PAGE).get_page(request.GET.get("page"))
+    on_page = clients.candidates(system_user, page.object_list, required)
+    rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in on_page]
     # "Select all on this page": the same list with this page's clients ticked as well.
-    whole_page = [("orgno", c.orgno) for c in chosen + list(page.object_list)][: clients.MAX_CLIENTS_PER_ADD]
+    whole_page = [("orgno", c.orgno) for c in chosen + on_page][: clients.MAX_CLIENTS_PER_ADD]
     where = [(key, value) for key, value in (("q", query), ("rolle", role)) if value]
     return {
         "su": system_user,
@@ -82,7 +86,7 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
         "where": urlencode(where),
         "role": role,
         "role_filters": role_filters(),
-        "eligible_count": len(everything),
+        "eligible_count": everything.count(),
         "packages": _package_names(system_user),
     } | extra
 

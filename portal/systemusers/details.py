@@ -82,18 +82,10 @@ def role_filters() -> list[tuple[str, str]]:
     return [(code, client_role_word("" if code == "delegert" else code, OWN_ORGANISATION)) for code in ROLE_FILTERS]
 
 
-def by_role(items: list, role: str, role_code) -> list:
-    """The items whose role code (`role_code(item)`, e.g. "REGN,REVI", "" when the client delegated the
-    packages) includes `role`; all of them when no role is chosen. In memory, for the add page's candidates."""
-    if not role:
-        return items
-    if role == "delegert":
-        return [item for item in items if not role_code(item)]
-    return [item for item in items if role in role_code(item).split(",")]
-
-
 def role_q(role: str) -> Q:
-    """`by_role` as a database filter on ClientDelegation.role_code (a comma-separated list of codes)."""
+    """The role filter on ClientDelegation.role_code (a comma-separated list of codes, "" when the client
+    delegated the packages itself). The add page filters its candidates by the same words in the
+    database (registry.services.clients.eligible, `role`)."""
     if not role:
         return Q()
     if role == "delegert":

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
@@ -95,17 +95,39 @@ def required_packages(system_user: SystemUser) -> list[str]:
     )
 
 
-def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candidate]:
-    """Clients that may be added to the agent system user now: the facilitator holds every required
-    package for them, they are live, and they are not added already. `query` matches name or org number."""
-    required = required_packages(system_user)
-    if not required:
-        return []
-    # Clients already added are left out in the database: a firm's agent system user may hold thousands.
+def eligible(system_user: SystemUser, *, query: str = "", role: str | None = None, required=None) -> QuerySet:
+    """The organisations that may be added to the agent system user now, as a queryset: the facilitator
+    holds every required package for them (`access.clients_holding`, the rule in the database), they are
+    live and not added already. `query` matches name or org number; `role` (an ER code, OWN_ORGANISATION,
+    or "" for clients that delegated the packages themselves) narrows them as `Candidate.role_code` does.
+    The firm itself first, then by name: a page is counted and cut in the database, so a firm with 5,000
+    clients costs what one with 50 does."""
+    owner = system_user.owner
+    required = required_packages(system_user) if required is None else required
     added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
-    orgs = Organisation.objects.matching(query).exclude(pk__in=added)
-    candidates = assess(system_user.owner, required, orgs=orgs, only_required=True)
-    return [c for c in candidates if c.eligible]
+    orgs = access.clients_holding(owner, required, among=Organisation.objects.matching(query)).exclude(pk__in=added)
+    if role is not None:
+        orgs = orgs.filter(access.clients_through(owner, required, role))
+    others_after = Case(When(pk=owner.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return orgs.annotate(others_after=others_after).order_by("others_after", "name", "orgno")
+
+
+def candidates(system_user: SystemUser, orgs, required: list[str]) -> list[Candidate]:
+    """The organisations (a page of `eligible`) as Candidates in the same order, with the roles that
+    make them clients: a fixed number of queries for the page."""
+    ids = [o.pk for o in orgs]
+    if not ids or not required:
+        return []
+    among = Organisation.objects.filter(pk__in=ids)
+    by_id = {c.org_id: c for c in assess(system_user.owner, required, orgs=among, only_required=True)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candidate]:
+    """Every client that may be added now (`eligible`), as Candidates: for a short list; pages and APIs
+    cut `eligible` first."""
+    required = required_packages(system_user)
+    return candidates(system_user, eligible(system_user, query=query, required=required), required)
 
 
 def not_qualifying(system_user: SystemUser) -> list[Candidate]:
