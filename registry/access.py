@@ -333,9 +333,10 @@ def holdings_for_clients(
 
 
 def _giving_rules(packages) -> list[tuple[str, str, str, list | None]]:
-    """(package, role id, ER code, entity variants) of every role rule that gives one of `packages` with
-    access. One query (the catalog: a few hundred rules)."""
-    rules = RolePackage.objects.filter(has_access=True, package_id__in=packages)
+    """(package, role id, ER code, entity variants) of every role rule that gives one of `packages` (None:
+    any package) with access. One query (the catalog: a few hundred rules)."""
+    rules = RolePackage.objects.filter(has_access=True)
+    rules = rules if packages is None else rules.filter(package_id__in=packages)
     return list(rules.values_list("package_id", "role_id", "role__legacy_code", "entity_variants"))
 
 
@@ -385,6 +386,17 @@ def clients_holding(
             parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
         orgs = orgs.filter(_any_of(parts))
     return orgs
+
+
+def clients_of(holder: Organisation) -> QuerySet[Organisation]:
+    """The live organisations for which `holder` holds any package with access (those
+    `holdings_for_clients` lists), as a queryset: a firm's clients, itself included when it holds
+    packages of its own. Two queries to build it."""
+    parts = _by_roles(holder, _giving_rules(None))
+    parts.append(PackageDelegation.objects.filter(to_org=holder).values("from_org_id"))
+    if not holder.is_deleted and own_packages(holder):
+        parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
+    return Organisation.objects.live().filter(_any_of(parts))
 
 
 def clients_through(holder: Organisation, packages: list[str], role: str) -> Q:

@@ -166,9 +166,11 @@ def missing(request, pk):
     system_user = access_system_user(request, pk, may=CLIENTS)
     names = _package_names(system_user)
     roles = access.client_roles_giving(list(names))
-    page = Paginator(clients.not_qualifying(system_user), PER_PAGE).get_page(request.GET.get("page"))
+    required = clients.required_packages(system_user)
+    # Counted and cut into a page in the database; only the page's clients are assessed one by one.
+    page = Paginator(clients.not_qualifying(system_user, required=required), PER_PAGE).get_page(request.GET.get("page"))
     rows = []
-    for c in page.object_list:
+    for c in clients.candidates(system_user, page.object_list, required, only_required=False):
         itself = c.org_id == system_user.owner_id
         why = client_missing(c.name, code="AUTH-00080", missing=list(c.missing), names=names, itself=itself)
         fix = "" if itself else client_fix(list(c.missing), roles, names)

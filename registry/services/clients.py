@@ -95,6 +95,12 @@ def required_packages(system_user: SystemUser) -> list[str]:
     )
 
 
+def _firm_first(orgs: QuerySet, owner: Organisation) -> QuerySet:
+    """The firm itself (when it may be its own client) first, then the clients by name."""
+    others_after = Case(When(pk=owner.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return orgs.annotate(others_after=others_after).order_by("others_after", "name", "orgno")
+
+
 def eligible(system_user: SystemUser, *, query: str = "", role: str | None = None, required=None) -> QuerySet:
     """The organisations that may be added to the agent system user now, as a queryset: the facilitator
     holds every required package for them (`access.clients_holding`, the rule in the database), they are
@@ -108,18 +114,18 @@ def eligible(system_user: SystemUser, *, query: str = "", role: str | None = Non
     orgs = access.clients_holding(owner, required, among=Organisation.objects.matching(query)).exclude(pk__in=added)
     if role is not None:
         orgs = orgs.filter(access.clients_through(owner, required, role))
-    others_after = Case(When(pk=owner.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return orgs.annotate(others_after=others_after).order_by("others_after", "name", "orgno")
+    return _firm_first(orgs, owner)
 
 
-def candidates(system_user: SystemUser, orgs, required: list[str]) -> list[Candidate]:
-    """The organisations (a page of `eligible`) as Candidates in the same order, with the roles that
-    make them clients: a fixed number of queries for the page."""
+def candidates(system_user: SystemUser, orgs, required: list[str], *, only_required: bool = True) -> list[Candidate]:
+    """The organisations (a page of `eligible` or `not_qualifying`) as Candidates in the same order, with
+    the roles that make them clients and what they lack: a fixed number of queries for the page."""
     ids = [o.pk for o in orgs]
     if not ids or not required:
         return []
     among = Organisation.objects.filter(pk__in=ids)
-    by_id = {c.org_id: c for c in assess(system_user.owner, required, orgs=among, only_required=True)}
+    assessed = assess(system_user.owner, required, orgs=among, only_required=only_required)
+    by_id = {c.org_id: c for c in assessed}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -130,15 +136,17 @@ def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candid
     return candidates(system_user, eligible(system_user, query=query, required=required), required)
 
 
-def not_qualifying(system_user: SystemUser) -> list[Candidate]:
-    """The firm's clients (organisations it holds any package for) that may not be added, each with the
-    required packages it lacks: why a client is missing from `eligible_clients`. Already added ones are
-    left out. The same fixed number of queries as `eligible_clients`."""
-    required = required_packages(system_user)
+def not_qualifying(system_user: SystemUser, *, required=None) -> QuerySet:
+    """The firm's clients (organisations it holds any package for) that may not be added, as a queryset
+    (firm first, then by name): why a client is missing from `eligible`. Already added ones are left
+    out. `candidates(..., only_required=False)` on a page of them says what each lacks."""
+    owner = system_user.owner
+    required = required_packages(system_user) if required is None else required
     if not required:
-        return []
-    added = set(ClientDelegation.objects.filter(system_user=system_user).values_list("client_id", flat=True))
-    return [c for c in assess(system_user.owner, required) if c.missing and c.org_id not in added]
+        return Organisation.objects.none()
+    added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
+    orgs = access.clients_of(owner).exclude(pk__in=added)
+    return _firm_first(orgs.exclude(pk__in=access.clients_holding(owner, required).values("pk")), owner)
 
 
 def _agent_system_user(system_user_id, by: Person | None, party: Organisation | None) -> SystemUser:

@@ -250,6 +250,7 @@ def test_eligibility_agrees_with_registry_access(accounting_firm, role, form):
     in_sql = {code for code in every_package if access.clients_holding(accounting_firm, [code]).filter(pk=client.pk)}
     assert in_sql == held
     assert access.clients_holding(accounting_firm, sorted(held)).filter(pk=client.pk).exists() == bool(held)
+    assert access.clients_of(accounting_firm).filter(pk=client.pk).exists() == bool(held)  # a client at all
     # And the role the filter finds it by is the one the candidate is named with.
     for through in [*access.CLIENT_ROLES, ""]:
         found = Organisation.objects.filter(access.clients_through(accounting_firm, every_package, through))
@@ -268,3 +269,4 @@ def test_the_rule_in_the_database_agrees_for_the_firm_itself(form, vendor):
     for code in AccessPackage.objects.order_by("code").values_list("code", flat=True):
         held = {c for c, grant in access.packages_of_org_for(firm, firm).items() if grant.has_access}
         assert access.clients_holding(firm, [code]).filter(pk=firm.pk).exists() == (code in held), code
+    assert access.clients_of(firm).filter(pk=firm.pk).exists() == bool(held)
