@@ -28,13 +28,15 @@ PAGE = "portal/systemusers/details.html"
 
 
 CLIENTS_PER_PAGE = 100
+CLIENTS_NAMED_ON_DELETE = 20
 HISTORY_PER_PAGE = 25
 
 
 def details_context(request, system_user: SystemUser, *, every_client: bool = False) -> dict:
     """What the page shows of the system access: grants, one page of its clients (searched in the
-    database: a firm's agent system access may hold thousands), and what the person may do. Every client
-    only for the delete confirmation (`every_client`), which names them all."""
+    database: a firm's agent system access may hold thousands), and what the person may do. With
+    `every_client`, for the delete confirmation: the clients it stops working for (the first ones named,
+    then how many more)."""
     rights = authority(request)
     is_manager = rights.is_access_manager
     is_agent = system_user.user_type == SystemUserType.AGENT
@@ -59,7 +61,9 @@ def details_context(request, system_user: SystemUser, *, every_client: bool = Fa
         "clients_where": urlencode(where | ({"kunder": page.number} if page.number > 1 else {})),
     }
     if every_client and is_agent:
-        context["clients"] = list(matching_clients(system_user, ""))
+        # The first clients by name and how many more: a firm's agent system access may hold thousands.
+        named = list(matching_clients(system_user, "")[:CLIENTS_NAMED_ON_DELETE])
+        context |= {"clients": named, "clients_more": system_user.client_delegations.count() - len(named)}
     return context
 
 

@@ -116,6 +116,22 @@ def test_an_agent_system_accesss_details_cost_the_same_for_3_or_120_clients(
     assert few == many and searched_few == searched_many
 
 
+def test_the_delete_confirmation_names_20_clients_and_counts_the_rest_for_3_or_120(client, accounting_firm, agent):
+    manager = f.make_person("Dagny Leder")
+    f.give_role(manager, "DAGL", accounting_firm)
+    act_for(client, manager, accounting_firm)
+    path = f"/systemuser/{agent.pk}/delete/"
+    _grow_clients(accounting_firm, agent, 3)
+    few, small = _get(client, path)
+    _grow_clients(accounting_firm, agent, 120)
+    many, large = _get(client, path)
+    named = lambda text: text.split('data-testid="delete-clients"')[1].split("</ul>")[0].count("Lagt til")  # noqa: E731
+    assert named(small) == 3 and "kunder til" not in small
+    assert named(large) == 20 and "og 100 kunder til" in large  # Lagt til 000 … 019, and the rest counted
+    assert "Lagt til 019 AS" in large and "Lagt til 020 AS" not in large
+    assert few == many
+
+
 def test_the_act_for_page_with_a_search_costs_the_same_for_3_or_120_organisations(login):
     person = f.make_person("Regine Regnskap")
 
