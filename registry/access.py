@@ -413,18 +413,3 @@ def clients_through(holder: Organisation, packages: list[str], role: str) -> Q:
     if itself:
         parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
     return ~_any_of(parts) if parts else Q()
-
-
-def clients_lacking(holder: Organisation, clients: list[Organisation], packages: list[str]) -> list[Organisation]:
-    """The clients for which `holder` lacks access to one or more of `packages` right now.
-
-    What the PDP reads for an agent system user: for these clients it permits nothing through such a
-    package. Three queries, however many clients.
-    """
-    wanted = set(packages)
-    if not wanted or not clients:
-        return []
-    holdings = holdings_for_clients(
-        holder, among=Organisation.objects.filter(pk__in=[c.pk for c in clients]), packages=wanted
-    )
-    return [c for c in clients if c.pk not in holdings or not wanted <= holdings[c.pk].packages]
