@@ -69,6 +69,28 @@ def test_a_systems_requests_cost_the_same_for_3_or_120(api, system):
     assert few == many
 
 
+def test_a_systems_change_requests_cost_the_same_for_3_or_120(api, system):
+    import uuid
+
+    from approvals.models import ChangeRequest
+
+    path = f"systemuser/changerequest/vendor/bysystem/{system.system_id}"
+
+    def grow(n):
+        for i in range(n - ChangeRequest.objects.count()):
+            user = SystemUser.objects.create(
+                integration_title="t", owner=f.make_org(), system=system, external_ref=f"c{i}"
+            )
+            ChangeRequest.objects.create(id=uuid.uuid4(), system_user=user, required_access_packages=[])
+        return _queries(lambda: api.get(path))
+
+    (few, small), (many, large) = grow(3), grow(120)
+    assert len(small["data"]) == 3 and len(large["data"]) == PAGE
+    token = large["links"]["next"].split("token=")[1]
+    last, _ = _queries(lambda: api.get(path, token=token))
+    assert few == many == last
+
+
 def test_the_end_user_client_lists_cost_the_same_for_3_or_120_clients(client, client_admin, accounting_firm, vendor):
     agent = f.make_agent_system_user(accounting_firm, f.make_system(vendor, "byraa", packages=[SIGNING]), [SIGNING])
     api = PersonApi(client, person_bearer(client_admin))
