@@ -333,10 +333,11 @@ def holdings_for_clients(
     }
 
 
-def _giving_rules(packages) -> list[tuple[str, str, str, list | None]]:
+def _giving_rules(holder: Organisation, packages) -> list[tuple[str, str, str, list | None]]:
     """(package, role id, ER code, entity variants) of every role rule that gives one of `packages` (None:
-    any package) with access. One query (the catalog: a few hundred rules)."""
-    rules = RolePackage.objects.filter(has_access=True)
+    any package) with access, for the roles `holder` holds for someone. One query."""
+    held = RoleAssignment.objects.filter(holder_org=holder).values("role_id")
+    rules = RolePackage.objects.filter(has_access=True, role_id__in=held)
     rules = rules if packages is None else rules.filter(package_id__in=packages)
     return list(rules.values_list("package_id", "role_id", "role__legacy_code", "entity_variants"))
 
@@ -378,7 +379,7 @@ def clients_holding(
     wanted = list(dict.fromkeys(packages))
     if not wanted:
         return orgs.none()
-    rules = _giving_rules(wanted)
+    rules = _giving_rules(holder, wanted)
     own = own_packages(holder, set(wanted)) if not holder.is_deleted else set()
     for code in wanted:
         parts = _by_roles(holder, [rule for rule in rules if rule[0] == code])
@@ -393,7 +394,7 @@ def clients_of(holder: Organisation) -> QuerySet[Organisation]:
     """The live organisations for which `holder` holds any package with access (those
     `holdings_for_clients` lists), as a queryset: a firm's clients, itself included when it holds
     packages of its own. Two queries to build it."""
-    parts = _by_roles(holder, _giving_rules(None))
+    parts = _by_roles(holder, _giving_rules(holder, None))
     parts.append(PackageDelegation.objects.filter(to_org=holder).values("from_org_id"))
     if not holder.is_deleted and own_packages(holder):
         parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
@@ -404,7 +405,7 @@ def clients_through(holder: Organisation, packages: list[str], role: str) -> Q:
     """SQL: the organisations for which `holder` holds some of `packages` through the ER role `role`
     (REGN, REVI, FFØR), as itself (OWN_ORGANISATION), or — `role` "" — through no role at all (the client
     delegated them): what `holdings_for_clients` names in `roles`, as a filter. One or two queries."""
-    rules = _giving_rules(packages)
+    rules = _giving_rules(holder, packages)
     itself = not holder.is_deleted and bool(own_packages(holder, set(packages)))
     if role == OWN_ORGANISATION:
         return Q(pk=holder.pk) if itself else Q(pk__in=[])
