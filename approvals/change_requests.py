@@ -188,7 +188,7 @@ def clients_lacking_new_packages(change_request: ChangeRequest) -> QuerySet[Orga
     """Live clients of an agent system user that do not give its owner every package the change request
     adds (those it does not hold yet), by name; none for a standard system user or when nothing is added.
     A queryset: the page counts them and names the first in the database (a firm may have thousands), by
-    the rule of `registry.access.clients_holding` — what the PDP reads one client at a time."""
+    the rule of `registry.access.holds_every` — what the PDP reads one client at a time."""
     system_user = change_request.system_user
     if system_user.user_type != SystemUserType.AGENT:
         return Organisation.objects.none()
@@ -197,8 +197,7 @@ def clients_lacking_new_packages(change_request: ChangeRequest) -> QuerySet[Orga
     if not added:
         return Organisation.objects.none()
     clients = Organisation.objects.live().filter(pk__in=system_user.client_delegations.values("client_id"))
-    holding = access.clients_holding(system_user.owner, added).values("pk")
-    return clients.exclude(pk__in=holding).order_by("name", "orgno")
+    return clients.exclude(access.holds_every(system_user.owner, added)).order_by("name", "orgno")
 
 
 @transaction.atomic

@@ -376,18 +376,23 @@ def clients_holding(
     pins it to `packages_of_org_for` on every role, form, delegation and the firm itself. Two queries to
     build it (the rules, the holder's own packages); `among` narrows the organisations."""
     orgs = Organisation.objects.live() if among is None else among.filter(is_deleted=False)
+    return orgs.filter(holds_every(holder, packages)) if packages else orgs.none()
+
+
+def holds_every(holder: Organisation, packages: list[str]) -> Q:
+    """`clients_holding` as a filter on organisations (exclude with it: those lacking some package),
+    without reading the organisations again. Two queries to build it."""
     wanted = list(dict.fromkeys(packages))
-    if not wanted:
-        return orgs.none()
     rules = _giving_rules(holder, wanted)
     own = own_packages(holder, set(wanted)) if not holder.is_deleted else set()
+    every = Q()
     for code in wanted:
         parts = _by_roles(holder, [rule for rule in rules if rule[0] == code])
         parts.append(PackageDelegation.objects.filter(to_org=holder, package_id=code).values("from_org_id"))
         if code in own:
             parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
-        orgs = orgs.filter(_any_of(parts))
-    return orgs
+        every &= _any_of(parts)
+    return every
 
 
 def clients_of(holder: Organisation) -> QuerySet[Organisation]:

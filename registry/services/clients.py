@@ -146,7 +146,7 @@ def not_qualifying(system_user: SystemUser, *, required=None) -> QuerySet:
         return Organisation.objects.none()
     added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
     orgs = access.clients_of(owner).exclude(pk__in=added)
-    return _firm_first(orgs.exclude(pk__in=access.clients_holding(owner, required).values("pk")), owner)
+    return _firm_first(orgs.exclude(access.holds_every(owner, required)), owner)
 
 
 def _agent_system_user(system_user_id, by: Person | None, party: Organisation | None) -> SystemUser:
