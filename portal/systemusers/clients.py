@@ -9,6 +9,7 @@ import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -62,14 +63,20 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     required = clients.required_packages(system_user)
     role = client_role(request)
     # Counted, searched and cut into a page in the database (clients.eligible): the cost of a page is
-    # the same for a firm with 50 clients or 5,000.
+    # the same for a firm with 50 clients or 5,000 in Python; the whole list and what the page shows
+    # are counted in one pass.
     everything = clients.eligible(system_user, required=required)
     chosen = clients.candidates(system_user, everything.filter(orgno__in=wanted), required) if wanted else []
     chosen_orgnos = [c.orgno for c in chosen]
     # The role filter in the database: "delegert" are the clients that gave the packages themselves.
     through = ("" if role == "delegert" else role) if role else None
-    matching = clients.eligible(system_user, query=query, role=through, required=required)
-    page = Paginator(matching.exclude(orgno__in=chosen_orgnos), PER_PAGE).get_page(request.GET.get("page"))
+    shown = clients.choosing(system_user, query=query, role=through, required=required)
+    if chosen_orgnos:
+        shown &= ~Q(orgno__in=chosen_orgnos)
+    counts = everything.aggregate(total=Count("pk"), shown=Count("pk", filter=shown) if shown else Count("pk"))
+    paginator = Paginator(everything.filter(shown), PER_PAGE)
+    paginator.count = counts["shown"]  # counted above
+    page = paginator.get_page(request.GET.get("page"))
     on_page = clients.candidates(system_user, page.object_list, required)
     rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in on_page]
     # "Select all on this page": the same list with this page's clients ticked as well.
@@ -86,7 +93,7 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
         "where": urlencode(where),
         "role": role,
         "role_filters": role_filters(),
-        "eligible_count": everything.count(),
+        "eligible_count": counts["total"],
         "packages": _package_names(system_user),
     } | extra
 

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
@@ -27,6 +27,7 @@ from registry.models import (
     SystemUserPackage,
     SystemUserType,
 )
+from registry.models.parties import matching_q
 
 # One add may name at most this many clients: a page of the portal's list, with room to spare.
 MAX_CLIENTS_PER_ADD = 500
@@ -111,10 +112,17 @@ def eligible(system_user: SystemUser, *, query: str = "", role: str | None = Non
     owner = system_user.owner
     required = required_packages(system_user) if required is None else required
     added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
-    orgs = access.clients_holding(owner, required, among=Organisation.objects.matching(query)).exclude(pk__in=added)
+    orgs = access.clients_holding(owner, required).exclude(pk__in=added)
+    return _firm_first(orgs.filter(choosing(system_user, query=query, role=role, required=required)), owner)
+
+
+def choosing(system_user: SystemUser, *, query: str = "", role: str | None = None, required: list[str]) -> Q:
+    """`eligible`'s search and role filter as a filter on its organisations (Q() for neither): a page can
+    count what it shows and the whole list in one pass (`Count(..., filter=)`)."""
+    where = matching_q(query)
     if role is not None:
-        orgs = orgs.filter(access.clients_through(owner, required, role))
-    return _firm_first(orgs, owner)
+        where &= access.clients_through(system_user.owner, required, role)
+    return where
 
 
 def candidates(system_user: SystemUser, orgs, required: list[str], *, only_required: bool = True) -> list[Candidate]:
