@@ -174,3 +174,18 @@ def test_a_continuation_token_of_another_list_is_refused(client, client_admin, a
     delegated = api.get("clients", agent=agent.pk).json()  # a two-field key (name, org number)
     token = dict(parse_qsl(urlsplit(delegated["links"]["next"]).query))["token"]
     assert validation_codes(api.get("clients/available", agent=agent.pk, token=token)) == ["STD.VLD-00001"]
+
+
+def test_a_firms_agents_cost_the_same_queries_for_1_or_30(client, client_admin, accounting_firm, vendor):
+    """Altinn's agents list is a plain list (no paging): a firm has an agent system access per system."""
+    api = PersonApi(client, person_bearer(client_admin))
+
+    def grow(n):
+        for i in range(SystemUser.objects.filter(owner=accounting_firm).count(), n):
+            system = f.make_system(vendor, f"byraa{i}", packages=[SIGNING])
+            f.make_agent_system_user(accounting_firm, system, [SIGNING])
+        return _queries(lambda: api.get("agents", party=accounting_firm.orgno))
+
+    (few, small), (many, large) = grow(1), grow(30)
+    assert len(small) == 1 and len(large) == 30
+    assert few == many
