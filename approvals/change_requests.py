@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from approvals import notifications, transitions
 from approvals.models import ChangeRequest, RequestStatus
@@ -183,19 +184,20 @@ def _record(action: str, change_request: ChangeRequest, by: Person, ip: str | No
     return audit.on_system_user(action, system_user, by=by, data=data, ip=ip)
 
 
-def clients_lacking_new_packages(change_request: ChangeRequest) -> list[Organisation]:
+def clients_lacking_new_packages(change_request: ChangeRequest) -> QuerySet[Organisation]:
     """Live clients of an agent system user that do not give its owner every package the change request
-    adds (those it does not hold yet), by name; [] for a standard system user or when nothing is added."""
+    adds (those it does not hold yet), by name; none for a standard system user or when nothing is added.
+    A queryset: the page counts them and names the first in the database (a firm may have thousands), by
+    the rule of `registry.access.holds_every` — what the PDP reads one client at a time."""
     system_user = change_request.system_user
     if system_user.user_type != SystemUserType.AGENT:
-        return []
+        return Organisation.objects.none()
     held = set(system_user.packages.values_list("package_id", flat=True))
     added = sorted(set(change_request.required_access_packages) - held)
     if not added:
-        return []
-    delegations = system_user.client_delegations.filter(client__is_deleted=False).select_related("client")
-    clients = [d.client for d in delegations.order_by("client__name")]
-    return access.clients_lacking(system_user.owner, clients, added)
+        return Organisation.objects.none()
+    clients = Organisation.objects.live().filter(pk__in=system_user.client_delegations.values("client_id"))
+    return clients.exclude(access.holds_every(system_user.owner, added)).order_by("name", "orgno")
 
 
 @transaction.atomic

@@ -5,15 +5,19 @@ gunicorn in the production profile (a measurement, not a test).
     .venv/bin/python bench/portal.py generate --size small   # the same shapes, about 1/100
     .venv/bin/python bench/portal.py run                      # gunicorn on 127.0.0.1:8117, prints the figures
     .venv/bin/python bench/portal.py ab                       # small and large side by side, alternating
+    .venv/bin/python bench/portal.py all                      # generate both, then `ab`: the one command
 
-The large world: an accounting firm with 5,000 clients and an agent system access holding 2,000 of them;
-a company with 1,000 system accesses; one system access with 200,000 audit events of which 190,000 are
-token grants written by versions before usage counting (and 30 days of hourly usage counters); a person
-who may act for 500 organisations; 10,000 pending requests spread over organisations (50 on the company).
+The large world: an accounting firm with 5,000 clients and an agent system access holding 2,000 of them
+(and 1,000 organisations it audits, which lack the agent's package); a company with 1,000 system
+accesses; one system access with 200,000 audit events of which 190,000 are token grants written by
+versions before usage counting (and 30 days of hourly usage counters; every other system access a
+day's); a person who may act for 500 organisations; 10,000 pending requests spread over organisations
+(50 on the company).
 
 Each page is asked for one at a time (one caller: the latency of a page, not of a queue), in a shuffled
-order, `--rounds` times; p50/p95/p99 and the response size are per page. The database is
-BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sb_usage_bench; the small world is the
+order, `--rounds` times; p50/p95/p99, the response size and the server's CPU per request (its gunicorn
+workers' and PostgreSQL backends', from /proc: steady where the wall clock is not) are per page. The
+database is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sb_usage_bench; the small world is the
 same name + `_small`); it is created if missing and its rows are replaced on every `generate`.
 """
 
@@ -32,6 +36,8 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
+from glob import glob  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sb_usage_bench")
@@ -50,16 +56,23 @@ SERVER_ENV = {
     "EMAIL_HOST": "127.0.0.1",
 }
 SIZES = {
-    # clients of the firm, of them on the agent, company's system accesses, audit events (of which token
-    # grants), organisations the person may act for, pending requests (of them to the company)
-    "large": {"clients": 5000, "agent_clients": 2000, "accesses": 1000, "events": 200_000, "tokens": 190_000,
-              "act_for": 500, "requests": 10_000, "company_requests": 50},
-    # Small: every list still fills its first page, so both sizes render the same rows; only what lies
-    # behind the page grows.
-    "small": {"clients": 200, "agent_clients": 110, "accesses": 60, "events": 2000, "tokens": 1900,
+    # clients of the firm (REGN), clients of it as auditor only (REVI: they lack the agent's package), of
+    # the clients on the agent, company's system accesses, audit events (of which token grants),
+    # organisations the person may act for, pending requests (of them to the company)
+    "large": {"clients": 5000, "missing": 1000, "agent_clients": 2000, "accesses": 1000, "events": 200_000,
+              "tokens": 190_000, "act_for": 500, "requests": 10_000, "company_requests": 50},
+    # Small: every list still fills its first page (the agent's clients two), so both sizes render the
+    # same rows; only what lies behind the page grows. Not the end-user API's pages of 500: there the small
+    # world's lists are shorter than a page.
+    "small": {"clients": 300, "missing": 60, "agent_clients": 210, "accesses": 60, "events": 2000, "tokens": 1900,
               "act_for": 60, "requests": 100, "company_requests": 30},
 }  # fmt: skip
-VENDOR_SCOPES = ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"]
+BENCH_PID = "02058000054"  # a valid national identity number: the end-user API checks the person token's pid
+VENDOR_SCOPES = [
+    "altinn:authentication/systemregister.write",
+    "altinn:authentication/systemuser.request.write",
+    "altinn:authentication/systemuser.request.read",
+]
 
 
 def url_for(size: str) -> str:
@@ -127,6 +140,8 @@ def generate(size: str) -> dict:
     call_command("migrate", verbosity=0)
     rng = random.Random(1)
     with connection.cursor() as cur:
+        # The production profile limits every statement (DB_STATEMENT_TIMEOUT); loading a world is no request.
+        cur.execute("SET statement_timeout = 0")
         cur.execute(
             "TRUNCATE registry_auditevent, registry_systemuserusage, registry_tokenrefusal, approvals_request, "
             "approvals_changerequest, registry_clientdelegation, registry_systemuserright, "
@@ -137,7 +152,7 @@ def generate(size: str) -> dict:
         )
     numbers = (make_orgno(str(base)) for base in range(20_000_000, 30_000_000))
     orgnos = (o for o in numbers if o)
-    total_orgs = 3 + n["clients"] + n["act_for"] + n["requests"] // 10
+    total_orgs = 3 + n["clients"] + n["missing"] + n["act_for"] + n["requests"] // 10
 
     with transaction.atomic():
         orgs = Organisation.objects.bulk_create(
@@ -148,14 +163,17 @@ def generate(size: str) -> dict:
         vendor.name, firm.name, company.name = "Bench Leverandør AS", "Bench Regnskap AS", "Bench Konsern AS"
         Organisation.objects.bulk_update([vendor, firm, company], ["name"])
         clients = orgs[3 : 3 + n["clients"]]
-        others = orgs[3 + n["clients"] :]
-        person = Person.objects.create(pid="02058012345", name="Bench Leder", email="leder@bench.example")
-        roles = {r.legacy_code: r for r in Role.objects.filter(legacy_code__in=["DAGL", "REGN"])}
+        # Clients of the firm as its auditor (REVI): they lack the agent's accounting package.
+        missing = orgs[3 + n["clients"] : 3 + n["clients"] + n["missing"]]
+        others = orgs[3 + n["clients"] + n["missing"] :]
+        person = Person.objects.create(pid=BENCH_PID, name="Bench Leder", email="leder@bench.example")
+        roles = {r.legacy_code: r for r in Role.objects.filter(legacy_code__in=["DAGL", "REGN", "REVI"])}
         acts_for = [company, firm, *others[: n["act_for"] - 2]]
         RoleAssignment.objects.bulk_create(
             RoleAssignment(role=roles["DAGL"], of=o, holder_person=person) for o in acts_for
         )
         RoleAssignment.objects.bulk_create(RoleAssignment(role=roles["REGN"], of=c, holder_org=firm) for c in clients)
+        RoleAssignment.objects.bulk_create(RoleAssignment(role=roles["REVI"], of=c, holder_org=firm) for c in missing)
 
         def system(name: str, *, packages=(), rights=()) -> RegisteredSystem:
             made = RegisteredSystem.objects.create(
@@ -250,11 +268,19 @@ def generate(size: str) -> dict:
         columns += ["reason", "data", "ip"]
         copy_rows(cur, "registry_auditevent", columns, events())
         hours = [now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=h) for h in range(30 * 24)]
+
+        def usage():
+            yield from ((busy.pk, h, 30, h + timedelta(minutes=58), "bench-client", "") for h in hours)
+            # Every other system access in use too, a token every two minutes over the last day (the
+            # planner then knows a system user has few counter rows, as in production).
+            for user in [*accesses[1:], *users_of_clients]:
+                yield from ((user.pk, h, 30, h + timedelta(minutes=58), "bench-client", "") for h in hours[:24])
+
         copy_rows(
             cur,
             "registry_systemuserusage",
-            ["system_user_id", "hour", "issued", "last_at", "last_client_id"],
-            ((busy.pk, h, 30, h + timedelta(minutes=58), "bench-client") for h in hours),
+            ["system_user_id", "hour", "issued", "last_at", "last_client_id", "kid"],
+            usage(),
         )
         cur.execute("VACUUM ANALYZE")  # as autovacuum would have: visibility map set, statistics fresh
     counts = {
@@ -286,9 +312,10 @@ def pages(port: int) -> list[tuple[str, bytes]]:
     from approvals.models import Request
     from portal.actor import ACTOR_SESSION_KEY
     from registry.models import Organisation, Person, RegisteredSystem, SystemUser, SystemUserType
+    from tests.api.test_enduser_clients import person_bearer
     from tests.maskinporten.helpers import bearer_for
 
-    person = Person.objects.get(pid="02058012345")
+    person = Person.objects.get(pid=BENCH_PID)
     if person.user_id is None:
         person.user = get_user_model().objects.create(username=f"pid:{person.pid}")
         person.save(update_fields=["user"])
@@ -312,23 +339,48 @@ def pages(port: int) -> list[tuple[str, bytes]]:
     system = RegisteredSystem.objects.get(system_id=f"{vendor.orgno}_fakturering")
     token = bearer_for(vendor, *VENDOR_SCOPES)
     bysystem = f"/authentication/api/v1/systemuser/vendor/bysystem/{system.system_id}"
+    requests_path = f"/authentication/api/v1/systemuser/request/vendor/bysystem/{system.system_id}"
 
     def get(path: str, *headers: str) -> bytes:
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept-Language: nb", *headers]
         return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
     last_page = _last_page(port, bysystem, token, get)
+    # A window of the history three pages back (the small world's history has 100 people's events).
+    third = busy.history().order_by("-at", "-pk")[74]
+    older = f"{third.at.isoformat()}_{third.pk}".replace("+", "%2B").replace(":", "%3A")
+    one = SystemUser.objects.filter(system=system).order_by("created", "id").last()
+    byquery = "/authentication/api/v1/systemuser/vendor/byquery?" + urlencode(
+        {"system-id": system.system_id, "orgno": one.owner.orgno, "external-ref": one.external_ref}
+    )
+    enduser = "/authentication/api/v1/enduser/systemuser/"
+    add = f"/systemuser/{agent.pk}/clients/"
+    person_token = f"Authorization: {person_bearer(person, lifetime=7200)}"
     return [
         ("overview", get("/systemuser/", f"Cookie: {as_company}")),
+        # Past the end shows the last page: the company's 1,000 system accesses (or 60) by name.
+        ("overview, last page", get("/systemuser/?page=999", f"Cookie: {as_company}")),
         ("details (standard)", get(f"/systemuser/{busy.pk}/", f"Cookie: {as_company}")),
+        ("details (standard), older history", get(f"/systemuser/{busy.pk}/?eldre={older}", f"Cookie: {as_company}")),
         ("details (agent)", get(f"/systemuser/{agent.pk}/", f"Cookie: {as_firm}")),
+        # The second page of the agent's clients (full at both sizes), and the last (20th) of the large one.
+        ("details (agent), clients page 2", get(f"/systemuser/{agent.pk}/?kunder=2", f"Cookie: {as_firm}")),
+        ("details (agent), last page of clients", get(f"/systemuser/{agent.pk}/?kunder=999", f"Cookie: {as_firm}")),
+        ("delete confirmation (agent)", get(f"/systemuser/{agent.pk}/delete/", f"Cookie: {as_firm}")),
         # Searches that match more than a page, so both sizes show a full page.
         ("add clients, search", get(f"/systemuser/{agent.pk}/clients/?q=AS", f"Cookie: {as_firm}")),
+        ("add clients, role, page 2", get(f"{add}?q=AS&rolle=REGN&page=2", f"Cookie: {as_firm}")),
+        ("why clients are missing", get(f"/systemuser/{agent.pk}/clients/missing/", f"Cookie: {as_firm}")),
+        ("act for", get("/actor/", f"Cookie: {no_actor}")),
         ("act for, search", get("/actor/?q=AS", f"Cookie: {no_actor}")),
         ("approval page", get(f"/systemuser/request?id={waiting.pk}", f"Cookie: {as_company}")),
         ("vendor bysystem, first page", get(bysystem, f"Authorization: {token}")),
         ("vendor bysystem, last page", get(last_page, f"Authorization: {token}")),
-    ]
+        ("vendor byquery", get(byquery, f"Authorization: {token}")),
+        ("vendor requests by system", get(requests_path, f"Authorization: {token}")),
+        ("end-user clients", get(f"{enduser}clients?agent={agent.pk}", person_token)),
+        ("end-user clients/available", get(f"{enduser}clients/available?agent={agent.pk}", person_token)),
+    ]  # fmt: skip
 
 
 def _last_page(port: int, path: str, token: str, get) -> str:
@@ -442,11 +494,55 @@ def percentiles(latencies: list[float]) -> dict:
     return {"p50_ms": p(0.50), "p95_ms": p(0.95), "p99_ms": p(0.99), "max_ms": round(ordered[-1] * 1000, 1)}
 
 
-def measure(requests: dict[str, list[tuple[str, bytes]]], ports: dict[str, int], rounds: int) -> dict:
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's workers: the processes whose parent is the master."""
+    pids = []
+    for stat in glob("/proc/[0-9]*/stat"):
+        try:
+            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.split("/")[2]))
+    return pids
+
+
+def backend_pids(database_url: str) -> list[int]:
+    """The PostgreSQL backends serving the database (the server's persistent connections)."""
+    import psycopg
+
+    base, name = database_url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", (name,)
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def cpu_ns(pids: list[int]) -> int:
+    """CPU time (ns, every thread) the processes have used so far (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for pid in pids:
+        for stat in glob(f"/proc/{pid}/task/*/schedstat"):
+            try:
+                total += int(Path(stat).read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    return total
+
+
+def measure(
+    requests: dict[str, list[tuple[str, bytes]]], ports: dict[str, int], rounds: int, servers: dict | None = None
+) -> dict:
     """Each (size, page) `rounds` times, one request at a time, in a shuffled order per round so that
-    both sizes and every page see the same (shared, noisy) machine."""
+    both sizes and every page see the same (shared, noisy) machine. With `servers` ({size: (gunicorn
+    master pid, database url)}) also the server's CPU per request: the CPU its gunicorn workers and its
+    PostgreSQL backends used while the request ran (nothing else asks them meanwhile), which the other
+    processes on the machine do not change, unlike the wall-clock time."""
     conns = {size: Connection(port) for size, port in ports.items()}
     latencies: dict[tuple[str, str], list[float]] = {}
+    app_cpu: dict[tuple[str, str], list[float]] = {}
+    db_cpu: dict[tuple[str, str], list[float]] = {}
     sizes: dict[tuple[str, str], int] = {}
     rng = random.Random(3)
     plan = [(size, name, raw) for size, items in requests.items() for name, raw in items]
@@ -454,21 +550,60 @@ def measure(requests: dict[str, list[tuple[str, bytes]]], ports: dict[str, int],
         conns[size].send(raw)
     for _ in range(rounds):
         rng.shuffle(plan)
+        # Once a round: the workers (a worker restarts after a crash) and the backends (connections age).
+        pids = {size: (worker_pids(master), backend_pids(url)) for size, (master, url) in (servers or {}).items()}
         for size, name, raw in plan:
+            app, db = pids.get(size, ([], []))
+            a0, d0 = cpu_ns(app), cpu_ns(db)
             t0 = time.perf_counter()
             _, body = conns[size].send(raw)
             latencies.setdefault((size, name), []).append(time.perf_counter() - t0)
+            if servers:
+                app_cpu.setdefault((size, name), []).append((cpu_ns(app) - a0) / 1e6)
+                db_cpu.setdefault((size, name), []).append((cpu_ns(db) - d0) / 1e6)
             sizes[(size, name)] = len(body)
     for conn in conns.values():
         conn.close()
     result: dict = {}
     for (size, name), values in latencies.items():
-        result.setdefault(name, {})[size] = {"bytes": sizes[(size, name)], **percentiles(values)}
+        figures = {"bytes": sizes[(size, name)], **percentiles(values)}
+        if servers:
+            app, db = sorted(app_cpu[(size, name)]), sorted(db_cpu[(size, name)])
+            figures |= {"cpu_app_ms": round(app[len(app) // 2], 1), "cpu_db_ms": round(db[len(db) // 2], 1)}
+            figures["cpu_ms"] = round(figures["cpu_app_ms"] + figures["cpu_db_ms"], 1)
+        result.setdefault(name, {})[size] = figures
     for by_size in result.values():
         if "small" in by_size and "large" in by_size:
-            small, large = by_size["small"]["p95_ms"], by_size["large"]["p95_ms"]
-            by_size["large_vs_small_p95"] = f"{(large / small - 1) * 100:+.0f} %"
+            small, large = by_size["small"], by_size["large"]
+            by_size["large_vs_small_p95"] = f"{(large['p95_ms'] / small['p95_ms'] - 1) * 100:+.0f} %"
+            if "cpu_ms" in small:
+                by_size["large_vs_small_cpu"] = f"{(large['cpu_ms'] / max(small['cpu_ms'], 0.1) - 1) * 100:+.0f} %"
     return result
+
+
+def table(result: dict) -> str:
+    """The figures as the Markdown table of docs/performance.md."""
+    lines = [
+        "| page | small p50 / p95 / p99 ms | large p50 / p95 / p99 ms | bytes (small / large) "
+        "| server CPU ms, small (app + db) | large (app + db) | large vs small: CPU, p95 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, by_size in result["pages"].items():
+        small, large = by_size.get("small"), by_size.get("large")
+        if not small or not large:
+            continue
+
+        def ms(f):
+            return f"{f['p50_ms']:.0f} / {f['p95_ms']:.0f} / {f['p99_ms']:.0f}"
+
+        def cpu(f):
+            return f"{f['cpu_ms']:.1f} ({f['cpu_app_ms']:.1f} + {f['cpu_db_ms']:.1f})" if "cpu_ms" in f else "–"
+
+        lines.append(
+            f"| {name} | {ms(small)} | {ms(large)} | {small['bytes']:,} / {large['bytes']:,} | {cpu(small)} "
+            f"| {cpu(large)} | {by_size.get('large_vs_small_cpu', '–')}, {by_size['large_vs_small_p95']} |"
+        )
+    return "\n".join(lines)
 
 
 def collect(size: str, port: int) -> list[tuple[str, bytes]]:
@@ -498,14 +633,20 @@ def run(args, sizes: list[str]) -> dict:
         result = {
             "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, production profile",
             "rounds": args.rounds,
+            "cores": os.cpu_count(),
             "load_before": Path("/proc/loadavg").read_text().split()[:3],
-            "pages": measure(requests, ports, args.rounds),
-            "load_after": Path("/proc/loadavg").read_text().split()[:3],
+            "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         }
+        masters = {size: (server.pid, url_for(size)) for size, server in servers.items()}
+        result["pages"] = measure(requests, ports, args.rounds, masters)
+        result["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        result["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
     finally:
         for server in servers.values():
             stop_gunicorn(server)
     print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+    if len(sizes) == 2:
+        print(table(result), flush=True)
     return result
 
 
@@ -522,7 +663,7 @@ def main(argv=None) -> None:
     req = sub.add_parser("requests")
     req.add_argument("--size", choices=sorted(SIZES), default="large")
     req.add_argument("--port", type=int, default=PORT)
-    for name in ("run", "ab"):
+    for name in ("run", "ab", "all"):
         p = sub.add_parser(name)
         p.add_argument("--port", type=int, default=PORT)
         p.add_argument("--workers", type=int, default=2)
@@ -538,6 +679,9 @@ def main(argv=None) -> None:
     elif args.command == "run":
         run(args, [args.size])
     else:
+        if args.command == "all":  # one command from nothing: both worlds, then both sizes side by side
+            for size in ("small", "large"):
+                subprocess.run([sys.executable, __file__, "generate", "--size", size], check=True, timeout=1800)
         run(args, ["small", "large"])
 
 

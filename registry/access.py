@@ -48,9 +48,10 @@ class DelegationFailure:
 
 def orgs_for_person(person: Person) -> QuerySet[Organisation]:
     """Organisations the person may act for: any role or package delegation there, and the subunits
-    of a (live) main unit they may act for (`main_unit_ids`). Semi-joins on the person's own rows
-    rather than a DISTINCT over a join: the cost follows the person's organisations, not the
-    register's (a million in production)."""
+    of a (live) main unit they may act for (`main_unit_ids`). Semi-joins on the UNION of the person's
+    own rows, rather than a DISTINCT over a join or two IN tests OR-ed (which filter a scan of every
+    organisation): the cost follows the person's organisations, not the register's (a million in
+    production)."""
     direct = _direct_org_ids(person)
     mains = Organisation.objects.live().filter(direct)
     return Organisation.objects.live().filter(direct | Q(parent__in=mains)).order_by("name")
@@ -59,7 +60,7 @@ def orgs_for_person(person: Person) -> QuerySet[Organisation]:
 def _direct_org_ids(person: Person) -> Q:
     roles = RoleAssignment.objects.filter(holder_person=person).values("of_id")
     delegations = PackageDelegation.objects.filter(to_person=person).values("from_org_id")
-    return Q(pk__in=roles) | Q(pk__in=delegations)
+    return _any_of([roles, delegations])
 
 
 def main_unit_ids(org: Organisation) -> list:
@@ -391,16 +392,90 @@ def holdings_for_clients(
     }
 
 
-def clients_lacking(holder: Organisation, clients: list[Organisation], packages: list[str]) -> list[Organisation]:
-    """The clients for which `holder` lacks access to one or more of `packages` right now.
+def _giving_rules(holder: Organisation, packages) -> list[tuple[str, str, str, list | None]]:
+    """(package, role id, ER code, entity variants) of every role rule that gives one of `packages` (None:
+    any package) with access, for the roles `holder` holds for someone. One query."""
+    held = RoleAssignment.objects.filter(holder_org=holder).values("role_id")
+    rules = RolePackage.objects.filter(has_access=True, role_id__in=held)
+    rules = rules if packages is None else rules.filter(package_id__in=packages)
+    return list(rules.values_list("package_id", "role_id", "role__legacy_code", "entity_variants"))
 
-    What the PDP reads for an agent system user: for these clients it permits nothing through such a
-    package. Three queries, however many clients.
-    """
-    wanted = set(packages)
-    if not wanted or not clients:
-        return []
-    holdings = holdings_for_clients(
-        holder, among=Organisation.objects.filter(pk__in=[c.pk for c in clients]), packages=wanted
-    )
-    return [c for c in clients if c.pk not in holdings or not wanted <= holdings[c.pk].packages]
+
+def _by_roles(holder: Organisation, rules) -> list[QuerySet]:
+    """SQL: the ids of the organisations for which `holder` holds a role of one of `rules`, where the rule
+    applies to the organisation's form (`_applies`); one select per distinct list of forms."""
+    by_variants: dict[tuple | None, set[str]] = {}
+    for _code, role_id, _legacy, variants in rules:
+        if variants is None or variants:  # an empty list of forms applies to none
+            by_variants.setdefault(None if variants is None else tuple(sorted(variants)), set()).add(role_id)
+    parts = []
+    for variants, role_ids in by_variants.items():
+        rows = RoleAssignment.objects.filter(holder_org=holder, role_id__in=sorted(role_ids))
+        parts.append((rows if variants is None else rows.filter(of__form__in=variants)).values("of_id"))
+    return parts
+
+
+def _any_of(parts: list[QuerySet]) -> Q:
+    """`pk` in any of the id selects, as one UNION (a semi-join the planner drives from the holder's rows,
+    not a scan of the register); nothing when there are none."""
+    if not parts:
+        return Q(pk__in=[])
+    first, *rest = parts
+    return Q(pk__in=first.union(*rest) if rest else first)
+
+
+def clients_holding(
+    holder: Organisation, packages: list[str], *, among: QuerySet[Organisation] | None = None
+) -> QuerySet[Organisation]:
+    """The live organisations for which `holder` holds every one of `packages` with access, as a
+    queryset: the rule of `holdings_for_clients` (and `packages_of_org_for`) put to the database, so that
+    a list of clients is searched, counted and cut into pages there, however many the firm has. Through
+    a role (role→package rules with has-access, entity variants applied to the client's form), a package
+    delegation from the client, or — for the holder itself — its own packages (`own_packages`). A test
+    pins it to `packages_of_org_for` on every role, form, delegation and the firm itself. Two queries to
+    build it (the rules, the holder's own packages); `among` narrows the organisations."""
+    orgs = Organisation.objects.live() if among is None else among.filter(is_deleted=False)
+    return orgs.filter(holds_every(holder, packages)) if packages else orgs.none()
+
+
+def holds_every(holder: Organisation, packages: list[str]) -> Q:
+    """`clients_holding` as a filter on organisations (exclude with it: those lacking some package),
+    without reading the organisations again. Two queries to build it."""
+    wanted = list(dict.fromkeys(packages))
+    rules = _giving_rules(holder, wanted)
+    own = own_packages(holder, set(wanted)) if not holder.is_deleted else set()
+    every = Q()
+    for code in wanted:
+        parts = _by_roles(holder, [rule for rule in rules if rule[0] == code])
+        parts.append(PackageDelegation.objects.filter(to_org=holder, package_id=code).values("from_org_id"))
+        if code in own:
+            parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
+        every &= _any_of(parts)
+    return every
+
+
+def clients_of(holder: Organisation) -> QuerySet[Organisation]:
+    """The live organisations for which `holder` holds any package with access (those
+    `holdings_for_clients` lists), as a queryset: a firm's clients, itself included when it holds
+    packages of its own. Two queries to build it."""
+    parts = _by_roles(holder, _giving_rules(holder, None))
+    parts.append(PackageDelegation.objects.filter(to_org=holder).values("from_org_id"))
+    if not holder.is_deleted and own_packages(holder):
+        parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
+    return Organisation.objects.live().filter(_any_of(parts))
+
+
+def clients_through(holder: Organisation, packages: list[str], role: str) -> Q:
+    """SQL: the organisations for which `holder` holds some of `packages` through the ER role `role`
+    (REGN, REVI, FFØR), as itself (OWN_ORGANISATION), or — `role` "" — through no role at all (the client
+    delegated them): what `holdings_for_clients` names in `roles`, as a filter. One or two queries."""
+    rules = _giving_rules(holder, packages)
+    itself = not holder.is_deleted and bool(own_packages(holder, set(packages)))
+    if role == OWN_ORGANISATION:
+        return Q(pk=holder.pk) if itself else Q(pk__in=[])
+    if role:
+        return _any_of(_by_roles(holder, [rule for rule in rules if (rule[2] or rule[1]) == role]))
+    parts = _by_roles(holder, rules)
+    if itself:
+        parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
+    return ~_any_of(parts) if parts else Q()

@@ -64,9 +64,11 @@ def _show(request, change_request: ChangeRequest, status: int = 200, failures=No
 
 def _clients_lacking(change_request: ChangeRequest, is_open: bool) -> dict:
     """Clients that will not get an added package through this agent system user (yet): count, first names."""
-    lacking = change_requests.clients_lacking_new_packages(change_request) if is_open else []
-    shown = lacking[:CLIENTS_NAMED]
-    return {"lacking_count": len(lacking), "lacking_clients": shown, "lacking_more": len(lacking) - len(shown)}
+    if not is_open:
+        return {"lacking_count": 0, "lacking_clients": [], "lacking_more": 0}
+    lacking = change_requests.clients_lacking_new_packages(change_request)
+    shown, count = list(lacking[:CLIENTS_NAMED]), lacking.count()
+    return {"lacking_count": count, "lacking_clients": shown, "lacking_more": count - len(shown)}
 
 
 @person_required

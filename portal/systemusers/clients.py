@@ -9,6 +9,7 @@ import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,6 @@ from portal.access import CLIENTS, VIEW, access_system_user, actor_required
 from portal.htmx import partial_or_page, wants_fragment
 from portal.systemusers.common import client_ip
 from portal.systemusers.details import (
-    by_role,
     client_role,
     clients_query,
     details_context,
@@ -59,17 +59,28 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     query = request.GET.get("q", "").strip()[:100]
     if selected is None:
         selected = request.GET.getlist("orgno")
-    wanted = set(selected[: clients.MAX_CLIENTS_PER_ADD])
-    everything = clients.eligible_clients(system_user)
-    matching = clients.eligible_clients(system_user, query=query) if query else everything
-    chosen = [c for c in everything if c.orgno in wanted]
-    chosen_orgnos = {c.orgno for c in chosen}
+    wanted = list(dict.fromkeys(selected[: clients.MAX_CLIENTS_PER_ADD]))
+    required = clients.required_packages(system_user)
     role = client_role(request)
-    candidates = by_role([c for c in matching if c.orgno not in chosen_orgnos], role, lambda c: c.role_code)
-    page = Paginator(candidates, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in page.object_list]
+    # Counted, searched and cut into a page in the database (clients.eligible): the cost of a page is
+    # the same for a firm with 50 clients or 5,000 in Python; the whole list and what the page shows
+    # are counted in one pass.
+    everything = clients.eligible(system_user, required=required)
+    chosen = clients.candidates(system_user, everything.filter(orgno__in=wanted), required) if wanted else []
+    chosen_orgnos = [c.orgno for c in chosen]
+    # The role filter in the database: "delegert" are the clients that gave the packages themselves.
+    through = ("" if role == "delegert" else role) if role else None
+    shown = clients.choosing(system_user, query=query, role=through, required=required)
+    if chosen_orgnos:
+        shown &= ~Q(orgno__in=chosen_orgnos)
+    counts = everything.aggregate(total=Count("pk"), shown=Count("pk", filter=shown) if shown else Count("pk"))
+    paginator = Paginator(everything.filter(shown), PER_PAGE)
+    paginator.count = counts["shown"]  # counted above
+    page = paginator.get_page(request.GET.get("page"))
+    on_page = clients.candidates(system_user, page.object_list, required)
+    rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in on_page]
     # "Select all on this page": the same list with this page's clients ticked as well.
-    whole_page = [("orgno", c.orgno) for c in chosen + list(page.object_list)][: clients.MAX_CLIENTS_PER_ADD]
+    whole_page = [("orgno", c.orgno) for c in chosen + on_page][: clients.MAX_CLIENTS_PER_ADD]
     where = [(key, value) for key, value in (("q", query), ("rolle", role)) if value]
     return {
         "su": system_user,
@@ -82,7 +93,7 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
         "where": urlencode(where),
         "role": role,
         "role_filters": role_filters(),
-        "eligible_count": len(everything),
+        "eligible_count": counts["total"],
         "packages": _package_names(system_user),
     } | extra
 
@@ -162,9 +173,11 @@ def missing(request, pk):
     system_user = access_system_user(request, pk, may=CLIENTS)
     names = _package_names(system_user)
     roles = access.client_roles_giving(list(names))
-    page = Paginator(clients.not_qualifying(system_user), PER_PAGE).get_page(request.GET.get("page"))
+    required = clients.required_packages(system_user)
+    # Counted and cut into a page in the database; only the page's clients are assessed one by one.
+    page = Paginator(clients.not_qualifying(system_user, required=required), PER_PAGE).get_page(request.GET.get("page"))
     rows = []
-    for c in page.object_list:
+    for c in clients.candidates(system_user, page.object_list, required, only_required=False):
         itself = c.org_id == system_user.owner_id
         why = client_missing(c.name, code="AUTH-00080", missing=list(c.missing), names=names, itself=itself)
         fix = "" if itself else client_fix(list(c.missing), roles, names)

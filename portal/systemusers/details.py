@@ -28,13 +28,15 @@ PAGE = "portal/systemusers/details.html"
 
 
 CLIENTS_PER_PAGE = 100
+CLIENTS_NAMED_ON_DELETE = 20
 HISTORY_PER_PAGE = 25
 
 
 def details_context(request, system_user: SystemUser, *, every_client: bool = False) -> dict:
     """What the page shows of the system access: grants, one page of its clients (searched in the
-    database: a firm's agent system access may hold thousands), and what the person may do. Every client
-    only for the delete confirmation (`every_client`), which names them all."""
+    database: a firm's agent system access may hold thousands), and what the person may do. With
+    `every_client`, for the delete confirmation: the clients it stops working for (the first ones named,
+    then how many more)."""
     rights = authority(request)
     is_manager = rights.is_access_manager
     is_agent = system_user.user_type == SystemUserType.AGENT
@@ -59,7 +61,9 @@ def details_context(request, system_user: SystemUser, *, every_client: bool = Fa
         "clients_where": urlencode(where | ({"kunder": page.number} if page.number > 1 else {})),
     }
     if every_client and is_agent:
-        context["clients"] = list(matching_clients(system_user, ""))
+        # The first clients by name and how many more: a firm's agent system access may hold thousands.
+        named = list(matching_clients(system_user, "")[:CLIENTS_NAMED_ON_DELETE])
+        context |= {"clients": named, "clients_more": system_user.client_delegations.count() - len(named)}
     return context
 
 
@@ -82,18 +86,10 @@ def role_filters() -> list[tuple[str, str]]:
     return [(code, client_role_word("" if code == "delegert" else code, OWN_ORGANISATION)) for code in ROLE_FILTERS]
 
 
-def by_role(items: list, role: str, role_code) -> list:
-    """The items whose role code (`role_code(item)`, e.g. "REGN,REVI", "" when the client delegated the
-    packages) includes `role`; all of them when no role is chosen. In memory, for the add page's candidates."""
-    if not role:
-        return items
-    if role == "delegert":
-        return [item for item in items if not role_code(item)]
-    return [item for item in items if role in role_code(item).split(",")]
-
-
 def role_q(role: str) -> Q:
-    """`by_role` as a database filter on ClientDelegation.role_code (a comma-separated list of codes)."""
+    """The role filter on ClientDelegation.role_code (a comma-separated list of codes, "" when the client
+    delegated the packages itself). The add page filters its candidates by the same words in the
+    database (registry.services.clients.eligible, `role`)."""
     if not role:
         return Q()
     if role == "delegert":

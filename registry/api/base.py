@@ -139,11 +139,12 @@ def parse(serializer_class, data, *, root: str, many: bool = False, **kwargs):
 
 
 def paginate(
-    request, queryset, *, order: tuple[str, str], serializer, size: int = PAGE_SIZE, keep: tuple[str, ...] = ()
+    request, queryset, *, order: tuple[str, ...], serializer, size: int = PAGE_SIZE, keep: tuple[str, ...] = ()
 ) -> dict:
-    """One page of `queryset` (keyset on `order`, e.g. ("created", "id"), or through a relation such as
-    ("client__name", "client__orgno")) as {links: {next}, data}; `keep` names the query parameters the
-    next link repeats (those that say which list it is)."""
+    """One page of `queryset` (keyset on `order`, e.g. ("created", "id"), through a relation such as
+    ("client__name", "client__orgno"), or with an annotation first; the last field unique) as
+    {links: {next}, data}; `keep` names the query parameters the next link repeats (those that say which
+    list it is)."""
     token = request.query_params.get("token")
     if token:
         try:
@@ -151,13 +152,19 @@ def paginate(
         except (signing.BadSignature, ValueError, UnicodeDecodeError, json.JSONDecodeError):
             error = FieldError("STD.VLD-00001", "The continuation token is not valid", ["/token"])
             raise ValidationFailed([error]) from None
-        first, second = order
-        queryset = queryset.filter(Q(**{f"{first}__gt": after[0]}) | Q(**{first: after[0], f"{second}__gt": after[1]}))
+        if not isinstance(after, list) or len(after) != len(order):
+            error = FieldError("STD.VLD-00001", "The continuation token is not valid", ["/token"])
+            raise ValidationFailed([error])
+        # After the key: greater in the first field, or equal in it and greater in the next, and so on.
+        later = Q()
+        for i, name in enumerate(order):
+            later |= Q(**dict(zip(order[:i], after[:i], strict=True)), **{f"{name}__gt": after[i]})
+        queryset = queryset.filter(later)
     rows = list(queryset.order_by(*order)[: size + 1])
     next_url = None
     if len(rows) > size:
         rows = rows[:size]
-        key = [_plain(_value(rows[-1], order[0])), _plain(_value(rows[-1], order[1]))]
+        key = [_plain(_value(rows[-1], name)) for name in order]
         token = base64.urlsafe_b64encode(signing.dumps(key, salt=_PAGE_SALT).encode()).decode()
         kept = urlencode([(name, request.query_params[name]) for name in keep if name in request.query_params])
         next_url = request.build_absolute_uri(request.path) + "?" + (kept + "&" if kept else "") + "token=" + token

@@ -116,6 +116,14 @@ class ClientOut(serializers.Serializer):
     clientOrganizationName = serializers.CharField()
 
 
+class AvailableClientOut(ClientOut):
+    """An organisation that may be added (clients.eligible), in ClientOut's shape."""
+
+    clientId = serializers.UUIDField(source="id")
+    clientOrganizationNumber = serializers.CharField(source="orgno")
+    clientOrganizationName = serializers.CharField(source="name")
+
+
 class ClientLinks(serializers.Serializer):
     next = serializers.URLField(required=False, help_text="The next page, when there is one (ours: Altinn has none)")
 
@@ -137,13 +145,16 @@ class ClientDelegationOut(serializers.Serializer):
     client = serializers.UUIDField()
 
 
-# A firm's agent system user may hold thousands of clients: its list comes in pages of this many, with
-# `links.next` (Altinn's "links" is an empty object: it does not page; below this many, neither do we).
+# A firm's agent system user may hold thousands of clients, and a firm have thousands more to add: both
+# lists come in pages of this many, with `links.next` (Altinn's "links" is an empty object: it does not
+# page; below this many, neither do we).
 CLIENTS_PER_PAGE = 500
 
 
-def _client_list(system_user: SystemUser, rows: list[dict]) -> dict:
-    return {"links": {}, "systemUserInformation": SystemUserInformation(system_user).data, "data": rows}
+def _client_page(system_user: SystemUser, page: dict) -> dict:
+    """A page (`paginate`) in Altinn's shape: `links` empty on the last page, else `links.next`."""
+    links = {"next": page["links"]["next"]} if page["links"]["next"] else {}
+    return {"links": links, "systemUserInformation": SystemUserInformation(system_user).data, "data": page["data"]}
 
 
 AGENT = OpenApiParameter("agent", uuid.UUID, required=True, description="The agent system user's id")
@@ -187,11 +198,17 @@ class AvailableClientsView(EndUserAPIView):
     def get(self, request):
         (agent_id,) = _uuid_params(request, "agent")
         system_user = self.agent(agent_id, admin=True)
-        rows = [
-            {"clientId": c.org_id, "clientOrganizationNumber": c.orgno, "clientOrganizationName": c.name}
-            for c in clients.eligible_clients(system_user)
-        ]
-        return Response(_client_list(system_user, ClientOut(rows, many=True).data))
+        # Decided, ordered and cut into a page in the database (clients.eligible): the firm itself first.
+        order = ("others_after", "name", "orgno")
+        page = paginate(
+            request,
+            clients.eligible(system_user),
+            order=order,
+            serializer=AvailableClientOut,
+            size=CLIENTS_PER_PAGE,
+            keep=("agent",),
+        )
+        return Response(_client_page(system_user, page))
 
 
 class ClientsView(EndUserAPIView):
@@ -208,8 +225,7 @@ class ClientsView(EndUserAPIView):
         page = paginate(
             request, delegations, order=order, serializer=DelegatedClientOut, size=CLIENTS_PER_PAGE, keep=("agent",)
         )
-        links = {"next": page["links"]["next"]} if page["links"]["next"] else {}
-        return Response(_client_list(system_user, page["data"]) | {"links": links})
+        return Response(_client_page(system_user, page))
 
     @extend_schema(
         operation_id="enduser_systemuser_clients_add",

@@ -13,19 +13,24 @@ class OrganisationQuerySet(models.QuerySet):
 
     def matching(self, text: str):
         """Search as a person types it: digits (spaces allowed) match the org number, else the name."""
-        text = " ".join(text.split())
-        if not text:
-            return self
-        digits = text.replace(" ", "")
-        if digits.isdigit():
-            return self.filter(orgno__contains=digits)
-        # SQLite folds case for ASCII only ("øst" would miss "Østfold"); the case variants cover that there
-        # and cost nothing on PostgreSQL, whose ILIKE/UPPER already fold æøå.
-        variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
-        match = Q()
-        for variant in variants:
-            match |= Q(name__icontains=variant)
-        return self.filter(match)
+        return self.filter(matching_q(text))
+
+
+def matching_q(text: str) -> Q:
+    """`OrganisationQuerySet.matching` as a filter (Q() when there is nothing to search for)."""
+    text = " ".join(text.split())
+    if not text:
+        return Q()
+    digits = text.replace(" ", "")
+    if digits.isdigit():
+        return Q(orgno__contains=digits)
+    # SQLite folds case for ASCII only ("øst" would miss "Østfold"); the case variants cover that there
+    # and cost nothing on PostgreSQL, whose ILIKE/UPPER already fold æøå.
+    variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+    match = Q()
+    for variant in sorted(variants):
+        match |= Q(name__icontains=variant)
+    return match
 
 
 class Organisation(models.Model):

@@ -13,6 +13,7 @@ from registry.api import enduser
 from registry.models import ClientDelegation, SystemUser
 from registry.services import clients
 from tests import factories as f
+from tests.api.conftest import validation_codes
 from tests.api.test_enduser_clients import SIGNING, PersonApi, person_bearer
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,28 @@ def test_a_systems_requests_cost_the_same_for_3_or_120(api, system):
     assert few == many
 
 
+def test_a_systems_change_requests_cost_the_same_for_3_or_120(api, system):
+    import uuid
+
+    from approvals.models import ChangeRequest
+
+    path = f"systemuser/changerequest/vendor/bysystem/{system.system_id}"
+
+    def grow(n):
+        for i in range(n - ChangeRequest.objects.count()):
+            user = SystemUser.objects.create(
+                integration_title="t", owner=f.make_org(), system=system, external_ref=f"c{i}"
+            )
+            ChangeRequest.objects.create(id=uuid.uuid4(), system_user=user, required_access_packages=[])
+        return _queries(lambda: api.get(path))
+
+    (few, small), (many, large) = grow(3), grow(120)
+    assert len(small["data"]) == 3 and len(large["data"]) == PAGE
+    token = large["links"]["next"].split("token=")[1]
+    last, _ = _queries(lambda: api.get(path, token=token))
+    assert few == many == last
+
+
 def test_the_end_user_client_lists_cost_the_same_for_3_or_120_clients(client, client_admin, accounting_firm, vendor):
     agent = f.make_agent_system_user(accounting_firm, f.make_system(vendor, "byraa", packages=[SIGNING]), [SIGNING])
     api = PersonApi(client, person_bearer(client_admin))
@@ -110,3 +133,59 @@ def test_a_firms_delegated_clients_come_in_pages(client, client_admin, accountin
         params = dict(parse_qsl(urlsplit(body["links"]["next"]).query))
     assert names == [o.name for o in orgs]  # by name, each once, in three pages of 10, 10 and 5
     assert body["links"] == {} and len(body["data"]) == 5
+
+
+def test_the_clients_that_can_be_added_come_in_pages_the_firm_first(
+    client, client_admin, accounting_firm, vendor, monkeypatch
+):
+    monkeypatch.setattr(enduser, "CLIENTS_PER_PAGE", 10)
+    agent = f.make_agent_system_user(accounting_firm, f.make_system(vendor, "byraa", packages=[SIGNING]), [SIGNING])
+    orgs = [f.make_org(f"Kunde {i:02d} AS") for i in range(25)]
+    for org in orgs:
+        f.give_role(accounting_firm, "REGN", org)
+    f.give_role(accounting_firm, "REVI", f.make_org("Revidert AS"))  # a client, but without the package
+    clients.add_clients(system_user_id=agent.pk, orgnos=[orgs[3].orgno], by=client_admin)  # added: not offered
+    api = PersonApi(client, person_bearer(client_admin))
+    names, counts, params = [], [], {"agent": agent.pk}
+    for _ in range(4):
+        queries, body = _queries(lambda params=params: api.get("clients/available", **params))
+        names += [row["clientOrganizationName"] for row in body["data"]]
+        counts.append(queries)
+        if not body["links"]:
+            break
+        assert body["links"]["next"].startswith(
+            f"http://testserver/authentication/api/v1/enduser/systemuser/clients/available?agent={agent.pk}&token="
+        )
+        params = dict(parse_qsl(urlsplit(body["links"]["next"]).query))
+    # The firm itself first (it may be its own client), then by name, each once: pages of 10, 10 and 5.
+    assert names == [accounting_firm.name] + [o.name for o in orgs if o != orgs[3]]
+    assert body["links"] == {} and len(body["data"]) == 5
+    assert len(set(counts)) == 1  # every page costs the same
+
+
+def test_a_continuation_token_of_another_list_is_refused(client, client_admin, accounting_firm, vendor, monkeypatch):
+    monkeypatch.setattr(enduser, "CLIENTS_PER_PAGE", 1)
+    agent = f.make_agent_system_user(accounting_firm, f.make_system(vendor, "byraa", packages=[SIGNING]), [SIGNING])
+    for i in range(2):
+        org = f.make_org(f"Kunde {i} AS")
+        f.give_role(accounting_firm, "REGN", org)
+        clients.add_clients(system_user_id=agent.pk, orgnos=[org.orgno], by=client_admin)
+    api = PersonApi(client, person_bearer(client_admin))
+    delegated = api.get("clients", agent=agent.pk).json()  # a two-field key (name, org number)
+    token = dict(parse_qsl(urlsplit(delegated["links"]["next"]).query))["token"]
+    assert validation_codes(api.get("clients/available", agent=agent.pk, token=token)) == ["STD.VLD-00001"]
+
+
+def test_a_firms_agents_cost_the_same_queries_for_1_or_30(client, client_admin, accounting_firm, vendor):
+    """Altinn's agents list is a plain list (no paging): a firm has an agent system access per system."""
+    api = PersonApi(client, person_bearer(client_admin))
+
+    def grow(n):
+        for i in range(SystemUser.objects.filter(owner=accounting_firm).count(), n):
+            system = f.make_system(vendor, f"byraa{i}", packages=[SIGNING])
+            f.make_agent_system_user(accounting_firm, system, [SIGNING])
+        return _queries(lambda: api.get("agents", party=accounting_firm.orgno))
+
+    (few, small), (many, large) = grow(1), grow(30)
+    assert len(small) == 1 and len(large) == 30
+    assert few == many

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from registry import access
 from registry.models import ClientDelegation
 from tests import factories as f
 from tests.portal.systemusers_helpers import act_for
@@ -23,6 +24,20 @@ def _get(client, path: str, params=None) -> tuple[int, str]:
 @pytest.fixture
 def agent(accounting_firm, vendor):
     return f.make_agent_system_user(accounting_firm, f.make_system(vendor, "byraa", packages=[SIGNING]), [SIGNING])
+
+
+def assessed_one_by_one(monkeypatch) -> list[int]:
+    """How many organisations each call of registry.access.holdings_for_clients looked at (the one check
+    done per client in Python): a page cut in the database keeps it to a page."""
+    seen, real = [], access.holdings_for_clients
+
+    def spy(*args, **kwargs):
+        held = real(*args, **kwargs)
+        seen.append(len(held))
+        return held
+
+    monkeypatch.setattr(access, "holdings_for_clients", spy)
+    return seen
 
 
 def _grow_clients(firm, agent, n: int) -> None:
@@ -47,6 +62,43 @@ def test_adding_clients_with_a_search_costs_the_same_for_3_or_120_clients(client
     assert few == many and plain_few == plain_many
 
 
+def test_adding_clients_filtered_by_role_costs_the_same_for_3_or_120_clients(
+    client, client_admin, accounting_firm, agent, monkeypatch
+):
+    act_for(client, client_admin, accounting_firm)
+    path = f"/systemuser/{agent.pk}/clients/"
+    _grow_clients(accounting_firm, agent, 3)
+    few, small = _get(client, path, {"q": "kunde", "rolle": "REGN"})
+    _grow_clients(accounting_firm, agent, 120)
+    seen = assessed_one_by_one(monkeypatch)
+    many, large = _get(client, path, {"q": "kunde", "rolle": "REGN", "page": "2"})
+    assert seen and max(seen) <= 50  # the page, not the 120 behind it
+    assert small.count('name="orgno"') == 3 and large.count('name="orgno"') == 50
+    assert "Kunde 050 AS" in large and "Kunde 049 AS" not in large  # the second page, by name
+    assert few == many
+
+
+def test_why_clients_are_missing_costs_the_same_for_3_or_120_clients(
+    client, client_admin, accounting_firm, agent, monkeypatch
+):
+    """The firm's clients that lack the required package (a revisor gives no accountant's package)."""
+    act_for(client, client_admin, accounting_firm)
+    path = f"/systemuser/{agent.pk}/clients/missing/"
+    _grow_clients(accounting_firm, agent, 3)  # these can be added: not on the list
+
+    def grow(n):
+        for i in range(accounting_firm.roles_held.filter(role__legacy_code="REVI").count(), n):
+            f.give_role(accounting_firm, "REVI", f.make_org(f"Revidert {i:03d} AS"))
+        return _get(client, path)
+
+    (few, small), seen = grow(3), assessed_one_by_one(monkeypatch)
+    many, large = grow(120)
+    assert seen and max(seen) <= 50
+    assert small.count("<strong>Revidert") == 3 and large.count("<strong>Revidert") == 50
+    assert "120 klienter mangler noe." in large
+    assert few == many
+
+
 def test_an_agent_system_accesss_details_cost_the_same_for_3_or_120_clients(
     client, client_admin, accounting_firm, agent
 ):
@@ -62,6 +114,22 @@ def test_an_agent_system_accesss_details_cost_the_same_for_3_or_120_clients(
     assert large.count('<td class="table-cards__title">') == 100  # a page
     assert found.count('<td class="table-cards__title">') == 10  # Lagt til 000 … 009
     assert few == many and searched_few == searched_many
+
+
+def test_the_delete_confirmation_names_20_clients_and_counts_the_rest_for_3_or_120(client, accounting_firm, agent):
+    manager = f.make_person("Dagny Leder")
+    f.give_role(manager, "DAGL", accounting_firm)
+    act_for(client, manager, accounting_firm)
+    path = f"/systemuser/{agent.pk}/delete/"
+    _grow_clients(accounting_firm, agent, 3)
+    few, small = _get(client, path)
+    _grow_clients(accounting_firm, agent, 120)
+    many, large = _get(client, path)
+    named = lambda text: text.split('data-testid="delete-clients"')[1].split("</ul>")[0].count("Lagt til")  # noqa: E731
+    assert named(small) == 3 and "klienter til" not in small
+    assert named(large) == 20 and "og 100 klienter til" in large  # Lagt til 000 … 019, and the rest counted
+    assert "Lagt til 019 AS" in large and "Lagt til 020 AS" not in large
+    assert few == many
 
 
 def test_the_act_for_page_with_a_search_costs_the_same_for_3_or_120_organisations(login):

@@ -161,3 +161,15 @@ def test_a_client_administrator_searches_and_pages_the_client_list_only(client, 
     assert len(_rows(text, "agent")) == 1 and _rows(text, "standard") == []
     searched = client.get("/systemuser/", {"q": "egen"}).content.decode()
     assert "0 systemtilganger passer søket «egen»." in searched
+
+
+def test_a_page_far_back_looks_up_use_and_clients_for_its_own_rows_only(as_manager, manager, customer, vendor):
+    """Numbered pages skip rows with OFFSET: the query that skips them must not also look up when each
+    skipped system access was last used or count its clients (the page's 25 are read apart)."""
+    make_many(manager, customer, vendor, 30)
+    with CaptureQueriesContext(connection) as queries:
+        page = as_manager.get("/systemuser/", {"page": 2}).content.decode()
+    assert len(_rows(page, "standard")) == 5 and 'data-testid="last-used"' in page
+    skipping = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"].upper()]
+    assert skipping, "the second page is reached with OFFSET"
+    assert not [sql for sql in skipping if "systemuserusage" in sql or "clientdelegation" in sql]

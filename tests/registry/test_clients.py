@@ -242,5 +242,31 @@ def test_eligibility_agrees_with_registry_access(accounting_firm, role, form):
     (candidate,) = others(clients.assess(accounting_firm, every_package), accounting_firm)
 
     grants = access.packages_of_org_for(accounting_firm, client)
-    assert set(candidate.packages) == {code for code, grant in grants.items() if grant.has_access}
+    held = {code for code, grant in grants.items() if grant.has_access}
+    assert set(candidate.packages) == held
     assert set(candidate.missing) == set(every_package) - set(candidate.packages)
+    # The rule in the database (what the add page and the end-user API count and cut into pages) agrees,
+    # package by package, and for all the packages the organisation holds at once.
+    in_sql = {code for code in every_package if access.clients_holding(accounting_firm, [code]).filter(pk=client.pk)}
+    assert in_sql == held
+    assert access.clients_holding(accounting_firm, sorted(held)).filter(pk=client.pk).exists() == bool(held)
+    assert access.clients_of(accounting_firm).filter(pk=client.pk).exists() == bool(held)  # a client at all
+    # And the role the filter finds it by is the one the candidate is named with.
+    for through in [*access.CLIENT_ROLES, ""]:
+        found = Organisation.objects.filter(access.clients_through(accounting_firm, every_package, through))
+        named = through in candidate.role_code.split(",") if through else candidate.role_code == ""
+        assert found.filter(pk=client.pk).exists() == named, through
+
+
+@pytest.mark.parametrize("form", ["AS", "ENK", "BRL", "ESEK"])
+def test_the_rule_in_the_database_agrees_for_the_firm_itself(form, vendor):
+    """The firm as its own client: its own packages (by its form) and a role it holds for itself."""
+    from registry import access
+    from registry.models import AccessPackage
+
+    firm = f.make_org("Byrå", form=form)
+    f.give_role(firm, "REVI", firm)
+    for code in AccessPackage.objects.order_by("code").values_list("code", flat=True):
+        held = {c for c, grant in access.packages_of_org_for(firm, firm).items() if grant.has_access}
+        assert access.clients_holding(firm, [code]).filter(pk=firm.pk).exists() == (code in held), code
+    assert access.clients_of(firm).filter(pk=firm.pk).exists() == bool(held)
