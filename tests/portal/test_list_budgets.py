@@ -68,13 +68,13 @@ def test_adding_clients_filtered_by_role_costs_the_same_for_3_or_120_clients(
     act_for(client, client_admin, accounting_firm)
     path = f"/systemuser/{agent.pk}/clients/"
     _grow_clients(accounting_firm, agent, 3)
-    few, small = _get(client, path, {"q": "kunde", "rolle": "REGN"})
+    few, small = _get(client, path, {"q": "klient", "rolle": "REGN"})
     _grow_clients(accounting_firm, agent, 120)
     seen = assessed_one_by_one(monkeypatch)
-    many, large = _get(client, path, {"q": "kunde", "rolle": "REGN", "page": "2"})
+    many, large = _get(client, path, {"q": "klient", "rolle": "REGN", "page": "2"})
     assert seen and max(seen) <= 50  # the page, not the 120 behind it
     assert small.count('name="orgno"') == 3 and large.count('name="orgno"') == 50
-    assert "Kunde 050 AS" in large and "Kunde 049 AS" not in large  # the second page, by name
+    assert "Klient 050 AS" in large and "Klient 049 AS" not in large  # the second page, by name
     assert few == many
 
 
