@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.db.models import QuerySet
 
 
@@ -62,10 +62,35 @@ class CompiledQuery:
         if connection.vendor == "postgresql":
             connection.ensure_connection()
             if connection.connection.prepare_threshold is not None:
-                return _prepared_rows(connection, sql, params)
+                return _read_checking_connection(connection, sql, params)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+def _read_checking_connection(connection, sql: str, params: list) -> list[tuple]:
+    """A prepared read that is also the request's connection health check (CONN_HEALTH_CHECKS).
+
+    Django checks a persistent connection with its own `SELECT 1` before the request's first cursor, so
+    that a database restart costs no request after it: one more round trip per request. A read is safe to
+    repeat, so when it is the request's first statement it checks instead: if it fails on a connection
+    that is no longer usable, the connection is replaced and the read runs once more. (Writes get Django's
+    check, which the read has done already on the token and PDP paths.)
+    """
+    first_use = connection.health_check_enabled and not connection.health_check_done
+    if not first_use or connection.in_atomic_block:
+        connection.close_if_health_check_failed()
+        return _prepared_rows(connection, sql, params)
+    connection.health_check_done = True
+    try:
+        return _prepared_rows(connection, sql, params)
+    except (OperationalError, InterfaceError):
+        if connection.is_usable():
+            raise
+    connection.close()
+    connection.ensure_connection()
+    connection.health_check_done = True
+    return _prepared_rows(connection, sql, params)
 
 
 def _prepared_rows(connection, sql: str, params: list) -> list[tuple]:
@@ -190,6 +215,10 @@ class CompiledInsertOnce(CompiledInsert):
                     f"WITH inserted AS ({self._statement(connection)} RETURNING 1), "
                     f"followup AS ({then._select(connection, 'inserted')} RETURNING 1) SELECT COUNT(*) FROM inserted"
                 )
+            connection.ensure_connection()
+            if connection.connection.prepare_threshold is not None:
+                connection.close_if_health_check_failed()  # done already if a read came first
+                return _prepared_rows(connection, sql, params)[0][0] == 1  # planned once per connection
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 return cursor.fetchone()[0] == 1
