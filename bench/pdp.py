@@ -141,10 +141,11 @@ def generate(size: str, seed: int = 1) -> dict:
                 "allowed_redirect_urls",
                 "is_visible",
                 "is_deleted",
+                "is_self_developed",
                 "created",
                 "updated",
             ],
-            ((s, sid, v, '{"nb": "Bench"}', "{}", "[]", True, False, now, now) for s, sid, v in systems),
+            ((s, sid, v, '{"nb": "Bench"}', "{}", "[]", True, False, False, now, now) for s, sid, v in systems),
         )
         standard = [
             (uuid.UUID(int=rng.getrandbits(128), version=4), orgs[i % n_orgs][0], rng.choice(systems)[0], i)
