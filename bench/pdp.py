@@ -511,7 +511,7 @@ def start_gunicorn(
 ) -> subprocess.Popen:
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url + "?prepare_threshold=5"}
     command = [
-        str(REPO / ".venv/bin/gunicorn"),
+        str(Path(sys.executable).parent / "gunicorn"),  # the gunicorn of the Python running this
         "config.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
