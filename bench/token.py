@@ -627,7 +627,7 @@ def load(tmp: Path, server_pid: int, peer_pid: int | None, args) -> None:
             line += f"{values[0] / values[1]:>15.2f}"
         print(line)
     print(
-        f"ours' CPU per token: {ours.cpu / max(ours.tokens, 1) * 1000:.2f} ms gunicorn + "
+        f"ours' CPU per token: {ours.cpu / max(ours.tokens, 1) * 1000:.2f} ms web server + "
         f"{ours.db_cpu / max(ours.tokens, 1) * 1000:.2f} ms PostgreSQL; failed requests: "
         + ", ".join(f"{s.name} {s.failed}" for s in sides)
     )
