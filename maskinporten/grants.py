@@ -1,10 +1,13 @@
 """The JWT-bearer grant (RFC 7523 as Maskinporten profiles it, RFC 9396 authorization_details): one
 service that checks a grant, issues the token, and records it whichever way it goes: a log line for each
-request, and one upsert in the system user's usage (registry.usage) for a token issued or a refusal of a
-client that proved who it is. Token traffic is not written to the audit log one event per token.
+request, and one upsert in the system user's usage (registry.usage) for a token issued (in the same
+statement that spends the `jti`) or a refusal of a client that proved who it is. Token traffic is not
+written to the audit log one event per token.
 
 The order of checks is chosen so that nothing an unauthenticated caller sends reaches the database
-beyond one indexed key look-up, and so that the `jti` is only spent once the grant is otherwise good.
+beyond one indexed read (the key it names, and the system user it asks for), and so that the `jti` is
+only spent once the grant is otherwise good. A token costs two round trips: that read, and one
+statement that spends the `jti` and counts the token.
 """
 
 import json
