@@ -141,10 +141,11 @@ def generate(size: str, seed: int = 1) -> dict:
                 "allowed_redirect_urls",
                 "is_visible",
                 "is_deleted",
+                "is_self_developed",
                 "created",
                 "updated",
             ],
-            ((s, sid, v, '{"nb": "Bench"}', "{}", "[]", True, False, now, now) for s, sid, v in systems),
+            ((s, sid, v, '{"nb": "Bench"}', "{}", "[]", True, False, False, now, now) for s, sid, v in systems),
         )
         standard = [
             (uuid.UUID(int=rng.getrandbits(128), version=4), orgs[i % n_orgs][0], rng.choice(systems)[0], i)
@@ -510,7 +511,7 @@ def start_gunicorn(
 ) -> subprocess.Popen:
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url + "?prepare_threshold=5"}
     command = [
-        str(REPO / ".venv/bin/gunicorn"),
+        str(Path(sys.executable).parent / "gunicorn"),  # the gunicorn of the Python running this
         "config.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",

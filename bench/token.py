@@ -1,22 +1,31 @@
 # ruff: noqa: E402  (the path fix below must run before the first standard-library import)
-"""Benchmark of the token endpoint: system-user grants against gunicorn + PostgreSQL, DEBUG off.
+"""Benchmark of the token endpoint, side by side with a dedicated OAuth server (issue 19).
 
-    .venv/bin/python bench/token.py [--workers 3] [--seconds 10] [--concurrency 16] [--rate 100]
+    .venv/bin/python bench/token.py                # everything below, one command, prints both sides
+
+Ours: system-user grants (JWT-bearer + authorization_details) against gunicorn + PostgreSQL in the
+production profile (DEBUG off, gthread 2 workers × 8 threads, persistent connections, prepared
+statements; `--server granian` for granian's WSGI server instead, if it is installed). The peer:
+node-oidc-provider from tests/oidc_provider (bench/token_peer.mjs) doing client_credentials with
+private_key_jwt, replay check, RS256 JWT access token, in memory, one process.
 
 What it does, and it stops by itself (every phase is bounded by a request count and a deadline):
-1. (Re)creates the PostgreSQL database `sb_h3_bench` (DATABASE_URL's server, default 127.0.0.1:5432), migrates it,
-   and prepares 10 token clients (each on its own system of one vendor) and 1,000 customers with a
-   system user each.
-2. Starts gunicorn on 127.0.0.1:8103 with production settings from the environment (DEBUG off).
-3. Starts a separate load process which pre-signs all its assertions before each timed phase, then
-   - saturation: `--concurrency` connections in a closed loop for `--seconds` → tokens/s, p50/p95/p99;
-   - paced: `--rate` tokens/s open-loop for `--seconds` (latency counted from the planned send time,
-     so a stall is not hidden) → p50/p95/p99;
-   - exchange: system-user tokens fetched first, then `GET /authentication/api/v1/exchange/maskinporten`
-     for each, `--concurrency` connections in a closed loop → platform tokens/s, p50/p95/p99, CPU per exchange.
-   Server CPU per token = CPU time of the gunicorn processes (and, separately, of the PostgreSQL
-   backends serving them) during the saturation phase, divided by the tokens issued.
-4. Stops gunicorn and drops the database.
+1. (Re)creates the PostgreSQL database BENCH_DB_NAME (default sb_h3_bench; server BENCH_DATABASE_SERVER,
+   default postgres://postgres@127.0.0.1:5432), migrates it, and prepares 10 token clients (each on its
+   own system of one vendor) and 1,000 customers with a system user each; the peer gets the same 10
+   clients with the same public key.
+2. Starts gunicorn on 127.0.0.1:BENCH_PORT (default 8103) and the peer on BENCH_PEER_PORT (default
+   BENCH_PORT + 1).
+3. A separate load process pre-signs all RS256 assertions before each timed phase, then for each of
+   `--rounds` rounds, the two servers alternating (the first one swaps every round):
+   - saturation: `--concurrency` keep-alive connections in a closed loop for `--seconds` → tokens/s,
+     p50/p99, and server CPU per token from process CPU times (/proc: gunicorn master and workers plus
+     the PostgreSQL backends; the Node process for the peer), not wall time;
+   - paced: `--rate` tokens/s open loop for `--seconds` (latency counted from the planned send time, so a
+     stall is not hidden) → p50/p99.
+   Then it prints the medians of both sides and their ratio, and (unless --no-exchange) measures
+   `GET /authentication/api/v1/exchange/maskinporten` on ours.
+4. Stops both servers and drops the database.
 """
 
 import os
@@ -28,7 +37,9 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 import argparse
 import asyncio
 import json
+import shutil
 import signal
+import statistics
 import subprocess
 import tempfile
 import time
@@ -40,11 +51,15 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8103"))
+PEER_PORT = int(os.environ.get("BENCH_PEER_PORT", str(PORT + 1)))
 DB_NAME = os.environ.get("BENCH_DB_NAME", "sb_h3_bench")  # another name when several people bench at once
 CLIENTS, CUSTOMERS = 10, 1000
 SCOPE = "altinn:bench/krav.read"
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-HARD_LIMIT_SECONDS = 900
+PEER_RESOURCE = "https://bench.systembruker.test/"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+HARD_LIMIT_SECONDS = 1200
+MAX_BATCH = 20_000  # grants signed for one saturation phase at most
 
 
 def db_url(name: str) -> str:
@@ -68,7 +83,9 @@ def server_env(tmp: Path, db_options: str) -> dict:
         STATIC_ROOT=str(tmp),  # the token endpoint serves no static files; an existing folder keeps WhiteNoise quiet
         LOG_LEVEL="ERROR",  # refused grants are logged as 4xx warnings; the bench counts them itself
         TEST_LOGIN_ENABLED="true",  # a bench installation; production would configure ID-porten
-        PYTHONPATH=str(ROOT),
+        TOKEN_RATE_PER_ADDRESS="100000000",  # all load comes from one address; the limits stay on (counted)
+        TOKEN_RATE_PER_CLIENT="100000000",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )
     env.pop("REDIS_URL", None)
     env.pop("CELERY_BROKER_URL", None)
@@ -103,61 +120,103 @@ def write_key(path: Path) -> None:
     path.chmod(0o600)
 
 
-def wait_until_up(deadline: float) -> None:
+def wait_until_up(url: str, deadline: float, name: str) -> None:
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{PORT}/jwk", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise SystemExit("gunicorn did not come up")
+    raise SystemExit(f"{name} did not come up")
+
+
+def server_command(args) -> list[str]:
+    bind = f"{HOST}:{PORT}"
+    if args.server == "granian":
+        return [PY, "-m", "granian", "--interface", "wsgi", "--host", HOST, "--port", str(PORT), "--http", "1",
+                "--workers", str(args.workers), "--blocking-threads", str(args.threads), "--backlog", "1024",
+                "--no-ws", "--log-level", "warning", "config.wsgi:application"]  # fmt: skip
+    return [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "-b", bind, "-w", str(args.workers),
+            "--threads", str(args.threads), "--backlog", "1024", "--log-level", "warning"]  # fmt: skip
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)  # the group of the server we started, nothing else
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="more than 1: gunicorn's gthread worker class")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="granian: pip install granian==2.8.7"
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    # Threads: a durable commit waits ≈ 3 ms for the disk here, so more requests than cores must be in
+    # flight for the CPU to stay busy (2 × 2 gave a third of the tokens/s of 2 × 8 in the same minutes).
+    parser.add_argument("--threads", type=int, default=8, help="gthread threads (granian: blocking threads)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per phase and side (at most 15)")
+    parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--db-options", default="", help="query string for DATABASE_URL, e.g. server_side_binding=true")
+    parser.add_argument("--db-options", default="prepare_threshold=5", help="query string for DATABASE_URL")
+    parser.add_argument("--no-peer", action="store_true", help="ours only")
+    parser.add_argument("--no-exchange", action="store_true", help="skip the exchange phase")
     args = parser.parse_args()
     signal.alarm(HARD_LIMIT_SECONDS)  # whatever happens, this process ends
+    node = shutil.which("node")
+    peer_wanted = not args.no_peer
+    if peer_wanted and (node is None or not (ROOT / "tests/oidc_provider/node_modules/oidc-provider").exists()):
+        raise SystemExit("the peer needs node and `npm ci` in tests/oidc_provider (or pass --no-peer)")
 
     with tempfile.TemporaryDirectory(prefix="bench-token-") as tmpdir:
         tmp = Path(tmpdir)
         env = server_env(tmp, args.db_options)
         write_key(tmp / "signing.pem")
-        write_key(tmp / "client.pem")
+        for i in range(CLIENTS):  # one key per client: a key may be registered on one client only
+            write_key(tmp / f"client-{i}.pem")
         print(f"machine: {os.cpu_count()} CPUs, load average {Path('/proc/loadavg').read_text().split()[:3]}")
         recreate_database()
-        server = None
+        server = peer = None
         try:
             subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
             subprocess.run([PY, __file__, "prepare", str(tmp)], cwd=ROOT, env=env, check=True)
-            server = subprocess.Popen(
-                [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "-b", f"{HOST}:{PORT}",
-                 "-w", str(args.workers), "--threads", str(args.threads), "--backlog", "512", "--log-level", "warning"],
-                cwd=ROOT, env=env, start_new_session=True,
-            )  # fmt: skip
-            wait_until_up(time.monotonic() + 30)
-            load = subprocess.run(
-                [PY, __file__, "load", str(tmp), "--server-pid", str(server.pid), "--seconds", str(args.seconds),
-                 "--concurrency", str(args.concurrency), "--rate", str(args.rate)],
-                cwd=ROOT, env=env, check=True, timeout=HARD_LIMIT_SECONDS - 60,
-            )  # fmt: skip
-            del load
-            kind = f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
-            print(f"gunicorn: {args.workers} {kind}; PostgreSQL on the same machine; load over loopback")
-            print(f"database options: {args.db_options or '(none)'}")
+            server = subprocess.Popen(server_command(args), cwd=ROOT, env=env, start_new_session=True)
+            if peer_wanted:
+                peer = subprocess.Popen(
+                    [node, str(ROOT / "bench/token_peer.mjs")], cwd=ROOT, start_new_session=True,
+                    env={**os.environ, "PORT": str(PEER_PORT), "PEER_CONFIG": str(tmp / "peer.json"),
+                         "NODE_ENV": "production"},
+                )  # fmt: skip
+                wait_until_up(
+                    f"http://{HOST}:{PEER_PORT}/.well-known/openid-configuration", time.monotonic() + 30, "peer"
+                )
+            wait_until_up(f"http://{HOST}:{PORT}/jwk", time.monotonic() + 30, args.server)
+            kind = f"{args.workers} workers × {args.threads} threads"
+            print(
+                f"ours: {args.server}, {kind}, database options {args.db_options or '(none)'}; "
+                "PostgreSQL on this machine"
+            )
+            if peer_wanted:
+                version = json.loads((ROOT / "tests/oidc_provider/node_modules/oidc-provider/package.json").read_text())
+                print(f"peer: node-oidc-provider {version['version']} on Node {subprocess.run([node, '--version'],
+                      capture_output=True, text=True).stdout.strip()}, one process, in memory")  # fmt: skip
+            command = [PY, __file__, "load", str(tmp), "--server-pid", str(server.pid), "--seconds", str(args.seconds),
+                       "--concurrency", str(args.concurrency), "--rate", str(args.rate),
+                       "--rounds", str(args.rounds)]  # fmt: skip
+            if peer is not None:
+                command += ["--peer-pid", str(peer.pid)]
+            if args.no_exchange:
+                command += ["--no-exchange"]
+            subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=HARD_LIMIT_SECONDS - 60)
         finally:
-            if server is not None:
-                os.killpg(server.pid, signal.SIGTERM)  # the group of the gunicorn we started, nothing else
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
+            stop(server)
+            stop(peer)
             drop_database()
 
 
@@ -184,12 +243,12 @@ def prepare(tmp: Path) -> None:
                 yield orgno
 
     numbers = orgnos()
-    private = serialization.load_pem_private_key((tmp / "client.pem").read_bytes(), password=None)
-    public_pem = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+
+    def public_pem(i: int) -> str:
+        private = serialization.load_pem_private_key((tmp / f"client-{i}.pem").read_bytes(), password=None)
+        public = private.public_key()
+        return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
     vendor = Organisation.objects.create(orgno=next(numbers), name="Benk Leverandør AS")
     clients = []
     for i in range(CLIENTS):
@@ -197,10 +256,10 @@ def prepare(tmp: Path) -> None:
             system_id=f"{vendor.orgno}_bench{i}", vendor=vendor, name={"nb": f"Benk {i}"}
         )
         client, key = register_client(
-            owner=vendor, scopes=[SCOPE], public_key=public_pem, client_id=f"bench-client-{i}", actor="bench"
+            owner=vendor, scopes=[SCOPE], public_key=public_pem(i), client_id=f"bench-client-{i}", actor="bench"
         )
         SystemClient.objects.create(system=system, client_id=client.client_id)
-        clients.append({"client_id": client.client_id, "kid": key.kid, "system": system})
+        clients.append({"client_id": client.client_id, "kid": key.kid, "system": system, "jwk": key.public_jwk})
     customers = Organisation.objects.bulk_create(
         [Organisation(orgno=next(numbers), name=f"Kunde {i} AS") for i in range(CUSTOMERS)]
     )
@@ -221,112 +280,158 @@ def prepare(tmp: Path) -> None:
     ]
     issuer = os.environ["PORTAL_BASE_URL"].rstrip("/") + "/"
     (tmp / "pairs.json").write_text(json.dumps({"issuer": issuer, "pairs": pairs}))
+    peer_clients = [{"client_id": c["client_id"], "jwk": c["jwk"]} for c in clients]
+    (tmp / "peer.json").write_text(json.dumps({"clients": peer_clients, "scope": SCOPE, "resource": PEER_RESOURCE}))
     print(f"prepared {CLIENTS} clients, {CUSTOMERS} customers with a system user each")
 
 
 # --- load (a separate process) --------------------------------------------------------------------
 
 
-class Grants:
-    """Pre-signed assertions. Signed just before a phase, with `iat` set so that the whole phase falls
-    inside the server's ±10 s iat window (the server allows at most 120 s between iat and exp)."""
-
-    def __init__(self, tmp: Path):
-        from cryptography.hazmat.primitives import serialization
-
-        self.key = serialization.load_pem_private_key((tmp / "client.pem").read_bytes(), password=None)
-        data = json.loads((tmp / "pairs.json").read_text())
-        self.issuer, self.pairs = data["issuer"], data["pairs"]
-
-    def sign(self, count: int, sign_ms: float) -> tuple[list[bytes], float]:
-        """`count` requests, and until when (time.time()) the server will accept their iat."""
-        import jwt
-
-        ready_at = time.time() + count * sign_ms / 1000 * 1.2
-        iat = int(ready_at) + 9  # accepted from ready_at - 1 to ready_at + 19
-        bodies = []
-        for i in range(count):
-            pair = self.pairs[i % len(self.pairs)]
-            claims = {
-                "aud": self.issuer, "iss": pair["client_id"], "iat": iat, "exp": iat + 100,
-                "jti": uuid.uuid4().hex, "scope": SCOPE,
-                "authorization_details": [{"type": "urn:altinn:systemuser", "systemuser_org": {
-                    "authority": "iso6523-actorid-upis", "ID": f"0192:{pair['orgno']}"}}],
-            }  # fmt: skip
-            assertion = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": pair["kid"]})
-            body = urlencode({"grant_type": GRANT_TYPE, "assertion": assertion}).encode()
-            bodies.append(
-                b"POST /token HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n"
-                b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n"
-                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
-        if time.time() < ready_at:
-            time.sleep(ready_at - time.time())
-        return bodies, iat + 9
-
-
-async def send(request: bytes) -> int:
-    reader, writer = await asyncio.open_connection(HOST, PORT)
-    try:
-        writer.write(request)
-        await writer.drain()
-        response = await reader.read()
-        return int(response[9:12]) if response.startswith(b"HTTP/1.") else 0
-    finally:
-        writer.close()
-
-
-async def fetch_body(request: bytes) -> bytes:
-    reader, writer = await asyncio.open_connection(HOST, PORT)
-    try:
-        writer.write(request)
-        await writer.drain()
-        return (await reader.read()).partition(b"\r\n\r\n")[2]
-    finally:
-        writer.close()
-
-
-async def fetch_tokens(requests: list[bytes], concurrency: int) -> list[str]:
-    limit = asyncio.Semaphore(concurrency)
-
-    async def one(request: bytes) -> str:
-        async with limit:
-            return json.loads(await fetch_body(request))["access_token"]
-
-    return await asyncio.gather(*(one(request) for request in requests))
-
-
-def exchange_request(access_token: str) -> bytes:
+def _request(port: int, body: bytes) -> bytes:
     return (
-        b"GET /authentication/api/v1/exchange/maskinporten HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n"
-        b"Authorization: Bearer " + access_token.encode() + b"\r\nConnection: close\r\n\r\n"
+        b"POST /token HTTP/1.1\r\nHost: " + f"{HOST}:{port}".encode() + b"\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
     )
 
 
-async def timed_send(request: bytes, start: float) -> tuple[int, float]:
+class Grants:
+    """Pre-signed assertions for one side. Ours are signed just before a phase, with `iat` set so that the
+    whole phase falls inside the server's ±10 s iat window (at most 120 s between iat and exp); the
+    peer's are client assertions (iss = sub = client id, aud = its issuer) for client_credentials."""
+
+    def __init__(self, tmp: Path, *, peer: bool):
+        from cryptography.hazmat.primitives import serialization
+
+        self.keys = {
+            i: serialization.load_pem_private_key((tmp / f"client-{i}.pem").read_bytes(), password=None)
+            for i in range(CLIENTS)
+        }
+        data = json.loads((tmp / "pairs.json").read_text())
+        self.pairs, self.peer = data["pairs"], peer
+        self.port = PEER_PORT if peer else PORT
+        self.audience = f"http://{HOST}:{PEER_PORT}" if peer else data["issuer"]
+        self.sign_ms = 1.0
+
+    def sign(self, count: int) -> tuple[list[bytes], float]:
+        """`count` requests, and until when (time.time()) the server will accept them."""
+        import jwt
+
+        started = time.time()
+        ready_at = started + count * self.sign_ms / 1000 * 1.3 + 0.5
+        iat = int(ready_at) + 9  # ours: accepted from ready_at - 1 to ready_at + 19
+        if self.peer:
+            iat = int(started)
+        requests = []
+        for i in range(count):
+            pair = self.pairs[i % len(self.pairs)]
+            private_key = self.keys[i % len(self.pairs) % CLIENTS]
+            claims = {
+                "aud": self.audience,
+                "iss": pair["client_id"],
+                "iat": iat,
+                "exp": iat + 100,
+                "jti": uuid.uuid4().hex,
+            }
+            if self.peer:
+                claims["sub"] = pair["client_id"]
+                form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "scope": SCOPE}
+                key = "client_assertion"
+            else:
+                claims["scope"] = SCOPE
+                claims["authorization_details"] = [{"type": "urn:altinn:systemuser", "systemuser_org": {
+                    "authority": "iso6523-actorid-upis", "ID": f"0192:{pair['orgno']}"}}]  # fmt: skip
+                form, key = {"grant_type": GRANT_TYPE}, "assertion"
+            form[key] = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": pair["kid"]})
+            requests.append(_request(self.port, urlencode(form).encode()))
+        if count:
+            self.sign_ms = (time.time() - started) / count * 1000
+        if not self.peer and time.time() < ready_at:
+            time.sleep(ready_at - time.time())
+        return requests, (iat + 9 if not self.peer else iat + 90)
+
+
+class Connection:
+    """One HTTP/1.1 keep-alive connection; reopened if the server closes it."""
+
+    def __init__(self, port: int):
+        self.port, self.reader, self.writer = port, None, None
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        for attempt in (1, 2):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+            try:
+                self.writer.write(request)
+                head = await self.reader.readuntil(b"\r\n\r\n")
+            except (OSError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt == 2:
+                    raise
+                continue  # the server closed an idle keep-alive connection: once more on a new one
+            length, close = 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            body = await self.reader.readexactly(length)
+            if close:
+                self.close()
+            return int(head[9:12]), body
+        raise OSError("unreachable")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def timed_send(connection: Connection, request: bytes, start: float) -> tuple[int, float]:
     try:
-        status = await asyncio.wait_for(send(request), timeout=10)
-    except (TimeoutError, OSError):
+        status, _ = await asyncio.wait_for(connection.send(request), timeout=10)
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+        connection.close()
         status = 0
     return status, time.perf_counter() - start
 
 
-async def closed_loop(requests: list[bytes], concurrency: int, seconds: float) -> tuple[list, float]:
+async def closed_loop(port: int, requests: list[bytes], concurrency: int, seconds: float) -> tuple[list, float]:
     results, queue = [], iter(requests)
+    connections = [Connection(port) for _ in range(concurrency)]
+    for connection in connections:  # opened before the clock starts
+        connection.reader, connection.writer = await asyncio.open_connection(HOST, port)
     deadline = time.perf_counter() + seconds
 
-    async def worker():
+    async def worker(connection: Connection):
         for request in queue:
             if time.perf_counter() > deadline:
                 return
-            results.append(await timed_send(request, time.perf_counter()))
+            results.append(await timed_send(connection, request, time.perf_counter()))
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return results, time.perf_counter() - started
+    await asyncio.gather(*(worker(c) for c in connections))
+    elapsed = time.perf_counter() - started
+    for connection in connections:
+        connection.close()
+    return results, elapsed
 
 
-async def open_loop(requests: list[bytes], rate: float) -> list:
+async def open_loop(port: int, requests: list[bytes], rate: float) -> list:
+    """Sent at the planned times whatever the answers; a pool of keep-alive connections grows as needed."""
+    idle = [Connection(port) for _ in range(4)]
+    for connection in idle:
+        connection.reader, connection.writer = await asyncio.open_connection(HOST, port)
+
+    async def one(request: bytes, planned: float):
+        connection = idle.pop() if idle else Connection(port)
+        result = await timed_send(connection, request, planned)
+        idle.append(connection)
+        return result
+
     started = time.perf_counter()
     tasks = []
     for i, request in enumerate(requests):
@@ -334,19 +439,42 @@ async def open_loop(requests: list[bytes], rate: float) -> list:
         delay = planned - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(timed_send(request, planned)))
-    return await asyncio.gather(*tasks)
+        tasks.append(asyncio.create_task(one(request, planned)))
+    results = await asyncio.gather(*tasks)
+    for connection in idle:
+        connection.close()
+    return results
+
+
+async def fetch_tokens(port: int, requests: list[bytes], concurrency: int) -> list[str]:
+    connections = [Connection(port) for _ in range(concurrency)]
+    queue, tokens = iter(requests), []
+
+    async def worker(connection: Connection):
+        for request in queue:
+            status, body = await connection.send(request)
+            if status == 200:
+                tokens.append(json.loads(body)["access_token"])
+        connection.close()
+
+    await asyncio.gather(*(worker(c) for c in connections))
+    return tokens
+
+
+def exchange_request(access_token: str) -> bytes:
+    return (
+        b"GET /authentication/api/v1/exchange/maskinporten HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n"
+        b"Authorization: Bearer " + access_token.encode() + b"\r\n\r\n"
+    )
 
 
 def percentile(sorted_ms: list[float], p: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * p / 100))] if sorted_ms else float("nan")
 
 
-def summary(results: list) -> tuple[str, int]:
+def latencies(results: list) -> tuple[list[float], int]:
     ok = sorted(ms * 1000 for status, ms in results if status == 200)
-    failed = len(results) - len(ok)
-    text = f"p50 {percentile(ok, 50):.1f} ms, p95 {percentile(ok, 95):.1f} ms, p99 {percentile(ok, 99):.1f} ms"
-    return text + (f", {failed} FAILED" if failed else ", 0 failed"), len(ok)
+    return ok, len(results) - len(ok)
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -360,15 +488,18 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
-def gunicorn_pids(master: int) -> list[int]:
-    pids = [master]
+def process_tree(root: int) -> list[int]:
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(stat.parent.name))
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    return pids
+    tree, changed = {root}, True
+    while changed:
+        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
+        changed, tree = grown != tree, grown
+    return sorted(tree)
 
 
 def database_pids() -> list[int]:
@@ -381,54 +512,143 @@ def database_pids() -> list[int]:
     return [row[0] for row in rows]
 
 
-def load(tmp: Path, server_pid: int, seconds: float, concurrency: int, rate: float) -> None:
-    grants = Grants(tmp)
-    seconds = min(seconds, 15)  # the iat window of pre-signed grants
-    t0 = time.time()
-    grants.sign(100, sign_ms=0)
-    sign_ms = (time.time() - t0) / 100 * 1000
-    warm, _ = grants.sign(300, sign_ms)
-    asyncio.run(closed_loop(warm, concurrency, seconds=5))  # connections and caches warm in every worker
+def check_once(port: int, request: bytes) -> str:
+    """What one answer looks like (the token's JOSE header and claims), and the same grant sent again."""
+    import base64
 
-    # Saturation. Signed for up to 1,000 tokens/s; if more are needed, the phase ends early (and says so).
-    batch, valid_until = grants.sign(int(seconds * 1000), sign_ms)
-    app_pids, db_pids = gunicorn_pids(server_pid), database_pids()
-    app_cpu, db_cpu, load_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids), time.process_time()
-    phase = min(seconds, valid_until - time.time() - 1)
-    results, elapsed = asyncio.run(closed_loop(batch, concurrency, seconds=phase))
-    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
-    load_cpu = time.process_time() - load_cpu
-    text, ok = summary(results)
-    exhausted = " (grants ran out: raise the budget)" if len(results) == len(batch) else ""
-    print(f"saturation, {concurrency} concurrent: {ok / elapsed:.0f} tokens/s over {elapsed:.1f} s{exhausted}; {text}")
-    per_token = [cpu / max(ok, 1) * 1000 for cpu in (app_cpu, db_cpu, load_cpu)]
-    print(
-        f"server CPU per token: {per_token[0]:.2f} ms in gunicorn + {per_token[1]:.2f} ms in PostgreSQL "
-        f"(load generator: {per_token[2]:.2f} ms)"
+    async def twice():
+        connection = Connection(port)
+        first = await connection.send(request)
+        second = await connection.send(request)
+        connection.close()
+        return first, second
+
+    (status, body), (replay_status, replay_body) = asyncio.run(twice())
+    if status != 200:
+        raise SystemExit(f"port {port}: {status} {body[:300]!r}")
+    parts = json.loads(body)["access_token"].split(".")
+    header, claims = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))) for p in parts[:2])
+    return (
+        f"token {header.get('alg')} typ {header.get('typ')}, claims {sorted(claims)}; "
+        f"the same grant again → {replay_status} {json.loads(replay_body).get('error')}"
     )
-    busy = os.cpu_count() * 1000 / sum(per_token)
-    print(f"  → if this machine ran nothing else: about {busy:.0f} tokens/s before its CPUs are full")
 
-    count = int(rate * seconds)
-    paced, _ = grants.sign(count, sign_ms)
-    results = asyncio.run(open_loop(paced, rate))
-    text, ok = summary(results)
-    print(f"paced at {rate:.0f} tokens/s for {count / rate:.0f} s: {text}")
 
-    # The exchange for platform tokens (issue 20): the access tokens are fetched first (they live 120 s).
-    signed, _ = grants.sign(int(seconds * 200), sign_ms)
-    exchanges = [exchange_request(token) for token in asyncio.run(fetch_tokens(signed, concurrency))]
-    db_pids = sorted(set(db_pids) | set(database_pids()))
-    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
-    results, elapsed = asyncio.run(closed_loop(exchanges, concurrency, seconds=seconds))
-    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
-    text, ok = summary(results)
-    exhausted = " (tokens ran out: raise the budget)" if len(results) == len(exchanges) else ""
-    rate_text = f"{ok / elapsed:.0f} platform tokens/s over {elapsed:.1f} s{exhausted}"
-    print(f"exchange, {concurrency} concurrent: {rate_text}; {text}")
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+class Side:
+    def __init__(self, name: str, grants: Grants, pids):
+        self.name, self.grants, self.pids = name, grants, pids
+        self.rates, self.p50, self.p99, self.paced_p50, self.paced_p99 = [], [], [], [], []
+        self.cpu, self.db_cpu, self.tokens, self.failed = 0.0, 0.0, 0, 0
+        self.expected = 1500.0  # tokens/s, for the first batch; then the last measured rate
+
+    def saturation(self, concurrency: int, seconds: float) -> str:
+        batch, valid_until = self.grants.sign(min(MAX_BATCH, int(self.expected * seconds * 1.3) + 200))
+        app, db = self.pids()
+        app_cpu, db_cpu = cpu_seconds(app), cpu_seconds(db)
+        load = loadavg()
+        phase = min(seconds, valid_until - time.time() - 1)
+        results, elapsed = asyncio.run(closed_loop(self.grants.port, batch, concurrency, phase))
+        app_cpu, db_cpu = cpu_seconds(app) - app_cpu, cpu_seconds(db) - db_cpu
+        ok, failed = latencies(results)
+        rate = len(ok) / elapsed
+        self.expected = max(rate, 200.0)
+        self.rates.append(rate)
+        self.p50.append(percentile(ok, 50))
+        self.p99.append(percentile(ok, 99))
+        self.cpu, self.db_cpu = self.cpu + app_cpu, self.db_cpu + db_cpu
+        self.tokens, self.failed = self.tokens + len(ok), self.failed + failed
+        per = f"{(app_cpu + db_cpu) / max(len(ok), 1) * 1000:.2f} ms"
+        if db:
+            per += f" ({app_cpu / max(len(ok), 1) * 1000:.2f} app + {db_cpu / max(len(ok), 1) * 1000:.2f} PostgreSQL)"
+        ran_out = " (grants ran out)" if len(results) == len(batch) else ""
+        return (
+            f"  {self.name:5} saturation: {rate:6.0f} tokens/s over {elapsed:4.1f} s{ran_out}, "
+            f"p50 {self.p50[-1]:.1f} ms, "
+            f"p99 {self.p99[-1]:.1f} ms, {failed} failed; CPU per token {per}; load average {load}"
+        )
+
+    def paced(self, rate: float, seconds: float) -> str:
+        batch, _ = self.grants.sign(int(rate * seconds))
+        load = loadavg()
+        ok, failed = latencies(asyncio.run(open_loop(self.grants.port, batch, rate)))
+        self.paced_p50.append(percentile(ok, 50))
+        self.paced_p99.append(percentile(ok, 99))
+        self.failed += failed
+        return (
+            f"  {self.name:5} paced at {rate:.0f}/s: p50 {self.paced_p50[-1]:.1f} ms, p95 {percentile(ok, 95):.1f} ms, "
+            f"p99 {self.paced_p99[-1]:.1f} ms, max {ok[-1] if ok else float('nan'):.1f} ms, {failed} failed; "
+            f"load average {load}"
+        )
+
+    def cpu_per_token(self) -> float:
+        return (self.cpu + self.db_cpu) / max(self.tokens, 1) * 1000
+
+
+def load(tmp: Path, server_pid: int, peer_pid: int | None, args) -> None:
+    seconds = min(args.seconds, 15)  # the iat window of pre-signed grants
+    ours = Side("ours", Grants(tmp, peer=False), lambda: (process_tree(server_pid), database_pids()))
+    sides = [ours]
+    if peer_pid is not None:
+        sides.append(Side("peer", Grants(tmp, peer=True), lambda: (process_tree(peer_pid), [])))
+    for side in sides:  # connections, caches and JIT warm; the token's form and the replay check, seen once
+        warm, _ = side.grants.sign(600)
+        print(f"{side.name}: {check_once(side.grants.port, warm[0])}", flush=True)
+        results, _ = asyncio.run(closed_loop(side.grants.port, warm[1:], args.concurrency, seconds=5))
+        ok, failed = latencies(results)
+        if failed:
+            raise SystemExit(f"{side.name}: {failed} of {len(results)} warm-up requests failed")
+    for round_ in range(1, args.rounds + 1):
+        order = sides if round_ % 2 else sides[::-1]
+        print(f"round {round_}:", flush=True)
+        for side in order:
+            print(side.saturation(args.concurrency, seconds), flush=True)
+        for side in order:
+            print(side.paced(args.rate, seconds), flush=True)
+
+    median = statistics.median
+    print(f"\nmedians of {args.rounds} rounds ({args.concurrency} keep-alive connections; paced {args.rate:.0f}/s):")
+    header = f"{'':34}" + "".join(f"{s.name:>14}" for s in sides) + ("   ours / peer" if len(sides) == 2 else "")
+    print(header)
+    rows = [
+        ("tokens/s at saturation", [median(s.rates) for s in sides], "{:.0f}"),
+        ("p50 at saturation, ms", [median(s.p50) for s in sides], "{:.1f}"),
+        ("p99 at saturation, ms", [median(s.p99) for s in sides], "{:.1f}"),
+        (f"p50 at {args.rate:.0f}/s, ms", [median(s.paced_p50) for s in sides], "{:.1f}"),
+        (f"p99 at {args.rate:.0f}/s, ms", [median(s.paced_p99) for s in sides], "{:.1f}"),
+        ("server CPU per token, ms", [s.cpu_per_token() for s in sides], "{:.2f}"),
+    ]
+    for label, values, fmt in rows:
+        line = f"{label:34}" + "".join(f"{fmt.format(v):>14}" for v in values)
+        if len(values) == 2 and values[1]:
+            line += f"{values[0] / values[1]:>15.2f}"
+        print(line)
     print(
-        f"server CPU per exchange: {app_cpu / max(ok, 1) * 1000:.2f} ms in gunicorn + "
-        f"{db_cpu / max(ok, 1) * 1000:.2f} ms in PostgreSQL"
+        f"ours' CPU per token: {ours.cpu / max(ours.tokens, 1) * 1000:.2f} ms web server + "
+        f"{ours.db_cpu / max(ours.tokens, 1) * 1000:.2f} ms PostgreSQL; failed requests: "
+        + ", ".join(f"{s.name} {s.failed}" for s in sides)
+    )
+
+    if args.no_exchange:
+        return
+    # The exchange for platform tokens (issue 20): the access tokens are fetched first (they live 120 s).
+    signed, _ = ours.grants.sign(int(seconds * 120))  # fetched well inside their iat window
+    exchanges = [exchange_request(t) for t in asyncio.run(fetch_tokens(PORT, signed, args.concurrency))]
+    app, db = process_tree(server_pid), database_pids()
+    app_cpu, db_cpu, load_ = cpu_seconds(app), cpu_seconds(db), loadavg()
+    results, elapsed = asyncio.run(closed_loop(PORT, exchanges, args.concurrency, seconds=seconds))
+    app_cpu, db_cpu = cpu_seconds(app) - app_cpu, cpu_seconds(db) - db_cpu
+    ok, failed = latencies(results)
+    ran_out = " (tokens ran out)" if len(results) == len(exchanges) else ""
+    print(
+        f"\nexchange (ours), {args.concurrency} connections: {len(ok) / elapsed:.0f} platform tokens/s "
+        f"over {elapsed:.1f} s{ran_out}; p50 {percentile(ok, 50):.1f} ms, p99 {percentile(ok, 99):.1f} ms, "
+        f"{failed} failed; CPU per exchange "
+        f"{app_cpu / max(len(ok), 1) * 1000:.2f} ms gunicorn + {db_cpu / max(len(ok), 1) * 1000:.2f} ms PostgreSQL; "
+        f"load average {load_}"
     )
 
 
@@ -439,10 +659,13 @@ if __name__ == "__main__":
         p = argparse.ArgumentParser()
         p.add_argument("tmp")
         p.add_argument("--server-pid", type=int, required=True)
+        p.add_argument("--peer-pid", type=int)
         p.add_argument("--seconds", type=float, required=True)
         p.add_argument("--concurrency", type=int, required=True)
         p.add_argument("--rate", type=float, required=True)
+        p.add_argument("--rounds", type=int, required=True)
+        p.add_argument("--no-exchange", action="store_true")
         a = p.parse_args(sys.argv[2:])
-        load(Path(a.tmp), a.server_pid, a.seconds, a.concurrency, a.rate)
+        load(Path(a.tmp), a.server_pid, a.peer_pid, a)
     else:
         main()

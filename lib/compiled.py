@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.db.models import QuerySet
 
 
@@ -62,10 +62,35 @@ class CompiledQuery:
         if connection.vendor == "postgresql":
             connection.ensure_connection()
             if connection.connection.prepare_threshold is not None:
-                return _prepared_rows(connection, sql, params)
+                return _read_checking_connection(connection, sql, params)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+def _read_checking_connection(connection, sql: str, params: list) -> list[tuple]:
+    """A prepared read that is also the request's connection health check (CONN_HEALTH_CHECKS).
+
+    Django checks a persistent connection with its own `SELECT 1` before the request's first cursor, so
+    that a database restart costs no request after it: one more round trip per request. A read is safe to
+    repeat, so when it is the request's first statement it checks instead: if it fails on a connection
+    that is no longer usable, the connection is replaced and the read runs once more. (Writes get Django's
+    check, which the read has done already on the token and PDP paths.)
+    """
+    first_use = connection.health_check_enabled and not connection.health_check_done
+    if not first_use or connection.in_atomic_block:
+        connection.close_if_health_check_failed()
+        return _prepared_rows(connection, sql, params)
+    connection.health_check_done = True
+    try:
+        return _prepared_rows(connection, sql, params)
+    except (OperationalError, InterfaceError):
+        if connection.is_usable():
+            raise
+    connection.close()
+    connection.ensure_connection()
+    connection.health_check_done = True
+    return _prepared_rows(connection, sql, params)
 
 
 def _prepared_rows(connection, sql: str, params: list) -> list[tuple]:
@@ -100,15 +125,29 @@ class CompiledInsert:
         sql = self._sql.get(connection.vendor)
         if sql is None:
             sql = self._sql[connection.vendor] = self._statement(connection)
-        params = [field.get_db_prep_save(values[field.name], connection) for field in self._fields]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, self.params(connection, values))
+
+    def params(self, connection, values: dict) -> list:
+        return [field.get_db_prep_save(values[field.name], connection) for field in self._fields]
 
     def _statement(self, connection) -> str:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self._fields)
         placeholders = ", ".join(["%s"] * len(self._fields))
-        return f"INSERT INTO {quote(self._table)} ({columns}) VALUES ({placeholders})"
+        return f"{self._into(connection)} VALUES ({placeholders}){self._tail(connection)}"
+
+    def _into(self, connection) -> str:
+        quote = connection.ops.quote_name
+        return f"INSERT INTO {quote(self._table)} ({', '.join(quote(field.column) for field in self._fields)})"
+
+    def _tail(self, connection) -> str:
+        """What follows the values: nothing here, ON CONFLICT … in subclasses."""
+        return ""
+
+    def _select(self, connection, source: str) -> str:
+        """This insert as INSERT … SELECT <the values> FROM `source`: one row per row of `source`. The
+        placeholders are cast to their columns' types (in a SELECT list they have none of their own)."""
+        casts = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in self._fields)
+        return f"{self._into(connection)} SELECT {casts} FROM {source}{self._tail(connection)}"
 
 
 def as_uuid(value: Any) -> uuid.UUID:
@@ -131,7 +170,7 @@ class CompiledUpsert(CompiledInsert):
         self._add = {model._meta.get_field(name).column for name in add}
         self._keep = {model._meta.get_field(name).column for name in keep}
 
-    def _statement(self, connection) -> str:
+    def _tail(self, connection) -> str:
         quote = connection.ops.quote_name
         table = quote(self._table)
         sets = []
@@ -141,4 +180,56 @@ class CompiledUpsert(CompiledInsert):
             elif column not in self._key and column not in self._keep:
                 sets.append(f"{quote(column)} = EXCLUDED.{quote(column)}")
         keys = ", ".join(quote(c) for c in self._key)
-        return f"{super()._statement(connection)} ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
+        return f" ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
+
+
+class CompiledInsertOnce(CompiledInsert):
+    """A single-row INSERT … ON CONFLICT (`key`) DO NOTHING that says whether the row was new, and runs a
+    follow-up insert or upsert (`then`) only if it was — both committed together, or neither.
+
+    On PostgreSQL both are ONE statement (a data-modifying CTE: the follow-up inserts from the new row's
+    RETURNING), so one round trip and one commit. Two processes inserting the same key at once: the
+    second waits for the first to commit, then finds the row and does nothing, follow-up included;
+    exactly one of them gets True. Elsewhere (SQLite) the two statements run in one transaction.
+    """
+
+    def __init__(self, model, *field_names: str, key: tuple[str, ...]):
+        super().__init__(model, *field_names)
+        self._key = [model._meta.get_field(name).column for name in key]
+        self._chained: dict[tuple[str, int], str] = {}
+
+    def _tail(self, connection) -> str:
+        return f" ON CONFLICT ({', '.join(connection.ops.quote_name(c) for c in self._key)}) DO NOTHING"
+
+    def run(
+        self, using: str = DEFAULT_DB_ALIAS, then: CompiledInsert | None = None, then_values=None, **values
+    ) -> bool:
+        connection = connections[using]
+        params = self.params(connection, values)
+        if then is not None:
+            params += then.params(connection, then_values)
+        if then is not None and connection.vendor == "postgresql":
+            sql = self._chained.get((connection.vendor, id(then)))
+            if sql is None:
+                sql = self._chained[(connection.vendor, id(then))] = (
+                    f"WITH inserted AS ({self._statement(connection)} RETURNING 1), "
+                    f"followup AS ({then._select(connection, 'inserted')} RETURNING 1) SELECT COUNT(*) FROM inserted"
+                )
+            connection.ensure_connection()
+            if connection.connection.prepare_threshold is not None:
+                connection.close_if_health_check_failed()  # done already if a read came first
+                return _prepared_rows(connection, sql, params)[0][0] == 1  # planned once per connection
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()[0] == 1
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            sql = self._sql[connection.vendor] = self._statement(connection)
+        with transaction.atomic(using=using):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params[: len(self._fields)])
+                if cursor.rowcount != 1:
+                    return False
+            if then is not None:
+                then.run(using, **then_values)
+        return True

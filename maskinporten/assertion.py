@@ -11,6 +11,7 @@ import binascii
 import functools
 import json
 import re
+import threading
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm, get_default_algorithms
@@ -67,10 +68,25 @@ def b64url_decode(segment: str) -> bytes:
         raise BadAssertion("malformed base64url") from None
 
 
+def parse(token: object) -> "Assertion":
+    """Assertion(token), parsed once per request: the rate limit reads the claimed issuer, then the grant
+    reads the rest of the same string (the last parse is kept per thread, for that very string object;
+    nothing else is cached, and a refused string is parsed, and refused, every time)."""
+    last = getattr(_last_parsed, "value", None)
+    if last is not None and last[0] is token:
+        return last[1]
+    assertion = Assertion(token)
+    _last_parsed.value = (token, assertion)
+    return assertion
+
+
+_last_parsed = threading.local()
+
+
 def unverified_issuer(token: object) -> str | None:
     """The `iss` (client id) a grant claims, unverified: for counting requests per client id, nothing else."""
     try:
-        issuer = Assertion(token).claims.get("iss")
+        issuer = parse(token).claims.get("iss")
     except BadAssertion:
         return None
     return issuer if isinstance(issuer, str) else None

@@ -1,13 +1,15 @@
 """The JWT-bearer grant (RFC 7523 as Maskinporten profiles it, RFC 9396 authorization_details): one
 service that checks a grant, issues the token, and records it whichever way it goes: a log line for each
-request, and one upsert in the system user's usage (registry.usage) for a token issued or a refusal of a
-client that proved who it is. Token traffic is not written to the audit log one event per token.
+request, and one upsert in the system user's usage (registry.usage) for a token issued (in the same
+statement that spends the `jti`) or a refusal of a client that proved who it is. Token traffic is not
+written to the audit log one event per token.
 
 The order of checks is chosen so that nothing an unauthenticated caller sends reaches the database
-beyond one indexed key look-up, and so that the `jti` is only spent once the grant is otherwise good.
+beyond one indexed read (the key it names, and the system user it asks for), and so that the `jti` is
+only spent once the grant is otherwise good. A token costs two round trips: that read, and one
+statement that spends the `jti` and counts the token.
 """
 
-import contextlib
 import json
 import logging
 import math
@@ -19,14 +21,15 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from lib.compiled import CompiledInsert, CompiledQuery
+from lib.compiled import CompiledInsertOnce, CompiledQuery
 from lib.identifiers import ORG_AUTHORITY, ORG_ICD, is_valid_orgno
 from lib.tokens import keys
 from lib.tokens.access import sign_access_token, systemuser_details
-from maskinporten.assertion import Assertion, BadAssertion
+from maskinporten.assertion import Assertion, BadAssertion, parse
 from maskinporten.lookup import grantable_system_users, why_no_system_user
 from maskinporten.models import Client, ClientKey, UsedGrant
 from registry import usage
@@ -114,7 +117,16 @@ def _exchange(
         raise GrantError("invalid_request", "assertion is missing")
     grant = _parse(assertion)
     seen.kid = grant.kid
-    client, jwk = _client_key(seen, grant)
+    # The system user asked for is read in the same statement as the client's key (one round trip), so
+    # its parameters are parsed here; a malformed authorization_details is refused where it always was,
+    # after the signature and the other claims.
+    wanted, details_error = None, None
+    if "authorization_details" in grant.claims:
+        try:
+            wanted = parse_authorization_details(grant.claims["authorization_details"])
+        except GrantError as exc:
+            details_error = exc
+    client, jwk, system_user = _client_key(seen, grant, wanted)
     try:
         grant.verify_signature(jwk)
     except BadAssertion as exc:
@@ -125,18 +137,18 @@ def _exchange(
     scopes = _check_scopes(seen, claims, client)
     details = None
     if "authorization_details" in claims:
-        owner_orgno, external_ref = parse_authorization_details(claims["authorization_details"])
+        if details_error is not None:
+            raise details_error
+        owner_orgno, external_ref = wanted
         seen.party_orgno = owner_orgno
-        lookup = {"client_id": client.client_id, "vendor_orgno": client.owner_orgno, "owner_orgno": owner_orgno}
-        lookup["external_ref"] = external_ref if external_ref is not None else owner_orgno
-        rows = _system_user_row.rows(**lookup)
-        if not rows:
+        if system_user is None:
+            lookup = {"client_id": client.client_id, "vendor_orgno": client.owner_orgno, "owner_orgno": owner_orgno}
+            lookup["external_ref"] = external_ref if external_ref is not None else owner_orgno
             refusal, why = why_no_system_user(**lookup)
             detail = lookup["external_ref"] if refusal == RefusalReason.UNKNOWN_EXTERNAL_REF else ""
             raise GrantError("invalid_altinn_customer_configuration", why, refusal=refusal, detail=detail)
-        system_user_id, owner_orgno, system_id = rows[0]
-        seen.system_user_id = str(uuid.UUID(str(system_user_id)))
-        details = systemuser_details(seen.system_user_id, owner_orgno, system_id)
+        seen.system_user_id = str(uuid.UUID(str(system_user["id"])))
+        details = systemuser_details(seen.system_user_id, owner_orgno, system_user["system_id"])
     body = _spend_and_issue(seen, client, scopes, details, expires=claims["exp"], ip=ip)
     _maybe_purge_used_grants()
     return body
@@ -144,7 +156,7 @@ def _exchange(
 
 def _parse(assertion: str) -> Assertion:
     try:
-        grant = Assertion(assertion)
+        grant = parse(assertion)  # parsed already by the rate limit in the same request
         grant.check_header()
     except BadAssertion as exc:
         raise GrantError("invalid_grant", "Invalid assertion", reason=str(exc)) from None
@@ -154,37 +166,51 @@ def _parse(assertion: str) -> Assertion:
     return grant
 
 
+def _key_and_system_user(client_id: str, kid: str, owner_orgno: str, external_ref: str):
+    """The key a grant names with its client (ClientKey.for_grant) and, as one more column, the system user
+    the grant asks for by the look-up rule (lookup.grantable_system_users, the client's owner as the
+    vendor): {"id", "system_id"} or NULL. One indexed statement, one round trip."""
+    system_user = grantable_system_users(
+        client_id=client_id,
+        owner_orgno=owner_orgno,
+        external_ref=external_ref,
+        vendor_orgno=OuterRef("client__owner__orgno"),
+    )
+    found = system_user.order_by().values(found=JSONObject(id="id", system_id="system__system_id"))[:1]
+    return ClientKey.objects.for_grant(client_id, kid).annotate(system_user=Subquery(found))[:1]
+
+
 _client_key_row = CompiledQuery(
-    lambda client_id, kid: ClientKey.objects.for_grant(client_id, kid)[:1],
+    _key_and_system_user,
     client_id="\x1fclient_id\x1f",
     kid="\x1fkid\x1f",
-)
-_insert_used_grant = CompiledInsert(UsedGrant, "client_id", "jti", "expires_at")
-_system_user_row = CompiledQuery(
-    lambda **kw: grantable_system_users(**kw).order_by().values_list("id", "owner__orgno", "system__system_id")[:1],
-    client_id="\x1fclient_id\x1f",
     owner_orgno="\x1fowner_orgno\x1f",
     external_ref="\x1fexternal_ref\x1f",
-    vendor_orgno="\x1fvendor_orgno\x1f",
 )
+_spend_used_grant = CompiledInsertOnce(UsedGrant, "client_id", "jti", "expires_at", key=("client_id", "jti"))
 
 
 def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _client_key(seen: _Seen, grant: Assertion) -> tuple[GrantClient, dict]:
-    """The client and the public JWK the grant names. One indexed query."""
+def _client_key(
+    seen: _Seen, grant: Assertion, wanted: tuple[str, str | None] | None
+) -> tuple[GrantClient, dict, dict | None]:
+    """The client, the public JWK the grant names, and the system user `wanted` ((owner orgno,
+    externalRef or None), from authorization_details) if the look-up rule finds one. One indexed query."""
     iss = grant.claims.get("iss")
     if not isinstance(iss, str) or not 0 < len(iss) <= MAX_ID_LENGTH:
         raise GrantError("invalid_grant", "Invalid assertion", reason="iss is missing or malformed")
     seen.client_id = iss
-    rows = _client_key_row.rows(client_id=iss, kid=grant.kid)
+    owner_orgno, external_ref = wanted or ("", "")  # no orgno is empty: no system user
+    external_ref = owner_orgno if external_ref is None else external_ref
+    rows = _client_key_row.rows(client_id=iss, kid=grant.kid, owner_orgno=owner_orgno, external_ref=external_ref)
     if not rows:
         if Client.objects.active().filter(pk=iss).exists():
             raise GrantError("invalid_grant", "Invalid assertion", reason=f"kid {grant.kid!r} is not on the client")
         raise GrantError("invalid_grant", "Client not found")
-    jwk, retired_at, is_active, scopes, owner_orgno, owner_deleted = rows[0]
+    jwk, retired_at, is_active, scopes, owner_orgno, owner_deleted, system_user = rows[0]
     client = GrantClient(iss, owner_orgno, _json(scopes) or [], bool(is_active))
     seen.consumer_orgno = owner_orgno
     if not client.is_active:
@@ -193,7 +219,7 @@ def _client_key(seen: _Seen, grant: Assertion) -> tuple[GrantClient, dict]:
         raise GrantError("invalid_grant", "Client not found", reason="the client's owner is deleted")
     if retired_at is not None:
         raise GrantError("invalid_grant", "Invalid assertion", reason=f"key {grant.kid!r} is retired")
-    return client, _json(jwk)
+    return client, _json(jwk), _json(system_user)
 
 
 def _now() -> float:
@@ -308,22 +334,28 @@ def _parse_org(org: object, bad) -> str:
 
 
 def _spend_and_issue(seen: _Seen, client: GrantClient, scopes: list[str], details, *, expires, ip) -> dict:
-    """Spend the jti, then sign and record. The unique key on (client, jti) lets exactly one of two
-    concurrent grants with the same jti through, in every process on every machine sharing the database.
+    """Spend the jti and record the token in the system user's usage, then sign. The unique key on
+    (client, jti) lets exactly one of two concurrent grants with the same jti through, in every process
+    on every machine sharing the database; only that one is counted.
 
-    No surrounding transaction on purpose: each INSERT commits on its own (two round trips instead of
-    four on the hot path). A jti spent by a request that then fails is harmless; a token is only
-    returned after its use is recorded.
+    The spend and the record are one statement on PostgreSQL (lib/compiled.py, CompiledInsertOnce), so
+    one round trip and one commit: no token is returned without its record, and no record is written for
+    a replayed jti. (If signing then failed, a token would be counted that nobody got; never the reverse.)
     """
-    try:
-        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            _insert_used_grant.run(
-                client_id=client.client_id, jti=seen.jti, expires_at=datetime.fromtimestamp(expires, UTC)
-            )
-    except IntegrityError:
-        raise GrantError(
-            "invalid_grant", "Grant is used before", reason="jti replayed", refusal=RefusalReason.REPLAYED
-        ) from None
+    then, then_values = None, None
+    if seen.system_user_id:
+        then, then_values = usage.token_record(
+            system_user_id=seen.system_user_id, client_id=seen.client_id, kid=seen.kid
+        )
+    spent = _spend_used_grant.run(
+        client_id=client.client_id,
+        jti=seen.jti,
+        expires_at=datetime.fromtimestamp(expires, UTC),
+        then=then,
+        then_values=then_values,
+    )
+    if not spent:
+        raise GrantError("invalid_grant", "Grant is used before", reason="jti replayed", refusal=RefusalReason.REPLAYED)
     body = sign_access_token(
         client_id=client.client_id, consumer_orgno=client.owner_orgno, scopes=scopes, authorization_details=details
     )
@@ -345,9 +377,10 @@ def _facts(seen: _Seen, ip: str | None) -> dict:
 
 
 def _issued(seen: _Seen, *, ip: str | None) -> None:
-    """One log line per token (the per-token trail: client, key, jti, address), and for a system user one
-    upsert of its usage counter. No audit event: token traffic is usage, and 720 events a day per system
-    user would bury the history people read (see docs/operations.md, "Token traffic")."""
+    """One log line per token (the per-token trail: client, key, jti, address); a system user's usage
+    counter was upserted with the jti (_spend_and_issue). No audit event: token traffic is usage, and 720
+    events a day per system user would bury the history people read (see docs/operations.md, "Token
+    traffic")."""
     logger.info(
         "token issued: client %s, system user %s, jti %s",
         seen.client_id,
@@ -355,8 +388,6 @@ def _issued(seen: _Seen, *, ip: str | None) -> None:
         seen.jti,
         extra={"token": _facts(seen, ip)},
     )
-    if seen.system_user_id:
-        usage.record_token(system_user_id=seen.system_user_id, client_id=seen.client_id, kid=seen.kid)
 
 
 def _refused(seen: _Seen, exc: GrantError, *, ip: str | None) -> None:

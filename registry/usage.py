@@ -51,12 +51,21 @@ def _hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
-def record_token(*, system_user_id: uuid.UUID | str, client_id: str, kid: str = "", at: datetime | None = None) -> None:
-    """A token was issued for the system user: count it in its hour (per key) and remember it as the last use."""
+def token_record(
+    *, system_user_id: uuid.UUID | str, client_id: str, kid: str = "", at: datetime | None = None
+) -> tuple[CompiledUpsert, dict]:
+    """The upsert that counts a token issued for the system user in its hour (per key) and remembers it as
+    the last use, and its values: for a caller that runs it inside its own statement (the token endpoint
+    spends the grant's jti and records the token in one, maskinporten/grants.py)."""
     at = at or timezone.now()
-    _count_token.run(
-        system_user=system_user_id, hour=_hour(at), issued=1, last_at=at, last_client_id=client_id[:200], kid=kid[:200]
-    )
+    values = {"system_user": system_user_id, "hour": _hour(at), "issued": 1, "last_at": at}
+    return _count_token, values | {"last_client_id": client_id[:200], "kid": kid[:200]}
+
+
+def record_token(*, system_user_id: uuid.UUID | str, client_id: str, kid: str = "", at: datetime | None = None) -> None:
+    """A token was issued for the system user: count it (token_record)."""
+    upsert, values = token_record(system_user_id=system_user_id, client_id=client_id, kid=kid, at=at)
+    upsert.run(**values)
 
 
 def record_refusal(
@@ -121,4 +130,4 @@ def refusals_for(system_user: SystemUser, *, now: datetime | None = None):
     return TokenRefusal.objects.filter(party_orgno=system_user.owner.orgno, client_id__in=clients, last_at__gt=since)
 
 
-__all__ = ["RefusalReason", "Usage", "record_refusal", "record_token", "usage_of"]
+__all__ = ["RefusalReason", "Usage", "record_refusal", "record_token", "token_record", "usage_of"]

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from lib.tokens import keys
 from lib.tokens.access import verify_access_token
+from maskinporten import assertion
 from registry.models import AuditEvent, RefusalReason, SystemUserUsage, TokenRefusal
 from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup, systemuser_details
 
@@ -105,3 +106,13 @@ def test_the_jwks_verifies_issued_tokens(client, setup):
     key = jwks[jwt.get_unverified_header(token)["kid"]]
     claims = jwt.decode(token, key.key, algorithms=["RS256"], options={"verify_aud": False})
     assert claims["client_id"] == setup.client.client_id
+
+
+def test_a_grant_is_parsed_once_per_request(client, setup, monkeypatch):
+    # The rate limit reads the claimed issuer and the grant the rest: one parse (header and claims).
+    parsed = []
+    monkeypatch.setattr(
+        assertion, "strict_json", lambda data, parse=assertion.strict_json: parsed.append(data) or parse(data)
+    )
+    assert setup.post(client, setup.grant()).status_code == 200
+    assert len(parsed) == 2

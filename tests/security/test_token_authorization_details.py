@@ -4,6 +4,7 @@ or name no matching system user (→ invalid_altinn_customer_configuration, with
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
 from housekeeping import retention
@@ -169,3 +170,17 @@ def test_an_agent_system_user_is_found_through_its_facilitator(client, vendor, a
     response = post_details(client, setup, systemuser_details(accounting_firm.orgno))
     assert response.status_code == 200
     assert response.json()["authorization_details"][0]["systemuser_id"] == [str(setup.system_user.id)]
+
+
+@pytest.mark.parametrize("signed_by_the_client", [False, True])
+def test_malformed_details_are_told_only_after_the_signature_and_claims(client, setup, signed_by_the_client):
+    # The details are parsed before the one database read (which also finds the system user); a forger,
+    # or a grant with another bad claim, still learns only that much, in the same order as before.
+    details = [{"type": TYPE, "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": "0192:123"}}]
+    claims = good_claims(setup, authorization_details=details, scope="altinn:not-allowed")
+    key = None if signed_by_the_client else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    response = setup.post(client, raw_jws({"alg": "RS256", "kid": setup.kid}, claims, key=key))
+    if signed_by_the_client:
+        assert_refused(response, "invalid_scope")
+    else:
+        assert_refused(response, "invalid_grant", "Invalid assertion")

@@ -4,6 +4,7 @@ import json
 import time
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,9 @@ def test_a_system_user_grant_costs_a_bounded_number_of_queries(
     client, setup, django_assert_max_num_queries, monkeypatch
 ):
     monkeypatch.setattr(grants, "_last_purge", time.monotonic())  # the once-a-minute clean-up is not per grant
+    assert setup.post(client, setup.grant()).status_code == 200  # once-per-process work (SQLite's feature probes)
     grant = setup.grant()
-    with django_assert_max_num_queries(4):  # client key, system user, used jti, audit event
+    # The client key with the system user in one SELECT; the jti spent with the usage record: one statement
+    # and one commit on PostgreSQL, a transaction of two INSERTs on SQLite (BEGIN and COMMIT count here).
+    with django_assert_max_num_queries(2 if connection.vendor == "postgresql" else 5):
         assert setup.post(client, grant).status_code == 200

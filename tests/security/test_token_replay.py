@@ -26,6 +26,7 @@ def test_a_replayed_grant_is_refused(client, setup):
     assert response.json() == {"error": "invalid_grant", "error_description": "Grant is used before"}
     refusal = TokenRefusal.objects.get()
     assert (refusal.reason, refusal.count, refusal.system_user_id) == (RefusalReason.REPLAYED, 1, setup.system_user.id)
+    assert SystemUserUsage.objects.get().issued == 1  # the refused replay is not counted as a token
 
 
 def test_the_same_jti_from_two_clients_is_two_grants(client, setup, vendor, settings):
