@@ -8,7 +8,6 @@ If the cache is unreachable the limits are skipped (and logged): issuing tokens 
 
 import hashlib
 import logging
-import time
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -31,10 +30,16 @@ def slow_down(retry_after: int) -> JsonResponse:
 def address_wait(ip: str | None) -> int | None:
     """Count a request from `ip`: the seconds to wait when it made too many requests, or too many were
     refused, this minute; else None."""
-    wait = _hit(f"token-address:{ip}", settings.TOKEN_RATE_PER_ADDRESS)
-    if wait is None and _refusals(ip) >= settings.TOKEN_REFUSALS_PER_ADDRESS:
-        wait = WINDOW - int(time.time()) % WINDOW
-    return wait
+    try:  # one round trip on Redis (lib/counters.count_and_read)
+        (requests,), (refused,) = counters.count_and_read(
+            [f"token-address:{ip}"], window=WINDOW, read=[f"token-refused:{ip}"]
+        )
+    except Exception:  # noqa: BLE001 - the cache client's own errors (redis.ConnectionError, …)
+        logger.warning("token rate limit not checked: the cache is unreachable", exc_info=True)
+        return None
+    if requests > settings.TOKEN_RATE_PER_ADDRESS or refused >= settings.TOKEN_REFUSALS_PER_ADDRESS:
+        return counters.retry_after(WINDOW)
+    return None
 
 
 def client_wait(assertion: object) -> int | None:
@@ -52,13 +57,6 @@ def count_refusal(ip: str | None) -> None:
         counters.increment(counters.window_key(f"token-refused:{ip}", WINDOW), timeout=WINDOW + 1)
     except Exception:  # noqa: BLE001 - the cache client's own errors (redis.ConnectionError, …)
         logger.warning("token refusal not counted: the cache is unreachable", exc_info=True)
-
-
-def _refusals(ip: str | None) -> int:
-    try:
-        return counters.current(f"token-refused:{ip}", WINDOW)
-    except Exception:  # noqa: BLE001
-        return 0
 
 
 def _hit(name: str, limit: int) -> int | None:
