@@ -132,28 +132,29 @@ def test_a_forged_arrival_long_ago_is_not_believed(vendor, customer, system, set
     assert status.startswith("400") and b"JWT is expired" in body
 
 
-def test_a_page_that_saves_the_session_while_the_database_is_away_is_a_503_not_a_400(db, client):
+@pytest.fixture
+def customer_to_choose(db, client):
+    """A logged-in manager of two organisations (the login acts for neither): choosing one saves the session."""
+    manager, customer = f.make_person("Kari"), f.make_org("Klient AS")
+    f.give_role(manager, "DAGL", customer)
+    f.give_role(manager, "DAGL", f.make_org("Annen AS"))
+    client.post("/login/test/", {"pid": manager.pid})
+    client.raise_request_exception = False
+    return customer
+
+
+def test_a_page_that_saves_the_session_while_the_database_is_away_is_a_503_not_a_400(client, customer_to_choose):
     # The approval page switches whom the person acts for, which saves the session on a GET. Django's
     # database sessions turn any error on that save into "session interrupted" (400): during a
     # PostgreSQL restart the manager was told the request was invalid (config/sessions.py).
-    manager, customer = f.make_person("Kari"), f.make_org("Klient AS")
-    f.give_role(manager, "DAGL", customer)
-    f.give_role(manager, "DAGL", f.make_org("Annen AS"))  # two: the login acts for neither, the choice saves
-    client.post("/login/test/", {"pid": manager.pid})
-    client.raise_request_exception = False
     with mock.patch("django.contrib.sessions.models.Session.save", side_effect=OperationalError("server closed")):
-        response = client.post("/actor/", {"orgno": customer.orgno})
+        response = client.post("/actor/", {"orgno": customer_to_choose.orgno})
     assert response.status_code == 503 and response["Retry-After"] == "5"
 
 
-def test_a_session_deleted_during_the_request_is_still_djangos_session_interrupted(db, client):
+def test_a_session_deleted_during_the_request_is_still_djangos_session_interrupted(client, customer_to_choose):
     from django.contrib.sessions.models import Session
 
-    manager, customer = f.make_person("Kari"), f.make_org("Klient AS")
-    f.give_role(manager, "DAGL", customer)
-    f.give_role(manager, "DAGL", f.make_org("Annen AS"))  # two: the login acts for neither, the choice saves
-    client.post("/login/test/", {"pid": manager.pid})
-    client.raise_request_exception = False
     real_save = Session.save
 
     def deleted_meanwhile(self, *args, **kwargs):
@@ -161,5 +162,5 @@ def test_a_session_deleted_during_the_request_is_still_djangos_session_interrupt
         return real_save(self, *args, **kwargs)
 
     with mock.patch.object(Session, "save", deleted_meanwhile):
-        response = client.post("/actor/", {"orgno": customer.orgno})
+        response = client.post("/actor/", {"orgno": customer_to_choose.orgno})
     assert response.status_code == 400
