@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 
 
@@ -24,16 +24,19 @@ def matching_q(text: str) -> Q:
     digits = text.replace(" ", "")
     if digits.isdigit():
         return Q(orgno__contains=digits)
-    # SQLite folds case for ASCII only ("øst" would miss "Østfold"); the case variants cover that there.
-    # PostgreSQL's UPPER already folds æøå, and there each variant would be one more UPPER … LIKE per row
-    # wherever the search is an expression (a count's FILTER, counted_page): one is enough.
-    variants = {text}
-    if connection.vendor != "postgresql":
-        variants |= {text.lower(), text.upper(), text.capitalize(), text.title()}
+    # SQLite folds case for ASCII only ("øst" would miss "Østfold"), and so does PostgreSQL on a database
+    # whose LC_CTYPE is C: the case variants cover that. Variants that differ in ASCII letters only are
+    # the same search on either (and each would be one more UPPER … LIKE a row): one of them is kept.
+    variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+    variants = set({_ascii_upper(variant): variant for variant in sorted(variants)}.values())
     match = Q()
     for variant in sorted(variants):
         match |= Q(name__icontains=variant)
     return match
+
+
+def _ascii_upper(text: str) -> str:
+    return "".join(char.upper() if char.isascii() else char for char in text)
 
 
 class Organisation(models.Model):
