@@ -6,7 +6,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db import connection, models
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 
 
 def page_of(request, items, param: str, *, size: int) -> Page:
@@ -19,6 +20,59 @@ def page_of(request, items, param: str, *, size: int) -> Page:
     page.previous_href = _href(request, param, page.number - 1) if page.has_previous() else ""
     page.next_href = _href(request, param, page.number + 1) if page.has_next() else ""
     return page
+
+
+def counted_page(number, items: QuerySet, *, size: int, shown: Q | None = None) -> Page:
+    """Page `number` of `items` narrowed by `shown` (a search, a filter), as `Paginator.get_page` gives it
+    (not a number: the first page; past the end: the last), with `page.total` the number of `items`
+    before narrowing — counted in the same query as the page's rows (window counts over the list, then
+    the page cut from it), not by a count and then the page: for a list that costs something to find
+    (a firm's clients, the eligibility rule in the database) that is one pass over its rows instead of
+    two. `items` is ordered by its own fields or annotations. A second query only when the page is empty
+    (nothing matches, or past the end)."""
+    shown = shown or Q()
+    paginator = Paginator(items.filter(shown), size)
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        wanted = 1
+    rows = _counted_rows(items, shown, offset=(wanted - 1) * size, limit=size) if wanted >= 1 else []
+    if rows:
+        paginator.count, total = rows[0].counted_shown, rows[0].counted_total
+        page = Page(rows, wanted, paginator)
+    else:  # nothing on it: count, then the page Paginator picks (the last one, or an empty first)
+        counts = items.aggregate(total=Count("pk"), shown=Count("pk", filter=shown) if shown else Count("pk"))
+        paginator.count, total = counts["shown"], counts["total"]
+        page = paginator.get_page(number)
+    page.total = total
+    return page
+
+
+def _counted_rows(items: QuerySet, shown: Q, *, offset: int, limit: int) -> list:
+    """`limit` rows of `items` where `shown` holds, from `offset`, each with `counted_total` (every row of
+    `items`) and `counted_shown` (those `shown` keeps): one query."""
+    model = items.model
+    if shown:  # the inner query counts every row, the outer the ones `shown` keeps (looked at once a row)
+        base = items.order_by().annotate(
+            counted_total=models.Window(Count("pk")),
+            counted_row=ExpressionWrapper(shown, output_field=BooleanField()),
+        )
+    else:  # every row shown: one count is both
+        base = items.order_by().annotate(counted_total=Value(0), counted_row=Value(True))
+    inner, params = base.query.sql_with_params()
+    order = []
+    for name in items.query.order_by:
+        field = name.lstrip("-")
+        column = model._meta.get_field(field).column if field not in items.query.annotations else field
+        order.append(connection.ops.quote_name(column) + (" DESC" if name.startswith("-") else ""))
+    sql = (
+        f"SELECT *, COUNT(*) OVER () AS counted_shown FROM ({inner}) counted WHERE counted_row "
+        f"ORDER BY {', '.join(order)} LIMIT %s OFFSET %s"
+    )
+    rows = list(model.objects.raw(sql, (*params, limit, offset)))
+    for row in rows if not shown else ():
+        row.counted_total = row.counted_shown
+    return rows
 
 
 def _link(request, param: str, number, *, current: bool) -> dict:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.db.models import F
+from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,9 +19,11 @@ from portal.actor import landing_url, recent_orgs, switch_actor
 from portal.auth import login_person
 from portal.forms import TestLoginForm
 from portal.htmx import partial_or_page
+from portal.paging import counted_page
 from portal.words import acting_basis_words
 from registry import access
 from registry.models import Organisation, Person
+from registry.models.parties import matching_q
 
 ORG_LIST_LIMIT = 50
 # The recent list is for people with many organisations: with a handful, the whole list is as quick.
@@ -113,20 +115,29 @@ def _org_list(person: Person, query: str) -> dict:
     """The act-for page's list: the first ORG_LIST_LIMIT matches with subunits under their main unit,
     each with why the person may act for it, and the recently used ones. A fixed number of queries."""
     query = query.strip()[:100]
-    orgs = access.orgs_for_person(person)
-    matches = orgs.matching(query)
-    total = orgs.count()
-    shown = list(
-        matches.select_related("parent").order_by(
-            Coalesce("parent__name", "name"), Coalesce("parent_id", "id"), F("parent_id").asc(nulls_first=True), "name"
-        )[:ORG_LIST_LIMIT]
+    # A subunit under its main unit: by the main unit's name (looked up for the person's organisations
+    # only, not joined over the whole register), the main unit first, then by name.
+    main_name = Organisation.objects.filter(pk=OuterRef("parent_id")).order_by().values("name")[:1]
+    orgs = access.orgs_for_person(person).annotate(
+        group_name=Coalesce(Subquery(main_name), "name"),
+        group_id=Coalesce("parent_id", "id"),
+        is_subunit=Case(When(parent__isnull=True, then=Value(0)), default=Value(1)),
     )
+    # The first matches, how many match and how many there are in all: one query (counted_page).
+    page = counted_page(
+        1, orgs.order_by("group_name", "group_id", "is_subunit", "name"), size=ORG_LIST_LIMIT, shown=matching_q(query)
+    )
+    shown, total = list(page.object_list), page.total
+    main_units = Organisation.objects.in_bulk({org.parent_id for org in shown if org.parent_id})
+    for org in shown:
+        if org.parent_id:
+            org.parent = main_units[org.parent_id]  # the page says "underenhet av …"
     recent = recent_orgs(person) if total > RECENT_FROM and not query else []
     bases = access.acting_bases(person, shown + recent)
     return {
         "q": query,
         "org_total": total,
-        "match_count": matches.count() if query else total,
+        "match_count": page.paginator.count,
         "orgs": shown,
         "entries": _entries(shown, bases),
         "recent": [_entry(org, bases) for org in recent],

@@ -8,8 +8,7 @@ access, a deleted one or a standard one answers 404 on these pages, so none of t
 import csv
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lib.errors import ServiceError
 from portal.access import CLIENTS, VIEW, access_system_user, actor_required
 from portal.htmx import partial_or_page, wants_fragment
+from portal.paging import counted_page
 from portal.systemusers.common import client_ip
 from portal.systemusers.details import (
     client_role,
@@ -63,8 +63,8 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     required = clients.required_packages(system_user)
     role = client_role(request)
     # Counted, searched and cut into a page in the database (clients.eligible): the cost of a page is
-    # the same for a firm with 50 clients or 5,000 in Python; the whole list and what the page shows
-    # are counted in one pass.
+    # the same for a firm with 50 clients or 5,000 in Python; the whole list, what the page shows and
+    # the page's rows come in one query (counted_page).
     everything = clients.eligible(system_user, required=required)
     chosen = clients.candidates(system_user, everything.filter(orgno__in=wanted), required) if wanted else []
     chosen_orgnos = [c.orgno for c in chosen]
@@ -73,10 +73,7 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     shown = clients.choosing(system_user, query=query, role=through, required=required)
     if chosen_orgnos:
         shown &= ~Q(orgno__in=chosen_orgnos)
-    counts = everything.aggregate(total=Count("pk"), shown=Count("pk", filter=shown) if shown else Count("pk"))
-    paginator = Paginator(everything.filter(shown), PER_PAGE)
-    paginator.count = counts["shown"]  # counted above
-    page = paginator.get_page(request.GET.get("page"))
+    page = counted_page(request.GET.get("page"), everything, size=PER_PAGE, shown=shown)
     on_page = clients.candidates(system_user, page.object_list, required)
     rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in on_page]
     # "Select all on this page": the same list with this page's clients ticked as well.
@@ -93,7 +90,7 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
         "where": urlencode(where),
         "role": role,
         "role_filters": role_filters(),
-        "eligible_count": counts["total"],
+        "eligible_count": page.total,
         "packages": _package_names(system_user),
     } | extra
 
@@ -175,7 +172,7 @@ def missing(request, pk):
     roles = access.client_roles_giving(list(names))
     required = clients.required_packages(system_user)
     # Counted and cut into a page in the database; only the page's clients are assessed one by one.
-    page = Paginator(clients.not_qualifying(system_user, required=required), PER_PAGE).get_page(request.GET.get("page"))
+    page = counted_page(request.GET.get("page"), clients.not_qualifying(system_user, required=required), size=PER_PAGE)
     rows = []
     for c in clients.candidates(system_user, page.object_list, required, only_required=False):
         itself = c.org_id == system_user.owner_id

@@ -24,13 +24,19 @@ def matching_q(text: str) -> Q:
     digits = text.replace(" ", "")
     if digits.isdigit():
         return Q(orgno__contains=digits)
-    # SQLite folds case for ASCII only ("øst" would miss "Østfold"); the case variants cover that there
-    # and cost nothing on PostgreSQL, whose ILIKE/UPPER already fold æøå.
+    # SQLite folds case for ASCII only ("øst" would miss "Østfold"), and so does PostgreSQL on a database
+    # whose LC_CTYPE is C: the case variants cover that. Variants that differ in ASCII letters only are
+    # the same search on either (and each would be one more UPPER … LIKE a row): one of them is kept.
     variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+    variants = set({_ascii_upper(variant): variant for variant in sorted(variants)}.values())
     match = Q()
     for variant in sorted(variants):
         match |= Q(name__icontains=variant)
     return match
+
+
+def _ascii_upper(text: str) -> str:
+    return "".join(char.upper() if char.isascii() else char for char in text)
 
 
 class Organisation(models.Model):
