@@ -162,6 +162,13 @@ _UNREACHABLE = (
 )
 _THUMB = 'canonical = json.dumps(members, separators=(",", ":"), '
 _SORTED = "the members are built in sorted order (e, kty, n), so sorting them again changes nothing"
+_PATHS_FIXED = (
+    "the paths come from a setting, fixed while a process runs (tests that change it call keys.reset()); "
+    "a file's change is still seen by its inode, size and mtime"
+)
+_INDEX = "the kid index is built again on every call: the same keys (cost only)"
+_SETDEFAULT = "setdefault() hands back the ring's loader already kept; the new one is thrown away (cost only)"
+_HOW_OFTEN = "only how often the files are looked at (a stat per call instead of every RELOAD_CHECK_SECONDS)"
 _SCALAR = (
     "SQLite answers a scalar subquery with its first row whatever the LIMIT; on PostgreSQL two rows are an "
     "error, which test_a_system_user_with_two_granting_packages_and_two_rights_is_permitted catches there"
@@ -226,6 +233,31 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "registry.services.lifecycle.x__managed_system_user",
         'system_users = SystemUser.objects.select_related("owner", )',
     ): _JOINED,
+    # lib.tokens.keys
+    ("lib.tokens.keys.x__file_identity", "identity.append(None)"): _PATHS_FIXED,
+    ("lib.tokens.keys.x__file_identity", "identity.append((str(None), None))"): _PATHS_FIXED,
+    ("lib.tokens.keys.x__file_identity", "identity.append((str(None), st.st_ino, st.st_size, st.st_mtime_ns))"): (
+        _PATHS_FIXED
+    ),
+    ("lib.tokens.keys.x__by_kid", "index = None"): _INDEX,
+    ("lib.tokens.keys.x__by_kid", "index = _kid_index.get(None)"): _INDEX,
+    ("lib.tokens.keys.x__by_kid", "if index is None or index[1] is not current:"): _INDEX,
+    ("lib.tokens.keys.xǁ_Reloadingǁ__call__", "if state is not None and now + state.checked < RELOAD_CHECK_SECONDS:"): (
+        _HOW_OFTEN
+    ),
+    (
+        "lib.tokens.keys.xǁ_Reloadingǁ__call__",
+        "if state is not None and now - state.checked <= RELOAD_CHECK_SECONDS:",
+    ): (_HOW_OFTEN),
+    ("lib.tokens.keys.xǁ_Reloadingǁ__call__", "self.state = _Loaded(None, state.value, now)"): (
+        "with no identity kept the next check reads the files again: the same keys after an unchanged check, "
+        "and after a failed load the same retry (the identity kept then is the old files', which differs too)"
+    ),
+    ("lib.tokens.keys.xǁ_Reloadingǁ__call__", "self.state = _Loaded(None, value, now)"): (
+        "with no identity kept the next check reads the same files again: the same keys (cost only)"
+    ),
+    ("lib.tokens.keys.x__loaded", "reloading = None"): _SETDEFAULT,
+    ("lib.tokens.keys.x__loaded", "reloading = _rings.get(None)"): _SETDEFAULT,
     # authorization.decisions
     (
         "authorization.decisions.x_decide_all",
