@@ -101,6 +101,7 @@ MODULES = [
             "tests/maskinporten/test_assertion.py",
             "tests/security/test_token_signature.py",
             "tests/security/test_review_token_input.py",
+            "tests/security/test_review_token_limits.py",
         ],
         about="the client's signed grant (JWT bearer assertion): signature, audience, lifetime, jti",
     ),
