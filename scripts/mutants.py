@@ -170,6 +170,27 @@ _PATHS_FIXED = (
 _INDEX = "the kid index is built again on every call: the same keys (cost only)"
 _SETDEFAULT = "setdefault() hands back the ring's loader already kept; the new one is thrown away (cost only)"
 _HOW_OFTEN = "only how often the files are looked at (a stat per call instead of every RELOAD_CHECK_SECONDS)"
+_LOCK = (
+    "SQLite ignores select_for_update; on PostgreSQL these are errors, which tests/registry/test_clients.py "
+    "catches there (checked)"
+)
+_ALL_ASSESSED = "all of the firm's clients are assessed and those asked for looked up: the same answer (cost only)"
+_PRE_READ = (
+    "the clients already there are then refused by the unique constraint, and the fallback keeps only the "
+    "new rows: the same rows, audit events and vendor event"
+)
+_FALLBACK = (
+    "unreachable while the read before it is right: adds on one system user are serialised by its row lock "
+    "(PostgreSQL) or the single writer (SQLite); the PostgreSQL race tests pass with it broken (checked)"
+)
+_ONLY_REQUIRED = (
+    "only_required reads just the required packages; without it all are read, and the eligible are the "
+    "same (what is missing is measured against the required ones): cost only"
+)
+_LENGTH = (
+    "not observable on SQLite, which does not enforce the column's 20 characters; the roles that give a "
+    "firm the required packages for one client join to fewer"
+)
 _SCALAR = (
     "SQLite answers a scalar subquery with its first row whatever the LIMIT; on PostgreSQL two rows are an "
     "error, which test_a_system_user_with_two_granting_packages_and_two_rights_is_permitted catches there"
@@ -259,6 +280,79 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ),
     ("lib.tokens.keys.x__loaded", "reloading = None"): _SETDEFAULT,
     ("lib.tokens.keys.x__loaded", "reloading = _rings.get(None)"): _SETDEFAULT,
+    # registry.services.clients
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("self",)).select_related("system")',
+    ): _JOINED,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("self",)).select_related("owner", )',
+    ): _JOINED,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=None).select_related("owner", "system")',
+    ): _LOCK,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("XXselfXX",)).select_related("owner", "system")',
+    ): _LOCK,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("SELF",)).select_related("owner", "system")',
+    ): _LOCK,
+    (
+        "registry.services.clients.x__checked",
+        "c.orgno: c for c in assess(system_user.owner, required, )",
+    ): _ALL_ASSESSED,
+    (
+        "registry.services.clients.x__checked",
+        "c.orgno: c for c in assess(system_user.owner, required, orgs=None)",
+    ): _ALL_ASSESSED,
+    (
+        "registry.services.clients.x__insert",
+        "ClientDelegation.objects.filter(system_user=system_user, ).values_list(",
+    ): _PRE_READ,
+    ("registry.services.clients.x__insert", '"client_id", flat=False'): _PRE_READ,
+    ("registry.services.clients.x__insert", '"client_id", flat=None'): _PRE_READ,
+    ("registry.services.clients.x__insert", "flat=True"): _PRE_READ,
+    ("registry.services.clients.x__insert", '"client_id", )'): _PRE_READ,
+    (
+        "registry.services.clients.x__insert",
+        "ClientDelegation.objects.filter(system_user=None, client_id__in=[c.org_id for c in wanted]).values_list(",
+    ): _PRE_READ,
+    ("registry.services.clients.x__insert", "rows = None"): _FALLBACK,
+    ("registry.services.clients.x__insert", "rows = [row for row in rows if _insert_one(None)]"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "row.save(force_insert=None)"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "row.save(force_insert=False)"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "return True"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "return False"): _FALLBACK,
+    (
+        "registry.services.clients.x_assess",
+        "for holding in access.holdings_for_clients(facilitator, among=orgs, ).values():",
+    ): _ONLY_REQUIRED,
+    ("registry.services.clients.x_assess", "packages = None"): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_assess",
+        "packages = set(required) if (only_required) and False else None",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_assess",
+        "for holding in access.holdings_for_clients(facilitator, among=orgs, packages=None).values():",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_eligible_clients",
+        "candidates = assess(system_user.owner, required, orgs=orgs, only_required=None)",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_eligible_clients",
+        "candidates = assess(system_user.owner, required, orgs=orgs, )",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_eligible_clients",
+        "candidates = assess(system_user.owner, required, orgs=orgs, only_required=False)",
+    ): _ONLY_REQUIRED,
+    ("registry.services.clients.x_assess", 'role_code=",".join(sorted(giving))[:21],'): _LENGTH,
     # authorization.decisions
     (
         "authorization.decisions.x_decide_all",
