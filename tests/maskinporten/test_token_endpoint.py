@@ -62,6 +62,17 @@ def test_an_issued_token_is_counted_as_the_system_users_use_not_audited(client, 
     assert facts[0]["system_user"] == str(setup.system_user.id)
     assert facts[0]["party"] == customer.orgno
     assert facts[0]["ip"] == "127.0.0.1"
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("token issued")][0] == (
+        f"token issued: client {setup.client.client_id}, system user {setup.system_user.id}, jti grant-1"
+    )
+
+
+def test_a_request_refused_before_the_grant_is_logged_with_its_address(client, db, caplog):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = client.post("/token", "{}", content_type="application/json", REMOTE_ADDR="203.0.113.5")
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+    [facts] = [r.token for r in caplog.records if r.getMessage().startswith("token refused")]
+    assert facts["ip"] == "203.0.113.5"
 
 
 def test_a_plain_token_counts_no_system_users_use(client, setup):

@@ -332,3 +332,23 @@ def test_why_a_client_is_missing_leaves_out_clients_already_added(agent, account
     RoleAssignment.objects.filter(of=added, holder_org=accounting_firm).delete()
     f.give_role(accounting_firm, "REVI", added)
     assert [c.name for c in others(clients.not_qualifying(agent), accounting_firm)] == ["Mangler AS"]
+
+
+def test_another_firms_clients_and_deleted_clients_are_not_offered(agent, accounting_firm):
+    mine = regn_client(accounting_firm, "Min Kunde AS")
+    other_firm = f.make_org("Annet Byrå AS")
+    regn_client(other_firm, "Deres Kunde AS")
+    f.delegate_package(SIGNING, from_org=f.make_org("Delegert Til Dem AS"), to=other_firm)
+    gone = f.make_org("Nedlagt AS")
+    f.delegate_package(SIGNING, from_org=gone, to=accounting_firm)
+    Organisation.objects.filter(pk=gone.pk).update(is_deleted=True)
+    assert [c.org_id for c in others(clients.eligible_clients(agent), accounting_firm)] == [mine.pk]
+
+
+def test_the_firm_itself_is_offered_first_also_when_searched_for(agent, accounting_firm):
+    regn_client(accounting_firm, "Aaa Først AS")
+    assert clients.eligible_clients(agent)[0].org_id == accounting_firm.pk
+    assert [c.org_id for c in clients.eligible_clients(agent, query=accounting_firm.name)] == [accounting_firm.pk]
+    Organisation.objects.filter(pk=accounting_firm.pk).update(is_deleted=True)
+    accounting_firm.refresh_from_db()
+    assert accounting_firm.pk not in [c.org_id for c in clients.eligible_clients(agent)]
