@@ -126,7 +126,16 @@ MODULES = [
     Module(
         "access",
         ["registry/access.py"],
-        ["tests/registry/test_access.py", "tests/registry/test_clients.py", "tests/authorization/test_decisions.py"],
+        [
+            "tests/registry/test_access.py",
+            "tests/registry/test_clients.py",
+            "tests/registry/test_clients_own_firm.py",
+            "tests/authorization/test_decisions.py",
+            "tests/approvals/test_notifications.py",  # access_managers_of
+            "tests/approvals/test_agent_change_requests.py",  # clients_lacking
+            "tests/portal/test_systemusers_clients_many.py",  # client_roles_giving
+            "tests/api/test_requests.py",  # vendor_owns_system
+        ],
         about="authority: who may act for an organisation, access managers, delegation checks",
     ),
     Module(
@@ -353,6 +362,24 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "candidates = assess(system_user.owner, required, orgs=orgs, only_required=False)",
     ): _ONLY_REQUIRED,
     ("registry.services.clients.x_assess", 'role_code=",".join(sorted(giving))[:21],'): _LENGTH,
+    # maskinporten.grants
+    (
+        "maskinporten.grants.x__spend_and_issue",
+        "with transaction.atomic() if (connection.in_atomic_block) or True else contextlib.nullcontext():",
+    ): "a transaction of its own around the one INSERT: the same rows, two more round trips (cost only)",
+    (
+        "maskinporten.grants.x__spend_and_issue",
+        "with transaction.atomic() if (connection.in_atomic_block) and False else contextlib.nullcontext():",
+    ): (
+        "only inside an outer transaction (tests, never /token): SQLite goes on after the failed INSERT; on "
+        "PostgreSQL the outer transaction is broken, which the replay test catches there"
+    ),
+    ("maskinporten.grants.x__maybe_purge_used_grants", "if now + _last_purge < PURGE_INTERVAL_SECONDS:"): (
+        "only how often expired used grants are purged (every request instead of once a minute): cost only"
+    ),
+    ("maskinporten.grants.x__maybe_purge_used_grants", "if now - _last_purge <= PURGE_INTERVAL_SECONDS:"): (
+        "only how often expired used grants are purged (a boundary of the once-a-minute interval)"
+    ),
     # authorization.decisions
     (
         "authorization.decisions.x_decide_all",

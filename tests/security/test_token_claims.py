@@ -115,12 +115,12 @@ def test_an_unknown_claim_is_refused(client, setup):
 
 
 def test_a_missing_scope_is_refused(client, setup):
-    assert_refused(post_claims(client, setup, scope=None), "invalid_scope")
+    assert_refused(post_claims(client, setup, scope=None), "invalid_scope", "scope is missing")
 
 
 @pytest.mark.parametrize("scope", ["", "   ", 42, ["altinn:demo/krav.read"]])
 def test_an_empty_or_non_string_scope_is_refused(client, setup, scope):
-    assert_refused(post_claims(client, setup, scope=scope), "invalid_scope")
+    assert_refused(post_claims(client, setup, scope=scope), "invalid_scope", "scope is missing")
 
 
 def test_a_scope_not_allowed_for_the_client_is_refused(client, setup):
