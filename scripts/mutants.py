@@ -380,6 +380,16 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("maskinporten.grants.x__maybe_purge_used_grants", "if now - _last_purge <= PURGE_INTERVAL_SECONDS:"): (
         "only how often expired used grants are purged (a boundary of the once-a-minute interval)"
     ),
+    # registry.access
+    ("registry.access.x_holdings_for_clients", "for code in own_packages(holder, None):"): _ONLY_REQUIRED,
+    ("registry.access.x_holdings_for_clients", "for code in own_packages(holder, ):"): _ONLY_REQUIRED,
+    (
+        "registry.access.x_own_packages",
+        'rules = RolePackage.objects.filter(has_access=True, ).exclude(role__legacy_code="")',
+    ): (
+        "legacy_code is never NULL: the catalogue stores '' for a role outside ER (registry/catalog.py), which the "
+        "exclude() leaves out"
+    ),
     # authorization.decisions
     (
         "authorization.decisions.x_decide_all",

@@ -182,7 +182,11 @@ def test_someone_at_the_firm_without_client_admin_is_refused(agent, accounting_f
     f.delegate_package(SIGNING, from_org=accounting_firm, to=clerk)
     one = regn_client(accounting_firm, "En AS")
     error = refusal(lambda: add(agent, clerk, one.orgno))
-    assert (error.code, error.status) == ("AUTH-00016", 403)
+    assert (error.code, error.status, error.detail) == (
+        "AUTH-00016",
+        403,
+        "You are not client administrator for this organisation",
+    )
 
 
 def test_a_standard_system_user_gets_no_clients(accounting_firm, client_admin, system):
