@@ -13,6 +13,7 @@ shared). The results are fresh each run, nothing reused from an earlier one (unl
     .venv/bin/python scripts/mutants.py transitions --resume   # go on where the time bound stopped
     .venv/bin/python scripts/mutants.py keys --retest          # the survivors again, after new tests
                                                   # (in files already listed for the module)
+    .venv/bin/python scripts/mutants.py keys --report          # run nothing: the last results again
 
 Then, to see a survivor: `cd var/mutants/<name> && ../../../.venv/bin/mutmut show <mutant>`.
 
@@ -100,6 +101,7 @@ MODULES = [
             "tests/maskinporten/test_assertion.py",
             "tests/security/test_token_signature.py",
             "tests/security/test_review_token_input.py",
+            "tests/security/test_review_token_limits.py",
         ],
         about="the client's signed grant (JWT bearer assertion): signature, audience, lifetime, jti",
     ),
@@ -124,7 +126,16 @@ MODULES = [
     Module(
         "access",
         ["registry/access.py"],
-        ["tests/registry/test_access.py", "tests/registry/test_clients.py", "tests/authorization/test_decisions.py"],
+        [
+            "tests/registry/test_access.py",
+            "tests/registry/test_clients.py",
+            "tests/registry/test_clients_own_firm.py",
+            "tests/authorization/test_decisions.py",
+            "tests/approvals/test_notifications.py",  # access_managers_of
+            "tests/approvals/test_agent_change_requests.py",  # clients_lacking
+            "tests/portal/test_systemusers_clients_many.py",  # client_roles_giving
+            "tests/api/test_requests.py",  # vendor_owns_system
+        ],
         about="authority: who may act for an organisation, access managers, delegation checks",
     ),
     Module(
@@ -140,6 +151,7 @@ MODULES = [
             "tests/authorization/test_decisions.py",
             "tests/authorization/test_client_delegation_decisions.py",
             "tests/authorization/test_authorize_api.py",
+            "tests/registry/test_clients_own_firm.py",
         ],
         about="the PDP's decision",
     ),
@@ -160,6 +172,40 @@ _UNREACHABLE = (
 )
 _THUMB = 'canonical = json.dumps(members, separators=(",", ":"), '
 _SORTED = "the members are built in sorted order (e, kty, n), so sorting them again changes nothing"
+_PATHS_FIXED = (
+    "the paths come from a setting, fixed while a process runs (tests that change it call keys.reset()); "
+    "a file's change is still seen by its inode, size and mtime"
+)
+_INDEX = "the kid index is built again on every call: the same keys (cost only)"
+_SETDEFAULT = "setdefault() hands back the ring's loader already kept; the new one is thrown away (cost only)"
+_HOW_OFTEN = "only how often the files are looked at (a stat per call instead of every RELOAD_CHECK_SECONDS)"
+_LOCK = (
+    "SQLite ignores select_for_update; on PostgreSQL these are errors, which tests/registry/test_clients.py "
+    "catches there (checked)"
+)
+_ALL_ASSESSED = "all of the firm's clients are assessed and those asked for looked up: the same answer (cost only)"
+_PRE_READ = (
+    "the clients already there are then refused by the unique constraint, and the fallback keeps only the "
+    "new rows: the same rows, audit events and vendor event"
+)
+_FALLBACK = (
+    "unreachable while the read before it is right: adds on one system user are serialised by its row lock "
+    "(PostgreSQL) or the single writer (SQLite); the PostgreSQL race tests pass with it broken (checked)"
+)
+_ONLY_REQUIRED = (
+    "only_required reads just the required packages; without it all are read, and the eligible are the "
+    "same (what is missing is measured against the required ones): cost only"
+)
+_LENGTH = (
+    "not observable on SQLite, which does not enforce the column's 20 characters; the roles that give a "
+    "firm the required packages for one client join to fewer"
+)
+_SCALAR = (
+    "SQLite answers a scalar subquery with its first row whatever the LIMIT; on PostgreSQL two rows are an "
+    "error, which test_a_system_user_with_two_granting_packages_and_two_rights_is_permitted catches there"
+)
+_UNION = "UNION or UNION ALL: the rows are read into a set (held), so duplicates change nothing"
+_OWN_ALL = "all of the firm's own packages instead of the needed ones: only the needed ones are looked up in it"
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.identifiers.x_is_valid_orgno", "return _mod11(value[:9], _ORGNO_WEIGHTS) == int(value[8])"): _ZIP,
     ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:10], _PID_WEIGHTS_1) != int(value[9]):"): _ZIP,
@@ -218,6 +264,162 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "registry.services.lifecycle.x__managed_system_user",
         'system_users = SystemUser.objects.select_related("owner", )',
     ): _JOINED,
+    # lib.tokens.keys
+    ("lib.tokens.keys.x__file_identity", "identity.append(None)"): _PATHS_FIXED,
+    ("lib.tokens.keys.x__file_identity", "identity.append((str(None), None))"): _PATHS_FIXED,
+    ("lib.tokens.keys.x__file_identity", "identity.append((str(None), st.st_ino, st.st_size, st.st_mtime_ns))"): (
+        _PATHS_FIXED
+    ),
+    ("lib.tokens.keys.x__by_kid", "index = None"): _INDEX,
+    ("lib.tokens.keys.x__by_kid", "index = _kid_index.get(None)"): _INDEX,
+    ("lib.tokens.keys.x__by_kid", "if index is None or index[1] is not current:"): _INDEX,
+    ("lib.tokens.keys.xǁ_Reloadingǁ__call__", "if state is not None and now + state.checked < RELOAD_CHECK_SECONDS:"): (
+        _HOW_OFTEN
+    ),
+    (
+        "lib.tokens.keys.xǁ_Reloadingǁ__call__",
+        "if state is not None and now - state.checked <= RELOAD_CHECK_SECONDS:",
+    ): (_HOW_OFTEN),
+    ("lib.tokens.keys.xǁ_Reloadingǁ__call__", "self.state = _Loaded(None, state.value, now)"): (
+        "with no identity kept the next check reads the files again: the same keys after an unchanged check, "
+        "and after a failed load the same retry (the identity kept then is the old files', which differs too)"
+    ),
+    ("lib.tokens.keys.xǁ_Reloadingǁ__call__", "self.state = _Loaded(None, value, now)"): (
+        "with no identity kept the next check reads the same files again: the same keys (cost only)"
+    ),
+    ("lib.tokens.keys.x__loaded", "reloading = None"): _SETDEFAULT,
+    ("lib.tokens.keys.x__loaded", "reloading = _rings.get(None)"): _SETDEFAULT,
+    # registry.services.clients
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("self",)).select_related("system")',
+    ): _JOINED,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("self",)).select_related("owner", )',
+    ): _JOINED,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=None).select_related("owner", "system")',
+    ): _LOCK,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("XXselfXX",)).select_related("owner", "system")',
+    ): _LOCK,
+    (
+        "registry.services.clients.x__agent_system_user",
+        'system_users = SystemUser.objects.select_for_update(of=("SELF",)).select_related("owner", "system")',
+    ): _LOCK,
+    (
+        "registry.services.clients.x__checked",
+        "c.orgno: c for c in assess(system_user.owner, required, )",
+    ): _ALL_ASSESSED,
+    (
+        "registry.services.clients.x__checked",
+        "c.orgno: c for c in assess(system_user.owner, required, orgs=None)",
+    ): _ALL_ASSESSED,
+    (
+        "registry.services.clients.x__insert",
+        "ClientDelegation.objects.filter(system_user=system_user, ).values_list(",
+    ): _PRE_READ,
+    ("registry.services.clients.x__insert", '"client_id", flat=False'): _PRE_READ,
+    ("registry.services.clients.x__insert", '"client_id", flat=None'): _PRE_READ,
+    ("registry.services.clients.x__insert", "flat=True"): _PRE_READ,
+    ("registry.services.clients.x__insert", '"client_id", )'): _PRE_READ,
+    (
+        "registry.services.clients.x__insert",
+        "ClientDelegation.objects.filter(system_user=None, client_id__in=[c.org_id for c in wanted]).values_list(",
+    ): _PRE_READ,
+    ("registry.services.clients.x__insert", "rows = None"): _FALLBACK,
+    ("registry.services.clients.x__insert", "rows = [row for row in rows if _insert_one(None)]"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "row.save(force_insert=None)"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "row.save(force_insert=False)"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "return True"): _FALLBACK,
+    ("registry.services.clients.x__insert_one", "return False"): _FALLBACK,
+    (
+        "registry.services.clients.x_assess",
+        "for holding in access.holdings_for_clients(facilitator, among=orgs, ).values():",
+    ): _ONLY_REQUIRED,
+    ("registry.services.clients.x_assess", "packages = None"): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_assess",
+        "packages = set(required) if (only_required) and False else None",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_assess",
+        "for holding in access.holdings_for_clients(facilitator, among=orgs, packages=None).values():",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_eligible_clients",
+        "candidates = assess(system_user.owner, required, orgs=orgs, only_required=None)",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_eligible_clients",
+        "candidates = assess(system_user.owner, required, orgs=orgs, )",
+    ): _ONLY_REQUIRED,
+    (
+        "registry.services.clients.x_eligible_clients",
+        "candidates = assess(system_user.owner, required, orgs=orgs, only_required=False)",
+    ): _ONLY_REQUIRED,
+    ("registry.services.clients.x_assess", 'role_code=",".join(sorted(giving))[:21],'): _LENGTH,
+    # maskinporten.grants
+    (
+        "maskinporten.grants.x__spend_and_issue",
+        "with transaction.atomic() if (connection.in_atomic_block) or True else contextlib.nullcontext():",
+    ): "a transaction of its own around the one INSERT: the same rows, two more round trips (cost only)",
+    (
+        "maskinporten.grants.x__spend_and_issue",
+        "with transaction.atomic() if (connection.in_atomic_block) and False else contextlib.nullcontext():",
+    ): (
+        "only inside an outer transaction (tests, never /token): SQLite goes on after the failed INSERT; on "
+        "PostgreSQL the outer transaction is broken, which the replay test catches there"
+    ),
+    ("maskinporten.grants.x__maybe_purge_used_grants", "if now + _last_purge < PURGE_INTERVAL_SECONDS:"): (
+        "only how often expired used grants are purged (every request instead of once a minute): cost only"
+    ),
+    ("maskinporten.grants.x__maybe_purge_used_grants", "if now - _last_purge <= PURGE_INTERVAL_SECONDS:"): (
+        "only how often expired used grants are purged (a boundary of the once-a-minute interval)"
+    ),
+    # registry.access
+    ("registry.access.x_holdings_for_clients", "for code in own_packages(holder, None):"): _ONLY_REQUIRED,
+    ("registry.access.x_holdings_for_clients", "for code in own_packages(holder, ):"): _ONLY_REQUIRED,
+    (
+        "registry.access.x_own_packages",
+        'rules = RolePackage.objects.filter(has_access=True, ).exclude(role__legacy_code="")',
+    ): (
+        "legacy_code is never NULL: the catalogue stores '' for a role outside ER (registry/catalog.py), which the "
+        "exclude() leaves out"
+    ),
+    # authorization.decisions
+    (
+        "authorization.decisions.x_decide_all",
+        "def decide_all(questions: list[Question], *, explain: bool = True) -> list[Decision]:",
+    ): ("every caller passes explain (the PDP view): the default is never used"),
+    (
+        "authorization.decisions.x__decide_standard",
+        '**({"systemUserOrg": row["owner__orgno"]} if (explain) or True else {}),',
+    ): ("costs no query, and the facts are rendered only with ?explain=true (xacml.render)"),
+    ("authorization.decisions.x__decision_queryset", '.values("package_id")[:2]'): _SCALAR,
+    ("authorization.decisions.x__decision_queryset", '.values("action")[:2]'): _SCALAR,
+    ("authorization.decisions.x__facilitator_grants_queryset", "return by_role.union(by_delegation, all=None)"): _UNION,
+    ("authorization.decisions.x__facilitator_grants_queryset", "return by_role.union(by_delegation, )"): _UNION,
+    (
+        "authorization.decisions.x__facilitator_grants_queryset",
+        "return by_role.union(by_delegation, all=False)",
+    ): _UNION,
+    (
+        "authorization.decisions.x__standard_facts",
+        'rights = SystemUserRight.objects.filter(system_user_id=system_user_id).order_by("resource_id", )',
+    ): (
+        "SQLite and PostgreSQL both read the rights through the unique index (system user, resource, action), "
+        "so they come in action order anyway (checked on both); the order_by makes it a promise"
+    ),
+    ("authorization.decisions.x__decide_agent", "held = access.own_packages(client, set(needed))"): (
+        "the firm as its own client: an organisation holds no role in itself and delegates nothing to itself, "
+        "so the set replaced is empty"
+    ),
+    ("authorization.decisions.x__decide_agent", "held |= access.own_packages(client, None)"): _OWN_ALL,
+    ("authorization.decisions.x__decide_agent", "held |= access.own_packages(client, )"): _OWN_ALL,
 }
 
 
@@ -243,8 +445,10 @@ def prepare(module: Module) -> Path:
     lines += ["also_copy=", *[f"    {c}" for c in copied]]
     lines += ["pytest_add_cli_args_test_selection=", *[f"    {t}" for t in module.tests]]
     # --no-migrations: the test database straight from the models (there are no data migrations; `make
-    # test` checks the migrations), which saves seconds per mutant.
-    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", "    --no-migrations"]
+    # test` checks the migrations), which saves seconds per mutant. tests/mutants_plugin.py: compiled
+    # queries are built again in each test, so a mutant of a query builder is run (see there).
+    cli = ["-p", "no:cacheprovider", "-p", "tests.mutants_plugin", "--no-migrations"]
+    lines += ["pytest_add_cli_args=", *[f"    {arg}" for arg in cli]]
     lines += ["use_git_change_detection=false", ""]
     (here / "setup.cfg").write_text("\n".join(lines))
     return here
@@ -296,8 +500,11 @@ def mutated_line(here: Path, name: str) -> str:
 
 def run(module: Module, minutes: float, jobs: int, mode: str = "fresh") -> dict:
     """mode: "fresh" (a new run), "resume" (go on where the time bound stopped), "retest" (the last run's
-    survivors again, against the tests as they are now: mutmut copies tests/ anew)."""
+    survivors again, against the tests as they are now: mutmut copies tests/ anew), "report" (no run: the
+    last run's results, with EQUIVALENT as it is now)."""
     earlier = (workdir(module) / "mutants").is_dir()
+    if mode == "report" and not earlier:
+        sys.exit(f"{module.name}: no earlier run in {workdir(module)}")
     here = workdir(module) if mode != "fresh" and earlier else prepare(module)
     started = time.monotonic()
     dotted = [Path(f).with_suffix("").as_posix().replace("/", ".") for f in module.files]
@@ -305,7 +512,9 @@ def run(module: Module, minutes: float, jobs: int, mode: str = "fresh") -> dict:
     if mode == "retest" and earlier:
         names = [name for name, status in results(here, module).items() if status in {"survived", "no tests"}]
     complete = True
-    if names or mode != "retest":
+    if mode == "report":
+        complete = earlier
+    elif names or mode != "retest":
         with open(here / "run.log", "a") as log:
             try:
                 finished = mutmut(here, "run", "--max-children", str(jobs), *names, timeout=minutes * 60, log=log)
@@ -362,6 +571,7 @@ def main() -> int:
         "--resume", action="store_true", help="go on with a run the time bound stopped (same code, same tests)"
     )
     parser.add_argument("--retest", action="store_true", help="run the last run's survivors again (new tests)")
+    parser.add_argument("--report", action="store_true", help="run nothing: the last run's results again")
     args = parser.parse_args()
     by_name = {m.name: m for m in MODULES}
     unknown = [n for n in args.modules if n not in by_name]
@@ -370,7 +580,7 @@ def main() -> int:
     selected = [by_name[n] for n in args.modules] or MODULES
     worst = 100.0
     for module in selected:
-        mode = "retest" if args.retest else "resume" if args.resume else "fresh"
+        mode = "report" if args.report else "retest" if args.retest else "resume" if args.resume else "fresh"
         outcome = run(module, args.minutes, args.jobs, mode)
         report(outcome)
         worst = min(worst, outcome["score"] if outcome["complete"] else 0.0)

@@ -162,3 +162,15 @@ def test_a_token_that_names_an_audience_is_good_only_where_it_names_us(settings)
         "https://platform.example/x",
     ):
         assert refused(sign(good_claims(aud=aud))) == "Token is for another audience", aud
+
+
+def test_audiences_are_compared_whole_but_for_trailing_slashes(settings):
+    settings.ACCEPTED_TOKEN_AUDIENCES = ["https://platform.example/X"]
+    assert access.verify_access_token(sign(good_claims(aud="https://platform.example/X/")))["client_id"] == "c1"
+    for aud in ("https://platform.example/", "https://platform.example/XX", "https://platform.example"):
+        assert refused(sign(good_claims(aud=aud))) == "Token is for another audience", aud
+
+
+def test_a_token_not_valid_until_later_is_refused_and_says_so():
+    later = int(time.time()) + 600
+    assert refused(sign(good_claims(nbf=later))) == "Token is not valid yet"

@@ -246,7 +246,9 @@ def test_a_token_for_a_person_is_refused(client, external_maskinporten, vendor):
 def test_a_platform_token_is_not_exchanged_again(client, system_user_token):
     platform_token = get(client, EXCHANGE, system_user_token).content.decode()
     AuditEvent.objects.all().delete()
-    refused(get(client, EXCHANGE, platform_token), detail="refresh")
+    assert refused(get(client, EXCHANGE, platform_token)) == (
+        "This is a platform token already: GET /authentication/api/v1/refresh renews it"
+    )
 
 
 def test_a_grant_is_refused(client, setup):
@@ -320,7 +322,23 @@ def test_refresh_gives_a_new_platform_token_with_the_same_claims(client, platfor
 
 
 def test_refresh_takes_only_a_platform_token(client, system_user_token):
-    refused(get(client, REFRESH, system_user_token), detail="not a platform token")
+    assert refused(get(client, REFRESH, system_user_token)) == (
+        "Not a platform token: GET /authentication/api/v1/exchange/maskinporten gives one"
+    )
+
+
+def test_a_platform_token_is_accepted_where_access_tokens_are(client, platform_token, setup):
+    """The vendor and end-user APIs take either (lib.tokens.access.verify_access_token)."""
+    from lib.tokens.access import verify_access_token
+
+    assert verify_access_token(platform_token) == claims_of(platform_token)
+
+
+def test_a_token_signed_with_the_platform_key_for_another_issuer_is_refused(client, platform_token):
+    forged = claims_of(platform_token) | {"iss": "https://evil.example/"}
+    key = keys.PLATFORM.current_key()
+    token = jwt.encode(forged, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    assert refused(get(client, REFRESH, token)) == "Token is from another issuer"
 
 
 def test_refresh_refuses_once_the_system_user_is_deleted(client, platform_token, setup):

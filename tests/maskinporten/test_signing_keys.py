@@ -245,15 +245,58 @@ def test_a_replaced_key_file_is_read_again_without_a_restart(tmp_path, settings,
     assert keys.verification_key(published[1]) is not None
 
 
-def test_a_replacement_that_is_not_a_key_keeps_the_key_in_use(tmp_path, settings, fresh_keys, monkeypatch):
+def test_a_replacement_that_is_not_a_key_keeps_the_key_in_use(tmp_path, settings, fresh_keys, monkeypatch, caplog):
     monkeypatch.setattr(keys, "RELOAD_CHECK_SECONDS", 0)
     current = write_key(tmp_path / "current.pem")
     settings.TOKEN_SIGNING_KEY_FILES = [str(current)]
     first = keys.current_key().kid
+    assert keys.current_key().kid == first  # a check that finds the files unchanged keeps the keys too
     half_written = tmp_path / "half.pem"
     half_written.write_text("-----BEGIN PRIVATE KEY-----\nMIIE")
     _replace(current, half_written)
-    assert keys.current_key().kid == first
+    for _ in range(3):  # check after check, until the file is whole again
+        assert keys.current_key().kid == first
+    assert "The changed key files could not be read; the keys in use stay in use" in [
+        r.getMessage() for r in caplog.records if r.levelname == "ERROR"
+    ]
+
+
+def test_a_new_key_verifies_as_soon_as_it_is_published_and_a_removed_one_stops(
+    tmp_path, settings, fresh_keys, monkeypatch
+):
+    monkeypatch.setattr(keys, "RELOAD_CHECK_SECONDS", 0)
+    current, spare = write_key(tmp_path / "current.pem"), write_key(tmp_path / "spare.pem")
+    settings.TOKEN_SIGNING_KEY_FILES = [str(current), str(tmp_path / "next.pem")]
+    first = keys.current_key().kid
+    assert keys.verification_key(first) is not None
+    _replace(tmp_path / "next.pem", spare)
+    second = keys.jwks()["keys"][1]["kid"]
+    assert keys.verification_key(second) is not None
+    (tmp_path / "next.pem").unlink()
+    assert keys.verification_key(second) is None and keys.verification_key(first) is not None
+
+
+def test_a_free_slot_between_keys_skips_only_itself(tmp_path, settings, fresh_keys, caplog):
+    """current, next (not there yet), previous: as docs/operations.md lays them out."""
+    import logging
+
+    current, previous = write_key(tmp_path / "current.pem"), write_key(tmp_path / "previous.pem")
+    settings.TOKEN_SIGNING_KEY_FILES = [str(current), str(tmp_path / "next.pem"), str(previous)]
+    with caplog.at_level(logging.INFO, logger="lib.tokens.keys"):
+        published = keys.jwks()["keys"]
+    assert len(published) == 2 and keys.verification_key(published[1]["kid"]) is not None
+    assert f"TOKEN_SIGNING_KEY_FILES file {tmp_path / 'next.pem'} does not exist (a free slot): skipped" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+def test_a_replaced_embedded_default_key_is_read_again(tmp_path, settings, fresh_keys, monkeypatch):
+    monkeypatch.setattr(keys, "RELOAD_CHECK_SECONDS", 0)
+    settings.VAR_DIR = tmp_path
+    settings.TOKEN_SIGNING_KEY_FILES = []
+    first = keys.current_key().kid
+    _replace(tmp_path / keys.DEFAULT_KEY_FILE, write_key(tmp_path / "other.pem"))
+    assert keys.current_key().kid != first
 
 
 def test_only_the_web_processes_read_the_keys(tmp_path):

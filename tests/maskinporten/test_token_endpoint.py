@@ -63,6 +63,27 @@ def test_an_issued_token_is_counted_as_the_system_users_use_not_audited(client, 
     assert facts[0]["system_user"] == str(setup.system_user.id)
     assert facts[0]["party"] == customer.orgno
     assert facts[0]["ip"] == "127.0.0.1"
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("token issued")][0] == (
+        f"token issued: client {setup.client.client_id}, system user {setup.system_user.id}, jti grant-1"
+    )
+    assert SystemUserUsage.objects.get().kid == setup.kid  # which of the client's keys signed the grants
+
+
+def test_the_log_names_every_scope_granted_and_no_system_user_for_a_plain_token(client, setup, caplog):
+    scope = f"{DEMO_SCOPE} altinn:demo/other"
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        assert setup.post(client, setup.grant(details=False, jti="plain", scope=scope)).status_code == 200
+    [record] = [r for r in caplog.records if r.getMessage().startswith("token issued")]
+    assert record.getMessage() == f"token issued: client {setup.client.client_id}, system user -, jti plain"
+    assert record.token["scope"] == scope
+
+
+def test_a_request_refused_before_the_grant_is_logged_with_its_address(client, db, caplog):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = client.post("/token", "{}", content_type="application/json", REMOTE_ADDR="203.0.113.5")
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+    [facts] = [r.token for r in caplog.records if r.getMessage().startswith("token refused")]
+    assert facts["ip"] == "203.0.113.5"
 
 
 def test_a_plain_token_counts_no_system_users_use(client, setup):

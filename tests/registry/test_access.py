@@ -147,3 +147,109 @@ def test_acting_bases_name_the_role_the_package_and_the_main_units(manager, cust
     assert [(b.role.legacy_code, b.via_main_unit) for b in bases[customer.pk]] == [("DAGL", False)]
     assert [(b.package.code, b.via_main_unit) for b in bases[other.pk]] == [("lonn", False)]
     assert [(b.role.legacy_code, b.via_main_unit) for b in bases[torget.pk]] == [("DAGL", True)]
+
+
+# --- what the mutants of registry/access.py found untested (docs/testing.md) ---
+
+KRAV = "ske-krav-og-betalinger"
+A_MELDING = "ske-innrapportering-a-melding"
+
+
+def test_a_person_acts_for_the_organisations_of_their_roles_and_of_their_delegations(
+    manager, customer, accounting_firm
+):
+    """Each way on its own counts; an organisation's own roles elsewhere give the person nothing."""
+    by_delegation = f.make_org("Delegert AS")
+    f.delegate_package("lonn", from_org=by_delegation, to=manager)
+    f.give_role(accounting_firm, "REGN", f.make_org("Firmaets Kunde AS"))
+    f.delegate_package("lonn", from_org=f.make_org("Til Firmaet AS"), to=accounting_firm)
+    assert [o.name for o in access.orgs_for_person(manager)] == ["Bakeriet Nordmann AS", "Delegert AS"]
+
+
+def test_an_organisation_holds_its_own_packages_with_access_but_may_not_pass_them_on(accounting_firm):
+    signing = "regnskapsforer-med-signeringsrettighet"
+    own = access.packages_of_org_for(accounting_firm, accounting_firm)
+    assert own[signing] == access.PackageGrant(signing, True, False)
+    assert signing in access.own_packages(accounting_firm)
+
+
+def test_own_packages_come_from_er_roles_with_access_for_the_organisations_form(db):
+    from registry.models import Role, RolePackage
+
+    firm, branch = f.make_org("Firma AS"), f.make_org("Borettslaget Lia", form="BRL")
+    # A rule of an ER role that gives a package without access (may delegate it only): not held.
+    regn = Role.objects.get(legacy_code="REGN")
+    RolePackage.objects.create(role=regn, package_id="eksplisitt", has_access=False, can_delegate=True)
+    for org in (firm, branch):
+        own = access.own_packages(org)
+        assert "regnskapsforer-med-signeringsrettighet" in own  # REGN's, for every form
+        assert "vergemal-bank-representasjon-dagligbank" not in own  # only a role outside ER gives it
+        assert "eksplisitt" not in own
+    assert "forretningsforer-eiendom" in access.own_packages(branch)  # FFØR's, for ESEK and BRL only
+    assert "forretningsforer-eiendom" not in access.own_packages(firm)
+
+
+def test_a_right_for_one_action_needs_only_that_action(employee, customer):
+    """lonn grants read on A-melding only (write needs a-ordning): the employee holds it, may not pass it on."""
+    failures = access.delegation_check(
+        employee, customer, packages=[], rights=[{"resource": A_MELDING, "action": "read"}]
+    )
+    assert [(x.kind, x.item, x.reason) for x in failures] == [("right", f"{A_MELDING}:read", "not_delegable")]
+
+
+def test_a_right_without_action_is_named_with_a_star(employee, customer):
+    failures = access.delegation_check(employee, customer, packages=[], rights=[{"resource": KRAV, "action": ""}])
+    assert [(x.item, x.reason) for x in failures] == [(f"{KRAV}:*", "not_held")]
+
+
+def test_a_right_for_an_action_no_policy_line_names_is_not_held(manager, customer):
+    failures = access.delegation_check(manager, customer, packages=[], rights=[{"resource": KRAV, "action": "sign"}])
+    assert [(x.item, x.reason) for x in failures] == [(f"{KRAV}:sign", "not_held")]
+
+
+def test_require_says_who_may_manage(employee, customer):
+    from lib.errors import ServiceError
+
+    try:
+        access.require(employee, customer, access.MANAGE)
+    except ServiceError as refused:
+        assert (refused.code, refused.status, refused.detail) == (
+            "AUTH-00066",
+            403,
+            "You are not access manager for this organisation",
+        )
+    else:
+        raise AssertionError("an employee without an access-manager package may not manage")
+
+
+def test_a_person_holds_only_their_own_roles_and_delegations_for_this_organisation(manager, employee, customer):
+    """Others' roles and delegations at the company, and the employee's own elsewhere, give nothing here."""
+    colleague = f.make_person("Kollega")
+    f.delegate_package("tilgangsstyrer", from_org=customer, to=colleague)
+    elsewhere = f.make_org("Annet AS")
+    f.give_role(employee, "DAGL", elsewhere)
+    f.delegate_package("tilgangsstyrer", from_org=elsewhere, to=employee)
+    assert access.packages_for(employee, customer) == {"lonn": access.PackageGrant("lonn", True, False)}
+    assert not access.is_access_manager(employee, customer)
+
+
+def test_an_organisation_holds_only_its_own_roles_and_delegations_for_a_client(accounting_firm, customer):
+    f.give_role(accounting_firm, "REGN", customer)
+    other_firm = f.make_org("Annet Byrå AS")
+    f.give_role(other_firm, "REVI", customer)
+    f.delegate_package("lonn", from_org=customer, to=other_firm)
+    f.give_role(f.make_person("Kari"), "DAGL", customer)
+    held = access.packages_of_org_for(accounting_firm, customer)
+    assert set(held) == {
+        "regnskapsforer-med-signeringsrettighet",
+        "regnskapsforer-uten-signeringsrettighet",
+        "regnskapsforer-lonn",
+    }
+    assert held["regnskapsforer-lonn"] == access.PackageGrant("regnskapsforer-lonn", True, False)
+
+
+def test_a_package_held_two_ways_keeps_the_better_of_each(manager, customer):
+    """The general manager may pass skatt-naering on (DAGL); being given it as well takes nothing away."""
+    f.delegate_package("skatt-naering", from_org=customer, to=manager)
+    assert access.packages_for(manager, customer)["skatt-naering"] == access.PackageGrant("skatt-naering", True, True)
+    assert access.delegation_check(manager, customer, packages=["skatt-naering"], rights=[]) == []

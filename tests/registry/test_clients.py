@@ -77,7 +77,7 @@ def test_a_client_who_gave_only_some_required_packages_is_not_eligible(accountin
 
     error = refusal(lambda: add(agent, client_admin, only_regn.orgno))
     assert error.code == "AUTH-00080" and error.status == 400
-    assert "ansvarlig-revisor" in error.detail and only_regn.orgno in error.detail
+    assert error.detail == f"The client has not given all required packages: {only_regn.orgno} lacks ansvarlig-revisor"
     assert error.items == [{"orgno": only_regn.orgno, "name": "Bare Regnskap AS", "missing": ["ansvarlig-revisor"]}]
     assert not ClientDelegation.objects.exists()
 
@@ -119,7 +119,7 @@ def test_adding_a_client_twice_changes_nothing_the_second_time(agent, accounting
     assert AuditEvent.objects.filter(action="systemuser.client_added").count() == 1
 
 
-@pytest.mark.parametrize("orgno", ["not-a-number", "123", "<script>", "311000000", ""])
+@pytest.mark.parametrize("orgno", ["not-a-number", "123", "<script>", "311000000", "", "9" * 25])
 def test_an_organisation_that_is_not_a_client_is_refused_and_nothing_is_added(
     agent, accounting_firm, client_admin, orgno
 ):
@@ -128,6 +128,7 @@ def test_an_organisation_that_is_not_a_client_is_refused_and_nothing_is_added(
     for bad in (orgno, stranger.orgno):
         error = refusal(lambda bad=bad: add(agent, client_admin, good.orgno, bad))
         assert error.code == "AUTH-00079" and error.status == 400 and error.items == [bad[:20]]
+        assert error.detail == f"Not a client of the facilitator: {bad[:20]}"
     assert not ClientDelegation.objects.exists() and not AuditEvent.objects.filter(action__contains="client").exists()
 
 
@@ -139,18 +140,26 @@ def test_a_client_the_firm_only_holds_other_packages_for_lacks_the_required_ones
 
 
 def test_no_clients_or_too_many_is_refused(agent, client_admin):
-    assert refusal(lambda: add(agent, client_admin)).code == "STD-00000"
+    error = refusal(lambda: add(agent, client_admin))
+    assert (error.code, error.detail) == ("STD-00000", "Name at least one client (organisation number)")
     many = ["311000055"] * (clients.MAX_CLIENTS_PER_ADD + 1)
-    assert refusal(lambda: add(agent, client_admin, *many)).code == "STD-00000"
+    error = refusal(lambda: add(agent, client_admin, *many))
+    assert (error.code, error.detail) == ("STD-00000", "At most 500 clients can be added at a time")
+    just_enough = [f"garbage-{i}" for i in range(clients.MAX_CLIENTS_PER_ADD)]
+    assert refusal(lambda: add(agent, client_admin, *just_enough)).code == "AUTH-00079"  # 500 are looked at
 
 
 def test_a_deleted_or_unknown_system_user_is_not_found(agent, accounting_firm, client_admin):
     one = regn_client(accounting_firm, "En AS")
-    for system_user_id in ("5d1e9a3c-7b2f-4c8e-9a1d-000000000099", "garbage"):
+    # (two texts for one code, as in registry/services/lifecycle.py: pinned as they are)
+    for system_user_id, detail in (
+        ("5d1e9a3c-7b2f-4c8e-9a1d-000000000099", "System user not found"),
+        ("garbage", "System access not found"),
+    ):
         error = refusal(
             lambda sid=system_user_id: clients.add_clients(system_user_id=sid, orgnos=[one.orgno], by=client_admin)
         )
-        assert (error.code, error.status) == ("AUTH-00015", 404)
+        assert (error.code, error.status, error.detail) == ("AUTH-00015", 404, detail)
     agent.is_deleted = True
     agent.save(update_fields=["is_deleted"])
     assert refusal(lambda: add(agent, client_admin, one.orgno)).code == "AUTH-00015"
@@ -173,7 +182,11 @@ def test_someone_at_the_firm_without_client_admin_is_refused(agent, accounting_f
     f.delegate_package(SIGNING, from_org=accounting_firm, to=clerk)
     one = regn_client(accounting_firm, "En AS")
     error = refusal(lambda: add(agent, clerk, one.orgno))
-    assert (error.code, error.status) == ("AUTH-00016", 403)
+    assert (error.code, error.status, error.detail) == (
+        "AUTH-00016",
+        403,
+        "You are not client administrator for this organisation",
+    )
 
 
 def test_a_standard_system_user_gets_no_clients(accounting_firm, client_admin, system):
@@ -184,7 +197,10 @@ def test_a_standard_system_user_gets_no_clients(accounting_firm, client_admin, s
     )
     one = regn_client(accounting_firm, "En AS")
     error = refusal(lambda: add(standard, client_admin, one.orgno))
-    assert error.code == "STD-00000" and "agent" in error.detail
+    assert (error.code, error.detail) == (
+        "STD-00000",
+        "Clients can be added only to an agent system access (one for clients), not a standard one",
+    )
     assert not ClientDelegation.objects.exists()
 
 
@@ -270,3 +286,99 @@ def test_the_rule_in_the_database_agrees_for_the_firm_itself(form, vendor):
         held = {c for c, grant in access.packages_of_org_for(firm, firm).items() if grant.has_access}
         assert access.clients_holding(firm, [code]).filter(pk=firm.pk).exists() == (code in held), code
     assert access.clients_of(firm).filter(pk=firm.pk).exists() == bool(held)
+
+
+def test_the_firms_system_user_is_not_found_under_another_party_even_by_one_who_may_act_for_both(
+    agent, accounting_firm, client_admin, customer
+):
+    """The end-user API names the party in its path: a system user is reached only under its owner."""
+    f.give_role(client_admin, "DAGL", customer)
+    one = regn_client(accounting_firm, "En AS")
+    for call in (
+        lambda: clients.add_clients(system_user_id=agent.pk, orgnos=[one.orgno], by=client_admin, party=customer),
+        lambda: clients.add_each(system_user_id=agent.pk, orgnos=[one.orgno], by=client_admin, party=customer),
+    ):
+        assert refusal(call).code == "AUTH-00015"
+    assert not ClientDelegation.objects.exists()
+
+
+def test_several_refused_clients_are_named_in_one_sentence(accounting_firm, agent_system, client_admin):
+    agent = f.make_agent_system_user(
+        accounting_firm, agent_system, [SIGNING, "ansvarlig-revisor", "regnskapsforer-lonn"]
+    )
+    audited = [f.make_org(name) for name in ("Revidert En AS", "Revidert To AS")]
+    for org in audited:
+        f.give_role(accounting_firm, "REVI", org)
+    error = refusal(lambda: add(agent, client_admin, *[o.orgno for o in audited]))
+    missing = f"regnskapsforer-lonn, {SIGNING}"  # by code
+    assert error.detail == (
+        f"The client has not given all required packages: {audited[0].orgno} lacks {missing}; "
+        f"{audited[1].orgno} lacks {missing}"
+    )
+    strangers = [f.make_org("Fremmed En AS").orgno, f.make_org("Fremmed To AS").orgno]
+    error = refusal(lambda: add(agent, client_admin, *strangers))
+    assert error.detail == f"Not a client of the facilitator: {strangers[0]}, {strangers[1]}"
+
+
+def test_an_agent_system_user_that_requires_nothing_gets_no_clients(accounting_firm, vendor, client_admin):
+    nothing = f.make_agent_system_user(accounting_firm, f.make_system(vendor, "tom", rights=[], packages=[]), [])
+    one = regn_client(accounting_firm, "En AS")
+    error = refusal(lambda: add(nothing, client_admin, one.orgno))
+    assert (error.code, error.detail) == (
+        "AUTH-00080",
+        "The client has not given all required packages: nothing is required",
+    )
+
+
+def test_a_client_of_another_of_the_firms_system_users_can_be_added_to_this_one(
+    agent, accounting_firm, agent_system, client_admin, vendor
+):
+    other = f.make_agent_system_user(
+        accounting_firm, f.make_system(vendor, "annet", rights=[], packages=[SIGNING]), [SIGNING]
+    )
+    one = regn_client(accounting_firm, "En AS")
+    assert len(add(other, client_admin, one.orgno)) == 1
+    assert len(add(agent, client_admin, one.orgno)) == 1
+    assert ClientDelegation.objects.filter(client=one).count() == 2
+
+
+def test_the_vendor_is_told_which_clients_were_added(agent, accounting_firm, client_admin):
+    from registry.models import VendorEvent
+
+    one, two = regn_client(accounting_firm, "En AS"), regn_client(accounting_firm, "To AS")
+    add(agent, client_admin, one.orgno, two.orgno)
+    event = VendorEvent.objects.get(type__endswith="systemuser.clients_added")
+    assert event.data["clients"] == [one.orgno, two.orgno]
+
+
+def test_why_a_client_is_missing_leaves_out_clients_already_added(agent, accounting_firm, client_admin):
+    """Added while the firm was its accountant, then the role ended: it is no longer eligible, but it is
+    a client already, not one that is missing."""
+    from registry.models import RoleAssignment
+
+    added, lacking = regn_client(accounting_firm, "Lagt Til AS"), f.make_org("Mangler AS")
+    f.give_role(accounting_firm, "REVI", lacking)
+    add(agent, client_admin, added.orgno)
+    RoleAssignment.objects.filter(of=added, holder_org=accounting_firm).delete()
+    f.give_role(accounting_firm, "REVI", added)
+    assert [c.name for c in others(clients.not_qualifying(agent), accounting_firm)] == ["Mangler AS"]
+
+
+def test_another_firms_clients_and_deleted_clients_are_not_offered(agent, accounting_firm):
+    mine = regn_client(accounting_firm, "Min Kunde AS")
+    other_firm = f.make_org("Annet Byrå AS")
+    regn_client(other_firm, "Deres Kunde AS")
+    f.delegate_package(SIGNING, from_org=f.make_org("Delegert Til Dem AS"), to=other_firm)
+    gone = f.make_org("Nedlagt AS")
+    f.delegate_package(SIGNING, from_org=gone, to=accounting_firm)
+    Organisation.objects.filter(pk=gone.pk).update(is_deleted=True)
+    assert [c.org_id for c in others(clients.eligible_clients(agent), accounting_firm)] == [mine.pk]
+
+
+def test_the_firm_itself_is_offered_first_also_when_searched_for(agent, accounting_firm):
+    regn_client(accounting_firm, "Aaa Først AS")
+    assert clients.eligible_clients(agent)[0].org_id == accounting_firm.pk
+    assert [c.org_id for c in clients.eligible_clients(agent, query=accounting_firm.name)] == [accounting_firm.pk]
+    Organisation.objects.filter(pk=accounting_firm.pk).update(is_deleted=True)
+    accounting_firm.refresh_from_db()
+    assert accounting_firm.pk not in [c.org_id for c in clients.eligible_clients(agent)]

@@ -111,6 +111,15 @@ def test_too_many_posts_for_one_client_id_get_429_from_any_address(db, http, set
     assert garbage(http, ip="203.0.113.9", iss="another-client").status_code == 400
 
 
+@pytest.mark.parametrize("iss", [42, ["client-fakturering"], None])
+def test_a_grant_whose_issuer_is_no_text_is_refused_and_counted_for_no_client(db, http, settings, iss):
+    settings.TOKEN_RATE_PER_CLIENT = 1
+    for _ in range(2):
+        response = garbage(http, iss=iss, sub="client-fakturering")
+        assert response.status_code == 400, response.content
+        assert response.json()["error"] == "invalid_grant"
+
+
 def test_honest_use_is_not_limited_by_default(db, http, vendor, customer, system, settings):
     assert settings.TOKEN_RATE_PER_CLIENT >= 1000 and settings.TOKEN_RATE_PER_ADDRESS >= 1000
     setup = grant_setup(vendor, customer, system)

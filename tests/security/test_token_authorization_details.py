@@ -51,24 +51,60 @@ def test_an_unknown_field_is_refused(client, setup):
     assert "locations" in body["error_description"]
 
 
+ORG = {"authority": "iso6523-actorid-upis", "ID": "0192:310000001"}
+
+
 @pytest.mark.parametrize(
-    "details",
+    "details, description",
     [
-        {"type": TYPE},
-        "urn:altinn:systemuser",
-        [],
-        ["urn:altinn:systemuser"],
-        [{"type": 1, "systemuser_org": {}}],
-        [{"type": TYPE, "systemuser_org": "0192:310000001"}],
-        [{"type": TYPE, "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": 310000001}}],
-        [{"type": TYPE, "systemuser_org": {"authority": "other", "ID": "0192:310000001"}}],
-        [{"type": TYPE, "systemuser_org": {"ID": "0192:310000001"}}],
-        [{"type": TYPE}],
-        [{"type": TYPE, "systemuser_org": None}],
+        ({"type": TYPE}, "authorization_details must be a JSON array"),
+        ("urn:altinn:systemuser", "authorization_details must be a JSON array"),
+        ([], "authorization_details must have exactly one entry (one organisation)"),
+        (["urn:altinn:systemuser"], "authorization_details entry must be a JSON object"),
+        ([{"type": TYPE, "Type": TYPE, "systemuser_org": ORG}], "authorization_details entry has the same field twice"),
+        ([{"systemuser_org": ORG}], "type is missing"),
+        ([{"type": 1, "systemuser_org": {}}], "type must be a string"),
+        (
+            [{"type": "x" * 150, "systemuser_org": ORG}],
+            f"unknown type {'x' * 100!r}; only urn:altinn:systemuser is supported",
+        ),
+        ([{"type": TYPE, "systemuser_org": ORG, "b": 1, "a": 2}], "unknown field: a, b"),
+        ([{"type": TYPE, "systemuser_org": ORG, "z" * 250: 1}], "unknown field: " + "z" * 200),
+        ([{"type": TYPE}], "systemuser_org is missing"),
+        ([{"type": TYPE, "systemuser_org": "0192:310000001"}], "systemuser_org must be a JSON object"),
+        ([{"type": TYPE, "systemuser_org": None}], "systemuser_org must be a JSON object"),
+        (
+            [{"type": TYPE, "systemuser_org": {"ID": "0192:310000001"}}],
+            "systemuser_org must have exactly the fields authority and ID",
+        ),
+        (
+            [{"type": TYPE, "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": 310000001}}],
+            "systemuser_org.authority and systemuser_org.ID must be strings",
+        ),
+        (
+            [{"type": TYPE, "systemuser_org": {"authority": "other", "ID": "0192:310000001"}}],
+            "systemuser_org.authority must be iso6523-actorid-upis",
+        ),
+        (
+            [{"type": TYPE, "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": "0192:0192:310000001"}}],
+            "systemuser_org.ID is not a valid organisation number (9 digits, mod-11)",
+        ),
+        (
+            [{"type": TYPE, "systemuser_org": {**ORG, "ID": "0192:974761076"}, "externalRef": 7}],
+            "externalRef must be a string",
+        ),
     ],
 )
-def test_wrong_json_types_and_missing_fields_are_refused(client, setup, details):
-    assert_refused(post_details(client, setup, details), "invalid_authorization_details")
+def test_wrong_json_types_and_missing_fields_are_refused_and_say_what_is_wrong(client, setup, details, description):
+    body = assert_refused(post_details(client, setup, details), "invalid_authorization_details")
+    assert body["error_description"] == description
+
+
+@pytest.mark.parametrize("length", [1, 200])
+def test_an_external_ref_of_1_to_200_characters_is_read(client, setup, length):
+    """Well formed, it is looked up: no system user has it (a customer configuration error)."""
+    details = systemuser_details(setup.owner_orgno, externalRef="r" * length)
+    assert_refused(post_details(client, setup, details), "invalid_altinn_customer_configuration")
 
 
 @pytest.mark.parametrize("external_ref", [123, None, "", ["a"], "x" * 201])

@@ -115,12 +115,12 @@ def test_an_unknown_claim_is_refused(client, setup):
 
 
 def test_a_missing_scope_is_refused(client, setup):
-    assert_refused(post_claims(client, setup, scope=None), "invalid_scope")
+    assert_refused(post_claims(client, setup, scope=None), "invalid_scope", "scope is missing")
 
 
 @pytest.mark.parametrize("scope", ["", "   ", 42, ["altinn:demo/krav.read"]])
 def test_an_empty_or_non_string_scope_is_refused(client, setup, scope):
-    assert_refused(post_claims(client, setup, scope=scope), "invalid_scope")
+    assert_refused(post_claims(client, setup, scope=scope), "invalid_scope", "scope is missing")
 
 
 def test_a_scope_not_allowed_for_the_client_is_refused(client, setup):
@@ -170,3 +170,42 @@ def test_a_json_body_is_refused(client, setup):
 
 def test_get_is_not_allowed(client, db):
     assert client.get("/token").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "overrides, description",
+    [
+        ({"sub": "someone-else"}, "Invalid assertion: sub must be the client id"),
+        ({"exp": None}, "Invalid assertion: exp is missing or not a number"),
+        ({"iat": "now"}, "Invalid assertion: iat is missing or not a number"),
+        ({"nbf": "soon"}, "Invalid assertion: nbf is not a number or in the future"),
+        ({"jti": ""}, "Invalid assertion: jti is missing or malformed"),
+        ({"jti": "j" * 201}, "Invalid assertion: jti is missing or malformed"),
+    ],
+)
+def test_each_wrong_claim_is_named_to_the_client(client, setup, overrides, description):
+    assert_refused(post_claims(client, setup, **overrides), "invalid_grant", description)
+
+
+@pytest.mark.parametrize("jti", ["j", "j" * 200])
+def test_a_jti_of_1_to_200_characters_is_accepted(client, setup, jti):
+    assert post_claims(client, setup, jti=jti).status_code == 200
+
+
+def test_a_grant_valid_from_the_skew_allowance_is_accepted(client, setup, frozen_now):
+    body = assert_refused(post_claims(client, setup, nbf=frozen_now + grants.IAT_SKEW_SECONDS + 1), "invalid_grant")
+    assert body["error_description"] == "Invalid assertion: nbf is not a number or in the future"
+    assert post_claims(client, setup, nbf=frozen_now + grants.IAT_SKEW_SECONDS).status_code == 200
+
+
+@pytest.mark.parametrize("iss", [42, ["client-fakturering"], "", "c" * 201])
+def test_a_malformed_issuer_is_refused_as_a_bad_assertion(client, setup, iss):
+    assert_refused(post_claims(client, setup, iss=iss), "invalid_grant", "Invalid assertion")
+
+
+def test_the_log_says_which_claims_were_unknown_and_why_a_grant_expired(client, setup, caplog):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        post_claims(client, setup, zeta=1, alpha=2)
+        post_claims(client, setup, iat=int(time.time()) - 100, exp=int(time.time()) - 50)
+    refused = [r.token["reason"] for r in caplog.records if r.getMessage().startswith("token refused")]
+    assert refused == ["unknown claims: alpha, zeta", "exp is in the past"]

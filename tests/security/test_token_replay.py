@@ -18,10 +18,12 @@ def setup(vendor, customer, system):
     return grant_setup(vendor, customer, system)
 
 
-def test_a_replayed_grant_is_refused(client, setup):
+def test_a_replayed_grant_is_refused(client, setup, caplog):
     grant = setup.grant()
     assert setup.post(client, grant).status_code == 200
-    response = setup.post(client, grant)
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = setup.post(client, grant)
+    assert f"token refused: invalid_grant: jti replayed (client {setup.client.client_id})" in caplog.messages
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_grant", "error_description": "Grant is used before"}
     refusal = TokenRefusal.objects.get()
@@ -63,3 +65,11 @@ def test_expired_used_grants_are_purged_but_live_ones_kept(setup):
     UsedGrant.objects.create(client_id="c", jti="live", expires_at=now + timedelta(seconds=30))
     assert purge_used_grants() == 1
     assert list(UsedGrant.objects.values_list("jti", flat=True)) == ["live"]
+
+
+def test_a_grant_replayed_after_the_purge_is_still_refused_while_it_is_valid(client, setup):
+    """The purge drops only grants that have expired (their jti is kept until the grant's own exp)."""
+    grant = setup.grant()
+    assert setup.post(client, grant).status_code == 200
+    purge_used_grants()
+    assert setup.post(client, grant).json() == {"error": "invalid_grant", "error_description": "Grant is used before"}
