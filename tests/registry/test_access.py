@@ -253,3 +253,63 @@ def test_a_package_held_two_ways_keeps_the_better_of_each(manager, customer):
     f.delegate_package("skatt-naering", from_org=customer, to=manager)
     assert access.packages_for(manager, customer)["skatt-naering"] == access.PackageGrant("skatt-naering", True, True)
     assert access.delegation_check(manager, customer, packages=["skatt-naering"], rights=[]) == []
+
+
+# --- who is mailed as access manager (registry.access.access_managers_of): the same people the
+# approval pages let decide (Authority.is_access_manager), found in one query for the whole register ---
+
+
+def test_the_access_managers_mailed_are_exactly_those_who_may_decide(db):
+    org = f.make_org("Bakeriet AS")
+    torget = f.make_org("Avd. Torget", parent=org)
+    other, gone = f.make_org("Annen AS"), f.make_org("Nedlagt AS")
+    people = {}
+
+    def person(name, *grants):
+        people[name] = p = f.make_person(name)
+        for kind, code, of in grants:
+            if kind == "role":
+                f.give_role(p, code, of)
+            else:
+                f.delegate_package(code, from_org=of, to=p)
+        return p
+
+    person("Dagny Leder", ("role", "DAGL", org))
+    person("Lars Styreleder", ("role", "LEDE", org))
+    person("Hanne Hovedadmin", ("role", "hovedadministrator", org))  # may pass the package on: decides too
+    person("Tore Tilgangsstyrer", ("package", "tilgangsstyrer", org))
+    person("Hilde Hovedadministrator", ("package", "hovedadministrator", org))
+    person("Ola Lønn", ("package", "lonn", org))  # another package: not an access manager
+    person("Rita Revisor", ("role", "REVI", org))  # a role that gives no access-manager package
+    person("Anne Annen", ("role", "DAGL", other), ("package", "tilgangsstyrer", other))  # for someone else
+    person("Nils Nedlagt", ("role", "DAGL", gone))
+    person("Nora Nedlagt", ("package", "tilgangsstyrer", gone))
+    person("Begge Veier", ("role", "DAGL", org), ("role", "LEDE", org), ("package", "tilgangsstyrer", org))  # once
+    f.make_person("Uten Noe")
+    gone.is_deleted = True
+    gone.save(update_fields=["is_deleted"])
+    for unit in (org, torget, other, gone):
+        expected = sorted(p.name for p in people.values() if access.is_access_manager(p, unit))
+        assert [p.name for p in access.access_managers_of(unit)] == expected, unit.name
+    assert [p.name for p in access.access_managers_of(org)] == [
+        "Begge Veier",
+        "Dagny Leder",
+        "Hanne Hovedadmin",
+        "Hilde Hovedadministrator",
+        "Lars Styreleder",
+        "Tore Tilgangsstyrer",
+    ]
+    assert list(access.access_managers_of(gone)) == []
+
+
+def test_an_access_manager_role_limited_to_other_forms_is_not_mailed(db):
+    from registry.models import RolePackage
+
+    org, leader = f.make_org("Enkelt", form="ENK"), f.make_person("Dagny Leder")
+    f.give_role(leader, "DAGL", org)
+    assert [p.name for p in access.access_managers_of(org)] == ["Dagny Leder"]
+    RolePackage.objects.filter(role__legacy_code="DAGL", package_id__in=access.ACCESS_MANAGER_PACKAGES).update(
+        entity_variants=["AS"]
+    )
+    assert list(access.access_managers_of(org)) == []
+    assert not access.is_access_manager(leader, org)
