@@ -28,9 +28,12 @@ def next_orgno() -> str:
 
 
 def next_pid() -> str:
-    # Synthetic numbers: +80 on the month (born 1 Jan 1970 → 018170xxxxx).
+    # Synthetic numbers: +80 on the month (born in January 1970 → 018170xxxxx, 028170xxxxx, …): a
+    # thousand individual numbers a day, then the next day, so a long run never makes a 12-digit one.
     while True:
-        pid = make_pid(f"018170{next(_pid_seq):03d}")
+        n = next(_pid_seq)
+        day, individual = 1 + (n // 1000) % 28, n % 1000
+        pid = make_pid(f"{day:02d}8170{individual:03d}")
         if pid and not Person.objects.filter(pid=pid).exists():
             return pid
 
