@@ -144,18 +144,20 @@ def test_each_wrong_time_or_audience_is_named_to_the_client(client, setup, froze
     assert_refused(post_claims(client, setup, **overrides), "invalid_grant", f"Invalid assertion: {description}")
 
 
-def test_a_grant_is_judged_by_when_it_arrived_not_when_it_was_read(setup, frozen_now):
+def test_a_grant_is_judged_by_when_it_arrived_not_when_it_was_read(setup, frozen_now, caplog):
     # It arrived 5 seconds ago and expired 2 seconds ago: it was good when it arrived.
     assertion = setup.grant(iat=frozen_now - 12, exp=frozen_now - 2)
     body = grants.exchange_grant(grant_type=grants.GRANT_TYPE, assertion=assertion, arrived=frozen_now - 5.0)
     assert body["token_type"] == "Bearer"
     # Without an arrival time, the server's clock judges it: expired.
-    with pytest.raises(grants.GrantError) as refused:
+    with pytest.raises(grants.GrantError) as refused, caplog.at_level("INFO", logger="maskinporten.grants"):
         grants.exchange_grant(
             grant_type=grants.GRANT_TYPE, assertion=setup.grant(iat=frozen_now - 12, exp=frozen_now - 2)
         )
     assert (refused.value.error, refused.value.description) == ("invalid_grant", "JWT is expired")
     assert str(refused.value) == "invalid_grant: JWT is expired"  # what a traceback would show
+    [record] = refusals(caplog)
+    assert record.token["ip"] == ""  # no address known: none logged
 
 
 def test_a_grant_without_an_arrival_time_is_judged_by_the_clock(setup):
