@@ -52,6 +52,7 @@ class Module:
 
 TOKEN_TESTS = [
     "tests/maskinporten/test_token_endpoint.py",
+    "tests/maskinporten/test_token_refusals.py",
     "tests/security/test_token_claims.py",
     "tests/security/test_token_signature.py",
     "tests/security/test_token_authorization_details.py",
@@ -363,17 +364,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ): _ONLY_REQUIRED,
     ("registry.services.clients.x_assess", 'role_code=",".join(sorted(giving))[:21],'): _LENGTH,
     # maskinporten.grants
-    (
-        "maskinporten.grants.x__spend_and_issue",
-        "with transaction.atomic() if (connection.in_atomic_block) or True else contextlib.nullcontext():",
-    ): "a transaction of its own around the one INSERT: the same rows, two more round trips (cost only)",
-    (
-        "maskinporten.grants.x__spend_and_issue",
-        "with transaction.atomic() if (connection.in_atomic_block) and False else contextlib.nullcontext():",
-    ): (
-        "only inside an outer transaction (tests, never /token): SQLite goes on after the failed INSERT; on "
-        "PostgreSQL the outer transaction is broken, which the replay test catches there"
-    ),
     ("maskinporten.grants.x__maybe_purge_used_grants", "if now + _last_purge < PURGE_INTERVAL_SECONDS:"): (
         "only how often expired used grants are purged (every request instead of once a minute): cost only"
     ),
