@@ -88,6 +88,30 @@ def system(vendor):
     return f.make_system(vendor, "fakturering", client_ids=["client-fakturering"])
 
 
+# --- the token endpoint's tests ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def setup(vendor, customer, system):
+    """The vendor's token client on its system and the customer's system user for it: `setup.grant(…)`
+    signs a grant (tests/maskinporten/helpers.grant_setup)."""
+    from tests.maskinporten.helpers import grant_setup
+
+    return grant_setup(vendor, customer, system)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """The token endpoint's clock, fixed to a whole second, so that boundary tests do not depend on timing."""
+    import time
+
+    from maskinporten import grants
+
+    now = int(time.time())
+    monkeypatch.setattr(grants, "_now", lambda: float(now))
+    return now
+
+
 # --- tests that need PostgreSQL (@pytest.mark.postgresql) ---------------------------------------------
 # Threads racing for one row prove "exactly once" only where they truly overlap and wait on row locks.
 # SQLite serialises every write, so there the race would pass even with the compare-and-set removed:

@@ -6,15 +6,10 @@ from django.utils import timezone
 from housekeeping import retention
 from registry.models import SystemUser
 from tests.api.conftest import BASE
-from tests.maskinporten.helpers import bearer_for, grant_setup
+from tests.maskinporten.helpers import bearer_for
 
 URL = "/authentication/api/v1/systemuser/byExternalId"
 SCOPE = "altinn:maskinporten/systemuser.read"
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from tests.maskinporten.helpers import (
     DEMO_SCOPE,
     bearer_for,
     bearer_for_system_user,
-    grant_setup,
     maskinporten_token,
     sign_grant,
 )
@@ -36,12 +35,6 @@ ALTINN_CLAIMS = {
     "urn:altinn:authenticatemethod",
     "urn:altinn:authlevel",
 }
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    """A vendor's client on its system and the customer's system user for it."""
-    return grant_setup(vendor, customer, system)
 
 
 @pytest.fixture

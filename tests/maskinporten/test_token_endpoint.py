@@ -1,17 +1,11 @@
 import jwt
-import pytest
 from django.utils import timezone
 
 from lib.tokens import keys
 from lib.tokens.access import verify_access_token
 from maskinporten import assertion
 from registry.models import AuditEvent, RefusalReason, SystemUserUsage, TokenRefusal
-from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup, systemuser_details
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
+from tests.maskinporten.helpers import DEMO_SCOPE, systemuser_details
 
 
 def test_a_system_user_grant_gets_a_system_user_token(client, setup, vendor, customer, system):

@@ -21,21 +21,8 @@ from tests.maskinporten.helpers import (
     assert_refused,
     client_private_key,
     good_claims,
-    grant_setup,
     raw_jws,
 )
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
-
-
-@pytest.fixture
-def frozen_now(monkeypatch):
-    now = int(time.time())
-    monkeypatch.setattr(grants, "_now", lambda: float(now))
-    return now
 
 
 def post_claims(client, setup, kid=None, **overrides):

@@ -10,12 +10,7 @@ import pytest
 
 from registry.models import Organisation
 from tests.api.conftest import Api
-from tests.maskinporten.helpers import assert_refused, bearer_for, grant_setup
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
+from tests.maskinporten.helpers import assert_refused, bearer_for
 
 
 def delete(org):

@@ -11,14 +11,9 @@ import json
 import pytest
 from django.test import Client
 
-from tests.maskinporten.helpers import assert_refused, good_claims, grant_setup, raw_jws, systemuser_details
+from tests.maskinporten.helpers import assert_refused, good_claims, raw_jws, systemuser_details
 
 BAD = ["a\x00b", "\ud800", "x\udfff"]
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ from tests.maskinporten.helpers import assert_refused, good_claims, grant_setup,
 TYPE = "urn:altinn:systemuser"
 
 
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
-
-
 def post_details(client, setup, details):
     claims = good_claims(setup, authorization_details=details)
     return setup.post(client, raw_jws({"alg": "RS256", "kid": setup.kid}, claims))

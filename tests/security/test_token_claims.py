@@ -1,4 +1,5 @@
-"""Grants with wrong claims, scopes or requests: each is a 400 with the CONTRACT §1 error, no token, an audit event."""
+"""Grants with wrong claims, scopes or requests: each is a 400 with the CONTRACT §1 error, no token,
+no audit event (a refusal is counted as usage)."""
 
 import json
 import time
@@ -7,20 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 from maskinporten import grants
-from tests.maskinporten.helpers import GRANT_TYPE, assert_refused, good_claims, grant_setup, raw_jws
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
-
-
-@pytest.fixture
-def frozen_now(monkeypatch):
-    """The server's clock, fixed to a whole second, so that boundary tests do not depend on timing."""
-    now = int(time.time())
-    monkeypatch.setattr(grants, "_now", lambda: float(now))
-    return now
+from tests.maskinporten.helpers import GRANT_TYPE, assert_refused, good_claims, raw_jws
 
 
 def post_claims(client, setup, **overrides):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maskinporten import grants
-from tests.maskinporten.helpers import good_claims, grant_setup, raw_jws
+from tests.maskinporten.helpers import good_claims, raw_jws
 
 ERRORS = {
     "invalid_request",
@@ -25,11 +25,6 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
     max_leaves=10,
 )
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
 
 
 def assert_clean_refusal(response):

@@ -13,11 +13,6 @@ from tests.maskinporten.helpers import DEMO_SCOPE, grant_setup, make_client, sig
 from tests.races import race
 
 
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
-
-
 def test_a_replayed_grant_is_refused(client, setup, caplog):
     grant = setup.grant()
     assert setup.post(client, grant).status_code == 200

@@ -1,4 +1,5 @@
-"""Grants whose header or signature is wrong: each is a 400 `invalid_grant`, no token, an audit event."""
+"""Grants whose header or signature is wrong: each is a 400 `invalid_grant`, no token,
+no audit event (a refusal is counted as usage)."""
 
 import hashlib
 import hmac
@@ -16,15 +17,9 @@ from tests.maskinporten.helpers import (
     b64url,
     client_private_key,
     good_claims,
-    grant_setup,
     make_client,
     raw_jws,
 )
-
-
-@pytest.fixture
-def setup(vendor, customer, system):
-    return grant_setup(vendor, customer, system)
 
 
 @pytest.fixture
