@@ -8,7 +8,7 @@ ADDR ?= 127.0.0.1:8000
 RUN_HOSTPORT = $(if $(findstring :,$(ADDR)),$(ADDR),127.0.0.1:$(ADDR))
 RUN_BASE_URL = $(or $(PORTAL_BASE_URL),http://$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(RUN_HOSTPORT))))
 
-.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites
+.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -65,6 +65,11 @@ mutants: venv
 faults: venv
 	@scripts/check-prerequisites faults
 	$(PY) faults/run.py
+
+# The pictures of the approval and details pages in docs/ (docs/system-access-pages.md, the README),
+# taken by the browser tests that walk those pages; an ordinary `make test` leaves docs/ alone.
+screenshots: venv
+	SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/e2e/test_approval.py tests/e2e/test_systemusers.py
 
 # Needs gettext (apt-get install gettext); the compiled .mo files are committed, so `run`/`test` do not.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static --ignore=bench --ignore=tests --ignore=var

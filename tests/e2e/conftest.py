@@ -48,6 +48,13 @@ def axe_violations(page) -> list[dict]:
     return [{"id": v["id"], "help": v["help"], "nodes": len(v["nodes"])} for v in result["violations"]]
 
 
+def docs_screenshot(page, name: str) -> None:
+    """The picture of this page in docs/ (`name`.png), taken only by `make screenshots`
+    (SCREENSHOTS=1): an ordinary test run leaves the repository's files alone."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        page.screenshot(path=str(Path(__file__).resolve().parents[2] / "docs" / f"{name}.png"), full_page=True)
+
+
 def login(page, live_server, pid: str, next_url: str = "") -> None:
     """Log in through the test login form, like a person would."""
     url = f"{live_server.url}/login/test/"

@@ -17,7 +17,7 @@ from approvals.models import Request, RequestStatus
 from lib.identifiers import grouped_orgno
 from registry.models import SystemUser
 from tests.approvals.conftest import make_request
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, docs_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -133,10 +133,10 @@ def test_the_approval_page_says_what_approving_means_and_reject_asks_once(
         assert "Skattemelding for næringsdrivende: lese, skrive, signere" in text and "«Signere» betyr" in text
         assert "Intern saksbehandling" not in page.content()
         assert axe_violations(page) == []
-        page.screenshot(path="docs/approval-1280.png", full_page=True)
+        docs_screenshot(page, "approval-1280")
         page.set_viewport_size({"width": 375, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
-        page.screenshot(path="docs/approval-375.png", full_page=True)
+        docs_screenshot(page, "approval-375")
         page.set_viewport_size({"width": 1280, "height": 900})
 
         reject = page.locator("[data-testid=reject]")

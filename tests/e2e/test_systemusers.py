@@ -6,7 +6,7 @@ from approvals.models import Request
 from registry.models import SystemUser
 from tests import factories as f
 from tests.e2e.conftest import act_for as e2e_act_for
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, docs_screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -67,10 +67,10 @@ def test_revoking_and_deleting_in_place(page, live_server, manager, customer, sy
     page.click(f"a[href='/systemuser/{su.pk}/']")
     page.wait_for_url(f"{live_server.url}/systemuser/{su.pk}/")
     assert axe_violations(page) == []
-    page.screenshot(path="docs/details-1280.png", full_page=True)  # for docs/system-access-pages.md
+    docs_screenshot(page, "details-1280")  # for docs/system-access-pages.md
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
-    page.screenshot(path="docs/details-375.png", full_page=True)
+    docs_screenshot(page, "details-375")
     page.set_viewport_size({"width": 1280, "height": 720})
 
     # Revoking asks first, in place: what stops working and how it comes back; focus on the question.
