@@ -193,6 +193,8 @@ RETENTION_REQUEST_DAYS = env_int("RETENTION_REQUEST_DAYS", 180, minimum=1)
 # Vendor events (feed and webhook log); longer than WEBHOOK_RETRY_HOURS, checked below.
 RETENTION_VENDOR_EVENT_DAYS = env_int("RETENTION_VENDOR_EVENT_DAYS", 90, minimum=2)
 RETENTION_DELETED_SYSTEM_USER_DAYS = env_int("RETENTION_DELETED_SYSTEM_USER_DAYS", 90, minimum=1)
+# When a person last began acting for an organisation (the act-for page's recent list, the overview's "Ny").
+RETENTION_ACTOR_VISIT_DAYS = env_int("RETENTION_ACTOR_VISIT_DAYS", 365, minimum=1)
 # Rows per short transaction, so a first run on a big database never holds locks for long.
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)
 if RETENTION_NOTIFICATION_DAYS <= REQUEST_TIMEOUT_DAYS:

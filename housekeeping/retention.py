@@ -27,7 +27,7 @@ from django.utils import timezone
 from approvals.models import ChangeRequest, Request, RequestStatus
 from maskinporten.grants import PURGE_INTERVAL_SECONDS
 from maskinporten.models import UsedGrant
-from portal.models import OidcSession
+from portal.models import ActorVisit, OidcSession
 from registry import audit
 from registry.models import (
     AuditEvent,
@@ -301,6 +301,14 @@ def delete_old_oidc_sessions(*, dry_run: bool = False) -> Outcome:
     return _delete("oidc_sessions", rows, days=None, cutoff=cutoff, dry_run=dry_run)
 
 
+def delete_old_actor_visits(*, dry_run: bool = False) -> Outcome:
+    """When a person last began acting for an organisation, RETENTION_ACTOR_VISIT_DAYS after that visit:
+    the act-for page's recent list forgets organisations not chosen for so long."""
+    days = settings.RETENTION_ACTOR_VISIT_DAYS
+    cutoff = _days_ago(days)
+    return _delete("actor_visits", ActorVisit.objects.filter(at__lt=cutoff), days=days, cutoff=cutoff, dry_run=dry_run)
+
+
 def delete_used_grants(*, dry_run: bool = False) -> Outcome:
     """Used grant ids (replay protection) whose grants have expired; the token endpoint also does this
     as it goes, this catches up when there is no token traffic."""
@@ -325,6 +333,7 @@ KINDS: dict[str, Callable[..., Outcome]] = {
     "deleted_system_users": delete_deleted_system_users,
     "sessions": delete_expired_sessions,
     "oidc_sessions": delete_old_oidc_sessions,
+    "actor_visits": delete_old_actor_visits,
     "used_grants": delete_used_grants,
 }
 

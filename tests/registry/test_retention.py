@@ -19,7 +19,7 @@ from approvals.system_user_requests import get_request
 from housekeeping import retention
 from lib.errors import ServiceError
 from maskinporten.models import UsedGrant
-from portal.models import OidcSession
+from portal.models import ActorVisit, OidcSession
 from registry import audit, usage
 from registry.models import (
     AuditEvent,
@@ -345,6 +345,18 @@ def test_oidc_session_rows_go_once_their_session_could_have_expired(db, settings
     assert list(OidcSession.objects.values_list("sid", flat=True)) == ["sid-2"]
 
 
+def test_act_for_visits_go_a_period_after_the_last_one(db, settings):
+    settings.RETENTION_ACTOR_VISIT_DAYS = 30
+    person = f.make_person()
+    old, young = f.make_org("Gammel AS"), f.make_org("Ung AS")
+    ActorVisit.objects.create(person=person, org=old, at=ago(31))
+    ActorVisit.objects.create(person=person, org=young, at=ago(29))
+    assert retention.delete_old_actor_visits(dry_run=True).count == 1
+    assert ActorVisit.objects.count() == 2
+    assert retention.delete_old_actor_visits().count == 1
+    assert list(ActorVisit.objects.values_list("org__name", flat=True)) == ["Ung AS"]
+
+
 def test_used_grant_ids_of_expired_grants_go(db):
     UsedGrant.objects.create(client_id="c", jti="old", expires_at=ago(1))
     UsedGrant.objects.create(client_id="c", jti="live", expires_at=ago(-1))
@@ -398,6 +410,7 @@ def test_a_second_run_removes_nothing_more_and_writes_no_event(world):
         "deleted_system_users": 2,
         "sessions": 0,
         "oidc_sessions": 0,
+        "actor_visits": 0,
         "used_grants": 0,
     }
     events = AuditEvent.objects.filter(action="retention.purged").count()
