@@ -7,11 +7,14 @@ fe80::/10), shared, reserved, multicast, unspecified, and IPv6 forms that carry 
 ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4, Teredo). `post` resolves the host once, checks every address,
 and connects to the checked address itself (TLS still verifies the host name), so a DNS answer that
 changes between the check and the connection cannot reach another address. Redirects are never
-followed; every attempt has a total time limit.
+followed; every attempt has a total time limit, kept by a watchdog that shuts the connection when it is
+up (urllib3's timeouts bound each wait for bytes, not the whole answer: a receiver sending its headers
+a byte at a time would otherwise hold the sender for hours).
 """
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -111,9 +114,60 @@ def check_url(url: str, *, allow_http: bool, allow_private: bool) -> tuple[Targe
     return target, addresses
 
 
+class _Deadline:
+    """Shuts every socket of an attempt when `seconds` have passed since it started, so that a blocked
+    read ends with an error; `expired` says that it did."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> "_Deadline":
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+def _watched(connection_cls, deadline: _Deadline):
+    """The pool's connection class, handing each new socket to the deadline."""
+
+    class Watched(connection_cls):
+        def _new_conn(self):
+            sock = super()._new_conn()
+            deadline.watch(sock)
+            return sock
+
+    return Watched
+
+
 def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_http: bool, allow_private: bool) -> int:
     """POST `body` to `url` after `check_url`, to the checked address; the status code (a redirect is
-    just a status: never followed). Raises UnsafeURL, or urllib3's errors for network failures."""
+    just a status: never followed). Raises UnsafeURL, TimeoutError when the whole exchange takes longer
+    than `timeout` seconds, or urllib3's errors for other network failures."""
     target, addresses = check_url(url, allow_http=allow_http, allow_private=allow_private)
     address = addresses[0]
     default_port = 443 if target.scheme == "https" else 80
@@ -127,21 +181,27 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_http: bo
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, target.port, **options)
-    try:
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body,
-            headers={**headers, "Host": host_header},
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
+    with _Deadline(timeout) as deadline:
+        pool.ConnectionCls = _watched(pool.ConnectionCls, deadline)
         try:
-            response.read(65536, decode_content=False)  # a bounded look at the answer; the rest is dropped
+            response = pool.urlopen(
+                "POST",
+                target.path,
+                body=body,
+                headers={**headers, "Host": host_header},
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                assert_same_host=False,
+            )
+            try:
+                response.read(65536, decode_content=False)  # a bounded look at the answer; the rest is dropped
+            finally:
+                response.release_conn()
+            return response.status
+        except Exception as exc:
+            if deadline.expired:
+                raise TimeoutError(f"Timeout: no complete answer within {timeout:g} s") from exc
+            raise
         finally:
-            response.release_conn()
-        return response.status
-    finally:
-        pool.close()
+            pool.close()

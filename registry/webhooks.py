@@ -14,13 +14,13 @@
   worker: a broker outage or a killed worker delays deliveries but loses none.
 
 Signing: `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` with the secret
-(`whsec_<base64>`); during the overlap after a rotation the previous secret's signature is sent too,
-space-separated, as the convention allows.
+(`whsec_<base64>`), made by the `standardwebhooks` package (whose verifier receivers use); during the
+overlap after a rotation the previous secret's signature is sent too, space-separated, as the
+convention allows.
 """
 
 import base64
-import hashlib
-import hmac
+import datetime as dt
 import json
 import logging
 import random
@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from lib import metrics, outbound
 from lib.errors import FieldError, ServiceError, ValidationFailed
@@ -65,9 +66,7 @@ def new_secret() -> str:
 
 def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
     """One Standard Webhooks signature, `v1,<base64>`."""
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    digest = hmac.new(key, f"{msg_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    return Webhook(secret).sign(msg_id, dt.datetime.fromtimestamp(timestamp, tz=dt.UTC), body)
 
 
 def signed_headers(subscription: WebhookSubscription, msg_id: str, body: str, *, now=None) -> dict:

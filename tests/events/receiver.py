@@ -1,5 +1,6 @@
 """A webhook receiver on loopback for the tests: records every POST (headers and body) and answers from a
-script — a status per request (the last one repeats), optionally after a delay or with a redirect."""
+script — a status per request (the last one repeats), optionally after a delay, with a redirect, or sent
+a byte at a time (`drip`: the pause between bytes)."""
 
 import threading
 import time
@@ -19,6 +20,7 @@ class Receiver:
     statuses: list[int] = field(default_factory=lambda: [204])
     delay: float = 0.0
     location: str = ""
+    drip: float = 0.0
     received: list[Received] = field(default_factory=list)
 
     def start(self) -> "Receiver":
@@ -33,11 +35,24 @@ class Receiver:
                 status = receiver.statuses[index]
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                if receiver.drip:
+                    return self.drip(status)
                 self.send_response(status)
                 if receiver.location:
                     self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def drip(self, status: int) -> None:
+                answer = f"HTTP/1.1 {status} OK\r\nX-Slow: {'a' * 8}\r\nContent-Length: 0\r\n\r\n".encode()
+                try:
+                    for byte in answer:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(receiver.drip)
+                except OSError:  # the sender hung up
+                    pass
+                self.close_connection = True
 
             def log_message(self, *args):
                 pass

@@ -115,6 +115,23 @@ def test_a_slow_receiver_is_cut_off_and_tried_again(events_api, manager, system,
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1
 
 
+def test_a_receiver_dripping_its_answer_is_cut_off_when_the_attempts_time_is_up(
+    events_api, manager, system, customer, settings
+):
+    """Each byte comes well within the timeout, the whole answer (about 12 s) long after it: the attempt
+    is cut off at WEBHOOK_TIMEOUT_SECONDS all the same, not when the receiver is done."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    receiver = Receiver(drip=0.2).start()
+    try:
+        subscribe(events_api, receiver.url)
+        reject_one(manager, system, customer)
+        delivery = WebhookDelivery.objects.get()
+        assert webhooks.deliver(delivery.pk) == "retrying"
+        assert "Timeout" in delivery.attempt_log.get().error
+    finally:
+        receiver.stop()
+
+
 def test_a_redirect_is_not_followed(events_api, manager, system, customer):
     receiver = Receiver(statuses=[307]).start()
     receiver.location = receiver.url.replace("/hooks/", "/elsewhere/")
