@@ -91,7 +91,7 @@ def create_change_request(
         SystemUser.objects.live().of_vendor(vendor).select_related("system", "owner").filter(pk=user_uuid).first()
     )
     if system_user is None:
-        raise ServiceError("AUTH-00015", "System user not found", status=404)
+        raise access.system_user_not_found()
     existing = _existing(request_uuid, system_user)
     if existing is not None:
         return existing, False

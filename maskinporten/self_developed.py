@@ -136,7 +136,7 @@ def _managed(by: Person, system_user: SystemUser) -> Client:
     _check_manager(by, system_user.owner)
     client = own_integration_client(system_user)
     if client is None or system_user.is_deleted:
-        raise ServiceError("AUTH-00015", "System access not found", status=404)
+        raise access.system_user_not_found()
     return client
 
 

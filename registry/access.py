@@ -278,6 +278,8 @@ def require(person: Person | None, org: Organisation, may: str) -> None:
 
 
 def system_user_not_found() -> ServiceError:
+    """AUTH-00015 (CONTRACT §6): the one answer for a system user that does not exist, is deleted, or is
+    another organisation's or vendor's (so that its existence does not leak)."""
     return ServiceError("AUTH-00015", "System user not found", status=404)
 
 

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
+from registry import access
 from registry.models import RegisteredSystem, SystemUser
 
 from . import serializers as s
@@ -55,7 +56,7 @@ class SystemUserByQueryView(VendorAPIView):
             .first()
         )
         if system_user is None:
-            raise ServiceError("AUTH-00015", "System user not found", status=404)
+            raise access.system_user_not_found()
         return Response(s.SystemUserOut(system_user).data)
 
 

@@ -167,7 +167,7 @@ def _agent_system_user(system_user_id, by: Person | None, party: Organisation | 
     try:
         pk = uuid.UUID(str(system_user_id))
     except ValueError:
-        raise ServiceError("AUTH-00015", "System access not found", status=404) from None
+        raise access.system_user_not_found() from None
     system_users = SystemUser.objects.select_for_update(of=("self",)).select_related("owner", "system")
     system_users = system_users.filter(is_deleted=False, **({"owner": party} if party is not None else {}))
     system_user = access.access_system_user(system_users, pk, by, may=access.CLIENTS)

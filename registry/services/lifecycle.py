@@ -64,7 +64,7 @@ def delete_system_user(*, system_user_id, by: Person | None, actor: str = "", ip
 def _live_managed(system_user_id, by: Person | None) -> SystemUser:
     system_user = _managed_system_user(system_user_id, by)
     if system_user.is_deleted:
-        raise ServiceError("AUTH-00015", "System access not found", status=404)
+        raise access.system_user_not_found()
     if system_user.user_type != SystemUserType.STANDARD:
         # An agent system user's packages are what its clients delegate; they change by change request.
         raise ServiceError("STD-00000", "Packages of an agent system access cannot be revoked one by one")

@@ -154,7 +154,7 @@ def test_a_deleted_or_unknown_system_user_is_not_found(agent, accounting_firm, c
     # (two texts for one code, as in registry/services/lifecycle.py: pinned as they are)
     for system_user_id, detail in (
         ("5d1e9a3c-7b2f-4c8e-9a1d-000000000099", "System user not found"),
-        ("garbage", "System access not found"),
+        ("garbage", "System user not found"),
     ):
         error = refusal(
             lambda sid=system_user_id: clients.add_clients(system_user_id=sid, orgnos=[one.orgno], by=client_admin)

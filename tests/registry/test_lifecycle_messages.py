@@ -107,7 +107,7 @@ def test_the_refusals_say_what_is_wrong(manager, employee, outsider, su):
     err = refusal(lifecycle.delete_system_user, system_user_id=su.pk, by=manager)
     assert (err.code, err.status, err.detail) == ("AUTH-00015", 404, "System access is already deleted")
     err = refusal(lifecycle.revoke_package, system_user_id=su.pk, package="skatt-naering", by=manager)
-    assert (err.code, err.status, err.detail) == ("AUTH-00015", 404, "System access not found")
+    assert (err.code, err.status, err.detail) == ("AUTH-00015", 404, "System user not found")
 
 
 def test_an_unknown_system_user_is_not_found_for_staff_too(su):
