@@ -2,8 +2,9 @@
 
 We split and decode the compact JWS ourselves so that we can refuse what libraries quietly accept:
 duplicate JSON members (two parsers could read two different claims), NaN/Infinity, `alg` outside the
-RS allow-list in any spelling, key sources in the header (`jku`, `x5u`, `jwk`, `x5c` — never fetched or
-used), and non-canonical base64url. The signature is then checked with the key registered on the client.
+allow-list in any spelling (RS256/384/512; ES256 with an EC key), key sources in the header (`jku`, `x5u`,
+`jwk`, `x5c` — never fetched or used), and non-canonical base64url. The signature is then checked with the
+key registered on the client, with an algorithm of that key's type.
 """
 
 import base64
@@ -13,13 +14,13 @@ import json
 import re
 import threading
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm, get_default_algorithms
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm, get_default_algorithms
 
-from lib.tokens.access import ALLOWED_ALGS
+from lib.tokens.access import GRANT_ALGS
 from lib.unstorable import unstorable
 
-_VERIFIERS = {alg: get_default_algorithms()[alg] for alg in ALLOWED_ALGS}  # the RS allow-list of CONTRACT §1
+_VERIFIERS = {alg: get_default_algorithms()[alg] for alg in GRANT_ALGS}  # CONTRACT §1's RS list, and ES256
 FORBIDDEN_HEADERS = {"jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"}
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 KID_PATTERN = re.compile(r"[A-Za-z0-9._:@+/=-]{1,200}")  # printable, no spaces, quotes or control characters
@@ -112,7 +113,7 @@ class Assertion:
 
     def check_header(self) -> None:
         alg = self.header.get("alg")
-        if alg not in ALLOWED_ALGS:
+        if alg not in GRANT_ALGS:
             raise BadAssertion(f"algorithm {str(alg)[:20]!r} is not allowed")
         forbidden = FORBIDDEN_HEADERS & set(self.header)
         if forbidden:
@@ -126,11 +127,20 @@ class Assertion:
         return self.header["kid"]
 
     def verify_signature(self, jwk: dict) -> None:
-        n, e = jwk.get("n"), jwk.get("e")
-        key = public_key_from_jwk(n, e) if isinstance(n, str) and isinstance(e, str) else None
+        """The algorithm picks the key type, and with it the JWK members read (an EC JWK has no n and e, an
+        RSA JWK no crv, x and y): an RS* grant verifies only with an RSA key, an ES256 grant only with an EC
+        key on P-256."""
+        alg = self.header["alg"]
+        if GRANT_ALGS[alg] == "EC":
+            crv, x, y = jwk.get("crv"), jwk.get("x"), jwk.get("y")
+            usable = all(isinstance(value, str) for value in (crv, x, y))
+            key = ec_public_key_from_jwk(crv, x, y) if usable else None
+        else:
+            n, e = jwk.get("n"), jwk.get("e")
+            key = public_key_from_jwk(n, e) if isinstance(n, str) and isinstance(e, str) else None
         if key is None:
-            raise BadAssertion("the registered key is not a usable RSA key")
-        if not _VERIFIERS[self.header["alg"]].verify(self.signing_input, key, self.signature):
+            raise BadAssertion(f"the registered key is not a usable {GRANT_ALGS[alg]} key")
+        if not _VERIFIERS[alg].verify(self.signing_input, key, self.signature):
             raise BadAssertion("signature does not verify")
 
 
@@ -142,3 +152,13 @@ def public_key_from_jwk(n: str, e: str) -> rsa.RSAPublicKey | None:
     except Exception:  # noqa: BLE001 - PyJWT raises several types for a bad key
         return None
     return key if isinstance(key, rsa.RSAPublicKey) else None
+
+
+@functools.lru_cache(maxsize=2048)
+def ec_public_key_from_jwk(crv: str, x: str, y: str) -> ec.EllipticCurvePublicKey | None:
+    """An EC key on P-256 (the one curve of ES256), built once per process and key; None for any other."""
+    try:
+        key = ECAlgorithm.from_jwk({"kty": "EC", "crv": crv, "x": x, "y": y})
+    except Exception:  # noqa: BLE001 - PyJWT raises several types for a bad key
+        return None
+    return key if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1) else None

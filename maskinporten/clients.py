@@ -4,10 +4,10 @@ import json
 import uuid
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from jwt.algorithms import RSAAlgorithm
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from lib.errors import ServiceError
 from lib.tokens.keys import jwk_thumbprint, public_jwk_of
@@ -18,7 +18,10 @@ from registry import audit
 from registry.models import Organisation
 
 MIN_KEY_BITS = 2048
+EC_CURVE = "P-256"  # the one curve for ES256 (RFC 7518 §3.4)
 _PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth"}
+_JWK_READERS = {"RSA": (RSAAlgorithm, ("n", "e")), "EC": (ECAlgorithm, ("crv", "x", "y"))}
+_SUPPORTED = f"Only RSA keys of at least {MIN_KEY_BITS} bits and EC keys on P-256 are supported"
 
 
 class ClientInputError(ServiceError):
@@ -35,8 +38,9 @@ def _invalid(detail: str, reason: str = "invalid") -> ClientInputError:
 
 
 def parse_public_key(text: str) -> tuple[dict, str | None]:
-    """(public RSA JWK {kty, n, e}, the kid the JWK names or None) from a PEM SubjectPublicKeyInfo, a JWK
-    or a JWKS with one key. Private keys are refused: we must never hold a client's private key."""
+    """(public JWK, the kid the JWK names or None) from a PEM SubjectPublicKeyInfo, a JWK or a JWKS with one
+    key: RSA of at least MIN_KEY_BITS ({kty, n, e}) or EC on P-256 ({kty, crv, x, y}, for ES256 grants).
+    Private keys are refused: we must never hold a client's private key."""
     text = (text or "").strip()
     kid = None
     if text.startswith("{"):
@@ -50,13 +54,16 @@ def parse_public_key(text: str) -> tuple[dict, str | None]:
             data = data["keys"][0]
         if isinstance(data, dict) and _PRIVATE_JWK_MEMBERS & set(data):
             raise _invalid("This is a private key; register the public key only", "private_key")
-        if not isinstance(data, dict) or data.get("kty") != "RSA":
-            raise _invalid("Only RSA keys are supported", "unsupported")
+        if not isinstance(data, dict) or data.get("kty") not in _JWK_READERS:
+            raise _invalid(_SUPPORTED, "unsupported")
+        if data["kty"] == "EC" and data.get("crv") != EC_CURVE:
+            raise _invalid(_SUPPORTED, "unsupported")
         kid = data.get("kid") if isinstance(data.get("kid"), str) else None
+        reader, members = _JWK_READERS[data["kty"]]
         try:
-            key = RSAAlgorithm.from_jwk({"kty": "RSA", "n": data.get("n"), "e": data.get("e")})
+            key = reader.from_jwk({"kty": data["kty"], **{name: data.get(name) for name in members}})
         except Exception:  # noqa: BLE001 - PyJWT raises several types for a bad JWK
-            raise _invalid("The JWK is not a valid RSA public key", "malformed") from None
+            raise _invalid(f"The JWK is not a valid {data['kty']} public key", "malformed") from None
     else:
         if "PRIVATE KEY" in text:
             raise _invalid("This is a private key; register the public key only", "private_key")
@@ -64,11 +71,21 @@ def parse_public_key(text: str) -> tuple[dict, str | None]:
             key = serialization.load_pem_public_key(text.encode())
         except (ValueError, TypeError):
             raise _invalid("The key is not a PEM SubjectPublicKeyInfo public key", "malformed") from None
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise _invalid("Only RSA keys are supported", "unsupported")
-    if key.key_size < MIN_KEY_BITS:
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if not isinstance(key.curve, ec.SECP256R1):
+            raise _invalid(_SUPPORTED, "unsupported")
+    elif not isinstance(key, rsa.RSAPublicKey):
+        raise _invalid(_SUPPORTED, "unsupported")
+    elif key.key_size < MIN_KEY_BITS:
         raise _invalid(f"RSA keys must have at least {MIN_KEY_BITS} bits", "too_short")
     return public_jwk_of(key), kid
+
+
+def same_key(jwk: dict) -> dict:
+    """The look-up of a public key among the registered ones (ClientKey.public_jwk), by its key members."""
+    if jwk["kty"] == "EC":
+        return {"public_jwk__kty": "EC", "public_jwk__x": jwk["x"], "public_jwk__y": jwk["y"]}
+    return {"public_jwk__n": jwk["n"], "public_jwk__e": jwk["e"]}
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
@@ -116,7 +133,7 @@ def add_client_key(*, client: Client, public_key: str, actor: str, kid: str | No
     if not KID_PATTERN.fullmatch(kid):
         raise _invalid("The kid may only contain letters, digits and . _ : @ + / = - (at most 200)", "kid_malformed")
     # One key, one client: a key registered twice would let whoever holds it sign for both.
-    if ClientKey.objects.filter(public_jwk__n=jwk["n"], public_jwk__e=jwk["e"]).exists():
+    if ClientKey.objects.filter(**same_key(jwk)).exists():
         raise _invalid("This public key is registered already (on this or another client)", "key_in_use")
     try:
         with transaction.atomic():

@@ -200,8 +200,10 @@ def last_used(system_user: SystemUser, client: Client) -> dict[str, datetime]:
     return {row["kid"]: row["last"] for row in rows}
 
 
-def token_recipe(system_user: SystemUser, client: Client, kid: str) -> dict:
-    """What the integration's program sends to /token, and a runnable example with PyJWT."""
+def token_recipe(system_user: SystemUser, client: Client, key: ClientKey) -> dict:
+    """What the integration's program sends to /token, and a runnable example with PyJWT, for one of its
+    keys: signed with RS256 for an RSA key, ES256 for an EC key."""
+    kid = key.kid
     token_url = settings.PORTAL_BASE_URL + reverse("maskinporten:token")
     details = [{"type": "urn:altinn:systemuser", "systemuser_org": org_identifier(system_user.owner.orgno)}]
     scope = " ".join(client.scopes)
@@ -211,6 +213,7 @@ def token_recipe(system_user: SystemUser, client: Client, kid: str) -> dict:
         "TOKEN_URL": token_url,
         "AUDIENCE": settings.TOKEN_ISSUER,
         "SCOPE": scope,
+        "ALGORITHM": "ES256" if key.public_jwk.get("kty") == "EC" else "RS256",
     }
     constants = "\n".join(f"{name} = {json.dumps(value)}" for name, value in values.items())
     example = _EXAMPLE.format(constants=constants, details=json.dumps(details, indent=4))
@@ -220,6 +223,7 @@ def token_recipe(system_user: SystemUser, client: Client, kid: str) -> dict:
         "token_url": token_url,
         "audience": settings.TOKEN_ISSUER,
         "scope": scope,
+        "algorithm": values["ALGORITHM"],
         "authorization_details": json.dumps(details, indent=2),
         "example": example,
     }
@@ -252,7 +256,7 @@ grant = jwt.encode(
         "authorization_details": AUTHORIZATION_DETAILS,
     }},
     private_key,
-    algorithm="RS256",
+    algorithm=ALGORITHM,
     headers={{"kid": KID}},
 )
 form = {{"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": grant}}

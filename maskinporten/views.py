@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lib import arrival, metrics
 from lib.tokens import keys
-from lib.tokens.access import ALLOWED_ALGS
+from lib.tokens.access import GRANT_ALGS
 from maskinporten import limits
 from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchange_grant, refuse_request
 
@@ -79,7 +79,7 @@ def metadata(request):
         "jwks_uri": f"{base}/jwk",
         "grant_types_supported": [GRANT_TYPE],
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": ALLOWED_ALGS,
+        "token_endpoint_auth_signing_alg_values_supported": list(GRANT_ALGS),
         "authorization_details_types_supported": [SYSTEMUSER_TYPE],
     }
     return JsonResponse(body, headers=PUBLIC)

@@ -56,8 +56,8 @@ OWN_INTEGRATION_INPUT = {
         " eller som JWK."
     ),
     "unsupported": gettext_lazy(
-        "Bare RSA-nøkler kan brukes (tokenendepunktet godtar RS256, RS384 og RS512, som Maskinporten). "
-        "Lag en RSA-nøkkel på minst 2048 bit."
+        "Denne nøkkeltypen kan ikke brukes. Lag en RSA-nøkkel på minst 2048 bit (grantet signeres med RS256, "
+        "RS384 eller RS512) eller en EC-nøkkel på kurven P-256 (grantet signeres med ES256)."
     ),
     "too_short": gettext_lazy("RSA-nøkkelen er for kort. Den må være på minst 2048 bit."),
     "key_in_use": gettext_lazy("Denne nøkkelen er allerede registrert. Lag en egen nøkkel for hver integrasjon."),

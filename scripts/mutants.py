@@ -172,7 +172,9 @@ _UNREACHABLE = (
     "defensive and unreachable: a segment of the base64url alphabet whose length is not 1 mod 4 always decodes"
 )
 _THUMB = 'canonical = json.dumps(members, separators=(",", ":"), '
-_SORTED = "the members are built in sorted order (e, kty, n), so sorting them again changes nothing"
+_SORTED = (
+    "the members are built in sorted order (RSA: e, kty, n; EC: crv, kty, x, y), so sorting them again changes nothing"
+)
 _PATHS_FIXED = (
     "the paths come from a setting, fixed while a process runs (tests that change it call keys.reset()); "
     "a file's change is still seen by its inode, size and mtime"

@@ -17,9 +17,12 @@ from django.conf import settings
 from lib.identifiers import org_identifier, parse_org_identifier
 from lib.tokens import keys
 
-# The JWS algorithms we accept (CONTRACT §1): on our own and the external Maskinporten's access tokens,
-# and on a client's grant (maskinporten/assertion.py), which the token endpoint's metadata advertises.
+# The JWS algorithms we accept (CONTRACT §1) on our own and the external Maskinporten's access tokens.
 ALLOWED_ALGS = ["RS256", "RS384", "RS512"]
+# On a client's grant (maskinporten/assertion.py; advertised by the token endpoint's metadata): these, and
+# ES256 for a client key on P-256 (a self-developed system's key may be either). The key's type binds the
+# algorithm: an RS* grant verifies only with an RSA key, an ES256 grant only with an EC key.
+GRANT_ALGS = {"RS256": "RSA", "RS384": "RSA", "RS512": "RSA", "ES256": "EC"}
 ACCESS_TOKEN_TYP = "at+jwt"
 MAX_TOKEN_LENGTH = 16 * 1024
 _REQUIRED_CLAIMS = ["iss", "exp", "iat", "client_id", "scope", "consumer"]

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from jwt.algorithms import RSAAlgorithm
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 SIGNING_ALG = "RS256"
 DEFAULT_KEY_FILE = "token-signing-key.pem"
@@ -54,13 +54,21 @@ def _b64url(data: bytes) -> str:
 
 
 def jwk_thumbprint(jwk: dict) -> str:
-    """RFC 7638 thumbprint (SHA-256) of an RSA JWK: a stable `kid` derived from the key itself."""
-    members = {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}
+    """RFC 7638 thumbprint (SHA-256) of an RSA or EC public JWK: a stable `kid` derived from the key itself.
+    The required members only (RSA: e, kty, n; EC: crv, kty, x, y), in that order."""
+    if jwk.get("kty") == "EC":
+        members = {"crv": jwk["crv"], "kty": "EC", "x": jwk["x"], "y": jwk["y"]}
+    else:
+        members = {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode("ascii")
     return _b64url(hashlib.sha256(canonical).digest())
 
 
-def public_jwk_of(public_key: rsa.RSAPublicKey) -> dict:
+def public_jwk_of(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey) -> dict:
+    """The public JWK of an RSA key ({kty, n, e}) or of an EC key ({kty, crv, x, y}); nothing else."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
+        return {"kty": "EC", "crv": jwk["crv"], "x": jwk["x"], "y": jwk["y"]}
     jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
     return {"kty": "RSA", "n": jwk["n"], "e": jwk["e"]}
 

@@ -170,7 +170,7 @@ def integration_context(request, system_user: SystemUser) -> dict:
         "client": client,
         "keys": [(key, used.get(key.kid)) for key in keys],
         "live_keys": len(live),
-        "recipe": service.token_recipe(system_user, client, live[0].kid) if client and live else None,
+        "recipe": service.token_recipe(system_user, client, live[0]) if client and live else None,
         "packages": packages,
         "rights": rights,
         "values": {},

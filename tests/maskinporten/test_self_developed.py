@@ -202,14 +202,17 @@ def test_a_private_jwk_is_refused(manager, customer):
         ("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "malformed"),
         ('{"kty": "RSA", "n": "AQAB"', "malformed"),
         ("short-rsa", "too_short"),
-        ("ec-p256", "unsupported"),
+        ("ec-p384", "unsupported"),
+        ('{"kty": "EC", "crv": "P-384", "x": "AQAB", "y": "AQAB"}', "unsupported"),
+        ('{"kty": "EC", "crv": "P-256", "x": "AQAB", "y": "AQAB"}', "malformed"),
+        ('{"kty": "OKP", "crv": "Ed25519", "x": "AQAB"}', "unsupported"),
     ],
 )
 def test_bad_keys_are_refused_and_change_nothing(manager, customer, key, reason):
     if key == "short-rsa":
         key = pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
-    elif key == "ec-p256":
-        key = pem(ec.generate_private_key(ec.SECP256R1()))
+    elif key == "ec-p384":
+        key = pem(ec.generate_private_key(ec.SECP384R1()))
     with pytest.raises(ClientInputError) as refused:
         create_own_integration(by=manager, org=customer, spec=spec(public_key=key))
     assert refused.value.reason == reason
@@ -317,3 +320,141 @@ def test_the_business_gets_no_vendor_mail_about_its_own_changes(own, manager, cu
     assert customer.emails  # it would be told, if it were a vendor
     delete_own_integration(by=manager, system_user=own)
     assert not Notification.objects.exists()
+
+
+# An EC key on P-256 (RFC 7517 A.1) and its RFC 7638 thumbprint: SHA-256 of the required members in
+# lexicographic order, {"crv","kty","x","y"}, with no white space (computed once, outside our code).
+RFC7517_EC = {
+    "kty": "EC",
+    "crv": "P-256",
+    "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+    "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM",
+}
+RFC7517_EC_THUMBPRINT = "cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s"
+
+
+def test_an_ec_p256_jwk_gets_its_rfc_7638_thumbprint_as_kid(manager, customer):
+    jwk = {**RFC7517_EC, "use": "sig"}
+    own = create_own_integration(by=manager, org=customer, spec=spec(public_key=json.dumps(jwk)))
+    key = own_integration_client(own).keys.get()
+    assert key.kid == RFC7517_EC_THUMBPRINT
+    assert key.public_jwk == {**RFC7517_EC, "kid": RFC7517_EC_THUMBPRINT}
+
+
+def test_an_ec_p256_key_signs_es256_grants_and_the_pdp_permits(client, manager, customer):
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    own = create_own_integration(by=manager, org=customer, spec=spec(public_key=pem(private_key)))
+    key = own_integration_client(own).keys.get()
+    assert key.kid == jwk_thumbprint(public_jwk_of(private_key.public_key()))
+    grant = sign_grant(
+        own_integration_client(own).client_id,
+        key.kid,
+        audience=settings.TOKEN_ISSUER,
+        scope=SCOPE,
+        authorization_details=systemuser_details(customer.orgno),
+        private_key=private_key,
+        alg="ES256",
+    )
+    response = GrantSetup.post(client, grant)
+    assert response.status_code == 200, response.content
+    assert pdp_decision(client, own) == "Permit"
+
+
+def test_the_same_ec_key_is_not_registered_twice(manager, customer, own):
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    add_key(by=manager, system_user=own, public_key=pem(private_key))
+    with pytest.raises(ClientInputError) as refused:
+        add_key(by=manager, system_user=own, public_key=json.dumps(public_jwk_of(private_key.public_key())))
+    assert refused.value.reason == "key_in_use"
+
+
+def test_a_grant_whose_algorithm_does_not_fit_the_key_type_is_refused(client, manager, own):
+    """An EC key verifies ES256 grants only, an RSA key RS* grants only (no algorithm confusion)."""
+    ec_private = ec.generate_private_key(ec.SECP256R1())
+    ec_key = add_key(by=manager, system_user=own, public_key=pem(ec_private))
+    rsa_kid = own_integration_client(own).keys.exclude(pk=ec_key.pk).get().kid
+    client_id = own_integration_client(own).client_id
+    details = systemuser_details(own.owner.orgno)
+
+    def post(kid, private_key, alg):
+        grant = sign_grant(
+            client_id,
+            kid,
+            audience=settings.TOKEN_ISSUER,
+            scope=SCOPE,
+            authorization_details=details,
+            private_key=private_key,
+            alg=alg,
+        )
+        return GrantSetup.post(client, grant)
+
+    assert post(ec_key.kid, ec_private, "ES256").status_code == 200
+    assert post(rsa_kid, own_key(), "RS256").status_code == 200
+    for kid, private_key, alg in ((rsa_kid, ec_private, "ES256"), (ec_key.kid, own_key(), "RS256")):
+        response = post(kid, private_key, alg)
+        assert response.status_code == 400 and response.json()["error"] == "invalid_grant", alg
+
+
+def test_the_token_recipe_signs_with_the_keys_algorithm(manager, customer):
+    from maskinporten.self_developed import token_recipe
+
+    own = create_own_integration(
+        by=manager, org=customer, spec=spec(public_key=pem(ec.generate_private_key(ec.SECP256R1())))
+    )
+    client = own_integration_client(own)
+    recipe = token_recipe(own, client, client.keys.get())
+    assert recipe["algorithm"] == "ES256" and 'ALGORITHM = "ES256"' in recipe["example"]
+    assert "algorithm=ALGORITHM" in recipe["example"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_es256_example_runs_unchanged_against_token(live_server, settings, manager, customer, tmp_path):
+    """The page's example for an EC key, run as the business would run it: a system-user token."""
+    import subprocess
+    import sys
+
+    from maskinporten.self_developed import token_recipe
+
+    settings.PORTAL_BASE_URL = live_server.url
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (tmp_path / "private-key.pem").write_bytes(private_pem)
+    own = create_own_integration(by=manager, org=customer, spec=spec(public_key=pem(private_key)))
+    client = own_integration_client(own)
+    (tmp_path / "example.py").write_text(token_recipe(own, client, client.keys.get())["example"])
+    result = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    claims = __import__("jwt").decode(result.stdout.strip(), options={"verify_signature": False})
+    assert claims["authorization_details"][0]["systemuser_id"] == [str(own.pk)]
+    assert claims["consumer"]["ID"] == f"0192:{customer.orgno}"
+
+
+def test_an_es256_grant_is_refused_with_a_stored_key_on_another_curve(client, own):
+    """ES256 is P-256 only. A P-384 key can not be registered; should one be stored anyway (by hand), a
+    grant signed with it and labelled ES256 is refused, though the signature itself is sound."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from tests.maskinporten.helpers import b64url
+
+    private_key = ec.generate_private_key(ec.SECP384R1())
+    jwk = json.loads(__import__("jwt").algorithms.ECAlgorithm.to_jwk(private_key.public_key()))
+    app_client = own_integration_client(own)
+    ClientKey.objects.create(client=app_client, kid="p384", public_jwk={**jwk, "kid": "p384"})
+    now = int(__import__("time").time())
+    claims = {
+        "aud": settings.TOKEN_ISSUER,
+        "iss": app_client.client_id,
+        "iat": now,
+        "exp": now + 60,
+        "jti": str(__import__("uuid").uuid4()),
+        "scope": SCOPE,
+        "authorization_details": systemuser_details(own.owner.orgno),
+    }
+    signing_input = f"{b64url(json.dumps({'alg': 'ES256', 'kid': 'p384'}))}.{b64url(json.dumps(claims))}"
+    r, s = decode_dss_signature(private_key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    signature = r.to_bytes(48, "big") + s.to_bytes(48, "big")
+    response = GrantSetup.post(client, f"{signing_input}.{b64url(signature)}")
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
