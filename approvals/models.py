@@ -128,6 +128,9 @@ class Request(Decidable):
     rights = models.JSONField(default=list, blank=True)
     # ["<package code>", ...]
     access_packages = models.JSONField(default=list, blank=True)
+    # When the organisation was mailed about it: its own "new request" mail, or a digest of the ones the
+    # hourly limit held back (approvals.notifications); None while it waits for that digest.
+    announced = models.DateTimeField(null=True, blank=True)
 
     objects = RequestQuerySet.as_manager()
 

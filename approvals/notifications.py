@@ -14,7 +14,7 @@ from django.utils import timezone
 from approvals.models import ChangeRequest, Request, RequestKind, RequestStatus
 from registry import access
 from registry.emails import queue_email
-from registry.models import Notification, Organisation, Person
+from registry.models import Organisation, Person
 
 CONFIRM_PATHS = {RequestKind.STANDARD: "/systemuser/request", RequestKind.AGENT: "/systemuser/agentrequest"}
 
@@ -49,23 +49,61 @@ def _access_managers(org: Organisation) -> list[str]:
 
 def notify_request_created(request_obj: Request) -> int:
     """E-mail the party's notification address(es) that a vendor asks for a system access, with the link;
-    at most one such mail per vendor and organisation per REQUEST_MAIL_INTERVAL_MINUTES, so a vendor can
-    not flood an organisation's inbox. Later requests wait in the portal's list (and get the reminder)."""
-    if _mailed_recently(request_obj):
+    at most one new-request mail (this one or a digest) per vendor and organisation per
+    REQUEST_MAIL_INTERVAL_MINUTES, so a vendor can not flood an organisation's inbox. A later request
+    waits in the portal's list for the next digest (mail_request_digests)."""
+    if _mailed_recently(request_obj.system.vendor, request_obj.party):
         return 0
-    return _queue("request.created", request_obj, request_obj.party.emails)
+    queued = _queue("request.created", request_obj, request_obj.party.emails)
+    Request.objects.filter(pk=request_obj.pk).update(announced=timezone.now())
+    return queued
 
 
-def _mailed_recently(request_obj: Request) -> bool:
+def _mailed_recently(vendor: Organisation, party: Organisation) -> bool:
+    """Did the vendor's requests cause a new-request mail or digest to the organisation this interval?"""
     since = timezone.now() - timedelta(minutes=settings.REQUEST_MAIL_INTERVAL_MINUTES)
-    recent = (
-        Request.objects.of_vendor(request_obj.system.vendor)
-        .for_party(request_obj.party)
-        .filter(created__gte=since)
-        .exclude(pk=request_obj.pk)
+    return Request.objects.of_vendor(vendor).for_party(party).filter(announced__gte=since).exists()
+
+
+def mail_request_digests() -> int:
+    """The digest (beat job): the open requests the hourly limit held back, in one mail per vendor and
+    organisation once REQUEST_MAIL_INTERVAL_MINUTES have passed since the last one; returns the mails
+    queued. A request decided, deleted or timed out meanwhile is left out."""
+    waiting = Request.objects.pending().filter(announced__isnull=True).order_by()
+    pairs = list(waiting.values_list("system__vendor", "party").distinct())
+    queued = 0
+    for vendor_id, party_id in pairs:
+        with transaction.atomic():
+            queued += _mail_digest(vendor_id, party_id)
+    return queued
+
+
+def _mail_digest(vendor_id, party_id) -> int:
+    # On the organisation's row, as create_request: a new request at this moment sees the digest, or the
+    # digest sees the request's own mail.
+    party = Organisation.objects.select_for_update().get(pk=party_id)
+    vendor = Organisation.objects.get(pk=vendor_id)
+    if _mailed_recently(vendor, party):
+        return 0
+    waiting = Request.objects.pending().of_vendor(vendor).for_party(party).filter(announced__isnull=True)
+    requests = list(waiting.select_related("system").order_by("created"))
+    if not requests:
+        return 0
+    context = {
+        "vendor": vendor,
+        "party": party,
+        "requests": [(r, confirm_url(r)) for r in requests],
+        "expires": min(r.expires_at for r in requests),
+    }
+    queued = queue_email(
+        "approvals/email/request_digest.txt",
+        context,
+        party.emails,
+        kind="request.digest",
+        object_id=requests[-1].pk,
     )
-    ids = [str(pk) for pk in recent.values_list("pk", flat=True)]
-    return Notification.objects.filter(kind="request.created", object_id__in=ids, created__gte=since).exists()
+    Request.objects.filter(pk__in=[r.pk for r in requests]).update(announced=timezone.now())
+    return queued
 
 
 def notify_escalated(request_obj: Request, *, by: Person) -> int:

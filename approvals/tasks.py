@@ -15,3 +15,8 @@ def remind_expiring_requests() -> int:
 @shared_task
 def time_out_requests() -> int:
     return system_user_requests.time_out_requests() + change_requests.time_out_change_requests()
+
+
+@shared_task
+def mail_request_digests() -> int:
+    return notifications.mail_request_digests()

@@ -333,6 +333,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhooks": {"task": "registry.tasks.sweep_webhooks", "schedule": WEBHOOK_SWEEP_SECONDS},
     "remind-expiring-requests": {"task": "approvals.tasks.remind_expiring_requests", "schedule": 3600},
     "time-out-requests": {"task": "approvals.tasks.time_out_requests", "schedule": 3600},
+    # The requests the hourly new-request mail limit held back, a few minutes after the hour is up.
+    "mail-request-digests": {"task": "approvals.tasks.mail_request_digests", "schedule": 300},
     # Daily at night (TIME_ZONE), when the portal is quiet.
     "purge-expired-data": {"task": "housekeeping.tasks.purge_expired_data", "schedule": crontab(hour=3, minute=15)},
 }

@@ -75,3 +75,43 @@ def test_the_request_mail_puts_vendor_text_after_the_link_in_a_labelled_quote(ap
     assert link < label < mail.index("> System: Fakturaprogrammet https://vendor-text.example/")
     assert mail.index("> Tittel: Tittel fra leverandør") > label
     assert mail[:link].count("vendor-text.example") == 0 and "Tittel fra leverandør" not in mail[:label]
+
+
+# Every mail to the business that names vendor text (the system's name, the integration title).
+PARTY_MAILS = [
+    "request_created",
+    "request_reminder",
+    "request_escalated",
+    "request_digest",
+    "changerequest_created",
+    "changerequest_reminder",
+]
+
+
+@pytest.mark.parametrize("template", PARTY_MAILS)
+def test_every_mail_to_the_business_quotes_vendor_text_after_the_platforms_link(template):
+    from types import SimpleNamespace as Obj
+
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    system = Obj(system_id="faktura", display_name="Fakturaprogrammet https://system-name.example/")
+    request = Obj(id="r1", system=system, integration_title="Tittel https://title.example/")
+    org = Obj(name="Bakeriet AS", orgno="310000019")
+    context = {
+        "request": request,
+        "system": system,
+        "vendor": Obj(name="Leverandøren AS", orgno="310000000"),
+        "party": org,
+        "by": org,
+        "system_user": request,
+        "requests": [(request, "https://portal.example/LINK")],
+        "link": "https://portal.example/LINK",
+        "expires": timezone.now(),
+    }
+    mail = render_to_string(f"approvals/email/{template}.txt", context)
+    label = mail.index("Tekst fra leverandøren Leverandøren AS")
+    assert mail.index("https://portal.example/LINK") < label
+    assert label < mail.index("> System: Fakturaprogrammet https://system-name.example/")
+    assert label < mail.index("> Tittel: Tittel https://title.example/")
+    assert "system-name.example" not in mail[:label] and "title.example" not in mail[:label]

@@ -146,6 +146,7 @@ def test_every_beat_job_names_a_registered_task(settings):
         "registry.tasks.sweep_webhooks",
         "approvals.tasks.remind_expiring_requests",
         "approvals.tasks.time_out_requests",
+        "approvals.tasks.mail_request_digests",
         "housekeeping.tasks.purge_expired_data",
     }
     assert scheduled <= set(app.tasks)
