@@ -15,6 +15,7 @@ from approvals.models import ChangeRequest, Request, RequestKind, RequestStatus
 from registry import access
 from registry.emails import queue_email
 from registry.models import Organisation, Person
+from registry.wire import package_urn
 
 CONFIRM_PATHS = {RequestKind.STANDARD: "/systemuser/request", RequestKind.AGENT: "/systemuser/agentrequest"}
 
@@ -150,7 +151,7 @@ def _grant_items(grants) -> list[str]:
     """Packages as URNs and rights as resource:action ("*" = every action), as the vendor wrote them."""
     if grants is None:
         return []
-    packages = [f"urn:altinn:accesspackage:{p}" for p in grants.packages]
+    packages = [package_urn(p) for p in grants.packages]
     return packages + [f"{r['resource']}:{r['action'] or '*'}" for r in grants.rights]
 
 

@@ -265,12 +265,12 @@ MANAGE = "manage"  # access manager (AUTH-00066 otherwise)
 CLIENTS = "clients"  # client administrator (AUTH-00016 otherwise)
 
 
-def require(person: Person | None, org: Organisation, may: str) -> None:
+def require(person: Person | None, org: Organisation, may: str, *, authority: Authority | None = None) -> None:
     """Raise unless the person holds the authority `may` names for the organisation (None: operator
-    staff, who may do anything)."""
+    staff, who may do anything); `authority`: the person's for `org`, when the caller has read it."""
     if person is None:
         return
-    authority = Authority(person, org)
+    authority = authority or Authority(person, org)
     if may == MANAGE and not authority.is_access_manager:
         raise ServiceError("AUTH-00066", "You are not access manager for this organisation", status=403)
     if may == CLIENTS and not authority.is_client_admin:
@@ -290,10 +290,11 @@ def access_system_user(
     may act for its owner — else AUTH-00015 (404), so another organisation's does not leak — and holds
     the authority `may` names (`require`). `person` None is operator staff, who may manage any."""
     system_user = system_users.filter(pk=pk).first()
-    if system_user is None or (person is not None and not Authority(person, system_user.owner).may_act_for):
+    authority = None if system_user is None or person is None else Authority(person, system_user.owner)
+    if system_user is None or (authority is not None and not authority.may_act_for):
         raise system_user_not_found()
     if may is not None:
-        require(person, system_user.owner, may)
+        require(person, system_user.owner, may, authority=authority)  # read once: may_act_for, then packages
     return system_user
 
 

@@ -29,6 +29,7 @@ from lib.tokens.person import SCOPE_CLIENTDELEGATIONS_READ, SCOPE_CLIENTDELEGATI
 from registry import access
 from registry.models import AccessPackage, ClientDelegation, Organisation, Person, SystemUser, SystemUserType
 from registry.services import clients
+from registry.wire import package_urn
 
 from . import serializers as s
 from .base import VendorAPIView, paginate
@@ -90,7 +91,7 @@ class AccessPackageUrn(serializers.Serializer):
     urn = serializers.SerializerMethodField()
 
     def get_urn(self, row) -> str:
-        return f"urn:altinn:accesspackage:{row.package_id}"
+        return package_urn(row.package_id)
 
 
 class AgentOut(s.SystemUserOut):

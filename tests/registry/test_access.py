@@ -313,3 +313,21 @@ def test_an_access_manager_role_limited_to_other_forms_is_not_mailed(db):
     )
     assert list(access.access_managers_of(org)) == []
     assert not access.is_access_manager(leader, org)
+
+
+def test_the_system_user_look_up_reads_the_persons_authority_once(
+    manager, customer, vendor, system, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.models import SystemUser
+
+    system_user = SystemUser.objects.create(owner=customer, system=system, integration_title="Fakturering")
+    users = SystemUser.objects.select_related("owner")
+    with CaptureQueriesContext(connection) as authority_alone:
+        fresh = access.Authority(manager, customer)
+        assert fresh.may_act_for and fresh.is_access_manager
+    # The look-up is the system user's query plus one reading of what the person may do, not two.
+    with django_assert_num_queries(1 + len(authority_alone)):
+        assert access.access_system_user(users, system_user.pk, manager, may=access.MANAGE) == system_user
