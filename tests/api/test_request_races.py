@@ -1,13 +1,17 @@
-"""Posts of the same request at the same moment give one request, and every caller gets its id.
+"""Posts of the same request at the same moment give one request, and every caller gets its id; new
+requests and change requests at the same moment count each other for the flooding limits.
 
 Real threads, each with its own connection, truly racing: PostgreSQL only (tests/races.py); CI runs it.
 """
 
+import uuid
+
 import pytest
 
-from approvals.models import Request
+from approvals.change_requests import ChangeSpec, create_change_request
+from approvals.models import ChangeRequest, Request
 from approvals.system_user_requests import RequestSpec, create_request
-from registry.models import Notification
+from registry.models import Notification, SystemUser
 from tests.races import race
 
 
@@ -52,3 +56,38 @@ def test_new_requests_at_the_same_moment_keep_the_open_request_limit(system, cus
     results = race([lambda spec=spec: create_request(vendor=vendor, spec=spec) for spec in specs])
     assert sorted(map(str, results)).count("HTTP-429") == 3
     assert Request.objects.count() == 2
+
+
+def _change(vendor, system_user):
+    spec = ChangeSpec(required_packages=["urn:altinn:accesspackage:skatt-naering"])
+    return lambda: create_change_request(
+        vendor=vendor, correlation_id=str(uuid.uuid4()), system_user_id=str(system_user.pk), spec=spec
+    )
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_new_change_requests_at_the_same_moment_keep_the_limit_and_mail_once(system, customer, vendor, settings):
+    settings.CHANGE_REQUEST_MAX_OPEN_PER_PARTY = 2
+    users = [
+        SystemUser.objects.create(integration_title="x", owner=customer, system=system, external_ref=f"ref-{i}")
+        for i in range(5)
+    ]
+    results = race([_change(vendor, user) for user in users])  # other system users, one organisation
+    assert sorted(map(str, results)).count("HTTP-429") == 3
+    assert ChangeRequest.objects.count() == 2
+    assert Notification.objects.filter(kind="changerequest.created").count() == 1
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_request_and_change_requests_at_the_same_moment_count_each_other_for_the_day(
+    system, customer, vendor, settings
+):
+    settings.REQUEST_MAX_PER_DAY = 2
+    user = SystemUser.objects.create(integration_title="x", owner=customer, system=system, external_ref="a")
+    calls = [_change(vendor, user) for _ in range(3)]
+    calls += [lambda: create_request(vendor=vendor, spec=_spec(system, customer, "ny"))]
+    results = race(calls)
+    assert sorted(map(str, results)).count("HTTP-429") == 2
+    assert ChangeRequest.objects.count() + Request.objects.count() == 2
