@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from approvals import notifications, transitions
+from approvals import flooding, notifications, transitions
 from approvals.models import ChangeRequest, RequestStatus
 from approvals.system_user_requests import own_system
 from lib.errors import FieldError, ServiceError, ValidationFailed
@@ -79,7 +79,8 @@ def create_change_request(
 
     Nothing to change (the system user already has every required right and package and none of the
     unwanted ones) gives a stored change request with status NoChangeNeeded; otherwise the owner's
-    access managers get an e-mail with the confirmUrl (outbox, this transaction).
+    access managers get an e-mail with the confirmUrl (outbox, this transaction), at most one per vendor
+    and organisation per interval. 429 past a limit (approvals.flooding): nothing stored, nothing mailed.
     """
     request_uuid = _uuid(correlation_id, "/correlation-id")
     user_uuid = _uuid(system_user_id, "/system-user-id")
@@ -104,6 +105,12 @@ def create_change_request(
     unwanted_packages = requested_packages(spec.unwanted_packages)
     check_against_system(system, packages=required_packages, rights=required_rights, user_type=system_user.user_type)
     needed = _change_needed(system_user, required_rights, unwanted_rights, required_packages, unwanted_packages)
+    # On the owner's row, with new requests to it (approvals.flooding): the limits count each other's rows.
+    flooding.queue_on(system_user.owner)
+    existing = _existing(request_uuid, system_user)  # the same id, posted while this one waited
+    if existing is not None:
+        return existing, False
+    flooding.check(flooding.CHANGE_REQUESTS, vendor, system_user.owner, opens=needed)
     try:
         with transaction.atomic():
             change_request = ChangeRequest.objects.create(

@@ -83,6 +83,9 @@ class Decidable(models.Model):
         "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_deleted = models.BooleanField(default=False)
+    # When the organisation was mailed about it: its own "new request" mail, or a digest of the ones the
+    # mail interval held back (approvals.flooding, approvals.notifications); None while it waits for that digest.
+    announced = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -128,10 +131,6 @@ class Request(Decidable):
     rights = models.JSONField(default=list, blank=True)
     # ["<package code>", ...]
     access_packages = models.JSONField(default=list, blank=True)
-    # When the organisation was mailed about it: its own "new request" mail, or a digest of the ones the
-    # hourly limit held back (approvals.notifications); None while it waits for that digest.
-    announced = models.DateTimeField(null=True, blank=True)
-
     objects = RequestQuerySet.as_manager()
 
     class Meta:
@@ -179,6 +178,7 @@ class ChangeRequest(Decidable):
 
     class Meta:
         ordering = ["-created"]
+        indexes = [models.Index(fields=["created"])]  # a vendor's day allowance (approvals.flooding)
 
     @property
     def party(self):

@@ -5,12 +5,15 @@ change's transaction; the outbox sends them after commit.
 transaction that creates the request or change request.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from approvals import flooding
 from approvals.models import ChangeRequest, Request, RequestKind, RequestStatus
 from registry import access
 from registry.emails import queue_email
@@ -49,61 +52,90 @@ def _access_managers(org: Organisation) -> list[str]:
 
 
 def notify_request_created(request_obj: Request) -> int:
-    """E-mail the party's notification address(es) that a vendor asks for a system access, with the link;
-    at most one new-request mail (this one or a digest) per vendor and organisation per
-    REQUEST_MAIL_INTERVAL_MINUTES, so a vendor can not flood an organisation's inbox. A later request
-    waits in the portal's list for the next digest (mail_request_digests)."""
-    if _mailed_recently(request_obj.system.vendor, request_obj.party):
+    """E-mail the party's notification address(es) that a vendor asks for a system access, with the link
+    (at most one per interval: `_announce`)."""
+    return _announce(request_obj)
+
+
+def notify_change_request_created(change_request: ChangeRequest) -> int:
+    """E-mail the owner's access managers (who may approve it) that a vendor asks to change a system
+    access, with the link; the owner's own address when none of them has e-mail (at most one per
+    interval: `_announce`)."""
+    return _announce(change_request, {"system_user": change_request.system_user})
+
+
+@dataclass(frozen=True)
+class _Announcement:
+    created: str  # the kind of the new-one mail
+    digest: str  # the kind of the digest
+    recipients: Callable[[Organisation], list[str]]
+
+
+def _party_emails(org: Organisation) -> list[str]:
+    return org.emails
+
+
+# A request is for the organisation's notification address (who is to decide is not known yet); a change
+# request for the access managers of the system access it changes. Other recipients, so each entity has its
+# own mail interval and digest.
+_ANNOUNCEMENTS = {
+    flooding.REQUESTS: _Announcement("request.created", "request.digest", _party_emails),
+    flooding.CHANGE_REQUESTS: _Announcement("changerequest.created", "changerequest.digest", _access_managers),
+}
+
+
+def _announce(obj: Request | ChangeRequest, extra: dict | None = None) -> int:
+    """The new-one mail: at most one (this one or a digest) per entity, vendor and organisation per
+    REQUEST_MAIL_INTERVAL_MINUTES, so a vendor can not flood an organisation's inbox. A later one waits
+    in the portal's lists for the next digest (mail_request_digests)."""
+    entity = flooding.entity_of(obj)
+    if flooding.mailed_recently(entity, obj.system.vendor, obj.party):
         return 0
-    queued = _queue("request.created", request_obj, request_obj.party.emails)
-    Request.objects.filter(pk=request_obj.pk).update(announced=timezone.now())
+    announcement = _ANNOUNCEMENTS[entity]
+    queued = _queue(announcement.created, obj, announcement.recipients(obj.party), extra)
+    entity.model.objects.filter(pk=obj.pk).update(announced=timezone.now())
     return queued
-
-
-def _mailed_recently(vendor: Organisation, party: Organisation) -> bool:
-    """Did the vendor's requests cause a new-request mail or digest to the organisation this interval?"""
-    since = timezone.now() - timedelta(minutes=settings.REQUEST_MAIL_INTERVAL_MINUTES)
-    return Request.objects.of_vendor(vendor).for_party(party).filter(announced__gte=since).exists()
 
 
 def mail_request_digests() -> int:
-    """The digest (beat job): the open requests the hourly limit held back, in one mail per vendor and
-    organisation once REQUEST_MAIL_INTERVAL_MINUTES have passed since the last one; returns the mails
-    queued. A request decided, deleted or timed out meanwhile is left out."""
-    waiting = Request.objects.pending().filter(announced__isnull=True).order_by()
-    pairs = list(waiting.values_list("system__vendor", "party").distinct())
+    """The digest (beat job): the open requests and change requests the mail interval held back, in one
+    mail per entity, vendor and organisation once REQUEST_MAIL_INTERVAL_MINUTES have passed since the last
+    one; returns the mails queued. One decided, deleted or timed out meanwhile is left out."""
     queued = 0
-    for vendor_id, party_id in pairs:
-        with transaction.atomic():
-            queued += _mail_digest(vendor_id, party_id)
+    for entity in flooding.ENTITIES:
+        waiting = entity.open_ones().filter(announced__isnull=True).order_by()
+        for vendor_id, party_id in list(waiting.values_list(entity.vendor_field, entity.party_field).distinct()):
+            with transaction.atomic():
+                queued += _mail_digest(entity, vendor_id, party_id)
     return queued
 
 
-def _mail_digest(vendor_id, party_id) -> int:
-    # On the organisation's row, as create_request: a new request at this moment sees the digest, or the
-    # digest sees the request's own mail.
+def _mail_digest(entity: flooding.Entity, vendor_id, party_id) -> int:
+    # On the organisation's row, as a new one is made: a new one at this moment sees the digest, or the
+    # digest sees the new one's own mail.
     party = Organisation.objects.select_for_update().get(pk=party_id)
     vendor = Organisation.objects.get(pk=vendor_id)
-    if _mailed_recently(vendor, party):
+    if flooding.mailed_recently(entity, vendor, party):
         return 0
-    waiting = Request.objects.pending().of_vendor(vendor).for_party(party).filter(announced__isnull=True)
-    requests = list(waiting.select_related("system").order_by("created"))
-    if not requests:
+    waiting = entity.of(vendor, party, only_open=True).filter(announced__isnull=True)
+    items = list(waiting.select_related(entity.related).order_by("created"))
+    if not items:
         return 0
+    announcement = _ANNOUNCEMENTS[entity]
     context = {
         "vendor": vendor,
         "party": party,
-        "requests": [(r, confirm_url(r)) for r in requests],
-        "expires": min(r.expires_at for r in requests),
+        "items": [(item, confirm_url(item)) for item in items],
+        "expires": min(item.expires_at for item in items),
     }
     queued = queue_email(
-        "approvals/email/request_digest.txt",
+        f"approvals/email/{announcement.digest.replace('.', '_')}.txt",
         context,
-        party.emails,
-        kind="request.digest",
-        object_id=requests[-1].pk,
+        announcement.recipients(party),
+        kind=announcement.digest,
+        object_id=items[-1].pk,
     )
-    Request.objects.filter(pk__in=[r.pk for r in requests]).update(announced=timezone.now())
+    entity.model.objects.filter(pk__in=[item.pk for item in items]).update(announced=timezone.now())
     return queued
 
 
@@ -120,13 +152,6 @@ def notify_decided(request_obj: Request) -> int:
 
 def notify_reminder(request_obj: Request) -> int:
     return _queue("request.reminder", request_obj, request_obj.party.emails)
-
-
-def notify_change_request_created(change_request: ChangeRequest) -> int:
-    """E-mail the owner's access managers (who may approve it) that a vendor asks to change a system
-    access, with the link; the owner's own address when none of them has e-mail."""
-    extra = {"system_user": change_request.system_user}
-    return _queue("changerequest.created", change_request, _access_managers(change_request.party), extra)
 
 
 def notify_change_reminder(change_request: ChangeRequest) -> int:

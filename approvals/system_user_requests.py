@@ -3,8 +3,8 @@ vendor API needs them (CONTRACT §2.2) — and the business's — approve, rejec
 
 Every transition is a compare-and-set on the request's status (`filter(status=New).update(...)` and
 check the count), never `select_for_update`, which SQLite ignores (the one row lock here only queues new
-requests to one organisation, so that their limits count each other). Approval claims the transition
-*first*: concurrent approvals queue on the row lock (PostgreSQL) or the write lock (SQLite), and all
+requests to one organisation, so that their limits count each other: approvals.flooding). Approval claims
+the transition *first*: concurrent approvals queue on the row lock (PostgreSQL) or the write lock (SQLite), and all
 but the first find the request no longer New — so N simultaneous approves, or approve racing reject,
 give one transition, one system user, one audit event and one notification. If anything after the
 claim fails (delegation check, the system's current rights), the whole transaction rolls back and
@@ -13,13 +13,9 @@ the request is New again.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from approvals import notifications
+from approvals import flooding, notifications
 from approvals.models import Request, RequestKind, RequestStatus
 from approvals.transitions import (
     check_access_manager,
@@ -31,7 +27,7 @@ from approvals.transitions import (
     time_out_one,
     vendor_lookup,
 )
-from lib.errors import RateLimited, ServiceError, ValidationFailed
+from lib.errors import ServiceError, ValidationFailed
 from lib.identifiers import is_valid_orgno
 from lib.redirect_urls import check_redirect_url
 from lib.vendor_text import text_errors
@@ -96,28 +92,6 @@ def _validate(vendor: Organisation, spec: RequestSpec) -> tuple[RegisteredSystem
     return system, party, rights, packages
 
 
-def check_flooding(vendor: Organisation, party: Organisation) -> None:
-    """A new request mails an organisation that need not be the vendor's customer: so many open requests
-    per vendor and organisation, so many new requests per vendor a day (deleted ones count: deleting
-    gives no allowance back), else 429 with the seconds until one more is allowed."""
-    now = timezone.now()
-    open_ones = Request.objects.pending().of_vendor(vendor).for_party(party).order_by("created")
-    if open_ones.count() >= settings.REQUEST_MAX_OPEN_PER_PARTY:
-        wait = open_ones.first().expires_at - now
-        raise RateLimited(
-            f"The vendor has {settings.REQUEST_MAX_OPEN_PER_PARTY} open requests to this organisation; "
-            "wait until one is decided, deleted or times out",
-            retry_after=wait.total_seconds(),
-        )
-    today = Request.objects.of_vendor(vendor).filter(created__gt=now - timedelta(days=1)).order_by("created")
-    if today.count() >= settings.REQUEST_MAX_PER_DAY:
-        wait = today.first().created + timedelta(days=1) - now
-        raise RateLimited(
-            f"The vendor has made {settings.REQUEST_MAX_PER_DAY} requests in the last 24 hours",
-            retry_after=wait.total_seconds(),
-        )
-
-
 # --- operations -------------------------------------------------------------------------------------
 
 
@@ -136,10 +110,10 @@ def create_request(*, vendor: Organisation, spec: RequestSpec, ip: str | None = 
     if existing is not None:
         # Timed out but not yet swept: mark it, so the one-open-request constraint lets the new one in.
         time_out_one(existing, object_type="request")
-    # New requests to one organisation queue here, on its row (PostgreSQL; SQLite writes one at a time
-    # anyway), so that the open-request limit and the one-mail-per-hour rule count each other's rows.
-    list(Organisation.objects.select_for_update().filter(pk=party.pk).values_list("pk", flat=True))
-    check_flooding(vendor, party)  # after the re-post answer: a vendor may always ask again for an open one
+    # New requests and change requests to one organisation queue here, so that the limits and the mail
+    # rule count each other's rows (approvals.flooding).
+    flooding.queue_on(party)
+    flooding.check(flooding.REQUESTS, vendor, party)  # after the re-post answer: asking again for an open one is fine
     try:
         with transaction.atomic():
             request = Request.objects.create(

@@ -170,10 +170,12 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 TEST_LOGIN_ENABLED = env_bool("TEST_LOGIN_ENABLED", not PRODUCTION)
 REQUEST_TIMEOUT_DAYS = env_int("REQUEST_TIMEOUT_DAYS", 180, minimum=1)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7, minimum=0)
-# Request flooding (docs/vendor-api.md "Limits"): a new request mails an organisation that need not be the
-# vendor's customer, so a vendor may have this many open requests per organisation, create this many per
-# day, and cause one new-request mail per organisation per REQUEST_MAIL_INTERVAL_MINUTES.
+# Request flooding (docs/vendor-api.md "Limits", approvals/flooding.py): a new request mails an organisation
+# that need not be the vendor's customer, and a new change request its access managers, so a vendor may have
+# this many open requests (and change requests) per organisation, create this many of both together per day,
+# and cause one new-request (and one new-change-request) mail per organisation per REQUEST_MAIL_INTERVAL_MINUTES.
 REQUEST_MAX_OPEN_PER_PARTY = env_int("REQUEST_MAX_OPEN_PER_PARTY", 10, minimum=1)
+CHANGE_REQUEST_MAX_OPEN_PER_PARTY = env_int("CHANGE_REQUEST_MAX_OPEN_PER_PARTY", 10, minimum=1)
 REQUEST_MAX_PER_DAY = env_int("REQUEST_MAX_PER_DAY", 10_000, minimum=1)
 REQUEST_MAIL_INTERVAL_MINUTES = env_int("REQUEST_MAIL_INTERVAL_MINUTES", 60, minimum=0)
 
