@@ -13,6 +13,7 @@ the request is New again.
 
 import uuid
 from dataclasses import dataclass, field
+
 from django.db import IntegrityError, transaction
 
 from approvals import flooding, notifications

@@ -179,3 +179,18 @@ def test_the_change_request_limit_is_a_setting_documented_for_vendors():
     assert settings.CHANGE_REQUEST_MAX_OPEN_PER_PARTY > 0
     docs = (Path(settings.BASE_DIR) / "docs" / "vendor-api.md").read_text()
     assert "`CHANGE_REQUEST_MAX_OPEN_PER_PARTY`" in docs
+
+
+def test_a_deleted_system_users_change_requests_neither_count_as_open_nor_come_in_a_digest(
+    api, system, customer, system_user, settings
+):
+    settings.CHANGE_REQUEST_MAX_OPEN_PER_PARTY = 2
+    ids = [change(api, system_user).json()["id"] for _ in range(2)]  # the first mailed, the second held back
+    SystemUser.objects.filter(pk=system_user.pk).update(is_deleted=True)  # nothing left to change
+    another = make_system_user(system, customer, "filial-2")
+    held_back = change(api, another)
+    assert held_back.status_code == 201
+    an_interval_ago()
+    assert mail_request_digests() == 1
+    digest = Notification.objects.get(kind="changerequest.digest").body
+    assert held_back.json()["id"] in digest and ids[1] not in digest

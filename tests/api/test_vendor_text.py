@@ -85,6 +85,7 @@ PARTY_MAILS = [
     "request_digest",
     "changerequest_created",
     "changerequest_reminder",
+    "changerequest_digest",
 ]
 
 
@@ -97,6 +98,7 @@ def test_every_mail_to_the_business_quotes_vendor_text_after_the_platforms_link(
 
     system = Obj(system_id="faktura", display_name="Fakturaprogrammet https://system-name.example/")
     request = Obj(id="r1", system=system, integration_title="Tittel https://title.example/")
+    request.system_user = request  # a change request's title is its system user's
     org = Obj(name="Bakeriet AS", orgno="310000019")
     context = {
         "request": request,
@@ -105,7 +107,7 @@ def test_every_mail_to_the_business_quotes_vendor_text_after_the_platforms_link(
         "party": org,
         "by": org,
         "system_user": request,
-        "requests": [(request, "https://portal.example/LINK")],
+        "items": [(request, "https://portal.example/LINK")],  # the digests
         "link": "https://portal.example/LINK",
         "expires": timezone.now(),
     }
