@@ -15,32 +15,26 @@ process), to a receiver on loopback answering 204. Numbers go in docs/performanc
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # not bench/, whose token.py would stand in for the standard library's
+# This folder holds bench/token.py, named like a standard-library module: keep it off the import path and
+# put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 
-SCRATCH = Path(tempfile.mkdtemp(prefix="sb-bench-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
-os.environ.setdefault("SYSTEMBRUKER_VAR_DIR", str(SCRATCH))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND_CLASS", "django.core.mail.backends.locmem.EmailBackend")
+from bench import _common as common  # noqa: E402
+
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"sb-bench-{uuid.uuid4()}")
-os.environ["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "true"  # the receiver is on loopback
-os.environ["EVENTS_FEED_SETTLE_SECONDS"] = "0"
+# The receiver is on loopback; the feed shows events at once.
+common.scratch_django(WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true", EVENTS_FEED_SETTLE_SECONDS="0")
 
 import django  # noqa: E402
-
-django.setup()
-
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -68,13 +62,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 def percentiles(name: str, timings: list[float]) -> dict:
-    timings = sorted(timings)
-    return {
-        "measure": name,
-        "n": len(timings),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-    }
+    return {"measure": name, "n": len(timings), **common.median_p95_ms(timings)}
 
 
 def approve_one(manager, system) -> float:

@@ -15,38 +15,33 @@ loopback. Every phase is time-bounded and the server is stopped at the end.
 import sys
 from pathlib import Path
 
-# Run as `python bench/pdp.py`, this folder comes first on the import path, and it holds scripts named
-# like standard-library modules (bench/token.py); keep it off so `import token` means the stdlib.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# This folder holds bench/token.py, named like a standard-library module: keep it off the import path and
+# put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+from bench import _common as common  # noqa: E402
+
+REPO = common.REPO
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sb_h6_bench"
 DB_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
 VAR_DIR = REPO / "var" / "bench"
 SERVER_ENV = {
-    "SYSTEMBRUKER_MODE": "production",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-only-" + "x" * 60,
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the load balancer in production
+    **common.PRODUCTION_ENV,
     "DATABASE_URL": DB_URL + "?prepare_threshold=5",  # prepared statements on, as in production (docs/pdp.md)
-    "DB_CONN_MAX_AGE": "600",
     "SYSTEMBRUKER_VAR_DIR": str(VAR_DIR),
     "TOKEN_LIFETIME_SECONDS": "7200",
     "PORTAL_BASE_URL": "http://127.0.0.1:8116",
     "LOG_LEVEL": "WARNING",
-    "TEST_LOGIN_ENABLED": "true",  # production refuses to start without a login method; unused here
 }
 SIZES = {
     # orgs, standard system users, agent system users, clients per agent system user
@@ -57,39 +52,15 @@ PDP_SCOPE = "altinn:authorization/authorize"
 
 
 def setup_django() -> None:
-    os.environ.update({k: v for k, v in SERVER_ENV.items() if k not in {"SYSTEMBRUKER_MODE", "SECRET_KEY"}})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    common.setup_django({k: v for k, v in SERVER_ENV.items() if k not in {"SYSTEMBRUKER_MODE", "SECRET_KEY"}})
 
 
 # --- data generator ---------------------------------------------------------------------------------
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
-    count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
-
-
 def generate(size: str, seed: int = 1) -> dict:
     """Replace the parties and system users of the bench database with a generated set (COPY)."""
-    ensure_database()
+    common.ensure_database(DB_URL)
     setup_django()
     from django.core.management import call_command
     from django.db import connection
@@ -121,7 +92,7 @@ def generate(size: str, seed: int = 1) -> dict:
             base += 1
             if orgno:
                 orgs.append((uuid.UUID(int=rng.getrandbits(128), version=4), orgno))
-        counts["organisations"] = copy_rows(
+        counts["organisations"] = common.copy_rows(
             cur,
             "registry_organisation",
             ["id", "orgno", "name", "form", "email", "is_deleted"],
@@ -129,7 +100,7 @@ def generate(size: str, seed: int = 1) -> dict:
         )
         vendors = orgs[: max(10, n_orgs // 200)]
         systems = [(uuid.uuid4(), f"{v[1]}_bench{i}", v[0]) for v in vendors for i in range(2)]
-        copy_rows(
+        common.copy_rows(
             cur,
             "registry_registeredsystem",
             [
@@ -156,7 +127,7 @@ def generate(size: str, seed: int = 1) -> dict:
             (uuid.UUID(int=rng.getrandbits(128), version=4), firms[i % len(firms)][0], rng.choice(systems)[0], i)
             for i in range(n_agent)
         ]
-        counts["system_users"] = copy_rows(
+        counts["system_users"] = common.copy_rows(
             cur,
             "registry_systemuser",
             ["id", "integration_title", "owner_id", "system_id", "user_type", "external_ref", "created", "is_deleted"],
@@ -173,7 +144,7 @@ def generate(size: str, seed: int = 1) -> dict:
                 yield su, "regnskapsforer-med-signeringsrettighet", now
                 yield su, "regnskapsforer-lonn", now
 
-        counts["system_user_packages"] = copy_rows(
+        counts["system_user_packages"] = common.copy_rows(
             cur, "registry_systemuserpackage", ["system_user_id", "package_id", "created"], standard_packages()
         )
 
@@ -183,7 +154,7 @@ def generate(size: str, seed: int = 1) -> dict:
                 for resource in picked:
                     yield su, resource, rng.choice(["read", "write", ""]), now
 
-        counts["system_user_rights"] = copy_rows(
+        counts["system_user_rights"] = common.copy_rows(
             cur, "registry_systemuserright", ["system_user_id", "resource_id", "action", "created"], rights()
         )
         clients = orgs[len(vendors) : -len(firms)]
@@ -192,13 +163,13 @@ def generate(size: str, seed: int = 1) -> dict:
             for client in rng.sample(clients, clients_per_agent):
                 delegations.append((su, client[0], "REGN", "[]", now))
                 pairs.add((firm, client[0]))
-        counts["client_delegations"] = copy_rows(
+        counts["client_delegations"] = common.copy_rows(
             cur,
             "registry_clientdelegation",
             ["system_user_id", "client_id", "role_code", "packages", "created"],
             delegations,
         )
-        counts["role_assignments"] = copy_rows(
+        counts["role_assignments"] = common.copy_rows(
             cur,
             "registry_roleassignment",
             ["role_id", "of_id", "holder_org_id"],
@@ -213,28 +184,6 @@ def generate(size: str, seed: int = 1) -> dict:
 
 
 # --- questions and token ----------------------------------------------------------------------------
-
-
-def xacml(su: str, action: str, resource: str, orgno: str) -> bytes:
-    def attr(attribute_id, value):
-        return {"AttributeId": attribute_id, "Value": value}
-
-    return json.dumps(
-        {
-            "Request": {
-                "AccessSubject": [{"Attribute": [attr("urn:altinn:systemuser:uuid", su)]}],
-                "Action": [{"Attribute": [attr("urn:oasis:names:tc:xacml:1.0:action:action-id", action)]}],
-                "Resource": [
-                    {
-                        "Attribute": [
-                            attr("urn:altinn:resource", resource),
-                            attr("urn:altinn:organization:identifier-no", orgno),
-                        ]
-                    }
-                ],
-            }
-        }
-    ).encode()
 
 
 def sample_questions(n: int = 2000, seed: int = 2) -> list[bytes]:
@@ -282,7 +231,7 @@ def sample_questions(n: int = 2000, seed: int = 2) -> list[bytes]:
             orgno = rng.choice(other_orgs)
         else:
             su, orgno, resource, action = uuid.uuid4(), rng.choice(other_orgs), "ske-mva-melding", "write"
-        questions.append(xacml(str(su), action, resource, orgno))
+        questions.append(common.xacml(str(su), action, resource, orgno))
     return questions
 
 
@@ -299,81 +248,21 @@ def pdp_token() -> str:
 # --- load -------------------------------------------------------------------------------------------
 
 
-class Connection:
-    """A minimal HTTP/1.1 client on one socket: cheap enough that the load generator leaves CPU to the server."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.sock = None
-        self.buffer = b""
-
-    def post(self, request: bytes) -> bytes:
-        for attempt in range(2):
-            if self.sock is None:
-                self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.buffer = b""
-            try:
-                self.sock.sendall(request)
-                return self._response()
-            except (ConnectionError, OSError):
-                self.close()
-                if attempt:
-                    raise
-        raise ConnectionError("unreachable")
-
-    def _response(self) -> bytes:
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, _, rest = self.buffer.partition(b"\r\n\r\n")
-        length, close = 0, False
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection" and value.strip().lower() == b"close":
-                close = True
-        while len(rest) < length:
-            self.buffer = rest
-            self._fill()
-            rest = self.buffer
-        body, self.buffer = rest[:length], rest[length:]
-        if not head.startswith(b"HTTP/1.1 200") and not head.startswith(b"HTTP/1.0 200"):
-            raise RuntimeError(head.split(b"\r\n")[0].decode() + " " + body[:200].decode())
-        if close:
-            self.close()
-        return body
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed")
-        self.buffer += chunk
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-        self.sock = None
-
-
 def build_requests(questions: list[bytes], token: str, port: int) -> list[bytes]:
-    head = (
-        f"POST /authorization/api/v1/authorize HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-    ).encode()
-    return [head + f"Content-Length: {len(q)}\r\n\r\n".encode() + q for q in questions]
+    return [common.authorize_request(f"127.0.0.1:{port}", token, q) for q in questions]
 
 
 def percentiles(latencies: list[float]) -> dict:
-    if not latencies:
-        raise SystemExit("no request succeeded: is the server up? (see its log above)")
-    ordered = sorted(latencies)
+    return common.percentiles(latencies, digits=2)
 
-    def p(q):
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
 
-    return {"p50_ms": p(0.50), "p95_ms": p(0.95), "p99_ms": p(0.99), "max_ms": round(ordered[-1] * 1000, 2)}
+def in_threads(caller, count: int) -> None:
+    """caller(0) … caller(count - 1), each in a thread of its own, until all have returned."""
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def closed_loop(requests: list[bytes], port: int, *, concurrency: int, seconds: float) -> dict:
@@ -383,12 +272,12 @@ def closed_loop(requests: list[bytes], port: int, *, concurrency: int, seconds: 
     lock = threading.Lock()
 
     def caller(n):
-        conn, mine, rng = Connection(port), [], random.Random(n)
+        conn, mine, rng = common.Connection(port), [], random.Random(n)
         local = {}
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             try:
-                body = conn.post(rng.choice(requests))
+                _, body = conn.send(rng.choice(requests))
             except Exception as error:  # noqa: BLE001 - counted and reported, the run goes on
                 errors.append(str(error))
                 continue
@@ -402,11 +291,7 @@ def closed_loop(requests: list[bytes], port: int, *, concurrency: int, seconds: 
                 decisions[k] = decisions.get(k, 0) + v
 
     started = time.monotonic()
-    threads = [threading.Thread(target=caller, args=(n,)) for n in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(caller, concurrency)
     elapsed = time.monotonic() - started
     return {
         "concurrency": concurrency,
@@ -429,7 +314,7 @@ def paced(requests: list[bytes], port: int, *, rate: float, seconds: float, call
     start = time.perf_counter() + 0.2
 
     def caller(n):
-        conn, rng, mine = Connection(port), random.Random(n), []
+        conn, rng, mine = common.Connection(port), random.Random(n), []
         while True:
             with lock:
                 i = next(counter, None)
@@ -440,7 +325,7 @@ def paced(requests: list[bytes], port: int, *, rate: float, seconds: float, call
             if delay > 0:
                 time.sleep(delay)
             try:
-                conn.post(rng.choice(requests))
+                conn.send(rng.choice(requests))
             except Exception as error:  # noqa: BLE001
                 errors.append(str(error))
                 continue
@@ -449,11 +334,7 @@ def paced(requests: list[bytes], port: int, *, rate: float, seconds: float, call
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=caller, args=(n,)) for n in range(callers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(caller, callers)
     elapsed = time.perf_counter() - start
     return {
         "rate": rate,
@@ -465,37 +346,17 @@ def paced(requests: list[bytes], port: int, *, rate: float, seconds: float, call
     }
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of these processes (Linux /proc), to report CPU per decision apart from contention."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
 def server_pids(server: subprocess.Popen) -> dict[str, list[int]]:
     """The gunicorn master and workers, and the PostgreSQL backends serving the bench database."""
-    from django.db import connection
-
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    with connection.cursor() as cur:
-        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        backends = [row[0] for row in cur.fetchall()]
-    connection.close()
-    return {"gunicorn": [server.pid, *map(int, children)], "postgres": backends}
+    return {"gunicorn": [server.pid, *common.descendants(server.pid)], "postgres": common.backend_pids(DB_URL)}
 
 
 def measured(phase, pids: dict[str, list[int]]) -> dict:
     """Run a load phase and add the server's CPU time per decision (gunicorn, PostgreSQL)."""
-    before, t0 = {k: cpu_seconds(v) for k, v in pids.items()}, time.monotonic()
+    before, t0 = {k: common.cpu_seconds(v) for k, v in pids.items()}, time.monotonic()
     result = phase()
     wall = time.monotonic() - t0
-    cpu = {k: cpu_seconds(v) - before[k] for k, v in pids.items()}
+    cpu = {k: common.cpu_seconds(v) - before[k] for k, v in pids.items()}
     for name, seconds in cpu.items():
         result[f"{name}_cpu_ms_per_decision"] = round(seconds / max(1, result["decisions"]) * 1000, 3)
     result["server_cpu_cores_used"] = round(sum(cpu.values()) / wall, 2)
@@ -503,51 +364,15 @@ def measured(phase, pids: dict[str, list[int]]) -> dict:
 
 
 def machine_load() -> str:
-    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    return str(common.load_average())
 
 
 def start_gunicorn(
     port: int, workers: int, threads: int, worker_class: str = "gthread", database_url: str = DB_URL
 ) -> subprocess.Popen:
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url + "?prepare_threshold=5"}
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),  # the gunicorn of the Python running this
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-        "--timeout",
-        "30",
-    ]
-    server = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    stop_gunicorn(server)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    options = ["--worker-class", worker_class, "--keep-alive", "30", "--log-level", "warning", "--timeout", "30"]
+    return common.start_server(common.gunicorn_command(port, workers, threads, *options), env, port=port)
 
 
 def run(args) -> dict:
@@ -577,7 +402,7 @@ def run(args) -> dict:
             "load_after": machine_load(),
         }
     finally:
-        stop_gunicorn(server)
+        common.stop_server(server)
     print(json.dumps(result), flush=True)
     return result
 
@@ -604,7 +429,7 @@ def ab(args) -> None:
     try:
         for size, url in urls.items():
             servers[size] = start_gunicorn(ports[size], args.workers, args.threads, args.worker_class, url)
-        connections = {size: Connection(port) for size, port in ports.items()}
+        connections = {size: common.Connection(port) for size, port in ports.items()}
         latencies: dict[str, list[float]] = {"small": [], "large": []}
         rng = random.Random(3)
         deadline = time.monotonic() + args.seconds
@@ -612,12 +437,12 @@ def ab(args) -> None:
         while time.monotonic() < deadline:
             for size in ("small", "large") if rng.random() < 0.5 else ("large", "small"):
                 t0 = time.perf_counter()
-                connections[size].post(rng.choice(requests[size]))
+                connections[size].send(rng.choice(requests[size]))
                 if time.monotonic() > warm:
                     latencies[size].append(time.perf_counter() - t0)
     finally:
         for server in servers.values():
-            stop_gunicorn(server)
+            common.stop_server(server)
     result = {size: {"decisions": len(values), **percentiles(values)} for size, values in latencies.items()}
     result["large_vs_small"] = {
         k: f"{(result['large'][k] / result['small'][k] - 1) * 100:+.0f} %" for k in ("p50_ms", "p95_ms", "p99_ms")
@@ -657,11 +482,6 @@ def main(argv=None) -> None:
         compare(args)
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
-
-
 def compare(args) -> None:
     """Small (≈1k delegations) and large (≈1M) databases, run alternately so both see the same machine."""
     urls = {"small": DB_URL + "_1k", "large": DB_URL}
@@ -690,9 +510,9 @@ def compare(args) -> None:
     for size, results in runs.items():
         summary[size] = {
             "delegations": results[0]["delegations"],
-            "decisions_per_s": _median([r["throughput"]["decisions_per_s"] for r in results]),
+            "decisions_per_s": common.percentile(sorted(r["throughput"]["decisions_per_s"] for r in results), 50),
             **{
-                f"{phase}_{k}": _median([r[phase][k] for r in results])
+                f"{phase}_{k}": common.percentile(sorted(r[phase][k] for r in results), 50)
                 for phase in ("throughput", "paced")
                 for k in ("p50_ms", "p95_ms", "p99_ms")
             },

@@ -24,9 +24,10 @@ same name + `_small`); it is created if missing and its rows are replaced on eve
 import sys
 from pathlib import Path
 
-# Run as `python bench/portal.py`, this folder comes first on the import path, and it holds scripts named
-# like standard-library modules (bench/token.py); keep it off so `import token` means the stdlib.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# This folder holds bench/token.py, named like a standard-library module: keep it off the import path and
+# put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -36,23 +37,18 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
-from glob import glob  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+from bench import _common as common  # noqa: E402
+
+REPO = BENCH.parent  # this checkout's (bench/portal_versions.py loads two)
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sb_usage_bench")
 PORT = 8117
 SERVER_ENV = {
-    "SYSTEMBRUKER_MODE": "production",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-only-" + "p" * 60,
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the load balancer in production
-    "DB_CONN_MAX_AGE": "600",
+    **common.PRODUCTION_ENV,
     "SYSTEMBRUKER_VAR_DIR": str(REPO / "var" / "bench"),
     "LOG_LEVEL": "WARNING",
     "TOKEN_LIFETIME_SECONDS": "7200",  # the vendor's token outlives the run
-    "TEST_LOGIN_ENABLED": "true",  # production refuses to start without a login method
     "EMAIL_HOST": "127.0.0.1",
 }
 SIZES = {
@@ -80,32 +76,7 @@ def url_for(size: str) -> str:
 
 
 def setup_django(database_url: str) -> None:
-    os.environ.update(SERVER_ENV)
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    base, name = database_url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
-    count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
+    common.setup_django({**SERVER_ENV, "DATABASE_URL": database_url})
 
 
 # --- the world --------------------------------------------------------------------------------------
@@ -113,7 +84,7 @@ def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
 
 def generate(size: str) -> dict:
     database_url = url_for(size)
-    ensure_database(database_url)
+    common.ensure_database(database_url)
     setup_django(database_url)
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -266,7 +237,7 @@ def generate(size: str) -> dict:
 
         columns = ["at", "action", "actor", "actor_person_id", "object_type", "object_id", "party_orgno", "outcome"]
         columns += ["reason", "data", "ip"]
-        copy_rows(cur, "registry_auditevent", columns, events())
+        common.copy_rows(cur, "registry_auditevent", columns, events())
         hours = [now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=h) for h in range(30 * 24)]
 
         def usage():
@@ -276,7 +247,7 @@ def generate(size: str) -> dict:
             for user in [*accesses[1:], *users_of_clients]:
                 yield from ((user.pk, h, 30, h + timedelta(minutes=58), "bench-client", "") for h in hours[:24])
 
-        copy_rows(
+        common.copy_rows(
             cur,
             "registry_systemuserusage",
             ["system_user_id", "hour", "issued", "last_at", "last_client_id", "kid"],
@@ -342,8 +313,7 @@ def pages(port: int) -> list[tuple[str, bytes]]:
     requests_path = f"/authentication/api/v1/systemuser/request/vendor/bysystem/{system.system_id}"
 
     def get(path: str, *headers: str) -> bytes:
-        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept-Language: nb", *headers]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+        return common.http_request("GET", path, f"127.0.0.1:{port}", ["Accept-Language: nb", *headers])
 
     last_page = _last_page(port, bysystem, token, get)
     # A window of the history three pages back (the small world's history has 100 people's events).
@@ -385,7 +355,7 @@ def pages(port: int) -> list[tuple[str, bytes]]:
 
 def _last_page(port: int, path: str, token: str, get) -> str:
     """Follow `links.next` to the last page of the vendor's list (done once, before measuring)."""
-    conn = Connection(port)
+    conn = common.Connection(port, timeout=30)
     try:
         while True:
             _, body = conn.send(get(path, f"Authorization: {token}"))
@@ -397,138 +367,13 @@ def _last_page(port: int, path: str, token: str, get) -> str:
         conn.close()
 
 
-# --- HTTP over loopback -----------------------------------------------------------------------------
-
-
-class Connection:
-    """A minimal HTTP/1.1 client on one kept-alive socket (cheap: the CPU stays with the server)."""
-
-    def __init__(self, port: int):
-        self.port, self.sock, self.buffer = port, None, b""
-
-    def send(self, request: bytes) -> tuple[int, bytes]:
-        import socket
-
-        if self.sock is None:
-            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.buffer = b""
-        self.sock.sendall(request)
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, _, rest = self.buffer.partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length, close, chunked = 0, False, False
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            name, value = name.strip().lower(), value.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection" and value == b"close":
-                close = True
-            elif name == b"transfer-encoding" and value == b"chunked":
-                chunked = True
-        if chunked:
-            raise RuntimeError("chunked responses are not expected here")
-        while len(rest) < length:
-            self.buffer = rest
-            self._fill()
-            rest = self.buffer
-        body, self.buffer = rest[:length], rest[length:]
-        if status != 200:
-            raise RuntimeError(f"{head.split(b'\r\n')[0].decode()}: {body[:300]!r}")
-        if close:
-            self.close()
-        return status, body
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(262144)
-        if not chunk:
-            raise ConnectionError("closed")
-        self.buffer += chunk
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-        self.sock = None
+# --- measuring --------------------------------------------------------------------------------------
 
 
 def start_gunicorn(port: int, database_url: str, workers: int, threads: int) -> subprocess.Popen:
-    import signal  # noqa: F401 - stop_gunicorn
-    import socket
-
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
-    command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)]
-    command += ["--keep-alive", "30", "--log-level", "warning", "--timeout", "60"]
-    server = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    stop_gunicorn(server)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    import signal
-
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def percentiles(latencies: list[float]) -> dict:
-    ordered = sorted(latencies)
-
-    def p(q):
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
-
-    return {"p50_ms": p(0.50), "p95_ms": p(0.95), "p99_ms": p(0.99), "max_ms": round(ordered[-1] * 1000, 1)}
-
-
-def worker_pids(master: int) -> list[int]:
-    """gunicorn's workers: the processes whose parent is the master."""
-    pids = []
-    for stat in glob("/proc/[0-9]*/stat"):
-        try:
-            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:
-            pids.append(int(stat.split("/")[2]))
-    return pids
-
-
-def backend_pids(database_url: str) -> list[int]:
-    """The PostgreSQL backends serving the database (the server's persistent connections)."""
-    import psycopg
-
-    base, name = database_url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", (name,)
-        ).fetchall()
-    return [pid for (pid,) in rows]
-
-
-def cpu_ns(pids: list[int]) -> int:
-    """CPU time (ns, every thread) the processes have used so far (/proc/<pid>/task/*/schedstat)."""
-    total = 0
-    for pid in pids:
-        for stat in glob(f"/proc/{pid}/task/*/schedstat"):
-            try:
-                total += int(Path(stat).read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
-    return total
+    options = ["--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning", "--timeout", "60"]
+    return common.start_server(common.gunicorn_command(port, workers, threads, *options), env, port=port, cwd=REPO)
 
 
 def measure(
@@ -539,7 +384,7 @@ def measure(
     master pid, database url)}) also the server's CPU per request: the CPU its gunicorn workers and its
     PostgreSQL backends used while the request ran (nothing else asks them meanwhile), which the other
     processes on the machine do not change, unlike the wall-clock time."""
-    conns = {size: Connection(port) for size, port in ports.items()}
+    conns = {size: common.Connection(port, timeout=30) for size, port in ports.items()}
     latencies: dict[tuple[str, str], list[float]] = {}
     app_cpu: dict[tuple[str, str], list[float]] = {}
     db_cpu: dict[tuple[str, str], list[float]] = {}
@@ -551,25 +396,31 @@ def measure(
     for _ in range(rounds):
         rng.shuffle(plan)
         # Once a round: the workers (a worker restarts after a crash) and the backends (connections age).
-        pids = {size: (worker_pids(master), backend_pids(url)) for size, (master, url) in (servers or {}).items()}
+        pids = {
+            size: (common.descendants(master), common.backend_pids(url))
+            for size, (master, url) in (servers or {}).items()
+        }
         for size, name, raw in plan:
             app, db = pids.get(size, ([], []))
-            a0, d0 = cpu_ns(app), cpu_ns(db)
+            a0, d0 = common.cpu_ns(app), common.cpu_ns(db)
             t0 = time.perf_counter()
             _, body = conns[size].send(raw)
             latencies.setdefault((size, name), []).append(time.perf_counter() - t0)
             if servers:
-                app_cpu.setdefault((size, name), []).append((cpu_ns(app) - a0) / 1e6)
-                db_cpu.setdefault((size, name), []).append((cpu_ns(db) - d0) / 1e6)
+                app_cpu.setdefault((size, name), []).append((common.cpu_ns(app) - a0) / 1e6)
+                db_cpu.setdefault((size, name), []).append((common.cpu_ns(db) - d0) / 1e6)
             sizes[(size, name)] = len(body)
     for conn in conns.values():
         conn.close()
     result: dict = {}
     for (size, name), values in latencies.items():
-        figures = {"bytes": sizes[(size, name)], **percentiles(values)}
+        figures = {"bytes": sizes[(size, name)], **common.percentiles(values, digits=1)}
         if servers:
             app, db = sorted(app_cpu[(size, name)]), sorted(db_cpu[(size, name)])
-            figures |= {"cpu_app_ms": round(app[len(app) // 2], 1), "cpu_db_ms": round(db[len(db) // 2], 1)}
+            figures |= {
+                "cpu_app_ms": round(common.percentile(app, 50), 1),
+                "cpu_db_ms": round(common.percentile(db, 50), 1),
+            }
             figures["cpu_ms"] = round(figures["cpu_app_ms"] + figures["cpu_db_ms"], 1)
         result.setdefault(name, {})[size] = figures
     for by_size in result.values():
@@ -634,16 +485,16 @@ def run(args, sizes: list[str]) -> dict:
             "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, production profile",
             "rounds": args.rounds,
             "cores": os.cpu_count(),
-            "load_before": Path("/proc/loadavg").read_text().split()[:3],
+            "load_before": common.load_average(),
             "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         }
         masters = {size: (server.pid, url_for(size)) for size, server in servers.items()}
         result["pages"] = measure(requests, ports, args.rounds, masters)
         result["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        result["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
+        result["load_after"] = common.load_average()
     finally:
         for server in servers.values():
-            stop_gunicorn(server)
+            common.stop_server(server)
     print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
     if len(sizes) == 2:
         print(table(result), flush=True)

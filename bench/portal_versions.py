@@ -15,8 +15,10 @@ alike. Prints the JSON, then a line per page: CPU small → large and the ratio,
 import sys
 from pathlib import Path
 
-# As bench/portal.py: keep this folder (bench/token.py) off the import path, so `import token` is the stdlib.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# This folder holds bench/token.py, named like a standard-library module: keep it off the import path and
+# put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
 
 import argparse  # noqa: E402
 import importlib.util  # noqa: E402
@@ -25,7 +27,10 @@ import os  # noqa: E402
 import subprocess  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
-HERE = Path(__file__).resolve().parent.parent
+# Imported before either version's bench/portal.py: both measure with this checkout's shared code.
+from bench import _common as common  # noqa: E402
+
+HERE = BENCH.parent
 
 
 def _load(repo: Path, tag: str):
@@ -60,14 +65,14 @@ def main(argv=None) -> None:
                 key = f"{version} {size}"
                 asked = bench.collect(size, ports[key])
                 requests[key] = [(name, raw) for name, raw in asked if not args.page or name in args.page]
-        result = {"load_before": Path("/proc/loadavg").read_text().split()[:3]}
+        result = {"load_before": common.load_average()}
         result["started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         result["pages"] = versions["after"].measure(requests, ports, args.rounds, masters)
         result["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        result["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
+        result["load_after"] = common.load_average()
     finally:
         for server in servers.values():
-            versions["after"].stop_gunicorn(server)
+            common.stop_server(server)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     for name, by in result["pages"].items():
         cells = []

@@ -15,23 +15,23 @@ two-core machine the factor is a lower bound for machines where the database and
 their own. Every phase is bounded by a deadline; everything started is stopped at the end.
 """
 
-import os
 import sys
+from pathlib import Path
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]  # bench/token.py shadows `token`
-sys.path.insert(0, os.path.dirname(HERE))
+# This folder holds bench/token.py, named like a standard-library module: keep it off the import path and
+# put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
 
 import argparse
 import asyncio
-import json
 import signal
 import statistics
 import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import _common as common
 from faults import run as suite
 
 HARD_LIMIT_SECONDS = 900
@@ -39,91 +39,32 @@ HARD_LIMIT_SECONDS = 900
 
 def grant_request(load: suite.Load, host: str, orgno: str, iat: float) -> bytes:
     assertion = load.grant("faults-vendor", suite.TOKEN_SCOPE, orgno=orgno, iat=iat)
-    body = urlencode({"grant_type": suite.GRANT_TYPE, "assertion": assertion})
-    return (f"POST /token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n{body}").encode()  # fmt: skip
+    return common.token_request(host, urlencode({"grant_type": suite.GRANT_TYPE, "assertion": assertion}).encode())
 
 
 def pdp_request(host: str, bearer: str, system_user: str, orgno: str) -> bytes:
-    def attrs(*pairs):
-        return {"Attribute": [{"AttributeId": k, "Value": v} for k, v in pairs]}
-
-    body = json.dumps({"Request": {
-        "AccessSubject": [attrs(("urn:altinn:systemuser:uuid", system_user))],
-        "Action": [attrs(("urn:oasis:names:tc:xacml:1.0:action:action-id", "read"))],
-        "Resource": [attrs(("urn:altinn:resource", "ske-krav-og-betalinger"),
-                           ("urn:altinn:organization:identifier-no", orgno))],
-    }})  # fmt: skip
-    return (f"POST /authorization/api/v1/authorize HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {bearer}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}").encode()  # fmt: skip
+    question = common.xacml(system_user, "read", "ske-krav-og-betalinger", orgno)
+    return common.authorize_request(host, bearer, question)
 
 
-async def closed_loop(port: int, requests: list[bytes], concurrency: int, seconds: float) -> tuple[int, int, float]:
+def closed_loop(port: int, requests: list[bytes], concurrency: int, seconds: float) -> tuple[int, int, float]:
     """(ok, failed, elapsed): `concurrency` keep-alive connections sending the requests in turn."""
-    feed = iter(requests)
-    ok = failed = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker():
-        nonlocal ok, failed
-        reader = writer = None
-        for request in feed:
-            if time.perf_counter() > deadline:
-                break
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection(suite.HOST, port)
-                writer.write(request)
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
-                await asyncio.wait_for(reader.readexactly(length), 10)
-                if head[9:12] == b"200":
-                    ok += 1
-                else:
-                    failed += 1
-            except (OSError, TimeoutError, asyncio.IncompleteReadError):
-                failed += 1
-                if writer is not None:
-                    writer.close()
-                reader = writer = None
-        if writer is not None:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return ok, failed, time.perf_counter() - started
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    ticks, total = os.sysconf("SC_CLK_TCK"), 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    results, elapsed = asyncio.run(common.closed_loop(port, requests, concurrency, seconds))
+    ok = sum(1 for status, _ in results if status == 200)
+    return ok, len(results) - ok, elapsed
 
 
 def web_pids(s: suite.Services, nodes) -> list[int]:
     """The gunicorn masters of these nodes and their workers."""
-    masters = {s.procs[n].pid for n in nodes}
-    pids = list(masters)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) in masters:
-                pids.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return pids
+    masters = [s.procs[n].pid for n in nodes]
+    return [*masters, *common.descendants(*masters)]
 
 
 def phase(port: int, requests: list[bytes], concurrency: int, seconds: float, pids: list[int]) -> tuple:
     """(ok per second, failed, web CPU ms per ok answer, cores the web nodes used)."""
-    cpu = cpu_seconds(pids)
-    ok, failed, elapsed = asyncio.run(closed_loop(port, requests, concurrency, seconds))
-    cpu = cpu_seconds(pids) - cpu
+    cpu = common.cpu_seconds(pids)
+    ok, failed, elapsed = closed_loop(port, requests, concurrency, seconds)
+    cpu = common.cpu_seconds(pids) - cpu
     return ok / elapsed, failed, cpu / max(ok, 1) * 1000, cpu / elapsed
 
 
@@ -142,11 +83,11 @@ def measure(s: suite.Services, load: suite.Load, seed: dict, bearer: str, second
     grants = [grant_request(load, host, customers[i % len(customers)], iat) for i in range(budget)]
     if time.time() < iat - 9:
         time.sleep(iat - 9 - time.time())
-    asyncio.run(closed_loop(s.ports["lb"], grants[:200], concurrency, 3))  # warm every worker's connection
+    closed_loop(s.ports["lb"], grants[:200], concurrency, 3)  # warm every worker's connection
     pids = web_pids(s, nodes)
     tokens = phase(s.ports["lb"], grants[200:], concurrency, min(seconds, iat + 9 - time.time()), pids)
     decisions_requests = [pdp_request(host, bearer, *users[i % len(users)]) for i in range(budget)]
-    asyncio.run(closed_loop(s.ports["lb"], decisions_requests[:200], concurrency, 3))
+    closed_loop(s.ports["lb"], decisions_requests[:200], concurrency, 3)
     decisions = phase(s.ports["lb"], decisions_requests[200:], concurrency, seconds, pids)
     return {"tokens/s": tokens[0], "tokens failed": tokens[1], "token ms": tokens[2], "token cores": tokens[3],
             "decisions/s": decisions[0], "decisions failed": decisions[1], "decision ms": decisions[2],
@@ -167,7 +108,7 @@ def main() -> int:
     s.env["LOG_LEVEL"] = "ERROR"
     results: dict[str, list[dict]] = {"one node, one core": [], "two nodes, a core each": []}
     try:
-        print(f"machine: {os.cpu_count()} CPUs, load average {Path('/proc/loadavg').read_text().split()[:3]}")
+        print(common.machine())
         s.start_postgres()
         s.start_redis()
         seed, client_keys = suite.prepare(s)
@@ -180,7 +121,7 @@ def main() -> int:
                 s.start_haproxy(tuple(nodes))
                 if bearer is None:
                     bearer = load.token(suite.Http(s.ports["lb"]), "token", "faults-pdp", suite.PDP_SCOPE)
-                loadavg = Path("/proc/loadavg").read_text().split()[0]
+                loadavg = common.load_average()[0]
                 result = measure(s, load, seed, bearer, args.seconds, args.concurrency, tuple(nodes))
                 results[name].append(result)
                 r = result

@@ -28,29 +28,33 @@ What it does, and it stops by itself (every phase is bounded by a request count 
 4. Stops both servers and drops the database.
 """
 
-import os
 import sys
+from pathlib import Path
 
-# This file shares its name with the standard library's `token` module: keep its folder off the path.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+# This file shares its name with the standard library's `token` module: keep its folder off the import path
+# and put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
 
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import signal
 import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import _common as common
+from bench._common import percentile
+
+ROOT = common.REPO
 PY = sys.executable
-HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8103"))
+HOST, PORT = common.HOST, int(os.environ.get("BENCH_PORT", "8103"))
 PEER_PORT = int(os.environ.get("BENCH_PEER_PORT", str(PORT + 1)))
 DB_NAME = os.environ.get("BENCH_DB_NAME", "sb_h3_bench")  # another name when several people bench at once
 CLIENTS, CUSTOMERS = 10, 1000
@@ -69,20 +73,14 @@ def db_url(name: str) -> str:
 
 def server_env(tmp: Path, db_options: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SYSTEMBRUKER_"))}
+    env.update(common.PRODUCTION_ENV)
     env.update(
-        SYSTEMBRUKER_MODE="production",
-        DEBUG="false",
-        SECRET_KEY="bench-only-" + uuid.uuid4().hex * 2,
-        ALLOWED_HOSTS=HOST,
         PORTAL_BASE_URL=f"http://{HOST}:{PORT}",
-        SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS is the proxy's job in production
         DATABASE_URL=db_url(DB_NAME) + (f"?{db_options}" if db_options else ""),
-        DB_CONN_MAX_AGE="600",
         TOKEN_SIGNING_KEY_FILES=str(tmp / "signing.pem"),
         SYSTEMBRUKER_VAR_DIR=str(tmp),
         STATIC_ROOT=str(tmp),  # the token endpoint serves no static files; an existing folder keeps WhiteNoise quiet
         LOG_LEVEL="ERROR",  # refused grants are logged as 4xx warnings; the bench counts them itself
-        TEST_LOGIN_ENABLED="true",  # a bench installation; production would configure ID-porten
         TOKEN_RATE_PER_ADDRESS="100000000",  # all load comes from one address; the limits stay on (counted)
         TOKEN_RATE_PER_CLIENT="100000000",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -95,21 +93,6 @@ def server_env(tmp: Path, db_options: str) -> dict:
 # --- orchestration --------------------------------------------------------------------------------
 
 
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(db_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(db_url("postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-
-
 def write_key(path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -120,35 +103,12 @@ def write_key(path: Path) -> None:
     path.chmod(0o600)
 
 
-def wait_until_up(url: str, deadline: float, name: str) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{name} did not come up")
-
-
 def server_command(args) -> list[str]:
-    bind = f"{HOST}:{PORT}"
     if args.server == "granian":
         return [PY, "-m", "granian", "--interface", "wsgi", "--host", HOST, "--port", str(PORT), "--http", "1",
                 "--workers", str(args.workers), "--blocking-threads", str(args.threads), "--backlog", "1024",
                 "--no-ws", "--log-level", "warning", "config.wsgi:application"]  # fmt: skip
-    return [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "-b", bind, "-w", str(args.workers),
-            "--threads", str(args.threads), "--backlog", "1024", "--log-level", "warning"]  # fmt: skip
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)  # the group of the server we started, nothing else
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    return common.gunicorn_command(PORT, args.workers, args.threads, "--backlog", "1024", "--log-level", "warning")
 
 
 def main() -> None:
@@ -180,23 +140,21 @@ def main() -> None:
         write_key(tmp / "signing.pem")
         for i in range(CLIENTS):  # one key per client: a key may be registered on one client only
             write_key(tmp / f"client-{i}.pem")
-        print(f"machine: {os.cpu_count()} CPUs, load average {Path('/proc/loadavg').read_text().split()[:3]}")
-        recreate_database()
+        print(common.machine())
+        common.drop_database(db_url(DB_NAME))
+        common.ensure_database(db_url(DB_NAME))
         server = peer = None
         try:
             subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
             subprocess.run([PY, __file__, "prepare", str(tmp)], cwd=ROOT, env=env, check=True)
-            server = subprocess.Popen(server_command(args), cwd=ROOT, env=env, start_new_session=True)
+            server = common.start_server(server_command(args), env, port=PORT, path="/jwk", name=args.server)
             if peer_wanted:
-                peer = subprocess.Popen(
-                    [node, str(ROOT / "bench/token_peer.mjs")], cwd=ROOT, start_new_session=True,
+                peer = common.start_server(
+                    [node, str(ROOT / "bench/token_peer.mjs")], port=PEER_PORT,
                     env={**os.environ, "PORT": str(PEER_PORT), "PEER_CONFIG": str(tmp / "peer.json"),
                          "NODE_ENV": "production"},
+                    path="/.well-known/openid-configuration", name="peer",
                 )  # fmt: skip
-                wait_until_up(
-                    f"http://{HOST}:{PEER_PORT}/.well-known/openid-configuration", time.monotonic() + 30, "peer"
-                )
-            wait_until_up(f"http://{HOST}:{PORT}/jwk", time.monotonic() + 30, args.server)
             kind = f"{args.workers} workers × {args.threads} threads"
             print(
                 f"ours: {args.server}, {kind}, database options {args.db_options or '(none)'}; "
@@ -215,19 +173,16 @@ def main() -> None:
                 command += ["--no-exchange"]
             subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=HARD_LIMIT_SECONDS - 60)
         finally:
-            stop(server)
-            stop(peer)
-            drop_database()
+            common.stop_server(server)
+            common.stop_server(peer)
+            common.drop_database(db_url(DB_NAME))
 
 
 # --- prepare (runs inside Django) -----------------------------------------------------------------
 
 
 def prepare(tmp: Path) -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
+    common.setup_django()
     from cryptography.hazmat.primitives import serialization
 
     from lib.identifiers import make_orgno
@@ -288,14 +243,6 @@ def prepare(tmp: Path) -> None:
 # --- load (a separate process) --------------------------------------------------------------------
 
 
-def _request(port: int, body: bytes) -> bytes:
-    return (
-        b"POST /token HTTP/1.1\r\nHost: " + f"{HOST}:{port}".encode() + b"\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-    )
-
-
 class Grants:
     """Pre-signed assertions for one side. Ours are signed just before a phase, with `iat` set so that the
     whole phase falls inside the server's ±10 s iat window (at most 120 s between iat and exp); the
@@ -344,7 +291,7 @@ class Grants:
                     "authority": "iso6523-actorid-upis", "ID": f"0192:{pair['orgno']}"}}]  # fmt: skip
                 form, key = {"grant_type": GRANT_TYPE}, "assertion"
             form[key] = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": pair["kid"]})
-            requests.append(_request(self.port, urlencode(form).encode()))
+            requests.append(common.token_request(f"{HOST}:{self.port}", urlencode(form).encode()))
         if count:
             self.sign_ms = (time.time() - started) / count * 1000
         if not self.peer and time.time() < ready_at:
@@ -352,83 +299,15 @@ class Grants:
         return requests, (iat + 9 if not self.peer else iat + 90)
 
 
-class Connection:
-    """One HTTP/1.1 keep-alive connection; reopened if the server closes it."""
-
-    def __init__(self, port: int):
-        self.port, self.reader, self.writer = port, None, None
-
-    async def send(self, request: bytes) -> tuple[int, bytes]:
-        for attempt in (1, 2):
-            if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-            try:
-                self.writer.write(request)
-                head = await self.reader.readuntil(b"\r\n\r\n")
-            except (OSError, asyncio.IncompleteReadError):
-                self.close()
-                if attempt == 2:
-                    raise
-                continue  # the server closed an idle keep-alive connection: once more on a new one
-            length, close = 0, False
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    close = True
-            body = await self.reader.readexactly(length)
-            if close:
-                self.close()
-            return int(head[9:12]), body
-        raise OSError("unreachable")
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-async def timed_send(connection: Connection, request: bytes, start: float) -> tuple[int, float]:
-    try:
-        status, _ = await asyncio.wait_for(connection.send(request), timeout=10)
-    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-        connection.close()
-        status = 0
-    return status, time.perf_counter() - start
-
-
-async def closed_loop(port: int, requests: list[bytes], concurrency: int, seconds: float) -> tuple[list, float]:
-    results, queue = [], iter(requests)
-    connections = [Connection(port) for _ in range(concurrency)]
-    for connection in connections:  # opened before the clock starts
-        connection.reader, connection.writer = await asyncio.open_connection(HOST, port)
-    deadline = time.perf_counter() + seconds
-
-    async def worker(connection: Connection):
-        for request in queue:
-            if time.perf_counter() > deadline:
-                return
-            results.append(await timed_send(connection, request, time.perf_counter()))
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in connections))
-    elapsed = time.perf_counter() - started
-    for connection in connections:
-        connection.close()
-    return results, elapsed
-
-
 async def open_loop(port: int, requests: list[bytes], rate: float) -> list:
     """Sent at the planned times whatever the answers; a pool of keep-alive connections grows as needed."""
-    idle = [Connection(port) for _ in range(4)]
+    idle = [common.AsyncConnection(port) for _ in range(4)]
     for connection in idle:
-        connection.reader, connection.writer = await asyncio.open_connection(HOST, port)
+        await connection.open()
 
     async def one(request: bytes, planned: float):
-        connection = idle.pop() if idle else Connection(port)
-        result = await timed_send(connection, request, planned)
+        connection = idle.pop() if idle else common.AsyncConnection(port)
+        result = await common.timed_send(connection, request, planned)
         idle.append(connection)
         return result
 
@@ -447,10 +326,10 @@ async def open_loop(port: int, requests: list[bytes], rate: float) -> list:
 
 
 async def fetch_tokens(port: int, requests: list[bytes], concurrency: int) -> list[str]:
-    connections = [Connection(port) for _ in range(concurrency)]
+    connections = [common.AsyncConnection(port) for _ in range(concurrency)]
     queue, tokens = iter(requests), []
 
-    async def worker(connection: Connection):
+    async def worker(connection: common.AsyncConnection):
         for request in queue:
             status, body = await connection.send(request)
             if status == 200:
@@ -462,14 +341,8 @@ async def fetch_tokens(port: int, requests: list[bytes], concurrency: int) -> li
 
 
 def exchange_request(access_token: str) -> bytes:
-    return (
-        b"GET /authentication/api/v1/exchange/maskinporten HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n"
-        b"Authorization: Bearer " + access_token.encode() + b"\r\n\r\n"
-    )
-
-
-def percentile(sorted_ms: list[float], p: float) -> float:
-    return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * p / 100))] if sorted_ms else float("nan")
+    path = "/authentication/api/v1/exchange/maskinporten"
+    return common.http_request("GET", path, HOST, [f"Authorization: Bearer {access_token}"])
 
 
 def latencies(results: list) -> tuple[list[float], int]:
@@ -477,39 +350,12 @@ def latencies(results: list) -> tuple[list[float], int]:
     return ok, len(results) - len(ok)
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    ticks, total = os.sysconf("SC_CLK_TCK"), 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
 def process_tree(root: int) -> list[int]:
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    tree, changed = {root}, True
-    while changed:
-        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
-        changed, tree = grown != tree, grown
-    return sorted(tree)
+    return [root, *common.descendants(root)]
 
 
 def database_pids() -> list[int]:
-    import psycopg
-
-    with psycopg.connect(db_url(DB_NAME), autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB_NAME]
-        ).fetchall()
-    return [row[0] for row in rows]
+    return common.backend_pids(db_url(DB_NAME))
 
 
 def check_once(port: int, request: bytes) -> str:
@@ -517,7 +363,7 @@ def check_once(port: int, request: bytes) -> str:
     import base64
 
     async def twice():
-        connection = Connection(port)
+        connection = common.AsyncConnection(port)
         first = await connection.send(request)
         second = await connection.send(request)
         connection.close()
@@ -535,7 +381,7 @@ def check_once(port: int, request: bytes) -> str:
 
 
 def loadavg() -> str:
-    return Path("/proc/loadavg").read_text().split()[0]
+    return common.load_average()[0]
 
 
 class Side:
@@ -548,11 +394,11 @@ class Side:
     def saturation(self, concurrency: int, seconds: float) -> str:
         batch, valid_until = self.grants.sign(min(MAX_BATCH, int(self.expected * seconds * 1.3) + 200))
         app, db = self.pids()
-        app_cpu, db_cpu = cpu_seconds(app), cpu_seconds(db)
+        app_cpu, db_cpu = common.cpu_seconds(app), common.cpu_seconds(db)
         load = loadavg()
         phase = min(seconds, valid_until - time.time() - 1)
-        results, elapsed = asyncio.run(closed_loop(self.grants.port, batch, concurrency, phase))
-        app_cpu, db_cpu = cpu_seconds(app) - app_cpu, cpu_seconds(db) - db_cpu
+        results, elapsed = asyncio.run(common.closed_loop(self.grants.port, batch, concurrency, phase))
+        app_cpu, db_cpu = common.cpu_seconds(app) - app_cpu, common.cpu_seconds(db) - db_cpu
         ok, failed = latencies(results)
         rate = len(ok) / elapsed
         self.expected = max(rate, 200.0)
@@ -597,7 +443,7 @@ def load(tmp: Path, server_pid: int, peer_pid: int | None, args) -> None:
     for side in sides:  # connections, caches and JIT warm; the token's form and the replay check, seen once
         warm, _ = side.grants.sign(600)
         print(f"{side.name}: {check_once(side.grants.port, warm[0])}", flush=True)
-        results, _ = asyncio.run(closed_loop(side.grants.port, warm[1:], args.concurrency, seconds=5))
+        results, _ = asyncio.run(common.closed_loop(side.grants.port, warm[1:], args.concurrency, seconds=5))
         ok, failed = latencies(results)
         if failed:
             raise SystemExit(f"{side.name}: {failed} of {len(results)} warm-up requests failed")
@@ -638,9 +484,9 @@ def load(tmp: Path, server_pid: int, peer_pid: int | None, args) -> None:
     signed, _ = ours.grants.sign(int(seconds * 120))  # fetched well inside their iat window
     exchanges = [exchange_request(t) for t in asyncio.run(fetch_tokens(PORT, signed, args.concurrency))]
     app, db = process_tree(server_pid), database_pids()
-    app_cpu, db_cpu, load_ = cpu_seconds(app), cpu_seconds(db), loadavg()
-    results, elapsed = asyncio.run(closed_loop(PORT, exchanges, args.concurrency, seconds=seconds))
-    app_cpu, db_cpu = cpu_seconds(app) - app_cpu, cpu_seconds(db) - db_cpu
+    app_cpu, db_cpu, load_ = common.cpu_seconds(app), common.cpu_seconds(db), loadavg()
+    results, elapsed = asyncio.run(common.closed_loop(PORT, exchanges, args.concurrency, seconds=seconds))
+    app_cpu, db_cpu = common.cpu_seconds(app) - app_cpu, common.cpu_seconds(db) - db_cpu
     ok, failed = latencies(results)
     ran_out = " (tokens ran out)" if len(results) == len(exchanges) else ""
     print(

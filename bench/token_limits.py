@@ -9,15 +9,19 @@ is one) and the commands Redis ran (its `total_commands_processed`). Figures in 
 ("Rate limits on Redis").
 """
 
-import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# This folder holds bench/token.py, named like a standard-library module: keep it off the import path and
+# put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+
+from bench import _common as common  # noqa: E402
 
 
 def main() -> None:
@@ -26,9 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL: this measures the limits on Redis")
-    import django
-
-    django.setup()
+    common.setup_django()
     from django.conf import settings
     from django.core.cache import caches
 

@@ -7,27 +7,23 @@ Uses a throw-away SQLite file unless DATABASE_URL is set (then that database get
 `migrate` and its rows are left behind: point it at a scratch database). Numbers go in docs/vendor-api.md.
 """
 
-import argparse
-import json
-import os
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = Path(tempfile.mkdtemp(prefix="sb-bench-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
-os.environ.setdefault("SYSTEMBRUKER_VAR_DIR", str(SCRATCH))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND_CLASS", "django.core.mail.backends.locmem.EmailBackend")
+# This folder holds bench/token.py, named like a standard-library module: keep it off the import path and
+# put the repository's root first, whose `bench._common` holds what the benches share.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(BENCH.parent), *(p for p in sys.path if Path(p or ".").resolve() != BENCH)]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+
+from bench import _common as common  # noqa: E402
+
+common.scratch_django()
 
 import django  # noqa: E402
-
-django.setup()
-
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -49,14 +45,8 @@ def measure(name: str, calls: int, call) -> dict:
         response = call(i)
         timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code < 300, (name, response.status_code, response.content[:300])
-    timings.sort()
-    return {
-        "operation": name,
-        "calls": calls,
-        "per_second": round(calls / (sum(timings) / 1000), 1),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-    }
+    per_second = round(calls / (sum(timings) / 1000), 1)
+    return {"operation": name, "calls": calls, "per_second": per_second, **common.median_p95_ms(timings)}
 
 
 def main() -> None:
