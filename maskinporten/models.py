@@ -44,7 +44,7 @@ class ClientKeyQuerySet(models.QuerySet):
 class ClientKey(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="keys")
     kid = models.CharField(max_length=200)
-    public_jwk = models.JSONField(help_text="The public key as a JWK (RSA)")
+    public_jwk = models.JSONField(help_text="The public key as a JWK (RSA of at least 2048 bits, or EC on P-256)")
     created = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True, help_text="Retired keys no longer verify grants")
 
