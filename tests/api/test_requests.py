@@ -77,6 +77,26 @@ def test_a_timed_out_request_is_flagged_and_a_new_post_makes_a_new_one(api, body
     assert again.json()["id"] != old_id
 
 
+def test_a_request_timed_out_when_asked_again_is_recorded_as_the_hourly_job_records_it(api, body, customer, settings):
+    """The vendor posts again before the hourly job swept the old request: it is timed out on the spot,
+    with the same record as the job's — when (decided_at), the audit event naming the organisation, and
+    the vendor's event about that request."""
+    from registry.models import VendorEvent
+
+    settings.REQUEST_TIMEOUT_DAYS = 10
+    old_id = api.post("systemuser/request/vendor", body).json()["id"]
+    Request.objects.filter(pk=old_id).update(created=timezone.now() - timedelta(days=11))
+    before = timezone.now()
+    assert api.post("systemuser/request/vendor", body).status_code == 201
+    old = Request.objects.get(pk=old_id)
+    assert old.status == RequestStatus.TIMEDOUT
+    assert old.decided_at is not None and before <= old.decided_at <= timezone.now()
+    event = AuditEvent.objects.get(action="request.timedout", object_id=old_id)
+    assert (event.actor, event.party_orgno) == ("system", customer.orgno)
+    (vendor_event,) = VendorEvent.objects.filter(type__endswith="request.timedout")
+    assert vendor_event.subject == old_id
+
+
 def test_an_agent_request_needs_delegable_packages_and_gets_the_agent_confirm_url(api, agent_system, customer):
     body = {
         "systemId": agent_system.system_id,
