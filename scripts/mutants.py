@@ -180,6 +180,7 @@ _PATHS_FIXED = (
     "a file's change is still seen by its inode, size and mtime"
 )
 _INDEX = "the kid index is built again on every call: the same keys (cost only)"
+_LAST_PARSE = "the last parse is not remembered: the same string is parsed again, to the same result (cost only)"
 _SETDEFAULT = "setdefault() hands back the ring's loader already kept; the new one is thrown away (cost only)"
 _HOW_OFTEN = "only how often the files are looked at (a stat per call instead of every RELOAD_CHECK_SECONDS)"
 _LOCK = (
@@ -242,6 +243,13 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=None).encode("ascii")'): _SORTED,
     ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + 'sort_keys=False).encode("ascii")'): _SORTED,
     ("lib.tokens.keys.x_jwk_thumbprint", _THUMB + ').encode("ascii")'): _SORTED,
+    # parse(): the per-thread memory of the last string parsed (the rate limit and the grant share a parse)
+    ("maskinporten.assertion.x_parse", "last = None"): _LAST_PARSE,
+    ("maskinporten.assertion.x_parse", 'last = getattr(None, "value", None)'): _LAST_PARSE,
+    ("maskinporten.assertion.x_parse", 'last = getattr(_last_parsed, "XXvalueXX", None)'): _LAST_PARSE,
+    ("maskinporten.assertion.x_parse", 'last = getattr(_last_parsed, "VALUE", None)'): _LAST_PARSE,
+    ("maskinporten.assertion.x_parse", "if last is not None and last[1] is token:"): _LAST_PARSE,
+    ("maskinporten.assertion.x_parse", "_last_parsed.value = None"): _LAST_PARSE,
     ("maskinporten.assertion.x__refuse_constant", "raise ValueError(None)"): (
         "the message is not read: strict_json answers every ValueError with 'not valid JSON'"
     ),

@@ -104,6 +104,31 @@ def test_the_signature_is_checked_with_the_registered_key():
         assert reason(good.verify_signature, unusable) == "the registered key is not a usable RSA key"
 
 
+def test_an_es256_signature_is_checked_with_the_registered_ec_key():
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = public_jwk_of(key.public_key())
+    good = Assertion(jwt.encode({"iss": "c"}, key, algorithm="ES256", headers={"kid": "k"}))
+    good.verify_signature(jwk)
+    other = public_jwk_of(ec.generate_private_key(ec.SECP256R1()).public_key())
+    assert reason(good.verify_signature, other) == "signature does not verify"
+    unusable_keys = (
+        public_jwk_of(client_private_key().public_key()),  # an RSA key for an ES256 grant
+        {},
+        {"crv": "P-256", "x": jwk["x"]},
+        {"crv": "P-256", "y": jwk["y"]},
+        {"x": jwk["x"], "y": jwk["y"]},
+        {"crv": "P-384", "x": jwk["x"], "y": jwk["y"]},
+        {"crv": "P-256", "x": jwk["y"], "y": jwk["x"]},  # not a point on the curve
+        {"crv": "P-256", "x": [jwk["x"]], "y": jwk["y"]},  # JSON can hold anything: refused, not a crash
+        {"crv": ["P-256"], "x": jwk["x"], "y": jwk["y"]},
+    )
+    for unusable in unusable_keys:
+        assert reason(good.verify_signature, unusable) == "the registered key is not a usable EC key", unusable
+
+
 @pytest.mark.django_db
 def test_the_log_keeps_the_reason(client, vendor, customer, system, caplog):
     # An unverified refusal is logged (and counted), not audited: anyone can send them (issue 13).
