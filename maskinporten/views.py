@@ -36,10 +36,10 @@ def _content_length(request) -> int:
 
 
 def token_answer(request: HttpRequest) -> Answer:
-    """/token's answer to a POST: (status, body, headers). Every rule of the endpoint is here, once; the
-    view below and the WSGI entry that skips Django's handler (config/wsgi.TokenEntry) both answer with
-    it. The form is Django's own `request.POST` (QueryDict: repeated parameters, the field limit, the
-    charset check)."""
+    """/token's answer to a POST: (status, body, headers). Every rule of the endpoint is here, once, apart
+    from how the answer is sent: the view below sends it as a JsonResponse (a WSGI entry that skipped
+    Django's handler would call this too; docs/performance.md, "Measured and not adopted"). The form is
+    Django's own `request.POST` (QueryDict: repeated parameters, the field limit, the charset check)."""
     ip = request.META.get("REMOTE_ADDR")
     wait = limits.address_wait(ip)
     if wait is not None:
