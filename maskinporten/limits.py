@@ -10,7 +10,6 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.http import JsonResponse
 
 from lib import counters, metrics
 from maskinporten.assertion import unverified_issuer
@@ -18,13 +17,14 @@ from maskinporten.assertion import unverified_issuer
 logger = logging.getLogger(__name__)
 WINDOW = 60  # seconds: the settings are per minute
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+Answer = tuple[int, dict, dict]  # status, JSON body, headers (maskinporten/views.token_answer)
 
 
-def slow_down(retry_after: int) -> JsonResponse:
+def slow_down(retry_after: int) -> Answer:
     """The OAuth-format 429 (CONTRACT §7), counted as a refusal in the metrics."""
     metrics.TOKENS_REFUSED.labels("slow_down").inc()
     body = {"error": "slow_down", "error_description": "Too many token requests; retry after the given seconds"}
-    return JsonResponse(body, status=429, headers={**NO_STORE, "Retry-After": str(retry_after)})
+    return 429, body, {**NO_STORE, "Retry-After": str(retry_after)}
 
 
 def address_wait(ip: str | None) -> int | None:

@@ -3,7 +3,7 @@ Plain Django views: this is a hot path."""
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,6 +12,7 @@ from lib.tokens import keys
 from lib.tokens.access import GRANT_ALGS
 from maskinporten import limits
 from maskinporten.grants import GRANT_TYPE, SYSTEMUSER_TYPE, GrantError, exchange_grant, refuse_request
+from maskinporten.limits import Answer
 
 MAX_TOKEN_REQUEST_BYTES = 32 * 1024  # a grant is a few kB; anything this big is not one
 FORM = "application/x-www-form-urlencoded"
@@ -21,10 +22,10 @@ PUBLIC = {"Cache-Control": "public, max-age=300"}
 OPENID_CONFIGURATION = "authentication/api/v1/openid/.well-known/openid-configuration"
 
 
-def _error(exc: GrantError, ip: str | None = None) -> JsonResponse:
+def _refused(exc: GrantError, ip: str | None) -> Answer:
     metrics.TOKENS_REFUSED.labels(exc.error).inc()
     limits.count_refusal(ip)
-    return JsonResponse({"error": exc.error, "error_description": exc.description}, status=400, headers=NO_STORE)
+    return 400, {"error": exc.error, "error_description": exc.description}, NO_STORE
 
 
 def _content_length(request) -> int:
@@ -34,26 +35,28 @@ def _content_length(request) -> int:
         return 0
 
 
-@csrf_exempt
-@require_POST
-def token(request):
+def token_answer(request: HttpRequest) -> Answer:
+    """/token's answer to a POST: (status, body, headers). Every rule of the endpoint is here, once, apart
+    from how the answer is sent: the view below sends it as a JsonResponse (a WSGI entry that skipped
+    Django's handler would call this too; docs/performance.md, "Measured and not adopted"). The form is
+    Django's own `request.POST` (QueryDict: repeated parameters, the field limit, the charset check)."""
     ip = request.META.get("REMOTE_ADDR")
     wait = limits.address_wait(ip)
     if wait is not None:
         return limits.slow_down(wait)
     if _content_length(request) > MAX_TOKEN_REQUEST_BYTES:
-        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip), ip)
+        return _refused(refuse_request("invalid_request", "The request body is too large", ip=ip), ip)
     if request.content_type != FORM:
-        return _error(refuse_request("invalid_request", f"Content-Type must be {FORM}", ip=ip), ip)
+        return _refused(refuse_request("invalid_request", f"Content-Type must be {FORM}", ip=ip), ip)
     try:
         form = request.POST
     except SuspiciousOperation:  # too big or too many fields, found while reading
-        return _error(refuse_request("invalid_request", "The request body is too large", ip=ip), ip)
+        return _refused(refuse_request("invalid_request", "The request body is too large", ip=ip), ip)
     except (BadRequest, UnicodeDecodeError, LookupError):  # a charset other than UTF-8 (RFC 6749 appendix B)
-        return _error(refuse_request("invalid_request", f"The body must be {FORM} in UTF-8", ip=ip), ip)
+        return _refused(refuse_request("invalid_request", f"The body must be {FORM} in UTF-8", ip=ip), ip)
     for name in ("grant_type", "assertion"):
         if len(form.getlist(name)) > 1:  # RFC 6749 §3.2: parameters must not be repeated
-            return _error(refuse_request("invalid_request", f"{name} is given more than once", ip=ip), ip)
+            return _refused(refuse_request("invalid_request", f"{name} is given more than once", ip=ip), ip)
     wait = limits.client_wait(form.get("assertion"))
     if wait is not None:
         return limits.slow_down(wait)
@@ -65,9 +68,20 @@ def token(request):
             arrived=arrival.arrived(request.META),
         )
     except GrantError as exc:
-        return _error(exc, ip)
+        return _refused(exc, ip)
     metrics.TOKENS_ISSUED.inc()
-    return JsonResponse(body, headers=NO_STORE)
+    return 200, body, NO_STORE
+
+
+def token_response(request: HttpRequest) -> JsonResponse:
+    status, body, headers = token_answer(request)
+    return JsonResponse(body, status=status, headers=headers)
+
+
+@csrf_exempt
+@require_POST
+def token(request):
+    return token_response(request)
 
 
 @require_GET
