@@ -210,6 +210,12 @@ _SCALAR = (
 )
 _UNION = "UNION or UNION ALL: the rows are read into a set (held), so duplicates change nothing"
 _OWN_ALL = "all of the firm's own packages instead of the needed ones: only the needed ones are looked up in it"
+_NO_SYSTEM_USER = "  # no orgno is empty: no system user"
+_PLACEHOLDER = (
+    "the system user read with the key is used only when the grant asks for one; with no authorization_details, "
+    "or malformed ones (refused before it is used), no placeholder changes the answer (checked on SQLite and "
+    "PostgreSQL)"
+)
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("lib.identifiers.x_is_valid_orgno", "return _mod11(value[:9], _ORGNO_WEIGHTS) == int(value[8])"): _ZIP,
     ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:10], _PID_WEIGHTS_1) != int(value[9]):"): _ZIP,
@@ -379,6 +385,26 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ),
     ("maskinporten.grants.x__maybe_purge_used_grants", "if now - _last_purge <= PURGE_INTERVAL_SECONDS:"): (
         "only how often expired used grants are purged (a boundary of the once-a-minute interval)"
+    ),
+    ("maskinporten.grants.x__client_key", 'owner_orgno, external_ref = wanted or ("XXXX", "")' + _NO_SYSTEM_USER): (
+        _PLACEHOLDER
+    ),
+    ("maskinporten.grants.x__client_key", 'owner_orgno, external_ref = wanted or ("", "XXXX")' + _NO_SYSTEM_USER): (
+        _PLACEHOLDER
+    ),
+    (
+        "maskinporten.grants.x__key_and_system_user",
+        'found = system_user.order_by().values(found=JSONObject(id="id", system_id="system__system_id"))[:2]',
+    ): (
+        "at most one system user matches: a client id is on one system (SystemClient.client_id unique), an "
+        "orgno is one organisation, and a live system user is unique per owner, system and externalRef; so "
+        "LIMIT 2 never meets a second row (checked on PostgreSQL, where a second row would be an error)"
+    ),
+    (
+        "maskinporten.grants.x__key_and_system_user",
+        "return ClientKey.objects.for_grant(client_id, kid).annotate(system_user=Subquery(found))[:2]",
+    ): (
+        "a client's kid is unique (clientkey_unique_kid): the key is one row or none either way (checked on PostgreSQL)"
     ),
     # registry.access
     ("registry.access.x_holdings_for_clients", "for code in own_packages(holder, None):"): _ONLY_REQUIRED,

@@ -8,13 +8,16 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.utils import timezone
 
+from lib.tokens import keys
 from lib.tokens.keys import public_jwk_of
 from maskinporten import grants
 from maskinporten.models import Client, ClientKey, UsedGrant
-from registry.models import TokenRefusal
+from registry.models import RefusalReason, SystemClient, SystemUser, SystemUserUsage, TokenRefusal
+from tests import factories as f
 from tests.maskinporten.helpers import (
     DEMO_SCOPE,
     GRANT_TYPE,
@@ -22,6 +25,7 @@ from tests.maskinporten.helpers import (
     client_private_key,
     good_claims,
     raw_jws,
+    systemuser_details,
 )
 
 
@@ -43,6 +47,85 @@ def refused_with_log(client, setup, caplog, **overrides):
         response = post_claims(client, setup, **overrides)
     [record] = refusals(caplog)
     return response, record
+
+
+def post_form(client, **form):
+    with_values = {name: value for name, value in form.items() if value is not None}
+    return client.post("/token", data=urlencode(with_values), content_type="application/x-www-form-urlencoded")
+
+
+# The request and the grant's form (_exchange, _parse)
+
+
+@pytest.mark.parametrize("grant_type", [None, ""])
+def test_a_missing_grant_type_is_named_to_the_client(client, setup, caplog, grant_type):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = post_form(client, grant_type=grant_type, assertion=setup.grant())
+    assert_refused(response, "invalid_request", "grant_type is missing")
+    [record] = refusals(caplog)
+    assert record.token["reason"] == "grant_type is missing"
+
+
+@pytest.mark.parametrize("assertion", [None, ""])
+def test_a_missing_assertion_is_named_to_the_client(client, db, caplog, assertion):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = post_form(client, grant_type=GRANT_TYPE, assertion=assertion)
+    assert_refused(response, "invalid_request", "assertion is missing")
+    [record] = refusals(caplog)
+    assert record.token["reason"] == "assertion is missing"
+
+
+@pytest.mark.parametrize(
+    "assertion, reason",
+    [
+        ("not.a.jwt", "not valid JSON"),
+        ("a.b", "a signed JWT has 3 segments, this has 2"),
+        (raw_jws({"alg": "none", "kid": "k"}, {"iss": "x"}, key=False), "algorithm 'none' is not allowed"),
+    ],
+)
+def test_a_malformed_grant_is_logged_with_what_is_wrong(client, db, caplog, assertion, reason):
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = post_from(client, assertion, "127.0.0.1")
+    assert_refused(response, "invalid_grant", "Invalid assertion")  # the client is told no more
+    [record] = refusals(caplog)
+    assert record.token["reason"] == reason
+    assert not TokenRefusal.objects.exists()  # nobody proved who they are
+
+
+def test_a_grant_signed_with_another_key_is_logged_as_such(client, setup, caplog):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = setup.post(client, setup.grant(private_key=other))
+    assert_refused(response, "invalid_grant", "Invalid assertion")
+    [record] = refusals(caplog)
+    assert record.token["reason"] == "signature does not verify"
+    assert record.token["client_id"] == setup.client.client_id
+    assert not TokenRefusal.objects.exists()  # the signature did not prove who sent it
+
+
+def _signed_by_us(ring: keys.KeyRing, setup) -> str:
+    ours = ring.current_key()
+    return raw_jws({"alg": "RS256", "kid": ours.kid}, good_claims(setup), key=ours.private_key)
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        pytest.param(lambda client, setup: setup.post(client, setup.grant()).json()["access_token"], id="access-token"),
+        pytest.param(lambda client, setup: _signed_by_us(keys.TOKEN, setup), id="token-key-no-typ"),
+        pytest.param(lambda client, setup: _signed_by_us(keys.PLATFORM, setup), id="platform-key-no-typ"),
+        # Signed by the client with its own key: only the typ says it claims to be an access token.
+        pytest.param(lambda client, setup: setup.grant(headers={"typ": "at+jwt"}), id="client-key-typ-at+jwt"),
+    ],
+)
+def test_an_access_token_or_a_token_signed_with_our_keys_is_not_a_grant(client, setup, caplog, make_token):
+    token = make_token(client, setup)
+    SystemUserUsage.objects.all().delete()  # the access token's own grant: counted
+    with caplog.at_level("INFO", logger="maskinporten.grants"):
+        response = setup.post(client, token)
+    assert_refused(response, "invalid_grant", "Invalid assertion")
+    [record] = refusals(caplog)
+    assert record.token["reason"] == "an access token is not a grant"
 
 
 # The client and its key (_client_key)
@@ -131,6 +214,11 @@ def test_each_wrong_time_or_audience_is_named_to_the_client(client, setup, froze
     assert_refused(post_claims(client, setup, **overrides), "invalid_grant", f"Invalid assertion: {description}")
 
 
+def test_a_grant_whose_sub_is_the_client_id_gets_a_token(client, setup):
+    response = post_claims(client, setup, sub=setup.client.client_id)
+    assert response.status_code == 200, response.content
+
+
 def test_a_grant_is_judged_by_when_it_arrived_not_when_it_was_read(setup, frozen_now, caplog):
     # It arrived 5 seconds ago and expired 2 seconds ago: it was good when it arrived.
     assertion = setup.grant(iat=frozen_now - 12, exp=frozen_now - 2)
@@ -169,6 +257,33 @@ def test_a_refusal_without_a_reason_or_detail_is_recorded_with_its_description(c
     refusal = TokenRefusal.objects.get()
     assert refusal.description == "invalid_scope: Scope not allowed for this client: altinn:admin"
     assert refusal.detail == ""
+
+
+# The system user asked for (_exchange): only an unknown externalRef is recorded with a detail (the
+# externalRef asked for: tests/maskinporten/test_token_endpoint.py)
+
+
+@pytest.mark.parametrize(
+    "change, asked_for, reason",
+    [
+        (None, "new-org", RefusalReason.UNKNOWN_ORGANISATION),
+        (None, "known-org", RefusalReason.NO_SYSTEM_USER),
+        ("delete system user", "customer", RefusalReason.SYSTEM_USER_DELETED),
+        ("client off the system", "customer", RefusalReason.CLIENT_NOT_ON_SYSTEM),
+    ],
+)
+def test_a_refusal_for_the_system_user_asked_for_is_recorded_without_a_detail(
+    client, setup, customer, change, asked_for, reason
+):
+    if change == "delete system user":
+        SystemUser.objects.filter(pk=setup.system_user.pk).update(is_deleted=True)
+    elif change == "client off the system":
+        SystemClient.objects.filter(client_id=setup.client.client_id).delete()
+    orgno = {"new-org": f.next_orgno(), "known-org": f.make_org("Annen AS").orgno, "customer": customer.orgno}
+    details = systemuser_details(orgno[asked_for])  # no externalRef: it is the orgno asked for
+    assert_refused(post_claims(client, setup, authorization_details=details), "invalid_altinn_customer_configuration")
+    refusal = TokenRefusal.objects.get()
+    assert (refusal.reason, refusal.party_orgno, refusal.detail) == (reason, orgno[asked_for], "")
 
 
 # The scopes (_check_scopes)
