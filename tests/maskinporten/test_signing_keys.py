@@ -149,6 +149,28 @@ def test_the_kid_is_the_rfc_7638_thumbprint():
     assert keys.jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 
 
+# The EC public key of RFC 7517, appendix A.1, and its RFC 7638 thumbprint (SHA-256 over
+# {"crv","kty","x","y"} in that order, computed outside our code).
+RFC7517_EC = {
+    "kty": "EC",
+    "crv": "P-256",
+    "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+    "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM",
+}
+RFC7517_EC_THUMBPRINT = "cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s"
+
+
+def test_an_ec_key_has_the_rfc_7638_thumbprint_of_its_members():
+    assert keys.jwk_thumbprint({**RFC7517_EC, "use": "sig", "kid": "1"}) == RFC7517_EC_THUMBPRINT
+
+
+def test_the_public_jwk_of_an_ec_key_is_its_four_public_members():
+    from jwt.algorithms import ECAlgorithm
+
+    public_key = ECAlgorithm.from_jwk(RFC7517_EC)
+    assert keys.public_jwk_of(public_key) == RFC7517_EC
+
+
 def test_the_published_key_names_its_use_algorithm_and_thumbprint(tmp_path, settings, fresh_keys):
     settings.TOKEN_SIGNING_KEY_FILES = [str(write_key(tmp_path / "k.pem"))]
     [published] = keys.jwks()["keys"]
