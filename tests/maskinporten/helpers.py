@@ -28,6 +28,17 @@ from registry.models import SystemUser
 _test_key = None
 
 
+# The EC public key of RFC 7517, appendix A.1, and its RFC 7638 thumbprint (SHA-256 over
+# {"crv","kty","x","y"} in that order, computed outside our code).
+RFC7517_EC = {
+    "kty": "EC",
+    "crv": "P-256",
+    "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+    "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM",
+}
+RFC7517_EC_THUMBPRINT = "cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s"
+
+
 def client_private_key() -> rsa.RSAPrivateKey:
     """One RSA key per test run (generating keys is slow): the private half of every test client's key."""
     global _test_key

@@ -23,7 +23,14 @@ from maskinporten.self_developed import (
 )
 from registry.models import AuditEvent, RegisteredSystem, SystemUser
 from tests import factories as f
-from tests.maskinporten.helpers import GrantSetup, bearer_for, sign_grant, systemuser_details
+from tests.maskinporten.helpers import (
+    RFC7517_EC,
+    RFC7517_EC_THUMBPRINT,
+    GrantSetup,
+    bearer_for,
+    sign_grant,
+    systemuser_details,
+)
 
 KRAV = "ske-krav-og-betalinger"
 SCOPE = settings.SELF_DEVELOPED_SCOPES[0]
@@ -320,17 +327,6 @@ def test_the_business_gets_no_vendor_mail_about_its_own_changes(own, manager, cu
     assert customer.emails  # it would be told, if it were a vendor
     delete_own_integration(by=manager, system_user=own)
     assert not Notification.objects.exists()
-
-
-# An EC key on P-256 (RFC 7517 A.1) and its RFC 7638 thumbprint: SHA-256 of the required members in
-# lexicographic order, {"crv","kty","x","y"}, with no white space (computed once, outside our code).
-RFC7517_EC = {
-    "kty": "EC",
-    "crv": "P-256",
-    "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
-    "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM",
-}
-RFC7517_EC_THUMBPRINT = "cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s"
 
 
 def test_an_ec_p256_jwk_gets_its_rfc_7638_thumbprint_as_kid(manager, customer):

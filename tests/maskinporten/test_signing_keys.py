@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lib.tokens import keys
 from lib.tokens.access import InvalidToken, issue_access_token, verify_access_token
-from tests.maskinporten.helpers import make_client, maskinporten_token
+from tests.maskinporten.helpers import RFC7517_EC, RFC7517_EC_THUMBPRINT, make_client, maskinporten_token
 
 
 def write_key(path):
@@ -147,17 +147,6 @@ def test_the_kid_is_the_rfc_7638_thumbprint():
         "kid": "2011-04-29",
     }
     assert keys.jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-
-
-# The EC public key of RFC 7517, appendix A.1, and its RFC 7638 thumbprint (SHA-256 over
-# {"crv","kty","x","y"} in that order, computed outside our code).
-RFC7517_EC = {
-    "kty": "EC",
-    "crv": "P-256",
-    "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
-    "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM",
-}
-RFC7517_EC_THUMBPRINT = "cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s"
 
 
 def test_an_ec_key_has_the_rfc_7638_thumbprint_of_its_members():
