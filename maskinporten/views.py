@@ -73,15 +73,11 @@ def token_answer(request: HttpRequest) -> Answer:
     return 200, body, NO_STORE
 
 
-def token_response(request: HttpRequest) -> JsonResponse:
-    status, body, headers = token_answer(request)
-    return JsonResponse(body, status=status, headers=headers)
-
-
 @csrf_exempt
 @require_POST
 def token(request):
-    return token_response(request)
+    status, body, headers = token_answer(request)
+    return JsonResponse(body, status=status, headers=headers)
 
 
 @require_GET
