@@ -48,7 +48,8 @@ def setup(state: Path) -> None:
     bt.write_key(state / "signing.pem")
     for i in range(bt.CLIENTS):
         bt.write_key(state / f"client-{i}.pem")
-    bt.recreate_database()
+    bt.common.drop_database(bt.db_url(bt.DB_NAME))
+    bt.common.ensure_database(bt.db_url(bt.DB_NAME))
     subprocess.run([bt.PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([bt.PY, str(ROOT / "bench" / "token.py"), "prepare", str(state)], cwd=ROOT, env=env, check=True)
 
