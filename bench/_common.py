@@ -11,8 +11,10 @@ library's `token`) and puts the repository's root first instead, then imports th
 """
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -202,8 +204,9 @@ def setup_django(env: dict | None = None) -> None:
 
 def scratch_django(**env: str) -> Path:
     """Django in this process on a throw-away SQLite file unless DATABASE_URL is set, mail kept in memory;
-    `env` is set over what is there. Returns the scratch folder."""
+    `env` is set over what is there. Returns the scratch folder, removed when the process exits."""
     scratch = Path(tempfile.mkdtemp(prefix="sb-bench-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
     os.environ.setdefault("SYSTEMBRUKER_VAR_DIR", str(scratch))
     os.environ.setdefault("EMAIL_BACKEND_CLASS", "django.core.mail.backends.locmem.EmailBackend")
