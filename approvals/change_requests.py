@@ -161,7 +161,7 @@ def get_change_request_by_external_ref(
     matching = _vendor_change_requests(vendor).filter(
         system_user__system=system, system_user__owner__orgno=party_orgno, system_user__external_ref=external_ref
     )
-    return transitions.vendor_lookup(matching, noun="change request")
+    return transitions.vendor_lookup(matching, noun="change request", newest=True)
 
 
 def change_requests_of_system(*, vendor: Organisation, system_id: str):

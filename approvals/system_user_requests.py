@@ -165,7 +165,7 @@ def get_request_by_external_ref(
 ) -> Request:
     system = own_system(vendor, system_id)
     matching = _vendor_requests(vendor, kind).filter(system=system, party__orgno=party_orgno, external_ref=external_ref)
-    return vendor_lookup(matching, noun="request")
+    return vendor_lookup(matching, noun="request", newest=True)
 
 
 def requests_of_system(*, vendor: Organisation, system_id: str, kind: str):

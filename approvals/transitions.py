@@ -109,10 +109,11 @@ def delete_once(obj: Request | ChangeRequest, *, vendor: Organisation, noun: str
     )
 
 
-def vendor_lookup(queryset, *, noun: str, raw_id=None):
-    """The vendor's own request or change request: the one with this id (`raw_id`), or else the newest in
-    `queryset`. Anything else — someone else's, a malformed id, none — is AUTH-00010, so ids do not leak."""
-    if raw_id is None:
+def vendor_lookup(queryset, *, noun: str, raw_id=None, newest: bool = False):
+    """The vendor's own request or change request: the one with this id (`raw_id`), or with `newest` the
+    newest in `queryset`. Anything else — someone else's, a malformed or missing id, none — is
+    AUTH-00010, so ids do not leak (a missing id is never "the newest": that is asked for by name)."""
+    if newest:
         found = queryset.order_by("-created").first()
     else:
         try:

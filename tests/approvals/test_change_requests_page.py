@@ -6,6 +6,7 @@ import pytest
 
 from approvals import change_requests
 from approvals.models import ChangeRequest, RequestStatus
+from lib.errors import ServiceError
 from lib.identifiers import grouped_orgno
 from registry.models import (
     AuditEvent,
@@ -45,6 +46,14 @@ def change_request(system_user, vendor):
         unwanted_rights=[{"resource": "ske-krav-og-betalinger", "action": "read"}],
         redirect_url="https://vendor.example/callback?state=7",
     )
+
+
+def test_a_look_up_without_an_id_finds_nothing_not_the_newest(change_request):
+    """`get_change_request(None)` is AUTH-00010 while a change request exists, never the newest one."""
+    with pytest.raises(ServiceError) as refused:
+        change_requests.get_change_request(None)
+    assert (refused.value.code, refused.value.status) == ("AUTH-00010", 404)
+    assert change_requests.get_change_request(change_request.id) == change_request
 
 
 @pytest.fixture

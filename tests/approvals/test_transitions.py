@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from approvals import transitions
 from approvals.models import Request, RequestStatus
-from approvals.system_user_requests import approve_request, delete_request, reject_request, time_out_requests
+from approvals.system_user_requests import (
+    approve_request,
+    delete_request,
+    get_request,
+    reject_request,
+    time_out_requests,
+)
 from lib.errors import ServiceError
 from registry.models import AuditEvent, SystemUser
 from tests.approvals.conftest import make_request
@@ -71,10 +77,19 @@ def test_a_decided_request_names_its_state(manager, vendor_request):
 
 def test_an_unknown_request_of_the_vendor_is_not_found(vendor_request):
     queryset = Request.objects.filter(system__vendor=vendor_request.system.vendor)
-    for raw_id in (uuid.uuid4(), "not-a-uuid", ""):
+    for raw_id in (uuid.uuid4(), "not-a-uuid", "", None):
         err = refusal(transitions.vendor_lookup, queryset, noun="request", raw_id=raw_id)
         assert said(err) == ("AUTH-00010", 404, "The request was not found")
     assert transitions.vendor_lookup(queryset, noun="request", raw_id=str(vendor_request.id)) == vendor_request
+    assert transitions.vendor_lookup(queryset, noun="request", newest=True) == vendor_request
+
+
+def test_a_look_up_without_an_id_finds_nothing_not_the_newest(vendor_request):
+    """`get_request(None)` — an id lost on the way — is AUTH-00010, never the newest request of anyone
+    (which the portal's page would then show to whoever may act for its organisation)."""
+    err = refusal(get_request, None)
+    assert said(err) == ("AUTH-00010", 404, "The request was not found")
+    assert get_request(vendor_request.id) == vendor_request
 
 
 # --- the compare-and-set ---------------------------------------------------------------------------
