@@ -140,6 +140,29 @@ MODULES = [
         about="authority: who may act for an organisation, access managers, delegation checks",
     ),
     Module(
+        "portal-access",
+        ["portal/access.py", "portal/approvals/pages.py"],
+        [
+            "tests/portal/test_systemusers_details.py",
+            "tests/portal/test_systemusers_clients.py",
+            "tests/portal/test_shell.py",
+            "tests/security/test_review_deleted_orgs.py",
+            "tests/approvals/test_views.py",
+            "tests/approvals/test_change_requests_page.py",
+        ],
+        # portal/access.py whole; of the approval pages, the look-up and the two paths through it
+        functions=[
+            "xǁNeedRightsǁ__init__",
+            "x_person_required",
+            "x_actor_required",
+            "x_access_system_user",
+            "x_access_decidable",
+            "x_open_link",
+            "x_refused_decision",
+        ],
+        about="the portal's look-ups: a page's system access or request only for who may see or change it",
+    ),
+    Module(
         "clients",
         ["registry/services/clients.py"],
         ["tests/registry/test_clients.py", "tests/api/test_enduser_clients.py"],
@@ -216,7 +239,35 @@ _PLACEHOLDER = (
     "or malformed ones (refused before it is used), no placeholder changes the answer (checked on SQLite and "
     "PostgreSQL)"
 )
+_NOT_SHOWN_404 = "Http404's text is for developers: the portal's 404 page (templates/404.html) shows no exception text"
+_NOT_SHOWN_403 = (
+    "NeedRights' PermissionDenied text is never shown: actor_required renders the need-rights page from `need`"
+)
+_NEED_DEFAULT = 'the need-rights page tells only "client_admin" apart; any other `need` is the access manager\'s page'
+_REFUSAL_WORDS = (
+    "the service's English detail is for the vendor API and the logs: the portal's refusal page is worded by "
+    "status and shows the code (templates/approvals/refused.html)"
+)
+_FAILURES_AGAIN = (
+    "without the service's AUTH-00053 items the page checks the delegation again (decision_context) and finds "
+    "the same failures: cost only"
+)
 EQUIVALENT: dict[tuple[str, str], str] = {
+    # portal.access, portal.approvals.pages
+    ("portal.access.x_access_system_user", "raise Http404(None)"): _NOT_SHOWN_404,
+    ("portal.access.x_access_system_user", 'raise Http404("XXSystem access not foundXX")'): _NOT_SHOWN_404,
+    ("portal.access.x_access_system_user", 'raise Http404("system access not found")'): _NOT_SHOWN_404,
+    ("portal.access.x_access_system_user", 'raise Http404("SYSTEM ACCESS NOT FOUND")'): _NOT_SHOWN_404,
+    ("portal.access.xǁNeedRightsǁ__init__", 'def __init__(self, need: str = "XXXX"):'): _NEED_DEFAULT,
+    ("portal.access.xǁNeedRightsǁ__init__", "super().__init__(None)"): _NOT_SHOWN_403,
+    ("portal.access.xǁNeedRightsǁ__init__", 'super().__init__(need and "access manager")'): _NOT_SHOWN_403,
+    ("portal.access.xǁNeedRightsǁ__init__", 'super().__init__(need or "XXaccess managerXX")'): _NOT_SHOWN_403,
+    ("portal.access.xǁNeedRightsǁ__init__", 'super().__init__(need or "ACCESS MANAGER")'): _NOT_SHOWN_403,
+    ("portal.approvals.pages.x_access_decidable", 'raise ServiceError("AUTH-00041", None, status=403)'): (
+        _REFUSAL_WORDS
+    ),
+    ("portal.approvals.pages.x_refused_decision", "failures=None,"): _FAILURES_AGAIN,
+    ("portal.approvals.pages.x_refused_decision", ")"): _FAILURES_AGAIN,  # `failures=failures,` left out
     ("lib.identifiers.x_is_valid_orgno", "return _mod11(value[:9], _ORGNO_WEIGHTS) == int(value[8])"): _ZIP,
     ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:10], _PID_WEIGHTS_1) != int(value[9]):"): _ZIP,
     ("lib.identifiers.x_is_valid_pid", "if _mod11(value[:11], _PID_WEIGHTS_2) != int(value[10]):"): _ZIP,

@@ -26,7 +26,7 @@ from portal.words import action_word, error_text, reason_word
 from registry.models import AccessPackage, Organisation, Resource
 
 Decidable = Request | ChangeRequest
-Load = Callable[[HttpRequest, uuid.UUID], Decidable]
+Load = Callable[[HttpRequest, uuid.UUID | None], Decidable]
 Show = Callable[..., HttpResponse]
 
 
@@ -59,11 +59,8 @@ def act_for(request, org: Organisation) -> bool:
 def open_link(request, *, load: Load, show: Show) -> HttpResponse:
     """The page at a confirmUrl (`?id=`): the refusal page unless it exists and the person may act for
     its organisation; otherwise act for that organisation (the page says so) and show it."""
-    pk = parse_id(request.GET.get("id"))
-    try:
-        if pk is None:
-            raise ServiceError("AUTH-00010", "Not found", status=404)
-        obj = load(request, pk)
+    try:  # a missing or malformed id is None, which the look-up answers as any unknown one (AUTH-00010)
+        obj = load(request, parse_id(request.GET.get("id")))
     except ServiceError as err:
         return refusal(request, err)
     return show(request, obj, switched=act_for(request, obj.party))

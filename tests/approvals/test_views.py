@@ -70,12 +70,34 @@ def test_it_shows_package_names_in_english_when_asked(as_manager, vendor_request
     assert "Skatt næring" not in text
 
 
-def test_it_switches_act_for_to_the_requests_organisation_and_says_so(as_manager, customer, vendor_request):
+def test_it_switches_act_for_to_the_requests_organisation_and_says_so(as_manager, manager, customer, vendor_request):
+    other = f.make_org("Nordmann Holding AS")
+    f.give_role(manager, "DAGL", other)
+    session = as_manager.session
+    session["actor_orgno"] = other.orgno  # acting for the other organisation when the link is opened
+    session.save()
     text = as_manager.get(page(vendor_request)).content.decode()
     assert as_manager.session["actor_orgno"] == customer.orgno
-    assert "Du representerer nå" in text
+    assert 'data-testid="switched"' in text and "Du representerer nå Bakeriet Nordmann AS" in text
     again = as_manager.get(page(vendor_request)).content.decode()
-    assert "Du representerer nå" not in again
+    assert 'data-testid="switched"' not in again and "Du representerer nå Bakeriet Nordmann AS" not in again
+
+
+def test_acting_for_another_organisation_does_not_open_a_request_of_one_the_person_cannot_act_for(
+    client, vendor, vendor_request
+):
+    """Whether a person may see a request is their authority for the request's organisation, not for
+    the one they act for now (the page would otherwise show another organisation's request)."""
+    elsewhere = f.make_person("Kåre Annensted")
+    f.give_role(elsewhere, "DAGL", f.make_org("Annen Bedrift AS"))
+    login(client, elsewhere)
+    client.get("/")  # acts for their only organisation
+    acting_for = client.session["actor_orgno"]
+    response = client.get(page(vendor_request))
+    text = response.content.decode()
+    assert response.status_code == 403 and "AUTH-00041" in text
+    assert vendor.name not in text and vendor_request.party.name not in text
+    assert client.session["actor_orgno"] == acting_for
 
 
 def test_it_refuses_a_person_who_may_not_act_for_the_org_and_shows_nothing(client, outsider, vendor, vendor_request):
@@ -90,10 +112,13 @@ def test_it_refuses_a_person_who_may_not_act_for_the_org_and_shows_nothing(clien
 
 
 @pytest.mark.parametrize("raw_id", ["abc", "", "00000000-0000-0000-0000-000000000000"])
-def test_it_answers_not_found_for_bad_or_unknown_ids(as_manager, raw_id):
+def test_it_answers_not_found_for_bad_or_unknown_ids(as_manager, vendor_request, raw_id):
     response = as_manager.get(f"/systemuser/request?id={raw_id}")
+    text = response.content.decode()
     assert response.status_code == 404
-    assert "Fant ikke forespørselen" in response.content.decode()
+    assert "Fant ikke forespørselen" in text and "Feilkode: AUTH-00010" in text
+    assert "Kari Nordmann" in text  # the portal's page, with the person logged in at the top
+    assert vendor_request.integration_title not in text  # not some other request instead
 
 
 def test_agent_requests_open_at_their_own_path_only(as_manager, agent_request):
@@ -177,8 +202,26 @@ def test_an_approver_who_cannot_delegate_sees_what_and_why(client, customer, ven
     assert "Tilgangspakken «Skatt næring»" in text and "du har den ikke selv for virksomheten" in text
     assert "/approve/" not in text and "Send til tilgangsstyrer" in text
     response = client.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    text = response.content.decode()
     assert response.status_code == 400
-    assert "AUTH-00053" in response.content.decode()
+    assert "AUTH-00053" in text and "Tilgang Styrer" in text
+    failures = text.split('data-testid="failures"')[1].split("</div>")[0]
+    assert "Skatt næring" in failures
+    error = text.split('data-testid="error"')[1].split("</div>")[0]
+    assert "<li>" not in error  # what is missing is said once, in the failures box, not again under the error
+    assert not SystemUser.objects.exists()
+
+
+def test_a_refused_approval_names_what_the_system_no_longer_has(as_manager, system, vendor_request):
+    """The vendor took a package off the system after asking: approving is refused (AUTH-00063), and the
+    page names the package as people know it, not by its code."""
+    system.packages.filter(package_id="skatt-naering").delete()
+    response = as_manager.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "AUTH-00063" in text and "Systemtilgangen har ikke, eller kan ikke få, dette:" in text
+    assert "<li>Skatt næring</li>" in text and "skatt-naering" not in text
+    assert "Kari Nordmann" in text  # the portal's page, with the person logged in at the top
     assert not SystemUser.objects.exists()
 
 
@@ -198,8 +241,11 @@ def test_an_employee_may_forward_but_not_decide(client, employee, manager, vendo
 def test_an_outsider_posting_a_decision_is_refused_and_nothing_changes(client, outsider, vendor, vendor_request):
     login(client, outsider)
     response = client.post(f"/systemuser/request/{vendor_request.id}/approve/")
+    text = response.content.decode()
     assert response.status_code == 403
-    assert vendor.name not in response.content.decode()
+    assert "Du har ikke tilgang til denne forespørselen" in text and "Feilkode: AUTH-00041" in text
+    assert "Per Utenfor" in text  # the portal's page, with the person logged in at the top
+    assert vendor.name not in text
     vendor_request.refresh_from_db()
     assert vendor_request.status == RequestStatus.NEW
 

@@ -18,6 +18,7 @@ from registry.models import (
     Notification,
     RefusalReason,
     Resource,
+    SystemUser,
     SystemUserPackage,
     SystemUserRight,
     SystemUserType,
@@ -116,6 +117,31 @@ def test_the_refusal_page_says_what_happened_and_what_to_do(client, employee, cu
         assert f"<title>{title}</title>" in text, path
         assert text.count("<h1") == 1 and f'data-size="lg">{h1}</h1>' in text, path
         assert todo in text
+
+
+def test_a_client_administrator_sees_the_system_accesses_for_clients_only(
+    client, client_admin, accounting_firm, agent, system
+):
+    """Klientadministrator without Tilgangsstyrer: the agent system access's page, not a standard one's."""
+    standard = SystemUser.objects.create(
+        integration_title="Firmaets fakturering", owner=accounting_firm, system=system, external_ref="std"
+    )
+    act_for(client, client_admin, accounting_firm)
+    assert client.get(f"/systemuser/{agent.pk}/").status_code == 200
+    response = client.get(f"/systemuser/{standard.pk}/")
+    text = response.content.decode()
+    assert response.status_code == 403 and "Tilgangsstyrer" in text
+    assert "Firmaets fakturering" not in text
+
+
+def test_a_person_who_is_neither_manager_nor_client_administrator_does_not_see_one_for_clients(
+    client, accounting_firm, agent
+):
+    bookkeeper = f.make_person("Berit Bokfører")
+    f.delegate_package("lonn", from_org=accounting_firm, to=bookkeeper)  # may act for the firm, no more
+    response = act_for(client, bookkeeper, accounting_firm).get(f"/systemuser/{agent.pk}/")
+    assert response.status_code == 403 and "Tilgangsstyrer" in response.content.decode()
+    assert agent.integration_title not in response.content.decode()
 
 
 def test_employee_may_not_revoke_or_delete(client, employee, customer, su):
