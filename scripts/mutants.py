@@ -232,6 +232,18 @@ _SCALAR = (
     "error, which test_a_system_user_with_two_granting_packages_and_two_rights_is_permitted catches there"
 )
 _UNION = "UNION or UNION ALL: the rows are read into a set (held), so duplicates change nothing"
+_IN_UNION = (
+    "UNION for UNION ALL inside pk IN (...): IN ignores duplicates, so the same rows (the database only removes "
+    "them first; checked on SQLite and PostgreSQL)"
+)
+_ALL_RULES = (
+    "all of the holder's rules (or own packages) instead of those of the packages asked about: only the wanted "
+    "ones are looked up in them (rule[0] == code, code in own), so the same rows (cost only)"
+)
+_OTHER_ORGS = (
+    "the person's roles (or delegations) for every organisation instead of those asked about and their main "
+    "units: only those are looked up in them (cost only)"
+)
 _OWN_ALL = "all of the firm's own packages instead of the needed ones: only the needed ones are looked up in it"
 _NO_SYSTEM_USER = "  # no orgno is empty: no system user"
 _PLACEHOLDER = (
@@ -466,6 +478,51 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ): (
         "legacy_code is never NULL: the catalogue stores '' for a role outside ER (registry/catalog.py), which the "
         "exclude() leaves out"
+    ),
+    ("registry.access.x__any_of", "return Q(pk__in=first.union(*rest, all=False) if rest else first)"): _IN_UNION,
+    ("registry.access.x__any_of", "return Q(pk__in=first.union(*rest, all=None) if rest else first)"): _IN_UNION,
+    ("registry.access.x__any_of", "return Q(pk__in=first.union(*rest, ) if rest else first)"): _IN_UNION,
+    ("registry.access.x__any_of", "return Q(pk__in=first.union(*rest, all=True) if (rest) or True else first)"): (
+        "a single select: Django's union() with no other query returns the query itself, so the same SQL"
+    ),
+    ("registry.access.x_holds_every", "rules = _giving_rules(holder, None)"): _ALL_RULES,
+    ("registry.access.x_holds_every", "own = own_packages(holder, None) if not holder.is_deleted else set()"): (
+        _ALL_RULES
+    ),
+    ("registry.access.x_holds_every", "own = own_packages(holder, ) if not holder.is_deleted else set()"): _ALL_RULES,
+    ("registry.access.x__giving_rules", "rules = RolePackage.objects.filter(has_access=True, )"): (
+        "the rules of every role instead of the roles the holder holds: _by_roles reads only the holder's own role "
+        "assignments (holder_org=holder), so a role it does not hold selects nothing (cost only)"
+    ),
+    (
+        "registry.access.x_acting_bases",
+        "roles = RoleAssignment.objects.filter(holder_person=person, of__is_deleted=False)",
+    ): _OTHER_ORGS,
+    (
+        "registry.access.x_acting_bases",
+        "delegations = PackageDelegation.objects.filter(to_person=person, from_org__is_deleted=False)",
+    ): _OTHER_ORGS,
+    (
+        "registry.access.x_acting_bases",
+        "inherited = [replace(basis, via_main_unit=True) for basis in own.get(parent, [])] if (parent) or True else []",
+    ): ("own.get(None, []) is []: no organisation's id is None, so a main unit inherits nothing either way"),
+    ("registry.access.x_clients_through", "return ~_any_of(parts) if (parts) or True else Q()"): (
+        "with no parts ~Q(pk__in=[]) matches every row, as Q() does (pinned by "
+        "test_a_deleted_firm_is_no_client_of_itself_but_its_clients_are_still_named; checked on SQLite and PostgreSQL)"
+    ),
+    (
+        "registry.access.x_access_system_user",
+        "require(person, None, may, authority=authority)  # read once: may_act_for, then packages",
+    ): (
+        "require() reads the organisation only to build an Authority when none is passed; here one always is for a "
+        "person, and for operator staff (None) it returns before"
+    ),
+    (
+        "registry.access.x_main_unit_ids",
+        "return [org.pk] if (org.parent_id is None) and False else [org.pk, org.parent_id]",
+    ): (
+        "a main unit's list gains None; every caller uses it in an __in look-up, from which Django drops None (NULL "
+        "equals nothing): the same rows (checked on SQLite and PostgreSQL)"
     ),
     # authorization.decisions
     (

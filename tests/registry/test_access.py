@@ -331,3 +331,272 @@ def test_the_system_user_look_up_reads_the_persons_authority_once(
     # The look-up is the system user's query plus one reading of what the person may do, not two.
     with django_assert_num_queries(1 + len(authority_alone)):
         assert access.access_system_user(users, system_user.pk, manager, may=access.MANAGE) == system_user
+
+
+# --- why a person may act for each organisation (acting_bases, the act-for page) ---
+
+
+def test_acting_bases_are_the_persons_own_for_live_organisations_in_name_order(manager, employee, customer):
+    """Only the person's own roles and delegations, each list by name (not by code or by when given); a
+    deleted organisation, or a subunit of a deleted main unit, has none; a subunit whose main unit gives
+    nothing has its own only."""
+    f.give_role(manager, "LEDE", customer)  # "Styrets leder" after "Styremedlem", though given first
+    f.give_role(manager, "MEDL", customer)
+    f.delegate_package("konkursbo-skrivetilgang", from_org=customer, to=manager)  # after "Konkursbo administrator"
+    f.delegate_package("konkursbo-tilgangsstyrer", from_org=customer, to=manager)
+    f.give_role(f.make_person("Kollega"), "NEST", customer)  # someone else's role and package
+    f.delegate_package("a-ordning", from_org=customer, to=f.make_person("Kollega 2"))
+    gone = f.make_org("Nedlagt AS")
+    f.give_role(manager, "DAGL", gone)
+    f.delegate_package("lonn", from_org=gone, to=manager)
+    gone_branch = f.make_org("Avd. Nedlagt", parent=gone)
+    lonely = f.make_org("Ensom AS")
+    lonely_branch = f.make_org("Avd. Ensom", parent=lonely)
+    f.delegate_package("lonn", from_org=lonely_branch, to=manager)
+    gone.is_deleted = True
+    gone.save(update_fields=["is_deleted"])
+
+    bases = access.acting_bases(manager, [customer, gone, gone_branch, lonely_branch])
+
+    assert [(b.role.legacy_code if b.role else b.package.code, b.via_main_unit) for b in bases[customer.pk]] == [
+        ("DAGL", False),
+        ("MEDL", False),
+        ("LEDE", False),
+        ("konkursbo-tilgangsstyrer", False),
+        ("konkursbo-skrivetilgang", False),
+    ]
+    assert bases[gone.pk] == [] and bases[gone_branch.pk] == []
+    assert [(b.role, b.package.code, b.via_main_unit) for b in bases[lonely_branch.pk]] == [(None, "lonn", False)]
+    # The employee's: their delegation only, none of the manager's roles and packages.
+    employees = access.acting_bases(employee, [customer])[customer.pk]
+    assert [(b.role, b.package.code) for b in employees] == [(None, "lonn")]
+
+
+def test_acting_bases_cost_two_queries_however_many_organisations(manager, customer, django_assert_num_queries):
+    orgs = [customer]
+    for n in range(3):
+        org = f.make_org(f"Firma {n} AS")
+        f.give_role(manager, "DAGL", org)
+        f.delegate_package("lonn", from_org=org, to=manager)
+        orgs += [org, f.make_org(f"Avd. {n}", parent=org)]
+    with django_assert_num_queries(2):
+        bases = access.acting_bases(manager, orgs)
+        named = [(b.role.name_nb if b.role else b.package.name_nb) for org in orgs for b in bases[org.pk]]
+    assert len(named) == 1 + 4 * 3
+
+
+# --- a firm's clients in the database (clients_of, clients_holding, holds_every, clients_through): the
+# add-clients pages and the end-user API count and cut them into pages there. The same answer as
+# holdings_for_clients, one organisation at a time, in a register with other firms, people, forms and
+# deleted organisations around the firm. ---
+
+SIGNING = "regnskapsforer-med-signeringsrettighet"
+VERGE = "bank-representasjon-dagligbank"  # a role outside ER (no legacy code) that gives a package with access
+LOOKED_AT = [
+    SIGNING,
+    "regnskapsforer-lonn",
+    "ansvarlig-revisor",
+    "forretningsforer-eiendom",
+    "skatt-naering",
+    "lonn",
+    "klientadministrator",
+    "vergemal-bank-representasjon-dagligbank",
+]
+
+
+def _register():
+    firm = f.make_org("Byrå AS")
+    orgs = {}
+
+    def org(name, form="AS", **fields):
+        orgs[name] = f.make_org(name, form=form, **fields)
+        return orgs[name]
+
+    f.give_role(firm, "REGN", org("Regn AS"))
+    f.give_role(firm, "REVI", org("Revi ENK", "ENK"))
+    f.give_role(firm, "FFØR", org("Ffør BRL", "BRL"))
+    f.give_role(firm, "FFØR", org("Ffør AS"))  # FFØR gives an AS nothing: no client
+    f.give_role(firm, "FFØR", org("Ffør NUF", "NUF"))
+    f.delegate_package("lonn", from_org=org("Delegert AS"), to=firm)
+    both = org("Begge AS")
+    f.give_role(firm, "REGN", both)
+    f.give_role(firm, "REVI", both)
+    f.delegate_package("regnskapsforer-lonn", from_org=both, to=firm)
+    f.delegate_package("skatt-naering", from_org=both, to=firm)
+    f.give_role(firm, VERGE, org("Verge AS"))
+    f.give_role(firm, "hovedadministrator", org("Hovedadm AS"))  # may pass packages on, holds none with access
+    gone = org("Nedlagt AS")
+    f.give_role(firm, "REGN", gone)
+    f.delegate_package("lonn", from_org=gone, to=firm)
+    org("Avd. Regn", parent=orgs["Regn AS"])  # a client's subunit: client roles are not inherited
+    other_firm = org("Annet Byrå AS")
+    f.give_role(other_firm, "REGN", org("Annens Klient AS"))
+    f.delegate_package("lonn", from_org=orgs["Annens Klient AS"], to=other_firm)
+    f.give_role(other_firm, "REVI", orgs["Regn AS"])
+    person = f.make_person("Kari")
+    f.give_role(person, "DAGL", org("Personens AS"))
+    f.delegate_package("lonn", from_org=orgs["Personens AS"], to=person)
+    gone.is_deleted = True
+    gone.save(update_fields=["is_deleted"])
+    return firm, orgs
+
+
+def _names(queryset):
+    return sorted(o.name for o in queryset)
+
+
+def test_a_firms_clients_in_the_database_are_those_holdings_for_clients_lists(db):
+    from registry.models import Organisation
+
+    firm, orgs = _register()
+    holdings = {h.name: h for h in access.holdings_for_clients(firm).values()}
+    assert sorted(holdings) == [
+        "Begge AS",
+        "Byrå AS",  # itself: its own packages
+        "Delegert AS",
+        "Ffør BRL",
+        "Ffør NUF",
+        "Regn AS",
+        "Revi ENK",
+        "Verge AS",
+    ]
+    assert holdings["Begge AS"].roles == {
+        SIGNING: {"REGN"},
+        "regnskapsforer-uten-signeringsrettighet": {"REGN"},
+        "regnskapsforer-lonn": {"REGN"},
+        "ansvarlig-revisor": {"REVI"},
+        "revisormedarbeider": {"REVI"},
+        "skatt-naering": set(),
+    }
+    assert holdings["Verge AS"].roles == {"vergemal-bank-representasjon-dagligbank": {VERGE}}
+    assert _names(access.clients_of(firm)) == sorted(holdings)
+
+    for code in LOOKED_AT:
+        expected = sorted(name for name, h in holdings.items() if code in h.packages)
+        assert _names(access.clients_holding(firm, [code])) == expected, code
+    for codes in ([SIGNING, "regnskapsforer-lonn"], [SIGNING, "ansvarlig-revisor"], [SIGNING, SIGNING, "lonn"]):
+        expected = sorted(name for name, h in holdings.items() if set(codes) <= h.packages)
+        assert _names(access.clients_holding(firm, codes)) == expected, codes
+        # holds_every as an exclude: the firm's clients lacking one of them
+        lacking = sorted(name for name, h in holdings.items() if not set(codes) <= h.packages)
+        assert _names(access.clients_of(firm).exclude(access.holds_every(firm, codes))) == lacking, codes
+    assert _names(access.clients_holding(firm, [SIGNING, "ansvarlig-revisor"])) == ["Begge AS", "Byrå AS"]
+    assert list(access.clients_holding(firm, [])) == []
+
+    # Narrowed to some organisations, deleted ones still left out.
+    among = Organisation.objects.filter(name__in=["Regn AS", "Nedlagt AS", "Annens Klient AS", "Byrå AS"])
+    assert _names(access.clients_holding(firm, [SIGNING], among=among)) == ["Byrå AS", "Regn AS"]
+
+    # By the role that makes them clients, for the packages asked about (the add page's filter).
+    # (forretningsforer-eiendom: an AS is never its own forretningsfører, so not the firm itself)
+    for packages in (LOOKED_AT, [SIGNING], ["skatt-naering", "regnskapsforer-lonn"], ["forretningsforer-eiendom"]):
+        for through in [*access.CLIENT_ROLES, VERGE, access.OWN_ORGANISATION, ""]:
+            expected = []
+            for name, h in holdings.items():
+                roles = set().union(*(h.roles.get(code, ()) for code in packages))
+                if (through in roles) if through else not roles:
+                    expected.append(name)
+            found = access.clients_of(firm).filter(access.clients_through(firm, packages, through))
+            assert _names(found) == sorted(expected), (packages, through)
+
+
+def test_a_deleted_firm_is_no_client_of_itself_but_its_clients_are_still_named(db):
+    """As holdings_for_clients: a deleted holder holds nothing as its own organisation."""
+    from registry.models import Organisation
+
+    firm, orgs = _register()
+    firm.is_deleted = True
+    firm.save(update_fields=["is_deleted"])
+    assert sorted(h.name for h in access.holdings_for_clients(firm).values()) == [
+        "Begge AS",
+        "Delegert AS",
+        "Ffør BRL",
+        "Ffør NUF",
+        "Regn AS",
+        "Revi ENK",
+        "Verge AS",
+    ]
+    everyone = Organisation.objects.all()
+    assert _names(everyone.filter(access.holds_every(firm, [SIGNING]))) == ["Begge AS", "Nedlagt AS", "Regn AS"]
+    assert list(everyone.filter(access.clients_through(firm, [SIGNING], access.OWN_ORGANISATION))) == []
+    assert "Byrå AS" in _names(everyone.filter(access.clients_through(firm, [SIGNING], "")))
+    # No role of the firm gives it, nor does the firm itself: every organisation holds it "through no role"
+    assert everyone.filter(access.clients_through(firm, ["konkursbo-lesetilgang"], "")).count() == everyone.count()
+
+
+# --- the look-up of a system user for a person (access_system_user): found only by one who may act for its
+# owner, else "not found" (its existence does not leak); then the authority asked for ---
+
+
+def test_a_system_user_is_found_only_by_one_who_may_act_for_its_owner(
+    manager, employee, outsider, customer, vendor, system
+):
+    import uuid
+
+    from lib.errors import ServiceError
+    from registry.models import SystemUser
+
+    system_user = SystemUser.objects.create(owner=customer, system=system, integration_title="Fakturering")
+    users = SystemUser.objects.all()
+
+    def refusal(pk, person, may=None, among=users):
+        try:
+            access.access_system_user(among, pk, person, may=may)
+        except ServiceError as refused:
+            return refused.code, refused.status
+        return None
+
+    for may in (None, access.MANAGE, access.CLIENTS):
+        assert refusal(system_user.pk, outsider, may) == ("AUTH-00015", 404), may  # as if it did not exist
+        assert refusal(uuid.uuid4(), manager, may) == ("AUTH-00015", 404), may
+        assert refusal(uuid.uuid4(), None, may) == ("AUTH-00015", 404), may
+        assert access.access_system_user(users, system_user.pk, None, may=may) == system_user  # operator staff
+    assert access.access_system_user(users, system_user.pk, employee) == system_user  # may act for it
+    assert refusal(system_user.pk, employee, access.MANAGE) == ("AUTH-00066", 403)
+    assert refusal(system_user.pk, employee, access.CLIENTS) == ("AUTH-00016", 403)
+    for may in (None, access.MANAGE, access.CLIENTS):  # the general manager: both by the role (DAGL)
+        assert access.access_system_user(users, system_user.pk, manager, may=may) == system_user
+    # Only from the caller's queryset (their filters: not deleted, of a kind), for staff too.
+    for person in (None, manager):
+        assert refusal(system_user.pk, person, among=users.exclude(pk=system_user.pk)) == ("AUTH-00015", 404)
+
+
+# --- which client roles give a package (client_roles_giving): what the "why is a client missing" page
+# tells the firm to be registered as ---
+
+
+def test_the_client_roles_giving_a_package_with_access_in_code_order(db):
+    from registry.models import Role, RolePackage
+
+    # The catalogue's client roles each give their own packages; here FFØR and REVI both give
+    # ansvarlig-revisor (FFØR's rule made after REVI's), and REGN one without access (may pass it on only).
+    RolePackage.objects.create(
+        role=Role.objects.get(legacy_code="FFØR"), package_id="ansvarlig-revisor", has_access=True, can_delegate=False
+    )
+    RolePackage.objects.create(
+        role=Role.objects.get(legacy_code="REGN"), package_id="ansvarlig-revisor", has_access=False, can_delegate=True
+    )
+    giving = access.client_roles_giving([SIGNING, "ansvarlig-revisor", "forretningsforer-eiendom", "lonn"])
+    assert giving == {
+        SIGNING: ["REGN"],
+        "ansvarlig-revisor": ["FFØR", "REVI"],
+        "forretningsforer-eiendom": ["FFØR"],
+        # lonn: DAGL and others give it, none of them a client role
+    }
+    assert access.client_roles_giving(["revisormedarbeider"]) == {"revisormedarbeider": ["REVI"]}
+    assert access.client_roles_giving([]) == {}
+
+
+def test_a_firm_of_a_form_no_role_gives_packages_for_is_no_client_of_itself(db):
+    """Every form holds the regnskapsfører packages for itself in today's catalogue; were the ER roles'
+    rules limited to other forms, the firm would hold nothing as its own organisation, and so be no client
+    of its own agent system user (as holdings_for_clients says)."""
+    from registry.models import Role, RolePackage
+
+    firm = f.make_org("Enkeltmannsbyrå", form="ENK")
+    client = f.make_org("Klient AS")
+    f.give_role(firm, "REGN", client)
+    RolePackage.objects.filter(role__in=Role.objects.exclude(legacy_code="")).update(entity_variants=["AS"])
+    assert access.own_packages(firm) == set()
+    assert [h.name for h in access.holdings_for_clients(firm).values()] == ["Klient AS"]
+    assert _names(access.clients_of(firm)) == ["Klient AS"]
