@@ -165,7 +165,13 @@ MODULES = [
     Module(
         "clients",
         ["registry/services/clients.py"],
-        ["tests/registry/test_clients.py", "tests/api/test_enduser_clients.py"],
+        [
+            "tests/registry/test_clients.py",
+            "tests/api/test_enduser_clients.py",
+            "tests/registry/test_clients_own_firm.py",  # the firm itself first (_firm_first)
+            "tests/portal/test_systemusers_clients_lists.py",  # search, by role (choosing, eligible)
+            "tests/portal/test_systemusers_clients_many.py",  # why missing, add all (candidates)
+        ],
         about="client eligibility and adding/removing clients of an agent system user",
     ),
     Module(
