@@ -102,23 +102,24 @@ def _firm_first(orgs: QuerySet, owner: Organisation) -> QuerySet:
     return orgs.annotate(others_after=others_after).order_by("others_after", "name", "orgno")
 
 
-def eligible(system_user: SystemUser, *, query: str = "", role: str | None = None, required=None) -> QuerySet:
+def eligible(system_user: SystemUser, *, query: str = "", required=None) -> QuerySet:
     """The organisations that may be added to the agent system user now, as a queryset: the facilitator
     holds every required package for them (`access.clients_holding`, the rule in the database), they are
-    live and not added already. `query` matches name or org number; `role` (an ER code, OWN_ORGANISATION,
-    or "" for clients that delegated the packages themselves) narrows them as `Candidate.role_code` does.
+    live and not added already. `query` matches name or org number (`choosing` adds the role filter).
     The firm itself first, then by name: a page is counted and cut in the database, so a firm with 5,000
     clients costs what one with 50 does."""
     owner = system_user.owner
     required = required_packages(system_user) if required is None else required
     added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
     orgs = access.clients_holding(owner, required).exclude(pk__in=added)
-    return _firm_first(orgs.filter(choosing(system_user, query=query, role=role, required=required)), owner)
+    return _firm_first(orgs.filter(matching_q(query)), owner)
 
 
-def choosing(system_user: SystemUser, *, query: str = "", role: str | None = None, required: list[str]) -> Q:
-    """`eligible`'s search and role filter as a filter on its organisations (Q() for neither): a page can
-    count what it shows and the whole list in one pass (`Count(..., filter=)`)."""
+def choosing(system_user: SystemUser, *, query: str, role: str | None, required: list[str]) -> Q:
+    """A search and a role filter on `eligible`'s organisations (Q() for neither): a page can count what
+    it shows and the whole list in one pass (`Count(..., filter=)`). `role` (an ER code,
+    OWN_ORGANISATION, or "" for clients that delegated the packages themselves) narrows them as
+    `Candidate.role_code` does; None leaves the role open."""
     where = matching_q(query)
     if role is not None:
         where &= access.clients_through(system_user.owner, required, role)

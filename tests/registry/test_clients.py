@@ -383,3 +383,36 @@ def test_the_firm_itself_is_offered_first_also_when_searched_for(agent, accounti
     Organisation.objects.filter(pk=accounting_firm.pk).update(is_deleted=True)
     accounting_firm.refresh_from_db()
     assert accounting_firm.pk not in [c.org_id for c in clients.eligible_clients(agent)]
+
+
+def test_clients_with_the_same_name_are_listed_by_organisation_number(agent, accounting_firm):
+    orgnos = sorted(f.next_orgno() for _ in range(6))
+    for orgno in reversed(orgnos):  # made last first: the table's own order is the other
+        regn_client(accounting_firm, "Tvilling AS", orgno=orgno)
+    listed = others(clients.eligible_clients(agent), accounting_firm)
+    assert [c.orgno for c in listed] == orgnos
+
+
+def test_a_search_and_a_role_filter_together_show_the_clients_matching_both(agent, accounting_firm):
+    """What the add-clients page shows for a search with a role chosen: not either of them."""
+    fjord = regn_client(accounting_firm, "Fjordkaffe AS")
+    regn_client(accounting_firm, "Havbris AS")
+    fjord_delegated = f.make_org("Fjordlaks AS")
+    f.delegate_package(SIGNING, from_org=fjord_delegated, to=accounting_firm)
+    every = clients.eligible(agent)
+
+    def shown(role):
+        return [o.name for o in every.filter(clients.choosing(agent, query="fjord", role=role, required=[SIGNING]))]
+
+    assert shown("REGN") == [fjord.name]
+    assert shown("") == ["Fjordlaks AS"]
+    assert shown(None) == ["Fjordkaffe AS", "Fjordlaks AS"]
+
+
+def test_a_system_user_that_requires_nothing_gets_no_candidates_whatever_it_is_given(accounting_firm, vendor):
+    system = f.make_system(vendor, "tom", rights=[], packages=[SIGNING])
+    agent = f.make_agent_system_user(accounting_firm, system, [])
+    client = regn_client(accounting_firm, "Regnskap AS")
+    assert clients.candidates(agent, [client], []) == []
+    assert clients.candidates(agent, [client], [], only_required=False) == []  # as "why missing" asks
+    assert clients.candidates(agent, [client], [SIGNING])[0].org_id == client.pk  # what the guard stands in front of

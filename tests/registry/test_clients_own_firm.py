@@ -109,3 +109,14 @@ def test_the_enduser_api_lists_and_adds_the_firm_itself(client, agent, accountin
     assert [c["clientOrganizationNumber"] for c in added] == [accounting_firm.orgno]
     response = client.delete(f"{base}?agent={agent.pk}&client={accounting_firm.pk}", **auth)
     assert response.status_code == 200 and not ClientDelegation.objects.exists()
+
+
+def test_adding_all_reports_the_firm_itself_first_then_the_clients_by_name(agent, accounting_firm, client_admin):
+    for name in ("Bryggen Blomster AS", "Aaa Først AS"):
+        f.give_role(accounting_firm, "REGN", f.make_org(name))
+    outcomes = clients.add_each(system_user_id=agent.pk, orgnos=None, by=client_admin)
+    assert [(o.name, o.result) for o in outcomes] == [
+        (accounting_firm.name, clients.ADDED),
+        ("Aaa Først AS", clients.ADDED),
+        ("Bryggen Blomster AS", clients.ADDED),
+    ]
