@@ -20,6 +20,14 @@ replays, alternating the sizes round by round, and reads the backend's CPU per q
   page and the two bounded counts. The rules are hand-written for the bench's world (REGN gives the
   agent's one package, REVI none; no entity variants apply): what the pages would need written once.
 
+- `listing, held`: the list with one more column, `held`: what the firm holds for the client as
+  `registry.access.holdings_for_clients` says, written as tokens (`,pkg,` for a package held,
+  `,pkg:ROLE,` for each role that gives it, `SELF` for the firm itself) — a copy the writers would keep
+  true by calling the one rule for the pair that changed. Eligibility is then `held LIKE '%,pkg,%'` for
+  each required package, the role filter `held LIKE '%,pkg:REGN,%'`, on the row itself: no rule
+  written a second time and no probe per rule; "live" and "not added" are left to the planner (a join
+  to the organisation, a `NOT EXISTS`). Counts unbounded (bound 0) and bounded.
+
 Prints the JSON (start, end, load average, whether each walk returned today's rows in today's order and
 each bounded count agreed with today's count, the median CPU ms per query and size), then a Markdown
 table. `--jit off` measures without PostgreSQL's JIT, which the probes' estimated cost would start.
@@ -159,6 +167,70 @@ def probe_sql(
     }
 
 
+def held_sql(ids: dict, search: str, role: str | None, page: int, missing: bool, bound: int, head: int) -> dict:
+    """The list walked in name order, eligibility read off the row's `held` tokens (bound 0: count all)."""
+    firm, su, required = ids["firm"], ids["su"], ids["required"]
+    holds = " AND ".join(f"l.held LIKE '%,{p},%'" for p in required)
+    every = (
+        f"l.holder_id = '{firm}' AND l.client_id <> '{firm}' AND NOT o.is_deleted AND NOT EXISTS (SELECT 1 FROM "
+        f"registry_clientdelegation c WHERE c.system_user_id = '{su}' AND c.client_id = l.client_id) AND "
+        + (f"l.held <> ',' AND NOT ({holds})" if missing else holds)
+    )
+    shown = every
+    if search:
+        shown += f" AND UPPER(l.name) LIKE UPPER('%{search}%')"
+    if role:
+        shown += " AND (" + " OR ".join(f"l.held LIKE '%,{p}:{role},%'" for p in required) + ")"
+    joined = "FROM probe_listing l JOIN registry_organisation o ON o.id = l.client_id"
+
+    def walk(where: str, limit: int, offset: int) -> str:
+        return f"SELECT l.client_id {joined} WHERE {where} ORDER BY l.name, l.orgno LIMIT {limit} OFFSET {offset}"
+
+    def count(where: str) -> str:
+        if not bound:
+            return f"SELECT count(*) {joined} WHERE {where}"
+        return f"SELECT count(*) FROM ({walk(where, bound, 0)}) b"
+
+    offset = max(0, (page - 1) * SIZE - head)
+    extra = shown[len(every) :] or " AND true"
+    windowed = (  # today's shape: the page and both counts in one query, the counts as windows
+        f"SELECT client_id FROM (SELECT l.client_id, l.name, l.orgno, count(*) OVER () AS total, "
+        f"count(*) FILTER (WHERE true{extra}) OVER () AS counted, (true{extra}) AS kept {joined} WHERE {every}) t "
+        f"WHERE kept ORDER BY name, orgno LIMIT {SIZE - head if page == 1 else SIZE} OFFSET {offset}"
+    )
+    if not bound:
+        return {
+            "page": walk(shown, SIZE - head if page == 1 else SIZE, offset),
+            "count shown": count(shown),
+            "count all": count(every),
+            "one query, window counts | page": windowed,
+        }
+    return {
+        "page": walk(shown, SIZE - head if page == 1 else SIZE, offset),
+        "count shown": count(shown),
+        "count all": count(every),
+    }
+
+
+def held_tokens(size: str, firm_id: str) -> list[tuple[str, str]]:
+    """(client id, held tokens) for the firm's clients on that world: `registry.access.holdings_for_clients`."""
+    from django.db import connection
+
+    from registry import access
+    from registry.models import Organisation
+
+    connection.close()
+    connection.settings_dict["NAME"] = portal.url_for(size).rsplit("/", 1)[1]
+    firm = Organisation.objects.get(pk=firm_id)
+    rows = []
+    for org_id, held in access.holdings_for_clients(firm).items():
+        tokens = sorted(held.packages) + sorted(f"{p}:{r}" for p, roles in held.roles.items() for r in roles)
+        rows.append((str(org_id), "," + ",".join(tokens) + ","))
+    connection.close()
+    connection.settings_dict["NAME"] = portal.url_for("large").rsplit("/", 1)[1]
+    return rows
+
+
 def world_ids(conn) -> dict:
     firm, su = conn.execute(
         "SELECT s.owner_id, s.id FROM registry_systemuser s WHERE s.user_type = 'agent' AND NOT s.is_deleted "
@@ -178,10 +250,12 @@ def main() -> None:
 
     portal.setup_django(portal.url_for("large"))
     from registry.models import RolePackage, SystemUser
+    from registry.services import clients
 
     conns = {size: psycopg.connect(portal.url_for(size)) for size in ("large", "small")}
     ids = {size: world_ids(conn) for size, conn in conns.items()}
     su = SystemUser.objects.select_related("owner").get(pk=ids["large"]["su"])
+    held = {size: held_tokens(size, ids[size]["firm"]) for size in conns}
     giving = sorted(set(RolePackage.objects.filter(has_access=True).values_list("role_id", flat=True)))
     plan: dict[str, dict[str, str]] = {size: {} for size in conns}
     heads: dict[tuple[str, str], int] = {}
@@ -191,6 +265,14 @@ def main() -> None:
             if statement.strip():
                 conn.execute(statement)
         ids[size]["giving_roles"] = ", ".join(f"'{r}'" for r in giving)
+        ids[size]["required"] = clients.required_packages(su)  # the same system of the same vendor at both sizes
+        conn.execute("ALTER TABLE probe_listing ADD held text NOT NULL DEFAULT ','")
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE probe_listing SET held = %s WHERE holder_id = %s AND client_id = %s",
+                [(tokens, ids[size]["firm"], client) for client, tokens in held[size]],
+            )
+        conn.execute("ANALYZE probe_listing")
         # Django writes a UUID as 32 hex digits, these probes with hyphens: swap either spelling.
         swap = {ids["large"][key]: ids[size][key] for key in ("firm", "su")}
         swap |= {old.replace("-", ""): new.replace("-", "") for old, new in swap.items()}
@@ -211,6 +293,9 @@ def main() -> None:
                     plan[size][f"{page} | listing, Q builders, bound {bound} | {part}"] = text
                 for part, text in probe_sql(ids[size], search, role, number, missing, bound, head).items():
                     plan[size][f"{page} | listing, probes, bound {bound} | {part}"] = text
+            for bound in [0, *bounds]:
+                for part, text in held_sql(ids[size], search, role, number, missing, bound, head).items():
+                    plan[size][f"{page} | listing, held, bound {bound} | {part}"] = text
             plan[size][f"{page} | today | page and counts"] = sql
             heads[size, page] = head
         plan[size] = {name: swapped(text) for name, text in plan[size].items()}
@@ -229,7 +314,7 @@ def main() -> None:
                     same[f"{size}: {name}"] = walked == rows
                 elif name.startswith(page) and name.endswith("| count shown"):
                     bound = int(name.split("bound ")[1].split(" ")[0])
-                    same[f"{size}: {name}"] = conn.execute(text).fetchone()[0] == min(counted, bound)
+                    same[f"{size}: {name}"] = conn.execute(text).fetchone()[0] == min(counted, bound or counted)
     pids = {size: conn.info.backend_pid for size, conn in conns.items()}
     cpu: dict[str, dict[str, list[float]]] = {size: {name: [] for name in plan[size]} for size in conns}
     started = datetime.now(UTC).isoformat(timespec="seconds")
