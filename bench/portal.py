@@ -91,6 +91,7 @@ def generate(size: str) -> dict:
 
     from approvals.models import Request, RequestStatus
     from lib.identifiers import make_orgno
+    from registry import listings
     from registry.models import (
         Organisation,
         Person,
@@ -253,6 +254,10 @@ def generate(size: str) -> dict:
             ["system_user_id", "hour", "issued", "last_at", "last_client_id", "kid"],
             usage(),
         )
+    # The roles and delegations went in by bulk inserts, which send no signals: the firms' lists of
+    # clients written as the register importer does after its bulk inserts (registry.listings).
+    listings.refresh_all()
+    with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")  # as autovacuum would have: visibility map set, statistics fresh
     counts = {
         "organisations": Organisation.objects.count(),

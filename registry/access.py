@@ -431,23 +431,13 @@ def _any_of(parts: list[QuerySet]) -> Q:
     return Q(pk__in=first.union(*rest, all=True) if rest else first)
 
 
-def clients_holding(
-    holder: Organisation, packages: list[str], *, among: QuerySet[Organisation] | None = None
-) -> QuerySet[Organisation]:
-    """The live organisations for which `holder` holds every one of `packages` with access, as a
-    queryset: the rule of `holdings_for_clients` (and `packages_of_org_for`) put to the database, so that
-    a list of clients is searched, counted and cut into pages there, however many the firm has. Through
-    a role (role→package rules with has-access, entity variants applied to the client's form), a package
-    delegation from the client, or — for the holder itself — its own packages (`own_packages`). A test
-    pins it to `packages_of_org_for` on every role, form, delegation and the firm itself. Two queries to
-    build it (the rules, the holder's own packages); `among` narrows the organisations."""
-    orgs = Organisation.objects.live() if among is None else among.filter(is_deleted=False)
-    return orgs.filter(holds_every(holder, packages)) if packages else orgs.none()
-
-
 def holds_every(holder: Organisation, packages: list[str]) -> Q:
-    """`clients_holding` as a filter on organisations (exclude with it: those lacking some package),
-    without reading the organisations again. Two queries to build it."""
+    """SQL: the organisations for which `holder` holds every one of `packages` with access, as a filter
+    (exclude with it: those lacking some package) — the rule of `holdings_for_clients` put to the
+    database, through a role (role→package rules with has-access, entity variants applied to the
+    client's form), a package delegation from the client, or — for the holder itself — its own packages.
+    A test pins it to `packages_of_org_for`. Two queries to build it. (A firm's whole list of clients is
+    read from `registry.listings`, which copies `holdings_for_clients`.)"""
     wanted = list(dict.fromkeys(packages))
     rules = _giving_rules(holder, wanted)
     own = own_packages(holder, set(wanted)) if not holder.is_deleted else set()
@@ -459,30 +449,3 @@ def holds_every(holder: Organisation, packages: list[str]) -> Q:
             parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
         every &= _any_of(parts)
     return every
-
-
-def clients_of(holder: Organisation) -> QuerySet[Organisation]:
-    """The live organisations for which `holder` holds any package with access (those
-    `holdings_for_clients` lists), as a queryset: a firm's clients, itself included when it holds
-    packages of its own. Two queries to build it."""
-    parts = _by_roles(holder, _giving_rules(holder, None))
-    parts.append(PackageDelegation.objects.filter(to_org=holder).values("from_org_id"))
-    if not holder.is_deleted and own_packages(holder):
-        parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
-    return Organisation.objects.live().filter(_any_of(parts))
-
-
-def clients_through(holder: Organisation, packages: list[str], role: str) -> Q:
-    """SQL: the organisations for which `holder` holds some of `packages` through the ER role `role`
-    (REGN, REVI, FFØR), as itself (OWN_ORGANISATION), or — `role` "" — through no role at all (the client
-    delegated them): what `holdings_for_clients` names in `roles`, as a filter. One or two queries."""
-    rules = _giving_rules(holder, packages)
-    itself = not holder.is_deleted and bool(own_packages(holder, set(packages)))
-    if role == OWN_ORGANISATION:
-        return Q(pk=holder.pk) if itself else Q(pk__in=[])
-    if role:
-        return _any_of(_by_roles(holder, [rule for rule in rules if (rule[2] or rule[1]) == role]))
-    parts = _by_roles(holder, rules)
-    if itself:
-        parts.append(Organisation.objects.filter(pk=holder.pk).values("pk"))
-    return ~_any_of(parts) if parts else Q()

@@ -164,16 +164,17 @@ MODULES = [
     ),
     Module(
         "clients",
-        ["registry/services/clients.py"],
+        ["registry/services/clients.py", "registry/listings.py"],
         [
             "tests/registry/test_clients.py",
+            "tests/registry/test_listings.py",  # the firm's list kept true by every writer
             "tests/api/test_enduser_clients.py",
             "tests/registry/test_clients_own_firm.py",  # the firm itself first (_firm_first)
             "tests/portal/test_systemusers_clients_lists.py",  # search, by role (choosing, eligible)
             "tests/portal/test_systemusers_clients_many.py",  # why missing, add all (candidates)
-            "tests/portal/test_list_budgets.py",  # a page's clients assessed, not the firm's (candidates)
+            "tests/portal/test_list_budgets.py",  # the pages read the list, counted as far as walked_page says
         ],
-        about="client eligibility and adding/removing clients of an agent system user",
+        about="client eligibility, the firm's list of clients, adding/removing clients of an agent system user",
     ),
     Module(
         "decisions",
@@ -238,22 +239,9 @@ _SCALAR = (
     "SQLite answers a scalar subquery with its first row whatever the LIMIT; on PostgreSQL two rows are an "
     "error, which test_a_system_user_with_two_granting_packages_and_two_rights_is_permitted catches there"
 )
-_FIRM_NULL = (
-    "SQLite sorts NULL first, so a NULL for the firm still puts it first; PostgreSQL sorts it last, and "
-    "tests/registry/test_clients_own_firm.py::test_the_firm_itself_is_offered_first_and_named_as_itself fails "
-    "there (checked)"
-)
-_FIRM_KEY = (
-    "the firm's key 0 and the others' 1 are integers: Django infers the IntegerField, and any key above 0 sorts after"
-)
 _PICKED = (
-    "every caller picks the organisations it asked for out of the answer (by id or org number), so assessing all "
-    "of the firm's clients gives the same; the pages' own bound is pinned by tests/portal/test_list_budgets.py "
-    "through candidates (cost only)"
-)
-_REQUIRED_AGAIN = (
-    "the required packages given are the system user's own, read by the caller just before: reading them again "
-    "gives the same list (one query more, the same at every size)"
+    "both callers (_checked, add_each) pick the organisations they asked for out of the answer by org number, so "
+    "assessing all of the firm's clients gives the same (cost only: an add of a few clients reads the firm's all)"
 )
 _UNION = "UNION or UNION ALL: the rows are read into a set (held), so duplicates change nothing"
 _IN_UNION = (
@@ -455,30 +443,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ): _ONLY_REQUIRED,
     ("registry.services.clients.x_assess", 'role_code=",".join(sorted(giving))[:21],'): _LENGTH,
     (
-        "registry.services.clients.x__firm_first",
-        "others_after = Case(When(pk=owner.pk, ), default=Value(1), output_field=IntegerField())",
-    ): _FIRM_NULL,
-    (
-        "registry.services.clients.x__firm_first",
-        "others_after = Case(When(pk=owner.pk, then=Value(None)), default=Value(1), output_field=IntegerField())",
-    ): _FIRM_NULL,
-    (
-        "registry.services.clients.x__firm_first",
-        "others_after = Case(When(pk=owner.pk, then=None), default=Value(1), output_field=IntegerField())",
-    ): _FIRM_NULL,
-    (
-        "registry.services.clients.x__firm_first",
-        "others_after = Case(When(pk=owner.pk, then=Value(0)), default=Value(2), output_field=IntegerField())",
-    ): _FIRM_KEY,
-    (
-        "registry.services.clients.x__firm_first",
-        "others_after = Case(When(pk=owner.pk, then=Value(0)), default=Value(1), output_field=None)",
-    ): _FIRM_KEY,
-    (
-        "registry.services.clients.x__firm_first",
-        "others_after = Case(When(pk=owner.pk, then=Value(0)), default=Value(1), )",
-    ): _FIRM_KEY,
-    (
         "registry.services.clients.x_assess",
         "for holding in access.holdings_for_clients(facilitator, packages=packages).values():",
     ): _PICKED,
@@ -486,35 +450,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "registry.services.clients.x_assess",
         "for holding in access.holdings_for_clients(facilitator, among=None, packages=packages).values():",
     ): _PICKED,
-    (
-        "registry.services.clients.x_candidates",
-        "def candidates(system_user: SystemUser, orgs, required: list[str], *, "
-        "only_required: bool = False) -> list[Candidate]:",
-    ): _ONLY_REQUIRED,
-    (
-        "registry.services.clients.x_candidates",
-        "assessed = assess(system_user.owner, required, orgs=among, only_required=None)",
-    ): _ONLY_REQUIRED,
-    (
-        "registry.services.clients.x_candidates",
-        "assessed = assess(system_user.owner, required, orgs=among, )",
-    ): _ONLY_REQUIRED,
-    (
-        "registry.services.clients.x_eligible",
-        "required = required_packages(system_user) if (required is None) or True else required",
-    ): _REQUIRED_AGAIN,
-    (
-        "registry.services.clients.x_not_qualifying",
-        "required = required_packages(system_user) if (required is None) or True else required",
-    ): _REQUIRED_AGAIN,
-    (
-        "registry.services.clients.x_eligible_clients",
-        "return candidates(system_user, eligible(system_user, query=query, required=None), required)",
-    ): _REQUIRED_AGAIN,
-    (
-        "registry.services.clients.x_eligible_clients",
-        "return candidates(system_user, eligible(system_user, query=query, ), required)",
-    ): _REQUIRED_AGAIN,
     # maskinporten.grants
     ("maskinporten.grants.x__maybe_purge_used_grants", "if now + _last_purge < PURGE_INTERVAL_SECONDS:"): (
         "only how often expired used grants are purged (every request instead of once a minute): cost only"
@@ -579,10 +514,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "registry.access.x_acting_bases",
         "inherited = [replace(basis, via_main_unit=True) for basis in own.get(parent, [])] if (parent) or True else []",
     ): ("own.get(None, []) is []: no organisation's id is None, so a main unit inherits nothing either way"),
-    ("registry.access.x_clients_through", "return ~_any_of(parts) if (parts) or True else Q()"): (
-        "with no parts ~Q(pk__in=[]) matches every row, as Q() does (pinned by "
-        "test_a_deleted_firm_is_no_client_of_itself_but_its_clients_are_still_named; checked on SQLite and PostgreSQL)"
-    ),
     (
         "registry.access.x_access_system_user",
         "require(person, None, may, authority=authority)  # read once: may_act_for, then packages",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lib.errors import ServiceError
 from portal.access import CLIENTS, VIEW, access_system_user, actor_required
 from portal.htmx import partial_or_page, wants_fragment
-from portal.paging import counted_page
+from portal.paging import walked_page
 from portal.systemusers.common import client_ip
 from portal.systemusers.details import (
     client_role,
@@ -62,19 +62,18 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
     wanted = list(dict.fromkeys(selected[: clients.MAX_CLIENTS_PER_ADD]))
     required = clients.required_packages(system_user)
     role = client_role(request)
-    # Counted, searched and cut into a page in the database (clients.eligible): the cost of a page is
-    # the same for a firm with 50 clients or 5,000 in Python; the whole list, what the page shows and
-    # the page's rows come in one query (counted_page).
+    # Read off the firm's list of clients in name order (clients.eligible, registry.listings) and counted
+    # only so far (walked_page): a page costs the same for a firm with 50 clients or 5,000.
     everything = clients.eligible(system_user, required=required)
-    chosen = clients.candidates(system_user, everything.filter(orgno__in=wanted), required) if wanted else []
+    chosen = clients.candidates(everything.filter(orgno__in=wanted), required) if wanted else []
     chosen_orgnos = [c.orgno for c in chosen]
     # The role filter in the database: "delegert" are the clients that gave the packages themselves.
     through = ("" if role == "delegert" else role) if role else None
     shown = clients.choosing(system_user, query=query, role=through, required=required)
     if chosen_orgnos:
         shown &= ~Q(orgno__in=chosen_orgnos)
-    page = counted_page(request.GET.get("page"), everything, size=PER_PAGE, shown=shown)
-    on_page = clients.candidates(system_user, page.object_list, required)
+    page = walked_page(request.GET.get("page"), everything, size=PER_PAGE, shown=shown)
+    on_page = clients.candidates(page.object_list, required)
     rows = [{"orgno": c.orgno, "name": c.name, "via": _via(c.role_code)} for c in on_page]
     # "Select all on this page": the same list with this page's clients ticked as well.
     whole_page = [("orgno", c.orgno) for c in chosen + on_page][: clients.MAX_CLIENTS_PER_ADD]
@@ -91,6 +90,7 @@ def _add_context(request, system_user: SystemUser, selected: list[str] | None = 
         "role": role,
         "role_filters": role_filters(),
         "eligible_count": page.total,
+        "eligible_over": page.total_over,
         "packages": _package_names(system_user),
     } | extra
 
@@ -171,10 +171,10 @@ def missing(request, pk):
     names = _package_names(system_user)
     roles = access.client_roles_giving(list(names))
     required = clients.required_packages(system_user)
-    # Counted and cut into a page in the database; only the page's clients are assessed one by one.
-    page = counted_page(request.GET.get("page"), clients.not_qualifying(system_user, required=required), size=PER_PAGE)
+    # Read off the firm's list of clients a page at a time, counted only so far (walked_page).
+    page = walked_page(request.GET.get("page"), clients.not_qualifying(system_user, required=required), size=PER_PAGE)
     rows = []
-    for c in clients.candidates(system_user, page.object_list, required, only_required=False):
+    for c in clients.candidates(page.object_list, required):
         itself = c.org_id == system_user.owner_id
         why = client_missing(c.name, code="AUTH-00080", missing=list(c.missing), names=names, itself=itself)
         fix = "" if itself else client_fix(list(c.missing), roles, names)

@@ -120,7 +120,7 @@ class ClientOut(serializers.Serializer):
 class AvailableClientOut(ClientOut):
     """An organisation that may be added (clients.eligible), in ClientOut's shape."""
 
-    clientId = serializers.UUIDField(source="id")
+    clientId = serializers.UUIDField(source="client_id")
     clientOrganizationNumber = serializers.CharField(source="orgno")
     clientOrganizationName = serializers.CharField(source="name")
 
@@ -200,7 +200,7 @@ class AvailableClientsView(EndUserAPIView):
         (agent_id,) = _uuid_params(request, "agent")
         system_user = self.agent(agent_id, admin=True)
         # Decided, ordered and cut into a page in the database (clients.eligible): the firm itself first.
-        order = ("others_after", "name", "orgno")
+        order = ("rank", "name", "orgno")
         page = paginate(
             request,
             clients.eligible(system_user),

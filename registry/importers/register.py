@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
-from registry import audit
+from registry import audit, listings
 from registry.importers.common import (
     Checker,
     Counts,
@@ -272,6 +272,8 @@ def _apply_links(model, links: list[tuple[str, str, str]], fields: tuple[str, st
     existing = set(model.objects.filter(**{f"{fields[1]}__in": {w[1] for w in wanted}}).values_list(*fields))
     new = wanted - existing
     model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in new], batch_size=1000)
+    # Bulk inserts send no signals: the firms' lists of clients for the new links (holder, organisation).
+    listings.refresh_pairs((row[3], row[1]) for row in new)
     return Counts(created=len(new), unchanged=len(wanted) - len(new))
 
 

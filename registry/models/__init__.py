@@ -8,7 +8,14 @@ from registry.models.events import (
     WebhookSubscription,
 )
 from registry.models.outbox import Notification, NotificationStatus
-from registry.models.parties import Organisation, PackageDelegation, Person, Role, RoleAssignment
+from registry.models.parties import (
+    ClientListing,
+    Organisation,
+    PackageDelegation,
+    Person,
+    Role,
+    RoleAssignment,
+)
 from registry.models.systems import (
     ClientDelegation,
     RegisteredSystem,
@@ -24,6 +31,7 @@ from registry.models.systems import (
 from registry.models.usage import RefusalReason, SystemUserUsage, TokenRefusal
 
 __all__ = [
+    "ClientListing",
     "DeliveryStatus",
     "VendorEvent",
     "WebhookAttempt",

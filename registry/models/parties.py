@@ -153,3 +153,28 @@ class PackageDelegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.package_id} from {self.from_org.orgno} to {self.to_person or self.to_org}"
+
+
+class ClientListing(models.Model):
+    """One organisation an organisation holds packages for — a client, or itself — as
+    `registry.access.holdings_for_clients` decides, copied so that a firm's clients are read in name order
+    a page at a time (the index walks them) instead of found, counted and sorted at every request.
+
+    A copy, never the rule: `registry.listings` writes it from `holdings_for_clients` for the pair that
+    changed (roles, delegations, the organisation's name, number or form, the role rules), and adding a
+    client checks the rule itself again. `held` names what is held, as tokens: `,pkg,` for each package
+    and `,pkg:ROLE,` for each role that gives it (`SELF`: the holder's own packages)."""
+
+    holder = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="client_listings")
+    client = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="listed_by")
+    rank = models.PositiveSmallIntegerField(default=1)  # 0: the holder itself, listed first
+    name = models.CharField(max_length=200)
+    orgno = models.CharField(max_length=9)
+    held = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["holder", "client"], name="clientlisting_once")]
+        indexes = [models.Index(fields=["holder", "rank", "name", "orgno"], name="clientlisting_walk")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} listed for {self.holder_id}: {self.held}"

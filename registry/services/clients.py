@@ -6,21 +6,24 @@ clients to it: organisations for which the facilitator holds *every* required pa
 an ER role (REGN, REVI, FFØR… via the role→package rules) or a package delegation from the client.
 The PDP reads these rows live, so adding or removing a client takes effect on the next decision.
 
-Eligibility is computed for all of a firm's clients in a fixed number of queries (no query per
-client), so a firm with thousands of clients costs the same as one with three.
+The lists a person pages through (who may be added, who is missing and why) are read off the firm's
+list of clients (`registry.listings`, a copy of `registry.access.holdings_for_clients` kept by the
+writers) a page at a time, so a firm with thousands of clients costs the same as one with three. Adding
+a client checks the rule itself (`assess`), never the copy.
 """
 
 import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 
 from lib.errors import ServiceError
 from lib.identifiers import is_valid_orgno
-from registry import access, audit, events
+from registry import access, audit, events, listings
 from registry.models import (
     ClientDelegation,
+    ClientListing,
     Organisation,
     Person,
     SystemUser,
@@ -96,66 +99,73 @@ def required_packages(system_user: SystemUser) -> list[str]:
     )
 
 
-def _firm_first(orgs: QuerySet, owner: Organisation) -> QuerySet:
-    """The firm itself (when it may be its own client) first, then the clients by name."""
-    others_after = Case(When(pk=owner.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return orgs.annotate(others_after=others_after).order_by("others_after", "name", "orgno")
-
-
-def eligible(system_user: SystemUser, *, query: str = "", required=None) -> QuerySet:
-    """The organisations that may be added to the agent system user now, as a queryset: the facilitator
-    holds every required package for them (`access.clients_holding`, the rule in the database), they are
-    live and not added already. `query` matches name or org number (`choosing` adds the role filter).
-    The firm itself first, then by name: a page is counted and cut in the database, so a firm with 5,000
-    clients costs what one with 50 does."""
-    owner = system_user.owner
-    required = required_packages(system_user) if required is None else required
+def _listed(system_user: SystemUser) -> QuerySet[ClientListing]:
+    """The firm's listed clients (itself first, then by name: the order its index walks) that are live
+    and not on this system user yet."""
     added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
-    orgs = access.clients_holding(owner, required).exclude(pk__in=added)
-    return _firm_first(orgs.filter(matching_q(query)), owner)
+    rows = ClientListing.objects.filter(holder_id=system_user.owner_id, client__is_deleted=False)
+    return rows.exclude(client_id__in=added).order_by("rank", "name", "orgno")
+
+
+def eligible(system_user: SystemUser, *, query: str = "", required=None) -> QuerySet[ClientListing]:
+    """The organisations that may be added to the agent system user now, as rows of the firm's list of
+    clients (`registry.listings`): the facilitator holds every required package for them, they are live
+    and not added already. `query` matches name or org number (`choosing` adds the role filter). The
+    firm itself first, then by name: a page is read off the list's index, so a firm with 5,000 clients
+    costs what one with 50 does."""
+    required = required_packages(system_user) if required is None else required
+    if not required:
+        return ClientListing.objects.none()
+    return _listed(system_user).filter(listings.holds_every(required), matching_q(query))
 
 
 def choosing(system_user: SystemUser, *, query: str, role: str | None, required: list[str]) -> Q:
-    """A search and a role filter on `eligible`'s organisations (Q() for neither): a page can count what
-    it shows and the whole list in one pass (`Count(..., filter=)`). `role` (an ER code,
+    """A search and a role filter on `eligible`'s rows (Q() for neither). `role` (an ER code,
     OWN_ORGANISATION, or "" for clients that delegated the packages themselves) narrows them as
     `Candidate.role_code` does; None leaves the role open."""
     where = matching_q(query)
     if role is not None:
-        where &= access.clients_through(system_user.owner, required, role)
+        where &= listings.through(required, role)
     return where
 
 
-def candidates(system_user: SystemUser, orgs, required: list[str], *, only_required: bool = True) -> list[Candidate]:
-    """The organisations (a page of `eligible` or `not_qualifying`) as Candidates in the same order, with
-    the roles that make them clients and what they lack: a fixed number of queries for the page."""
-    ids = [o.pk for o in orgs]
-    if not ids or not required:
+def candidates(rows, required: list[str]) -> list[Candidate]:
+    """The rows (a page of `eligible` or `not_qualifying`) as Candidates in the same order, with the
+    roles that make them clients and what they lack, read off the rows: no query."""
+    if not required:
         return []
-    among = Organisation.objects.filter(pk__in=ids)
-    assessed = assess(system_user.owner, required, orgs=among, only_required=only_required)
-    by_id = {c.org_id: c for c in assessed}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    found = []
+    for row in rows:
+        held = listings.held(row)
+        giving = {role for code in required for role in held.get(code, ())}
+        found.append(
+            Candidate(
+                org_id=row.client_id,
+                orgno=row.orgno,
+                name=row.name,
+                role_code=",".join(sorted(giving))[:20],
+                packages=tuple(p for p in required if p in held),
+                missing=tuple(p for p in required if p not in held),
+            )
+        )
+    return found
 
 
 def eligible_clients(system_user: SystemUser, *, query: str = "") -> list[Candidate]:
     """Every client that may be added now (`eligible`), as Candidates: for a short list; pages and APIs
     cut `eligible` first."""
     required = required_packages(system_user)
-    return candidates(system_user, eligible(system_user, query=query, required=required), required)
+    return candidates(eligible(system_user, query=query, required=required), required)
 
 
-def not_qualifying(system_user: SystemUser, *, required=None) -> QuerySet:
-    """The firm's clients (organisations it holds any package for) that may not be added, as a queryset
-    (firm first, then by name): why a client is missing from `eligible`. Already added ones are left
-    out. `candidates(..., only_required=False)` on a page of them says what each lacks."""
-    owner = system_user.owner
+def not_qualifying(system_user: SystemUser, *, required=None) -> QuerySet[ClientListing]:
+    """The firm's clients (organisations it holds any package for) that may not be added, as rows of its
+    list (firm first, then by name): why a client is missing from `eligible`. Already added ones are
+    left out. `candidates` on a page of them says what each lacks."""
     required = required_packages(system_user) if required is None else required
     if not required:
-        return Organisation.objects.none()
-    added = ClientDelegation.objects.filter(system_user=system_user).values("client_id")
-    orgs = access.clients_of(owner).exclude(pk__in=added)
-    return _firm_first(orgs.exclude(access.holds_every(owner, required)), owner)
+        return ClientListing.objects.none()
+    return _listed(system_user).exclude(listings.holds_every(required))
 
 
 def _agent_system_user(system_user_id, by: Person | None, party: Organisation | None) -> SystemUser:

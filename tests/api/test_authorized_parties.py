@@ -8,6 +8,7 @@ import pytest
 
 from lib.tokens.access import issue_access_token, systemuser_authorization_details
 from lib.tokens.person import sign_person_token
+from registry import listings
 from registry.models import ClientDelegation, Role, RoleAssignment, SystemUser, SystemUserPackage, SystemUserRight
 from registry.services import clients
 from tests import factories as f
@@ -77,6 +78,7 @@ def test_many_clients_come_in_pages_in_a_fixed_number_of_queries(
     regn = Role.objects.get(legacy_code="REGN")
     orgs = [f.make_org(f"Klient {i:03d} AS") for i in range(120)]
     RoleAssignment.objects.bulk_create([RoleAssignment(role=regn, of=o, holder_org=accounting_firm) for o in orgs])
+    listings.refresh(accounting_firm, [o.pk for o in orgs])  # as the register importer does after bulk inserts
     clients.add_each(system_user_id=agent.pk, orgnos=None, by=client_admin)
     bearer = bearer_for_system_user(agent, SCOPE)
     seen, url, pages = [], URL, 0

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from demo import data as demo
+from registry import listings
 from registry.models import ClientDelegation, Organisation, Role, RoleAssignment
 from tests import factories as f
 from tests.e2e.conftest import act_for, axe_violations
@@ -20,6 +21,7 @@ def test_the_client_administrator_adds_all_clients_with_the_keyboard(page, live_
     regn, revi = Role.objects.get(legacy_code="REGN"), Role.objects.get(legacy_code="REVI")
     more = [f.make_org(f"Massekunde {i:02d} AS") for i in range(60)]
     RoleAssignment.objects.bulk_create([RoleAssignment(role=regn, of=o, holder_org=firm) for o in more])
+    listings.refresh(firm, [o.pk for o in more])  # as the register importer does after bulk inserts
     RoleAssignment.objects.create(role=revi, of=f.make_org("Bare Revisjon AS"), holder_org=firm)
     agent = demo.REGNSKAP_AGENT_USER
 

@@ -7,6 +7,7 @@ import io
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from registry import listings
 from registry.models import ClientDelegation, Role, RoleAssignment
 from registry.services import clients
 from tests import factories as f
@@ -17,6 +18,7 @@ def grow(firm, role: str, count: int, prefix: str) -> list:
     role = Role.objects.get(legacy_code=role)
     orgs = [f.make_org(f"{prefix} {i:04d} AS") for i in range(count)]
     RoleAssignment.objects.bulk_create([RoleAssignment(role=role, of=o, holder_org=firm) for o in orgs])
+    listings.refresh(firm, [o.pk for o in orgs])  # as the register importer does after bulk inserts
     return orgs
 
 

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lib.errors import ServiceError
+from registry import listings
 from registry.models import AuditEvent, ClientDelegation, Role, RoleAssignment
 from registry.services import clients
 from registry.services.clients import ADDED, ALREADY, REFUSED
@@ -17,6 +18,7 @@ def grow(firm, role: str, count: int, prefix: str) -> list:
     role = Role.objects.get(legacy_code=role)
     orgs = [f.make_org(f"{prefix} {i:04d} AS") for i in range(count)]
     RoleAssignment.objects.bulk_create([RoleAssignment(role=role, of=o, holder_org=firm) for o in orgs])
+    listings.refresh(firm, [o.pk for o in orgs])  # as the register importer does after bulk inserts
     return orgs
 
 
