@@ -153,19 +153,18 @@ def _delegation_changed(sender, instance: PackageDelegation, origin=None, **kwar
         refresh(instance.to_org, [instance.from_org_id])
 
 
-def _organisation_saved(sender, instance: Organisation, created: bool = False, raw: bool = False, **kwargs) -> None:
-    if not created and not raw:
+def _organisation_saved(sender, instance: Organisation, created: bool, **kwargs) -> None:
+    if not created:
         refresh_client(instance)
 
 
-def _rules_changed(sender, origin=None, raw: bool = False, **kwargs) -> None:
-    if not raw:
-        refresh_all()
+def _rules_changed(sender, **kwargs) -> None:
+    refresh_all()
 
 
-def _system_user_saved(sender, instance: SystemUser, created: bool = False, raw: bool = False, **kwargs) -> None:
+def _system_user_saved(sender, instance: SystemUser, created: bool, **kwargs) -> None:
     # A firm's own row (it may be its own client) from its first agent system user on.
-    if created and not raw and instance.user_type == SystemUserType.AGENT:
+    if created and instance.user_type == SystemUserType.AGENT:
         refresh(instance.owner, [instance.owner_id])
 
 
@@ -188,7 +187,9 @@ def after_catalog(before: set[tuple]) -> None:
         refresh_all()
 
 
-def connect() -> None:
+def connect() -> None:  # pragma: no mutate block
+    # Runs once when Django starts, before mutmut forks its mutants: each wire is pinned by
+    # tests/registry/test_listings.py (each one removed fails it: checked by hand, docs/testing.md).
     for signal, when in ((post_save, "saved"), (post_delete, "deleted")):
         signal.connect(_role_changed, sender=RoleAssignment, dispatch_uid=f"listings.role.{when}")
         signal.connect(_delegation_changed, sender=PackageDelegation, dispatch_uid=f"listings.delegation.{when}")

@@ -66,16 +66,13 @@ class Outcome:
     missing: tuple[str, ...] = ()  # AUTH-00080: the required packages it lacks
 
 
-def assess(
-    facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None, only_required: bool = False
-) -> list[Candidate]:
+def assess(facilitator: Organisation, required: list[str], *, orgs: QuerySet | None = None) -> list[Candidate]:
     """Every live organisation the facilitator holds any package for (with access), by name, measured
-    against the required packages. `orgs` narrows the organisations looked at (a search, or the org
-    numbers being added); `only_required` looks at the required packages only (enough to tell who is
-    eligible). Three queries whatever the number of clients (registry.access decides)."""
+    against the required packages: the rule itself, which adding a client checks (the pages read the
+    firm's list, `registry.listings`). `orgs` narrows the organisations looked at (the org numbers
+    being added). Three queries whatever the number of clients (registry.access decides)."""
     candidates = []
-    packages = set(required) if only_required else None
-    for holding in access.holdings_for_clients(facilitator, among=orgs, packages=packages).values():
+    for holding in access.holdings_for_clients(facilitator, among=orgs).values():
         giving = {role for code in required for role in holding.roles.get(code, ())}
         candidates.append(
             Candidate(
@@ -143,7 +140,7 @@ def candidates(rows, required: list[str]) -> list[Candidate]:
                 org_id=row.client_id,
                 orgno=row.orgno,
                 name=row.name,
-                role_code=",".join(sorted(giving))[:20],
+                role_code=",".join(sorted(giving)),
                 packages=tuple(p for p in required if p in held),
                 missing=tuple(p for p in required if p not in held),
             )

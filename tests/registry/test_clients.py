@@ -423,3 +423,13 @@ def test_a_system_user_that_requires_nothing_gets_no_candidates_whatever_it_is_g
     rows = list(ClientListing.objects.filter(holder=accounting_firm, client=client))
     assert clients.candidates(rows, []) == []
     assert clients.candidates(rows, [SIGNING])[0].org_id == client.pk  # what the guard stands in front of
+
+
+def test_a_client_added_through_two_roles_is_recorded_with_both(accounting_firm, agent_system, client_admin):
+    agent = f.make_agent_system_user(accounting_firm, agent_system, [SIGNING, "ansvarlig-revisor"])
+    both = regn_client(accounting_firm, "Begge Deler AS")
+    f.give_role(accounting_firm, "REVI", both)
+    (row,) = add(agent, client_admin, both.orgno)
+    assert row.role_code == "REGN,REVI"
+    event = AuditEvent.objects.get(action="systemuser.client_added")
+    assert event.data["role"] == "REGN,REVI"

@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from registry import access
-from registry.models import ClientListing, Organisation, PackageDelegation, RoleAssignment
+from registry import access, listings
+from registry.models import ClientListing, Organisation, PackageDelegation, RoleAssignment, SystemUser
 from registry.services import clients
 from tests import factories as f
 from tests.factories import SIGNING
@@ -129,3 +129,111 @@ def test_deleting_a_firm_with_clients_takes_its_list_along(accounting_firm):
     assert set(listed(accounting_firm)) == {accounting_firm.name, "Bakeri AS", "Delegert AS"}
     accounting_firm.delete()
     assert not ClientListing.objects.exists()
+
+
+def test_a_row_names_each_package_and_the_roles_that_give_it(accounting_firm):
+    both = f.make_org("Begge AS")
+    f.give_role(accounting_firm, "REGN", both)
+    f.give_role(accounting_firm, "REVI", both)
+    f.delegate_package("lonn", from_org=both, to=accounting_firm)
+    row = ClientListing.objects.get(holder=accounting_firm, client=both)
+    (holding,) = access.holdings_for_clients(accounting_firm, among=Organisation.objects.filter(pk=both.pk)).values()
+    assert listings.held(row) == {code: set(roles) for code, roles in holding.roles.items()}
+    assert listings.held(row)["lonn"] == set() and listings.held(row)[SIGNING] == {"REGN"}
+
+
+def assessed(monkeypatch) -> list[int]:
+    """How many organisations each use of the rule (holdings_for_clients) looked at."""
+    seen, real = [], access.holdings_for_clients
+
+    def spy(*args, **kwargs):
+        held = real(*args, **kwargs)
+        seen.append(len(held))
+        return held
+
+    monkeypatch.setattr(access, "holdings_for_clients", spy)
+    return seen
+
+
+def test_a_change_rewrites_the_pair_that_changed_not_the_firms_whole_list(accounting_firm, vendor, monkeypatch):
+    """A firm with 5,000 clients pays for one row when one role changes, not for 5,000."""
+    for name in ("En AS", "To AS", "Tre AS", "Fire AS"):
+        f.give_role(accounting_firm, "REGN", f.make_org(name))
+    other_firm = f.make_org("Annet Byrå AS")
+    f.give_role(other_firm, "REGN", f.make_org("Deres AS"))
+    seen = assessed(monkeypatch)
+    client = f.make_org("Ny AS")
+    role = f.give_role(accounting_firm, "REGN", client)
+    f.delegate_package("lonn", from_org=client, to=accounting_firm)
+    client.name = "Ny og Omdøpt AS"
+    client.save()  # only the firm that has it, not the other firm
+    RoleAssignment.objects.filter(pk=role.pk).delete()
+    assert seen == [2, 2, 2, 2]  # each time the client and the firm itself
+    seen.clear()
+    new = [f.make_org(f"Bulk {i} AS") for i in range(3)]
+    listings.refresh_pairs([(accounting_firm.pk, o.pk) for o in new] + [(None, new[0].pk)])
+    assert len(seen) == 1  # the three at once (a person's link has no list)
+    seen.clear()
+    system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
+    agent = f.make_agent_system_user(accounting_firm, system, [SIGNING])
+    assert seen == [1]  # the firm's own row
+    agent.integration_title = "Nytt navn"
+    agent.save()
+    SystemUser.objects.create(integration_title="Standard", owner=f.make_org("Kunde AS"), system=system)
+    assert seen == [1]  # saving it again, or a standard system access, writes nothing
+    assert not ClientListing.objects.filter(holder__name="Kunde AS").exists()
+
+
+def test_a_firm_whose_form_changes_is_its_own_client_for_what_its_form_gives(accounting_firm, vendor):
+    """forretningsfører eiendom is for housing co-operatives: an AS never holds it itself, a BRL does."""
+    system = f.make_system(vendor, "eiendom", rights=[], packages=["forretningsforer-eiendom"])
+    f.make_agent_system_user(accounting_firm, system, ["forretningsforer-eiendom"])
+    assert ",forretningsforer-eiendom," not in listed(accounting_firm)[accounting_firm.name]
+    accounting_firm.form = "BRL"
+    accounting_firm.save()
+    assert ",forretningsforer-eiendom:SELF," in listed(accounting_firm)[accounting_firm.name]
+
+
+def test_a_client_that_only_delegated_is_renamed_on_the_list(accounting_firm):
+    client = f.make_org("Delegert AS")
+    f.delegate_package("lonn", from_org=client, to=accounting_firm)
+    client.name = "Delegert og Omdøpt AS"
+    client.save()
+    assert "Delegert og Omdøpt AS" in listed(accounting_firm)
+
+
+def test_deleting_firms_in_bulk_takes_their_lists_along(accounting_firm):
+    f.give_role(accounting_firm, "REGN", f.make_org("Bakeri AS"))
+    Organisation.objects.filter(pk=accounting_firm.pk).delete()
+    assert not ClientListing.objects.exists()
+
+
+def test_after_migrate_the_lists_are_written_when_new_and_again_when_the_rules_change(accounting_firm, vendor):
+    from registry.models import Role, RolePackage
+
+    f.give_role(accounting_firm, "REGN", f.make_org("Bakeri AS"))
+    other_firm = f.make_org("Bare Delegert Byrå AS")
+    f.delegate_package("lonn", from_org=f.make_org("Delegert AS"), to=other_firm)
+    lonely = f.make_org("Byrå Uten Klienter AS")  # only its own row: it has an agent system access
+    f.make_agent_system_user(lonely, f.make_system(vendor, "byraa", rights=[], packages=[SIGNING]), [SIGNING])
+    written = {firm.pk: listed(firm) for firm in (accounting_firm, other_firm, lonely)}
+
+    # The first migrate with the table: links there, no list yet.
+    ClientListing.objects.all().delete()
+    listings.after_catalog(listings.rules())
+    assert {firm.pk: listed(firm) for firm in (accounting_firm, other_firm)} == {
+        firm: rows for firm, rows in written.items() if firm != lonely.pk
+    }
+
+    # Nothing changed: nothing written again (a row changed by hand stays as it is).
+    ClientListing.objects.filter(name="Bakeri AS").update(held=",stale,")
+    listings.after_catalog(listings.rules())
+    assert listed(accounting_firm)["Bakeri AS"] == ",stale,"
+
+    # The rules changed (only which forms a rule applies to): every list again, a firm's own row too.
+    before = listings.rules()
+    RolePackage.objects.filter(role__in=Role.objects.exclude(legacy_code="")).update(entity_variants=["ENK"])
+    listings.after_catalog(before)
+    assert listed(accounting_firm) == {}  # REGN now gives an AS nothing, and an AS holds nothing itself
+    assert listed(other_firm) == {"Delegert AS": ",lonn,"}
+    assert listed(lonely) == {}
