@@ -14,6 +14,7 @@ from registry.services import clients
 from tests import factories as f
 from tests.factories import SIGNING
 from tests.portal.systemusers_helpers import act_for
+from tests.portal.test_list_budgets import assessed_one_by_one
 from tests.registry import importing
 
 pytestmark = pytest.mark.django_db
@@ -142,26 +143,13 @@ def test_a_row_names_each_package_and_the_roles_that_give_it(accounting_firm):
     assert listings.held(row)["lonn"] == set() and listings.held(row)[SIGNING] == {"REGN"}
 
 
-def assessed(monkeypatch) -> list[int]:
-    """How many organisations each use of the rule (holdings_for_clients) looked at."""
-    seen, real = [], access.holdings_for_clients
-
-    def spy(*args, **kwargs):
-        held = real(*args, **kwargs)
-        seen.append(len(held))
-        return held
-
-    monkeypatch.setattr(access, "holdings_for_clients", spy)
-    return seen
-
-
 def test_a_change_rewrites_the_pair_that_changed_not_the_firms_whole_list(accounting_firm, vendor, monkeypatch):
     """A firm with 5,000 clients pays for one row when one role changes, not for 5,000."""
     for name in ("En AS", "To AS", "Tre AS", "Fire AS"):
         f.give_role(accounting_firm, "REGN", f.make_org(name))
     other_firm = f.make_org("Annet Byrå AS")
     f.give_role(other_firm, "REGN", f.make_org("Deres AS"))
-    seen = assessed(monkeypatch)
+    seen = assessed_one_by_one(monkeypatch)  # organisations looked at per use of the rule
     client = f.make_org("Ny AS")
     role = f.give_role(accounting_firm, "REGN", client)
     f.delegate_package("lonn", from_org=client, to=accounting_firm)
