@@ -13,6 +13,7 @@ agent system user; from then on it changes with the organisation's form like any
 """
 
 from collections.abc import Iterable
+from itertools import batched
 
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
@@ -77,9 +78,8 @@ def refresh(holder: Organisation, client_ids: Iterable | None = None) -> None:
     if client_ids is None:
         _write(holder, None)
         return
-    ids = list(dict.fromkeys(client_ids))
-    for start in range(0, len(ids), CHUNK):
-        _write(holder, ids[start : start + CHUNK])
+    for chunk in batched(dict.fromkeys(client_ids), CHUNK):
+        _write(holder, list(chunk))
 
 
 def _write(holder: Organisation, ids: list | None) -> None:
