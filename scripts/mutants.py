@@ -255,6 +255,10 @@ _INDEX_ORDER = (
     "the page is read along the index (holder, rank, name, orgno), so rows of one name come in org-number order "
     "without the last sort key too (tests/registry/test_clients.py makes six of one name in the other order)"
 )
+_BATCH = "the batch size of the insert: how many INSERT statements write the same rows (cost only)"
+_RANK = "the firm's own row 0, the others any higher number: the same order"
+_HOLDER_TWICE = "the firm's own id twice in an IN list: the same organisations"
+_NONE_IN = "None in the set of holders: Organisation.objects.filter(pk__in=...) drops it (no id is NULL)"
 _UNION = "UNION or UNION ALL: the rows are read into a set (held), so duplicates change nothing"
 _IN_UNION = (
     "UNION for UNION ALL inside pk IN (...): IN ignores duplicates, so the same rows (the database only removes "
@@ -449,6 +453,22 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "registry.services.clients.x_assess",
         "for holding in access.holdings_for_clients(facilitator, among=None).values():",
     ): _PICKED,
+    ("registry.listings.x__write", "batch_size=None,"): _BATCH,
+    ("registry.listings.x__write", ")"): _BATCH,
+    ("registry.listings.x__write", "batch_size=1001,"): _BATCH,
+    ("registry.listings.x__write", "rank=0 if h.org_id == holder.pk else 2,"): _RANK,
+    (
+        "registry.listings.x__write",
+        "ids = None if ids is None else [*ids, *([] if (holder.pk in ids) and False else [holder.pk])]",
+    ): _HOLDER_TWICE,
+    (
+        "registry.listings.x_refresh_client",
+        'RoleAssignment.objects.filter(of=org, ).values_list("holder_org_id", flat=True)',
+    ): (_NONE_IN),
+    (
+        "registry.listings.x_refresh_client",
+        'PackageDelegation.objects.filter(from_org=org, ).values_list("to_org_id", flat=True)',
+    ): _NONE_IN,
     ("registry.listings.x_held", 'for token in row.held.strip("XX,XX").split(","):'): _TOKENS,
     ("registry.listings.x_held", 'code, _, role = token.rpartition(":")'): _TOKENS,
     ("registry.services.clients.x__listed", 'return rows.exclude(client_id__in=added).order_by("rank", "name", )'): (

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from registry import access, listings
-from registry.models import ClientListing, Organisation, PackageDelegation, RoleAssignment, SystemUser
+from registry.models import ClientListing, Organisation, PackageDelegation, Role, RoleAssignment, SystemUser
 from registry.services import clients
 from tests import factories as f
 from tests.factories import SIGNING
@@ -159,8 +159,10 @@ def test_a_change_rewrites_the_pair_that_changed_not_the_firms_whole_list(accoun
     assert seen == [2, 2, 2, 2]  # each time the client and the firm itself
     seen.clear()
     new = [f.make_org(f"Bulk {i} AS") for i in range(3)]
+    regn = Role.objects.get(legacy_code="REGN")
+    RoleAssignment.objects.bulk_create([RoleAssignment(role=regn, of=o, holder_org=accounting_firm) for o in new])
     listings.refresh_pairs([(accounting_firm.pk, o.pk) for o in new] + [(None, new[0].pk)])
-    assert len(seen) == 1  # the three at once (a person's link has no list)
+    assert seen == [4]  # the three at once, and the firm itself (a person's link has no list)
     seen.clear()
     system = f.make_system(vendor, "byraa", rights=[], packages=[SIGNING])
     agent = f.make_agent_system_user(accounting_firm, system, [SIGNING])
@@ -196,22 +198,31 @@ def test_deleting_firms_in_bulk_takes_their_lists_along(accounting_firm):
     assert not ClientListing.objects.exists()
 
 
-def test_after_migrate_the_lists_are_written_when_new_and_again_when_the_rules_change(accounting_firm, vendor):
-    from registry.models import Role, RolePackage
+def test_the_first_migrate_with_the_table_writes_the_lists_from_roles(accounting_firm):
+    f.give_role(accounting_firm, "REGN", f.make_org("Bakeri AS"))
+    written = listed(accounting_firm)
+    ClientListing.objects.all().delete()  # links there, no list yet
+    listings.after_catalog(listings.rules())
+    assert listed(accounting_firm) == written and "Bakeri AS" in written
+
+
+def test_the_first_migrate_with_the_table_writes_the_lists_from_delegations(accounting_firm):
+    f.delegate_package("lonn", from_org=f.make_org("Delegert AS"), to=accounting_firm)
+    written = listed(accounting_firm)
+    ClientListing.objects.all().delete()
+    listings.after_catalog(listings.rules())
+    assert listed(accounting_firm) == written and "Delegert AS" in written
+
+
+def test_after_migrate_the_lists_are_written_again_only_when_the_rules_changed(accounting_firm, vendor):
+    from registry.models import RolePackage
 
     f.give_role(accounting_firm, "REGN", f.make_org("Bakeri AS"))
     other_firm = f.make_org("Bare Delegert Byrå AS")
     f.delegate_package("lonn", from_org=f.make_org("Delegert AS"), to=other_firm)
     lonely = f.make_org("Byrå Uten Klienter AS")  # only its own row: it has an agent system access
     f.make_agent_system_user(lonely, f.make_system(vendor, "byraa", rights=[], packages=[SIGNING]), [SIGNING])
-    written = {firm.pk: listed(firm) for firm in (accounting_firm, other_firm, lonely)}
-
-    # The first migrate with the table: links there, no list yet.
-    ClientListing.objects.all().delete()
-    listings.after_catalog(listings.rules())
-    assert {firm.pk: listed(firm) for firm in (accounting_firm, other_firm)} == {
-        firm: rows for firm, rows in written.items() if firm != lonely.pk
-    }
+    assert list(listed(lonely)) == [lonely.name]
 
     # Nothing changed: nothing written again (a row changed by hand stays as it is).
     ClientListing.objects.filter(name="Bakeri AS").update(held=",stale,")
@@ -225,3 +236,17 @@ def test_after_migrate_the_lists_are_written_when_new_and_again_when_the_rules_c
     assert listed(accounting_firm) == {}  # REGN now gives an AS nothing, and an AS holds nothing itself
     assert listed(other_firm) == {"Delegert AS": ",lonn,"}
     assert listed(lonely) == {}
+
+
+def test_a_deleted_client_that_comes_back_is_listed_again(accounting_firm):
+    delegated, regn = f.make_org("Delegert AS"), f.make_org("Regn AS")
+    f.delegate_package("lonn", from_org=delegated, to=accounting_firm)
+    f.give_role(accounting_firm, "REGN", regn)
+    for org in (delegated, regn):
+        org.is_deleted = True
+        org.save()
+    assert "Delegert AS" not in listed(accounting_firm) and "Regn AS" not in listed(accounting_firm)
+    for org in (delegated, regn):
+        org.is_deleted = False
+        org.save()
+    assert "Delegert AS" in listed(accounting_firm) and "Regn AS" in listed(accounting_firm)
