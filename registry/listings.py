@@ -90,20 +90,18 @@ def _write(holder: Organisation, ids: list | None) -> None:
     holdings = access.holdings_for_clients(holder, among=among)
     rows = ClientListing.objects.filter(holder=holder)
     (rows if ids is None else rows.filter(client_id__in=ids)).delete()
-    ClientListing.objects.bulk_create(
-        [
-            ClientListing(
-                holder=holder,
-                client_id=h.org_id,
-                rank=0 if h.org_id == holder.pk else 1,
-                name=h.name,
-                orgno=h.orgno,
-                held=held_tokens(h),
-            )
-            for h in holdings.values()
-        ],
-        batch_size=1000,
-    )
+    rows = [
+        ClientListing(
+            holder=holder,
+            client_id=h.org_id,
+            rank=0 if h.org_id == holder.pk else 1,
+            name=h.name,
+            orgno=h.orgno,
+            held=held_tokens(h),
+        )
+        for h in holdings.values()
+    ]
+    ClientListing.objects.bulk_create(rows, batch_size=1000)
 
 
 def refresh_pairs(pairs: Iterable[tuple]) -> None:

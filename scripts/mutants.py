@@ -453,9 +453,9 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "registry.services.clients.x_assess",
         "for holding in access.holdings_for_clients(facilitator, among=None).values():",
     ): _PICKED,
-    ("registry.listings.x__write", "batch_size=None,"): _BATCH,
-    ("registry.listings.x__write", ")"): _BATCH,
-    ("registry.listings.x__write", "batch_size=1001,"): _BATCH,
+    ("registry.listings.x__write", "ClientListing.objects.bulk_create(rows, batch_size=None)"): _BATCH,
+    ("registry.listings.x__write", "ClientListing.objects.bulk_create(rows, )"): _BATCH,
+    ("registry.listings.x__write", "ClientListing.objects.bulk_create(rows, batch_size=1001)"): _BATCH,
     ("registry.listings.x__write", "rank=0 if h.org_id == holder.pk else 2,"): _RANK,
     (
         "registry.listings.x__write",
