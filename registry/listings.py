@@ -88,8 +88,8 @@ def _write(holder: Organisation, ids: list | None) -> None:
     ids = None if ids is None else [*ids, *([] if holder.pk in ids else [holder.pk])]
     among = None if ids is None else Organisation.objects.filter(pk__in=ids)
     holdings = access.holdings_for_clients(holder, among=among)
-    rows = ClientListing.objects.filter(holder=holder)
-    (rows if ids is None else rows.filter(client_id__in=ids)).delete()
+    written = ClientListing.objects.filter(holder=holder)
+    (written if ids is None else written.filter(client_id__in=ids)).delete()
     rows = [
         ClientListing(
             holder=holder,
