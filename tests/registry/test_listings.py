@@ -149,6 +149,7 @@ def test_a_change_rewrites_the_pair_that_changed_not_the_firms_whole_list(accoun
         f.give_role(accounting_firm, "REGN", f.make_org(name))
     other_firm = f.make_org("Annet Byrå AS")
     f.give_role(other_firm, "REGN", f.make_org("Deres AS"))
+    f.delegate_package("lonn", from_org=f.make_org("Deres Delegert AS"), to=other_firm)
     seen = assessed_one_by_one(monkeypatch)  # organisations looked at per use of the rule
     client = f.make_org("Ny AS")
     role = f.give_role(accounting_firm, "REGN", client)
