@@ -399,11 +399,10 @@ def holdings_for_clients(
 
 
 def _giving_rules(holder: Organisation, packages) -> list[tuple[str, str, str, list | None]]:
-    """(package, role id, ER code, entity variants) of every role rule that gives one of `packages` (None:
-    any package) with access, for the roles `holder` holds for someone. One query."""
+    """(package, role id, ER code, entity variants) of every role rule that gives one of `packages` with
+    access, for the roles `holder` holds for someone. One query."""
     held = RoleAssignment.objects.filter(holder_org=holder).values("role_id")
-    rules = RolePackage.objects.filter(has_access=True, role_id__in=held)
-    rules = rules if packages is None else rules.filter(package_id__in=packages)
+    rules = RolePackage.objects.filter(has_access=True, role_id__in=held, package_id__in=packages)
     return list(rules.values_list("package_id", "role_id", "role__legacy_code", "entity_variants"))
 
 
@@ -422,11 +421,9 @@ def _by_roles(holder: Organisation, rules) -> list[QuerySet]:
 
 
 def _any_of(parts: list[QuerySet]) -> Q:
-    """`pk` in any of the id selects, as one UNION (a semi-join the planner drives from the holder's rows,
-    not a scan of the register); nothing when there are none. UNION ALL: `IN` ignores duplicates, so
-    the database need not remove them first (≈ 1 ms less for a firm with 5,000 clients)."""
-    if not parts:
-        return Q(pk__in=[])
+    """`pk` in any of the id selects (at least one), as one UNION (a semi-join the planner drives from
+    the holder's rows, not a scan of the register). UNION ALL: `IN` ignores duplicates, so the database
+    need not remove them first (≈ 1 ms less for a firm with 5,000 clients)."""
     first, *rest = parts
     return Q(pk__in=first.union(*rest, all=True) if rest else first)
 
