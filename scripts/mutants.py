@@ -259,6 +259,10 @@ _BATCH = "the batch size of the insert: how many INSERT statements write the sam
 _RANK = "the firm's own row 0, the others any higher number: the same order"
 _HOLDER_TWICE = "the firm's own id twice in an IN list: the same organisations"
 _NONE_IN = "None in the set of holders: Organisation.objects.filter(pk__in=...) drops it (no id is NULL)"
+_EVERY_ROLE = (
+    "the rules of every role instead of the roles the holder holds: _by_roles reads only the holder's own role "
+    "assignments (holder_org=holder), so a role it does not hold selects nothing (cost only)"
+)
 _UNION = "UNION or UNION ALL: the rows are read into a set (held), so duplicates change nothing"
 _IN_UNION = (
     "UNION for UNION ALL inside pk IN (...): IN ignores duplicates, so the same rows (the database only removes "
@@ -538,10 +542,14 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         _ALL_RULES
     ),
     ("registry.access.x_holds_every", "own = own_packages(holder, ) if not holder.is_deleted else set()"): _ALL_RULES,
-    ("registry.access.x__giving_rules", "rules = RolePackage.objects.filter(has_access=True, )"): (
-        "the rules of every role instead of the roles the holder holds: _by_roles reads only the holder's own role "
-        "assignments (holder_org=holder), so a role it does not hold selects nothing (cost only)"
-    ),
+    (
+        "registry.access.x__giving_rules",
+        "rules = RolePackage.objects.filter(has_access=True, package_id__in=packages)",
+    ): _EVERY_ROLE,
+    (
+        "registry.access.x__giving_rules",
+        "rules = RolePackage.objects.filter(has_access=True, role_id__in=held, )",
+    ): _ALL_RULES,
     (
         "registry.access.x_acting_bases",
         "roles = RoleAssignment.objects.filter(holder_person=person, of__is_deleted=False)",
