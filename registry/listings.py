@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from itertools import batched
 
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from registry import access
 from registry.models import (
@@ -141,14 +141,20 @@ def _deleting_organisation(origin) -> bool:
     return isinstance(origin, Organisation) or getattr(origin, "model", None) is Organisation
 
 
-def _role_changed(sender, instance: RoleAssignment, origin=None, **kwargs) -> None:
-    if instance.holder_org_id is not None and not _deleting_organisation(origin):
-        refresh(instance.holder_org, [instance.of_id])
+# The (holder, client) pair a role or a delegation names: an edit in place (staff admin) moves it.
+PAIR = {RoleAssignment: ("holder_org_id", "of_id"), PackageDelegation: ("to_org_id", "from_org_id")}
 
 
-def _delegation_changed(sender, instance: PackageDelegation, origin=None, **kwargs) -> None:
-    if instance.to_org_id is not None and not _deleting_organisation(origin):
-        refresh(instance.to_org, [instance.from_org_id])
+def _pair_before(sender, instance, **kwargs) -> None:
+    if instance.pk is not None:
+        instance._pair_before = sender.objects.filter(pk=instance.pk).values_list(*PAIR[sender]).first()
+
+
+def _link_changed(sender, instance, origin=None, **kwargs) -> None:
+    """A role or delegation given, taken back or edited: the pair it names now, and the one it named."""
+    if not _deleting_organisation(origin):
+        now = tuple(getattr(instance, field) for field in PAIR[sender])
+        refresh_pairs({now, getattr(instance, "_pair_before", None) or now})
 
 
 def _organisation_saved(sender, instance: Organisation, created: bool, **kwargs) -> None:
@@ -189,8 +195,10 @@ def connect() -> None:  # pragma: no mutate block
     # Runs once when Django starts, before mutmut forks its mutants: each wire is pinned by
     # tests/registry/test_listings.py (each one removed fails it: checked by hand, docs/testing.md).
     for signal, when in ((post_save, "saved"), (post_delete, "deleted")):
-        signal.connect(_role_changed, sender=RoleAssignment, dispatch_uid=f"listings.role.{when}")
-        signal.connect(_delegation_changed, sender=PackageDelegation, dispatch_uid=f"listings.delegation.{when}")
+        for model in PAIR:
+            signal.connect(_link_changed, sender=model, dispatch_uid=f"listings.{model.__name__}.{when}")
         signal.connect(_rules_changed, sender=RolePackage, dispatch_uid=f"listings.rules.{when}")
+    for model in PAIR:
+        pre_save.connect(_pair_before, sender=model, dispatch_uid=f"listings.{model.__name__}.before")
     post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="listings.organisation")
     post_save.connect(_system_user_saved, sender=SystemUser, dispatch_uid="listings.system_user")

@@ -251,3 +251,17 @@ def test_a_deleted_client_that_comes_back_is_listed_again(accounting_firm):
         org.is_deleted = False
         org.save()
     assert "Delegert AS" in listed(accounting_firm) and "Regn AS" in listed(accounting_firm)
+
+
+def test_a_role_or_delegation_edited_in_place_moves_the_client_on_the_lists(accounting_firm):
+    """As the staff admin's change form does: the pair it named before is written again too."""
+    first, second = f.make_org("Første AS"), f.make_org("Andre AS")
+    role = f.give_role(accounting_firm, "REGN", first)
+    role.of = second
+    role.save()
+    assert "Første AS" not in listed(accounting_firm) and "Andre AS" in listed(accounting_firm)
+    other_firm = f.make_org("Annet Byrå AS")
+    delegation = f.delegate_package("lonn", from_org=f.make_org("Delegert AS"), to=accounting_firm)
+    delegation.to_org = other_firm
+    delegation.save()
+    assert "Delegert AS" not in listed(accounting_firm) and "Delegert AS" in listed(other_firm)
