@@ -136,11 +136,6 @@ def refresh_all() -> None:
         refresh(holder)
 
 
-def _deleting_organisation(origin) -> bool:
-    # An organisation being deleted takes its rows with it (CASCADE); writing them again would name it.
-    return isinstance(origin, Organisation) or getattr(origin, "model", None) is Organisation
-
-
 # The (holder, client) pair a role or a delegation names: an edit in place (staff admin) moves it.
 PAIR = {RoleAssignment: ("holder_org_id", "of_id"), PackageDelegation: ("to_org_id", "from_org_id")}
 
@@ -150,11 +145,12 @@ def _pair_before(sender, instance, **kwargs) -> None:
         instance._pair_before = sender.objects.filter(pk=instance.pk).values_list(*PAIR[sender]).first()
 
 
-def _link_changed(sender, instance, origin=None, **kwargs) -> None:
-    """A role or delegation given, taken back or edited: the pair it names now, and the one it named."""
-    if not _deleting_organisation(origin):
-        now = tuple(getattr(instance, field) for field in PAIR[sender])
-        refresh_pairs({now, getattr(instance, "_pair_before", None) or now})
+def _link_changed(sender, instance, **kwargs) -> None:
+    """A role or delegation given, taken back or edited: the pair it names now, and the one it named.
+    (When an organisation is deleted, its links go before it and its rows with it: a holder already
+    gone is not found by refresh_pairs, so nothing is written for it.)"""
+    now = tuple(getattr(instance, field) for field in PAIR[sender])
+    refresh_pairs({now, getattr(instance, "_pair_before", None) or now})
 
 
 def _organisation_saved(sender, instance: Organisation, created: bool, **kwargs) -> None:
