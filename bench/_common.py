@@ -43,10 +43,12 @@ PRODUCTION_ENV = {
 }
 
 
-def gunicorn_command(port: int, workers: int, threads: int, *options: str) -> list[str]:
-    """The gunicorn of the Python running this, serving the project on loopback (gthread if threads > 1)."""
+def gunicorn_command(
+    port: int, workers: int, threads: int, *options: str, app: str = "config.wsgi:application"
+) -> list[str]:
+    """The gunicorn of the Python running this, serving the project (or `app`) on loopback (gthread if threads > 1)."""
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    return [gunicorn, "config.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(workers),
+    return [gunicorn, app, "--bind", f"{HOST}:{port}", "--workers", str(workers),
             "--threads", str(threads), *options]  # fmt: skip
 
 
