@@ -116,24 +116,33 @@ def refresh_pairs(pairs: Iterable[tuple]) -> None:
 
 def refresh_client(org: Organisation) -> None:
     """Every row that names `org` — its name, number, form or deletion changed — written again."""
-    holders = set(ClientListing.objects.filter(client=org).values_list("holder_id", flat=True))
-    holders |= set(
-        RoleAssignment.objects.filter(of=org, holder_org__isnull=False).values_list("holder_org_id", flat=True)
-    )
-    holders |= set(
-        PackageDelegation.objects.filter(from_org=org, to_org__isnull=False).values_list("to_org_id", flat=True)
-    )
-    for holder in Organisation.objects.filter(pk__in=holders):
+    for holder in Organisation.objects.filter(pk__in=_holders(org)):
         refresh(holder, [org.pk])
 
 
 def refresh_all() -> None:
     """Every firm's list again (the role rules changed)."""
-    holders = set(ClientListing.objects.values_list("holder_id", flat=True).distinct())
-    holders |= set(RoleAssignment.objects.filter(holder_org__isnull=False).values_list("holder_org_id", flat=True))
-    holders |= set(PackageDelegation.objects.filter(to_org__isnull=False).values_list("to_org_id", flat=True))
-    for holder in Organisation.objects.filter(pk__in=holders).iterator():
+    for holder in Organisation.objects.filter(pk__in=_holders()).iterator():
         refresh(holder)
+
+
+def _holders(client: Organisation | None = None) -> set:
+    """The firms that have a list, a role or a delegation (of `client`, if one is named): whose lists a
+    change may write."""
+    listed = ClientListing.objects.all()
+    roles = RoleAssignment.objects.filter(holder_org__isnull=False)
+    delegations = PackageDelegation.objects.filter(to_org__isnull=False)
+    if client is not None:
+        listed, roles, delegations = (
+            listed.filter(client=client),
+            roles.filter(of=client),
+            delegations.filter(from_org=client),
+        )
+    return {
+        *listed.order_by().values_list("holder_id", flat=True).distinct(),
+        *roles.order_by().values_list("holder_org_id", flat=True).distinct(),
+        *delegations.order_by().values_list("to_org_id", flat=True).distinct(),
+    }
 
 
 # The (holder, client) pair a role or a delegation names: an edit in place (staff admin) moves it.
@@ -153,8 +162,13 @@ def _link_changed(sender, instance, **kwargs) -> None:
     refresh_pairs({now, getattr(instance, "_pair_before", None) or now})
 
 
-def _organisation_saved(sender, instance: Organisation, created: bool, **kwargs) -> None:
-    if not created:
+# What a row copies of an organisation, or the rule reads of it (holdings_for_clients).
+LISTED_FIELDS = frozenset({"name", "orgno", "form", "is_deleted"})
+
+
+def _organisation_saved(sender, instance: Organisation, created: bool, update_fields=None, **kwargs) -> None:
+    # A save that names its fields (the register importer's) and none of these changes no list.
+    if not created and (update_fields is None or LISTED_FIELDS & update_fields):
         refresh_client(instance)
 
 

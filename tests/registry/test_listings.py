@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from lib.identifiers import make_orgno
 from registry import access, listings
 from registry.models import ClientListing, Organisation, PackageDelegation, Role, RoleAssignment, SystemUser
 from registry.services import clients
@@ -265,3 +266,39 @@ def test_a_role_or_delegation_edited_in_place_moves_the_client_on_the_lists(acco
     delegation.to_org = other_firm
     delegation.save()
     assert "Delegert AS" not in listed(accounting_firm) and "Delegert AS" in listed(other_firm)
+
+
+def test_a_new_e_mail_address_from_the_register_writes_no_list_and_a_new_name_does(
+    tmp_path, accounting_firm, monkeypatch
+):
+    """The importer saves only what changed: an e-mail address is on no list, so a register of thousands
+    whose addresses changed writes no list; a new name is on every list that has the organisation."""
+    bakeri = {"orgno": "311000004", "name": "Bakeri AS", "form": "AS"}
+    run(
+        tmp_path,
+        {
+            "organisations": [bakeri],
+            "roles": [{"code": "REGN", "holder": accounting_firm.orgno, "of": bakeri["orgno"]}],
+        },
+    )
+    seen = assessed_one_by_one(monkeypatch)
+    run(tmp_path, {"organisations": [bakeri | {"email": "post@bakeri.no"}]})
+    assert seen == []
+    run(tmp_path, {"organisations": [bakeri | {"email": "post@bakeri.no", "name": "Bakeri og Konditori AS"}]})
+    assert seen == [2]  # the firm's row for the client, and the firm itself
+    assert "Bakeri og Konditori AS" in listed(accounting_firm)
+
+
+def test_a_save_that_names_the_form_or_the_number_changes_the_lists(accounting_firm):
+    """What a row shows (the number) and what the rule reads (the form) are written again when a save
+    names only that field, as the importer's and the services' saves do."""
+    client = f.make_org("Lysgården", form="AS")
+    f.give_role(accounting_firm, "FFØR", client)
+    f.give_role(accounting_firm, "REGN", client)
+    assert ",forretningsforer-eiendom:FFØR," not in listed(accounting_firm)["Lysgården"]
+    client.form = "BRL"
+    client.save(update_fields=["form"])
+    assert ",forretningsforer-eiendom:FFØR," in listed(accounting_firm)["Lysgården"]
+    client.orgno = next(n for n in (make_orgno(str(base)) for base in range(31100100, 31100200)) if n)
+    client.save(update_fields=["orgno"])
+    assert ClientListing.objects.get(holder=accounting_firm, client=client).orgno == client.orgno
