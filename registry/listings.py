@@ -15,6 +15,7 @@ agent system user; from then on it changes with the organisation's form like any
 from collections.abc import Iterable
 from itertools import batched
 
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -87,21 +88,32 @@ def _write(holder: Organisation, ids: list | None) -> None:
     # packages of its own (its form), and so its list always has it.
     ids = None if ids is None else [*ids, *([] if holder.pk in ids else [holder.pk])]
     among = None if ids is None else Organisation.objects.filter(pk__in=ids)
-    holdings = access.holdings_for_clients(holder, among=among)
-    written = ClientListing.objects.filter(holder=holder)
-    (written if ids is None else written.filter(client_id__in=ids)).delete()
-    rows = [
-        ClientListing(
-            holder=holder,
-            client_id=h.org_id,
-            rank=0 if h.org_id == holder.pk else 1,
-            name=h.name,
-            orgno=h.orgno,
-            held=held_tokens(h),
-        )
-        for h in holdings.values()
-    ]
-    ClientListing.objects.bulk_create(rows, batch_size=1000)
+    with transaction.atomic():
+        _one_writer_at_a_time(holder)
+        holdings = access.holdings_for_clients(holder, among=among)
+        written = ClientListing.objects.filter(holder=holder)
+        (written if ids is None else written.filter(client_id__in=ids)).delete()
+        rows = [
+            ClientListing(
+                holder=holder,
+                client_id=h.org_id,
+                rank=0 if h.org_id == holder.pk else 1,
+                name=h.name,
+                orgno=h.orgno,
+                held=held_tokens(h),
+            )
+            for h in holdings.values()
+        ]
+        ClientListing.objects.bulk_create(rows, batch_size=1000)
+
+
+def _one_writer_at_a_time(holder: Organisation) -> None:
+    """Wait for whoever is writing the firm's list until they commit. Every write has the firm's own row,
+    so two at once (two agent system accesses approved together, a role from the register during a
+    delegation) would both insert it; and the later one must read the links the first committed, or the
+    list keeps the older answer. FOR NO KEY UPDATE: rows that only refer to the firm (a system access,
+    a request) are not held up. (SQLite writes one transaction at a time anyway.)"""
+    list(Organisation.objects.select_for_update(no_key=True).filter(pk=holder.pk).values_list("pk", flat=True))
 
 
 def refresh_pairs(pairs: Iterable[tuple]) -> None:
