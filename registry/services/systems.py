@@ -237,7 +237,11 @@ def _raise_if(errors: list[FieldError]) -> None:
 
 
 def _live(system: RegisteredSystem) -> RegisteredSystem:
-    system = RegisteredSystem.objects.select_related("vendor").filter(pk=system.pk, is_deleted=False).first()
+    """The system, live, its row locked until the change commits: two changes of one system at once (a
+    vendor's retry while the first still runs) take turns, the second reading what the first wrote,
+    instead of both inserting the same rows."""
+    live = RegisteredSystem.objects.select_for_update(of=("self",)).select_related("vendor")
+    system = live.filter(pk=system.pk, is_deleted=False).first()
     if system is None:
         raise ServiceError("AUTH-00011", "The system is not in the system register", status=404)
     return system
