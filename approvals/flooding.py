@@ -75,8 +75,8 @@ def entity_of(obj: Request | ChangeRequest) -> Entity:
 
 
 def queue_on(party: Organisation) -> None:
-    """Lock the organisation's row until the transaction ends (call inside one, before `check`)."""
-    list(Organisation.objects.select_for_update().filter(pk=party.pk).values_list("pk", flat=True))
+    """Wait on the organisation's row until the transaction ends (call inside one, before `check`)."""
+    Organisation.objects.take_turns(party)
 
 
 def check(entity: Entity, vendor: Organisation, party: Organisation, *, opens: bool = True) -> None:

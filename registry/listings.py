@@ -89,7 +89,11 @@ def _write(holder: Organisation, ids: list | None) -> None:
     ids = None if ids is None else [*ids, *([] if holder.pk in ids else [holder.pk])]
     among = None if ids is None else Organisation.objects.filter(pk__in=ids)
     with transaction.atomic():
-        _one_writer_at_a_time(holder)
+        # One writer of a firm's list at a time. Every write has the firm's own row, so two at once (two
+        # agent system accesses approved together, a role from the register during a delegation) would
+        # both insert it; and the later one must read the links the first committed, or the list keeps
+        # the older answer.
+        Organisation.objects.take_turns(holder)
         holdings = access.holdings_for_clients(holder, among=among)
         written = ClientListing.objects.filter(holder=holder)
         (written if ids is None else written.filter(client_id__in=ids)).delete()
@@ -105,15 +109,6 @@ def _write(holder: Organisation, ids: list | None) -> None:
             for h in holdings.values()
         ]
         ClientListing.objects.bulk_create(rows, batch_size=1000)
-
-
-def _one_writer_at_a_time(holder: Organisation) -> None:
-    """Wait for whoever is writing the firm's list until they commit. Every write has the firm's own row,
-    so two at once (two agent system accesses approved together, a role from the register during a
-    delegation) would both insert it; and the later one must read the links the first committed, or the
-    list keeps the older answer. FOR NO KEY UPDATE: rows that only refer to the firm (a system access,
-    a request) are not held up. (SQLite writes one transaction at a time anyway.)"""
-    list(Organisation.objects.select_for_update(no_key=True).filter(pk=holder.pk).values_list("pk", flat=True))
 
 
 def refresh_pairs(pairs: Iterable[tuple]) -> None:

@@ -117,7 +117,22 @@ def get_subscription(vendor: Organisation, subscription_id) -> WebhookSubscripti
     """The vendor's own subscription; anyone else's, a malformed id or a deleted one is not found."""
     found = subscriptions_of(vendor).filter(pk=_uuid_or_none(subscription_id)).first()
     if found is None:
-        raise ServiceError("HTTP-404", "The webhook subscription was not found", status=404)
+        raise _not_found()
+    return found
+
+
+def _not_found() -> ServiceError:
+    return ServiceError("HTTP-404", "The webhook subscription was not found", status=404)
+
+
+def _current(subscription: WebhookSubscription) -> WebhookSubscription:
+    """The subscription as it is now, its row locked until the change commits. A change saved from the copy
+    read before it would write back what was changed since: a delete (the subscription would come back)
+    or the worker's disabling of a failing one."""
+    locked = WebhookSubscription.objects.select_for_update(of=("self",)).select_related("vendor")
+    found = locked.filter(pk=subscription.pk, is_deleted=False).first()
+    if found is None:
+        raise _not_found()
     return found
 
 
@@ -147,6 +162,7 @@ def create_subscription(
     """A new subscription and its secret (returned here only: shown to the vendor once)."""
     check_url(url)
     event_types = _check_types(event_types)
+    Organisation.objects.take_turns(vendor)  # two at once count each other against the limit
     if subscriptions_of(vendor).count() >= settings.WEBHOOK_MAX_SUBSCRIPTIONS:
         raise ServiceError(
             "HTTP-409",
@@ -170,6 +186,7 @@ def update_subscription(
     ip: str | None = None,
 ) -> WebhookSubscription:
     """Change the URL, the types or whether it is active; activating a disabled one starts it afresh."""
+    subscription = _current(subscription)
     if url is not None:
         check_url(url)
         subscription.url = url
@@ -185,15 +202,19 @@ def update_subscription(
 
 
 @transaction.atomic
-def rotate_secret(subscription: WebhookSubscription, *, actor: str, ip: str | None = None) -> str:
-    """A new secret (returned once); the old one signs too for WEBHOOK_SECRET_OVERLAP_HOURS."""
+def rotate_secret(
+    subscription: WebhookSubscription, *, actor: str, ip: str | None = None
+) -> tuple[WebhookSubscription, str]:
+    """The subscription with a new secret, and the secret (returned here only); the old one signs too for
+    WEBHOOK_SECRET_OVERLAP_HOURS."""
+    subscription = _current(subscription)
     secret = new_secret()
     subscription.previous_secret = subscription.secret
     subscription.previous_secret_until = timezone.now() + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
     subscription.secret = secret
     subscription.save()
     _audit("webhook.secret_rotated", subscription, actor, ip)
-    return secret
+    return subscription, secret
 
 
 @transaction.atomic
@@ -202,7 +223,7 @@ def delete_subscription(subscription: WebhookSubscription, *, actor: str, ip: st
     if not WebhookSubscription.objects.filter(pk=subscription.pk, is_deleted=False).update(
         is_deleted=True, is_active=False
     ):
-        raise ServiceError("HTTP-404", "The webhook subscription was not found", status=404)
+        raise _not_found()
     _audit("webhook.deleted", subscription, actor, ip)
 
 

@@ -258,12 +258,6 @@ _INDEX_ORDER = (
 _BATCH = "the batch size of the insert: how many INSERT statements write the same rows (cost only)"
 _RANK = "the firm's own row 0, the others any higher number: the same order"
 _HOLDER_TWICE = "the firm's own id twice in an IN list: the same organisations"
-_LOCKED_ROW_READ = "the lock's read is thrown away: only the lock on the firm's row matters, and the same row is locked"
-_LIST_LOCK = (
-    "SQLite ignores select_for_update and writes one transaction at a time; on PostgreSQL "
-    "tests/registry/test_listings_concurrency.py fails (checked: no lock, 3 of 4; FOR UPDATE, the system access "
-    "for the firm waits for the list)"
-)
 _EVERY_ROLE = (
     "the rules of every role instead of the roles the holder holds: _by_roles reads only the holder's own role "
     "assignments (holder_org=holder), so a role it does not hold selects nothing (cost only)"
@@ -470,34 +464,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "registry.listings.x__write",
         "ids = None if ids is None else [*ids, *([] if (holder.pk in ids) and False else [holder.pk])]",
     ): _HOLDER_TWICE,
-    (
-        "registry.listings.x__one_writer_at_a_time",
-        'list(Organisation.objects.select_for_update(no_key=True).filter(pk=holder.pk).values_list("pk", flat=False))',
-    ): _LOCKED_ROW_READ,
-    (
-        "registry.listings.x__one_writer_at_a_time",
-        'list(Organisation.objects.select_for_update(no_key=True).filter(pk=holder.pk).values_list("pk", flat=None))',
-    ): _LOCKED_ROW_READ,
-    (
-        "registry.listings.x__one_writer_at_a_time",
-        "list(Organisation.objects.select_for_update(no_key=True).filter(pk=holder.pk).values_list(flat=True))",
-    ): _LOCKED_ROW_READ,
-    (
-        "registry.listings.x__one_writer_at_a_time",
-        'list(Organisation.objects.select_for_update(no_key=True).filter(pk=holder.pk).values_list("pk", ))',
-    ): _LOCKED_ROW_READ,
-    (
-        "registry.listings.x__one_writer_at_a_time",
-        'list(Organisation.objects.select_for_update(no_key=True).filter(pk=None).values_list("pk", flat=True))',
-    ): _LIST_LOCK,
-    (
-        "registry.listings.x__one_writer_at_a_time",
-        'list(Organisation.objects.select_for_update(no_key=None).filter(pk=holder.pk).values_list("pk", flat=True))',
-    ): _LIST_LOCK,
-    (
-        "registry.listings.x__one_writer_at_a_time",
-        'list(Organisation.objects.select_for_update(no_key=False).filter(pk=holder.pk).values_list("pk", flat=True))',
-    ): _LIST_LOCK,
     ("registry.listings.x_held", 'for token in row.held.strip("XX,XX").split(","):'): _TOKENS,
     ("registry.listings.x_held", 'code, _, role = token.rpartition(":")'): _TOKENS,
     ("registry.services.clients.x__listed", 'return rows.exclude(client_id__in=added).order_by("rank", "name", )'): (

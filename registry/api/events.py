@@ -201,7 +201,7 @@ class WebhookView(VendorAPIView):
     def patch(self, request, subscription_id: str):
         subscription = webhooks.get_subscription(self.caller(), subscription_id)
         body = parse(SubscriptionPatchIn, request.data, root="")
-        webhooks.update_subscription(
+        subscription = webhooks.update_subscription(
             subscription,
             url=body.get("url"),
             event_types=body.get("eventTypes"),
@@ -228,7 +228,7 @@ class WebhookSecretView(VendorAPIView):
     )
     def post(self, request, subscription_id: str):
         subscription = webhooks.get_subscription(self.caller(), subscription_id)
-        secret = webhooks.rotate_secret(subscription, actor=self.actor(), ip=self.client_ip())
+        subscription, secret = webhooks.rotate_secret(subscription, actor=self.actor(), ip=self.client_ip())
         return Response(_with_secret(subscription, secret))
 
 

@@ -15,6 +15,13 @@ class OrganisationQuerySet(models.QuerySet):
         """Search as a person types it: digits (spaces allowed) match the org number, else the name."""
         return self.filter(matching_q(text))
 
+    def take_turns(self, org: "Organisation") -> None:
+        """Wait on `org`'s row until whoever else is taking turns on it commits (inside a transaction): for
+        a change that counts or rewrites the organisation's rows, so that two at once count each other.
+        FOR NO KEY UPDATE: rows that only refer to the organisation are not held up. (SQLite writes one
+        transaction at a time anyway, and ignores the lock.)"""
+        list(self.select_for_update(no_key=True).filter(pk=org.pk).values_list("pk", flat=True))
+
 
 def matching_q(text: str) -> Q:
     """`OrganisationQuerySet.matching` as a filter (Q() when there is nothing to search for)."""

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from lib.errors import ServiceError
 from registry import webhooks
 from registry.models import DeliveryStatus, Notification, VendorEvent, WebhookDelivery, WebhookSubscription
 from tests.api.conftest import assert_problem, validation_codes
@@ -291,6 +292,36 @@ def test_a_vendor_has_a_bounded_number_of_subscriptions(events_api, receiver, se
     subscribe(events_api, receiver.url)
     subscribe(events_api, receiver.url)
     assert_problem(events_api.post(HOOKS, {"url": receiver.url}), 409, "HTTP-409")
+
+
+def test_a_change_sent_as_the_subscription_is_deleted_does_not_bring_it_back(events_api, receiver, vendor):
+    """The vendor's PATCH read the subscription just before its DELETE committed: the change is refused as
+    not found, and nothing is sent to the URL the vendor deleted."""
+    created = subscribe(events_api, receiver.url)
+    read_before = webhooks.get_subscription(vendor, created["id"])
+    assert events_api.delete(f"{HOOKS}/{created['id']}").status_code == 204
+    with pytest.raises(ServiceError) as refused:
+        webhooks.update_subscription(read_before, event_types=["no.systembruker.systemuser.deleted"], actor="t")
+    assert refused.value.status == 404
+    with pytest.raises(ServiceError):
+        webhooks.rotate_secret(read_before, actor="t")
+    assert WebhookSubscription.objects.get(pk=created["id"]).is_deleted
+    assert events_api.get(f"{HOOKS}/{created['id']}").status_code == 404
+
+
+def test_a_change_sent_as_the_worker_disables_a_failing_subscription_keeps_it_disabled(events_api, receiver, vendor):
+    """Changing the URL or rotating the secret of a subscription the worker disabled a moment before (from
+    a copy read earlier) leaves it disabled: only `isActive: true` starts it again."""
+    created = subscribe(events_api, receiver.url)
+    read_before = webhooks.get_subscription(vendor, created["id"])
+    WebhookSubscription.objects.filter(pk=created["id"]).update(is_active=False, disabled_at=timezone.now())
+    changed = webhooks.update_subscription(read_before, url=receiver.url + "ny", actor="t")
+    assert (changed.url, changed.is_active) == (receiver.url + "ny", False)
+    changed, _secret = webhooks.rotate_secret(read_before, actor="t")
+    stored = WebhookSubscription.objects.get(pk=created["id"])
+    assert (stored.url, stored.is_active, stored.disabled_at is not None) == (receiver.url + "ny", False, True)
+    shown = events_api.get(f"{HOOKS}/{created['id']}").json()
+    assert shown["isActive"] is False
 
 
 @pytest.mark.usefixtures("keep_the_test_connection", "_metrics_on")
