@@ -65,6 +65,9 @@ def change_grants(
     The caller checks authority and the system's rights first; this only writes.
     """
     add, remove = add.normalized(), remove.normalized()
+    # One change of a system user's grants at a time: two at once (a double click on "add") would both
+    # add what neither saw held. The later one waits here, then reads what the first committed.
+    list(SystemUser.objects.select_for_update().filter(pk=system_user.pk).values_list("pk", flat=True))
     added = _add(system_user, add) if add else Grants()
     removed = _remove(system_user, remove) if remove else Grants()
     if refuse_if_unchanged is not None and not added and not removed:

@@ -310,6 +310,24 @@ def test_removing_the_last_two_keys_at_once_keeps_one(manager, customer):
     assert ClientKey.objects.filter(client_id="bakeriet-integrasjon", retired_at__isnull=True).count() == 1
 
 
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_same_right_added_twice_at_once_is_added_once(manager, customer):
+    """A double click on "add": the second finds it held ("nothing new"), not a duplicate row (a 500)."""
+    from maskinporten.self_developed import add_grants
+    from registry.services import systems
+    from registry.wire import wire_right
+    from tests.races import race
+
+    own = create_own_integration(by=manager, org=customer, spec=spec())
+    both = [wire_right(KRAV, "read"), wire_right(KRAV, "write")]  # the system has it; the access not yet
+    systems.replace_rights(system=own.system, rights=both, actor="staff:test")
+    add = lambda: add_grants(by=manager, system_user=own, packages=[], rights=[{"resource": KRAV, "action": "write"}])  # noqa: E731
+    outcomes = race([add] * 4, result=lambda change: "added")
+    assert sorted(outcomes) == ["STD-00000"] * 3 + ["added"]
+    assert own.rights.filter(resource_id=KRAV, action="write").count() == 1
+
+
 def test_a_right_added_later_is_permitted_by_the_pdp_at_once(client, own, manager):
     from maskinporten.self_developed import add_grants
 
