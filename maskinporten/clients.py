@@ -133,6 +133,7 @@ def add_client_key(*, client: Client, public_key: str, actor: str, kid: str | No
     if not KID_PATTERN.fullmatch(kid):
         raise _invalid("The kid may only contain letters, digits and . _ : @ + / = - (at most 200)", "kid_malformed")
     # One key, one client: a key registered twice would let whoever holds it sign for both.
+    _one_registration_at_a_time(jwk)
     if ClientKey.objects.filter(**same_key(jwk)).exists():
         raise _invalid("This public key is registered already (on this or another client)", "key_in_use")
     try:
@@ -142,6 +143,16 @@ def add_client_key(*, client: Client, public_key: str, actor: str, kid: str | No
         raise _invalid(f"The client has a key with kid {kid} already", "kid_taken") from None
     audit.record("client.key_added", actor=actor, object_type="client", object_id=client.client_id, data={"kid": kid})
     return key
+
+
+def _one_registration_at_a_time(jwk: dict) -> None:
+    """Wait until another registration of the same key commits, so that the check after this sees it: no
+    row to lock exists yet, so the lock is on the key's thumbprint (a PostgreSQL advisory lock held to the
+    end of the transaction; SQLite writes one transaction at a time anyway)."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [jwk_thumbprint(jwk)])
 
 
 @transaction.atomic
