@@ -113,7 +113,8 @@ def mail_request_digests() -> int:
 def _mail_digest(entity: flooding.Entity, vendor_id, party_id) -> int:
     # On the organisation's row, as a new one is made: a new one at this moment sees the digest, or the
     # digest sees the new one's own mail.
-    party = Organisation.objects.select_for_update().get(pk=party_id)
+    party = Organisation.objects.get(pk=party_id)
+    Organisation.objects.take_turns(party)
     vendor = Organisation.objects.get(pk=vendor_id)
     if flooding.mailed_recently(entity, vendor, party):
         return 0
