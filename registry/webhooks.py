@@ -186,12 +186,15 @@ def update_subscription(
     ip: str | None = None,
 ) -> WebhookSubscription:
     """Change the URL, the types or whether it is active; activating a disabled one starts it afresh."""
+    if url is not None:
+        check_url(url)  # before the lock: it may ask the DNS
+    if event_types is not None:
+        event_types = _check_types(event_types)
     subscription = _current(subscription)
     if url is not None:
-        check_url(url)
         subscription.url = url
     if event_types is not None:
-        subscription.event_types = _check_types(event_types)
+        subscription.event_types = event_types
     if is_active is not None:
         if is_active and not subscription.is_active:
             subscription.failing_since = subscription.disabled_at = None
