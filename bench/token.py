@@ -103,11 +103,22 @@ def write_key(path: Path) -> None:
     path.chmod(0o600)
 
 
-APPS = {"project": "config.wsgi:application", "floor": "bench.token_floor:floor", "hello": "bench.token_floor:hello"}
+APPS = {
+    "project": "config.wsgi:application",
+    "floor": "bench.token_floor:floor",
+    "hello": "bench.token_floor:hello",
+    "compiled": "bench/token_floor_rs (the floor, compiled)",
+}
+COMPILED = ROOT / "bench/token_floor_rs"
 
 
-def server_command(args) -> list[str]:
+def server_command(args, tmp: Path, env: dict) -> list[str]:
     app = APPS[args.app]
+    if args.app == "compiled":  # built from Debian's crates, offline (bench/token_floor_rs/.cargo/config.toml)
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=COMPILED, check=True)
+        config = tmp / "compiled.json"
+        subprocess.run([PY, "-m", "bench.token_floor", str(config), str(PORT)], cwd=ROOT, env=env, check=True)
+        return [str(COMPILED / "target/release/token-floor"), str(config)]
     if args.server == "granian":
         return [PY, "-m", "granian", "--interface", "wsgi", "--host", HOST, "--port", str(PORT), "--http", "1",
                 "--workers", str(args.workers), "--blocking-threads", str(args.threads), "--backlog", "1024",
@@ -123,7 +134,10 @@ def main() -> None:
         "--server", choices=["gunicorn", "granian"], default="gunicorn", help="granian: pip install granian==2.8.7"
     )
     parser.add_argument(
-        "--app", choices=list(APPS), default="project", help="floor, hello: bench/token_floor.py (floors, not ours)"
+        "--app",
+        choices=list(APPS),
+        default="project",
+        help="floor, hello, compiled: bench/token_floor.py and bench/token_floor_rs (floors, not ours)",
     )
     parser.add_argument("--workers", type=int, default=2)
     # Threads: a durable commit waits ≈ 3 ms for the disk here, so more requests than cores must be in
@@ -137,6 +151,8 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true", help="ours only")
     parser.add_argument("--no-exchange", action="store_true", help="skip the exchange phase")
     args = parser.parse_args()
+    if args.app != "project":
+        args.no_exchange = True  # the floors serve /token only
     signal.alarm(HARD_LIMIT_SECONDS)  # whatever happens, this process ends
     node = shutil.which("node")
     peer_wanted = not args.no_peer
@@ -156,7 +172,7 @@ def main() -> None:
         try:
             subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
             subprocess.run([PY, __file__, "prepare", str(tmp)], cwd=ROOT, env=env, check=True)
-            server = common.start_server(server_command(args), env, port=PORT, path="/jwk", name=args.server)
+            server = common.start_server(server_command(args, tmp, env), env, port=PORT, path="/jwk", name=args.server)
             if peer_wanted:
                 peer = common.start_server(
                     [node, str(ROOT / "bench/token_peer.mjs")], port=PEER_PORT,

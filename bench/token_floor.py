@@ -95,3 +95,47 @@ def hello(environ, start_response):
         return project(environ, start_response)
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     return _answer(start_response, "200 OK", _HELLO)
+
+
+# --- the compiled floor (bench/token_floor_rs) ----------------------------------------------------
+
+
+def compiled_config(path: str, port: int) -> None:
+    """What bench/token_floor_rs needs to serve the same statements and token as the Python floor: the
+    project's two statements as Django compiles them (`%s` → `$n`), the read's parameter slots, the
+    signing key and its `kid`, the issuer and lifetime, and the `/jwk` body the bench waits for."""
+    import re
+    import uuid
+
+    from django.conf import settings
+    from django.db import connection
+
+    from lib.tokens import keys
+
+    def numbered(sql: str) -> str:
+        count = iter(range(1, sql.count("%s") + 1))
+        return re.sub(r"%s", lambda _: f"${next(count)}", sql)
+
+    read_sql, slots = grants._client_key_row.statement()
+    then, _values = usage.token_record(system_user_id=uuid.uuid4(), client_id="", kid="")
+    config = {
+        "port": port,
+        "database": os.environ["DATABASE_URL"].partition("?")[0],
+        "connections": 4,
+        "read_sql": numbered(read_sql),
+        "read_slots": [{"name": name} if name else {"literal": str(literal)} for name, _t, literal in slots],
+        "spend_sql": numbered(grants._spend_used_grant.chained_statement(connection, then)),
+        "signing_key_file": settings.TOKEN_SIGNING_KEY_FILES[0],
+        "kid": keys.current_key().kid,
+        "issuer": settings.TOKEN_ISSUER,
+        "lifetime": settings.TOKEN_LIFETIME_SECONDS,
+        "jwks": json.dumps(keys.jwks()),
+    }
+    with open(path, "w") as file:
+        json.dump(config, file)
+
+
+if __name__ == "__main__":
+    import sys
+
+    compiled_config(sys.argv[1], int(sys.argv[2]))

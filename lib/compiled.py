@@ -64,10 +64,15 @@ class CompiledQuery:
                 return name, str, None
         return None, None, param
 
-    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+    def statement(self, using: str = DEFAULT_DB_ALIAS) -> tuple[str, list]:
+        """(SQL, slots): the compiled query, and for each of its parameters (name, transform, literal) —
+        the name of the value it takes, or the literal the query itself carries."""
         if using not in self._cache:
             self._cache[using] = self._compile(using)
-        sql, slots = self._cache[using]
+        return self._cache[using]
+
+    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+        sql, slots = self.statement(using)
         params = [
             literal if name is None else (transform(values[name]) if transform else values[name])
             for name, transform, literal in slots
@@ -215,6 +220,17 @@ class CompiledInsertOnce(CompiledInsert):
     def _tail(self, connection) -> str:
         return f" ON CONFLICT ({', '.join(connection.ops.quote_name(c) for c in self._key)}) DO NOTHING"
 
+    def chained_statement(self, connection, then: CompiledInsert) -> str:
+        """The one statement (PostgreSQL) that inserts the row and, from its RETURNING, runs `then`: its
+        parameters are this insert's, then `then`'s; it answers one row, the count of rows inserted."""
+        sql = self._chained.get((connection.vendor, id(then)))
+        if sql is None:
+            sql = self._chained[(connection.vendor, id(then))] = (
+                f"WITH inserted AS ({self._statement(connection)} RETURNING 1), "
+                f"followup AS ({then._select(connection, 'inserted')} RETURNING 1) SELECT COUNT(*) FROM inserted"
+            )
+        return sql
+
     def run(
         self, using: str = DEFAULT_DB_ALIAS, then: CompiledInsert | None = None, then_values=None, **values
     ) -> bool:
@@ -223,12 +239,7 @@ class CompiledInsertOnce(CompiledInsert):
         if then is not None:
             params += then.params(connection, then_values)
         if then is not None and connection.vendor == "postgresql":
-            sql = self._chained.get((connection.vendor, id(then)))
-            if sql is None:
-                sql = self._chained[(connection.vendor, id(then))] = (
-                    f"WITH inserted AS ({self._statement(connection)} RETURNING 1), "
-                    f"followup AS ({then._select(connection, 'inserted')} RETURNING 1) SELECT COUNT(*) FROM inserted"
-                )
+            sql = self.chained_statement(connection, then)
             connection.ensure_connection()
             if connection.connection.prepare_threshold is not None:
                 connection.close_if_health_check_failed()  # done already if a read came first
