@@ -1,7 +1,8 @@
 """The system register: register, replace, change rights or packages of, and soft-delete a system.
 
 One validator (`validate_system`) for every way in: the vendor API and the staff admin both call these
-functions. Every change writes a change-log row and an audit event in the same transaction.
+functions. Every change writes a change-log row and an audit event in the same transaction; a change
+that changes nothing (a vendor's retried PUT) writes neither.
 Changing a system's rights never touches existing system users: that is what change requests are for.
 """
 
@@ -231,6 +232,16 @@ def _diff(before: dict, after: dict) -> dict:
     return {k: {"old": before[k], "new": after[k]} for k in after if before.get(k) != after[k]}
 
 
+def _log_changes(system: RegisteredSystem, change_type: str, actor: str, before: dict, ip: str | None) -> bool:
+    """Log what changed since the snapshot `before`; True if anything did. A change that changes nothing
+    (a vendor's retry of the same PUT) leaves no trace: no change-log row, no audit event, no vendor event.
+    The snapshot sorts rights and packages: a new order alone is written (the API answers in it), not logged."""
+    changes = _diff(before, snapshot(system))
+    if changes:
+        _log(system, change_type, actor, changes, ip)
+    return bool(changes)
+
+
 def _raise_if(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationFailed(errors)
@@ -287,7 +298,6 @@ def update_system(*, system: RegisteredSystem, spec: SystemSpec, actor: str, ip:
     before = snapshot(system)
     system.name, system.description = spec.name, spec.description
     system.allowed_redirect_urls, system.is_visible = spec.redirect_urls, spec.is_visible
-    system.save(update_fields=["name", "description", "allowed_redirect_urls", "is_visible", "updated"])
     try:
         with transaction.atomic():
             _write_clients(system, spec.client_ids)
@@ -297,7 +307,9 @@ def update_system(*, system: RegisteredSystem, spec: SystemSpec, actor: str, ip:
         ) from None
     _write_rights(system, spec.rights)
     _write_packages(system, spec.access_packages)
-    _log(system, "updated", actor, _diff(before, snapshot(system)), ip)
+    if _log_changes(system, "updated", actor, before, ip):
+        # Saved only then, so that `updated` (the staff admin lists it) stays put on a retry.
+        system.save(update_fields=["name", "description", "allowed_redirect_urls", "is_visible", "updated"])
     return system
 
 
@@ -307,7 +319,7 @@ def replace_rights(*, system: RegisteredSystem, rights: list[dict], actor: str, 
     _raise_if(rights_errors(rights))
     before = snapshot(system)
     _write_rights(system, rights)
-    _log(system, "rights_changed", actor, _diff(before, snapshot(system)), ip)
+    _log_changes(system, "rights_changed", actor, before, ip)
 
 
 @transaction.atomic
@@ -316,7 +328,7 @@ def replace_packages(*, system: RegisteredSystem, urns: list[str], actor: str, i
     _raise_if(packages_errors(urns, is_visible=system.is_visible))
     before = snapshot(system)
     _write_packages(system, urns)
-    _log(system, "accesspackages_changed", actor, _diff(before, snapshot(system)), ip)
+    _log_changes(system, "accesspackages_changed", actor, before, ip)
 
 
 @transaction.atomic

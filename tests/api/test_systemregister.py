@@ -2,7 +2,9 @@
 
 import uuid
 
-from registry.models import AuditEvent, RegisteredSystem, SystemClient, SystemUser
+import pytest
+
+from registry.models import AuditEvent, RegisteredSystem, SystemClient, SystemUser, VendorEvent
 from tests import factories as f
 from tests.api.conftest import ADMIN, REQUEST_READ, WRITE, assert_problem, system_body
 
@@ -99,6 +101,56 @@ def test_replacing_packages_answers_the_new_list_and_logs_it(api, system):
     entry = system.changelog.get()
     assert entry.change_type == "accesspackages_changed"
     assert entry.data["accessPackages"]["old"] == ["urn:altinn:accesspackage:skatt-naering"]
+
+
+def changing_puts(vendor) -> dict[str, object]:
+    """For each PUT of the system register, a body that changes the system `system_body(vendor)` registers."""
+    return {
+        "": system_body(vendor, name={"nb": "Nytt navn"}),
+        "/rights": [{"action": "read", "resource": [{"id": "urn:altinn:resource", "value": "ske-mva-melding"}]}],
+        "/accesspackages": [{"urn": "urn:altinn:accesspackage:a-ordning"}],
+    }
+
+
+@pytest.mark.parametrize("put", ["", "/rights", "/accesspackages"])
+def test_a_retried_put_answers_as_the_first_and_leaves_no_trace(api, api_as, vendor, other_vendor, put):
+    """Integrations retry. The admin scope's change is told to the vendor once, not once per retry."""
+    api.post("systemregister/vendor", system_body(vendor))
+    admin, path = api_as(other_vendor, ADMIN), f"systemregister/vendor/{vendor.orgno}_lonn"
+    body = changing_puts(vendor)[put]
+    first = admin.put(path + put, body)
+    assert first.status_code == 200, first.json()
+    log = api.get(path + "/changelog").json()
+    assert len(log) == 2
+    audit_events = AuditEvent.objects.filter(object_id=f"{vendor.orgno}_lonn").count()
+    retried = admin.put(path + put, body)
+    assert (retried.status_code, retried.json()) == (200, first.json())
+    assert api.get(path + "/changelog").json() == log
+    assert AuditEvent.objects.filter(object_id=f"{vendor.orgno}_lonn").count() == audit_events
+    assert VendorEvent.objects.count() == 1
+
+
+def test_putting_a_system_as_it_is_does_not_move_its_updated_time(api, vendor):
+    api.post("systemregister/vendor", system_body(vendor))
+    system = RegisteredSystem.objects.get(system_id=f"{vendor.orgno}_lonn")
+    assert api.put(f"systemregister/vendor/{system.system_id}", system_body(vendor)).status_code == 200
+    assert RegisteredSystem.objects.get(pk=system.pk).updated == system.updated
+    assert [entry["changeType"] for entry in api.get(f"systemregister/vendor/{system.system_id}/changelog").json()] == [
+        "created"
+    ]
+
+
+def test_a_put_that_changes_one_field_logs_that_field_only(api, vendor):
+    path = f"systemregister/vendor/{vendor.orgno}_lonn"
+    api.post("systemregister/vendor", system_body(vendor))
+    system = RegisteredSystem.objects.get(system_id=f"{vendor.orgno}_lonn")
+    api.put(path, system_body(vendor))  # nothing new
+    assert api.put(path, system_body(vendor, description={"nb": "Ny"})).status_code == 200
+    log = api.get(path + "/changelog").json()
+    assert [(entry["changeType"], entry["changedData"]) for entry in log[1:]] == [
+        ("updated", {"description": {"old": {"nb": "Lønn og a-melding"}, "new": {"nb": "Ny"}}})
+    ]
+    assert RegisteredSystem.objects.get(pk=system.pk).updated > system.updated
 
 
 def test_deleting_a_system_hides_it_and_frees_its_client_ids(api, other_api, vendor, other_vendor, system):

@@ -220,6 +220,12 @@ def test_a_staff_change_to_the_system_register_tells_the_vendor(system, vendor):
     assert data["changes"]["rights"]["new"] == []
 
 
+def test_a_staff_change_that_changes_nothing_is_no_event(system):
+    systems.replace_packages(system=system, urns=[], actor="staff:ops")
+    systems.replace_packages(system=system, urns=[], actor="staff:ops")  # again: nothing to tell
+    assert only_event().data["changeType"] == "accesspackages_changed"
+
+
 def test_a_change_by_an_admin_scope_caller_tells_the_vendor(system, other_vendor):
     systems.replace_rights(system=system, rights=[], actor=f"vendor:{other_vendor.orgno}")
     assert only_event().type == "no.systembruker.system.changed"
