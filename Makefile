@@ -8,7 +8,7 @@ ADDR ?= 127.0.0.1:8000
 RUN_HOSTPORT = $(if $(findstring :,$(ADDR)),$(ADDR),127.0.0.1:$(ADDR))
 RUN_BASE_URL = $(or $(PORTAL_BASE_URL),http://$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(RUN_HOSTPORT))))
 
-.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites screenshots
+.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites screenshots tokend
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -59,6 +59,10 @@ test: prerequisites venv oidc-provider lint imports migrations-check
 # on its own with the tests that exercise it, bounded in time. MUTANTS="identifiers transitions" picks some.
 mutants: venv
 	$(PY) scripts/mutants.py $(MUTANTS)
+
+# tokend, the optional token fast path (tokend/README.md): from Debian's Rust crates, offline.
+tokend:
+	cd tokend && cargo build --release
 
 # The fault suite (faults/run.py): its own PostgreSQL, Redis, SMTP sink, two gunicorn nodes behind
 # HAProxy, a Celery worker and beat; faults injected under load; about 5 minutes. Separate from `test`.

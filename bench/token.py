@@ -40,6 +40,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import signal
 import statistics
@@ -108,8 +109,10 @@ APPS = {
     "floor": "bench.token_floor:floor",
     "hello": "bench.token_floor:hello",
     "compiled": "bench/token_floor_rs (the floor, compiled)",
+    "tokend": "tokend in front of gunicorn serving config.wsgi:application",
 }
 COMPILED = ROOT / "bench/token_floor_rs"
+TOKEND = ROOT / "tokend"
 
 
 def server_command(args, tmp: Path, env: dict) -> list[str]:
@@ -119,6 +122,16 @@ def server_command(args, tmp: Path, env: dict) -> list[str]:
         config = tmp / "compiled.json"
         subprocess.run([PY, "-m", "bench.token_floor", str(config), str(PORT)], cwd=ROOT, env=env, check=True)
         return [str(COMPILED / "target/release/token-floor"), str(config)]
+    if args.app == "tokend":  # tokend on PORT, the project's gunicorn behind it on PORT + 2 (one process group)
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=TOKEND, check=True)
+        env["PROXY_COUNT"] = "1"  # tokend is the application's proxy (tokend/README.md)
+        config = tmp / "tokend.json"
+        subprocess.run([PY, "manage.py", "tokend_config", str(config)], cwd=ROOT, env=env, check=True)
+        behind = common.gunicorn_command(
+            PORT + 2, args.workers, args.threads, "--log-level", "warning", app=APPS["project"]
+        )
+        tokend = [str(TOKEND / "target/release/tokend"), str(config), f"{HOST}:{PORT}", f"http://{HOST}:{PORT + 2}"]
+        return ["sh", "-c", f"{shlex.join(behind)} & exec {shlex.join(tokend)}"]
     if args.server == "granian":
         return [PY, "-m", "granian", "--interface", "wsgi", "--host", HOST, "--port", str(PORT), "--http", "1",
                 "--workers", str(args.workers), "--blocking-threads", str(args.threads), "--backlog", "1024",
@@ -151,7 +164,7 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true", help="ours only")
     parser.add_argument("--no-exchange", action="store_true", help="skip the exchange phase")
     args = parser.parse_args()
-    if args.app != "project":
+    if args.app not in ("project", "tokend"):
         args.no_exchange = True  # the floors serve /token only
     signal.alarm(HARD_LIMIT_SECONDS)  # whatever happens, this process ends
     node = shutil.which("node")

@@ -423,7 +423,12 @@ def _maybe_purge_used_grants() -> None:
     purge_used_grants()
 
 
+def expired_used_grants(cutoff: datetime):
+    """The used grant ids whose grants expired before `cutoff`: a replayed expired grant is refused by
+    `exp` alone."""
+    return UsedGrant.objects.filter(expires_at__lt=cutoff)
+
+
 def purge_used_grants() -> int:
-    cutoff = timezone.now() - timedelta(seconds=PURGE_INTERVAL_SECONDS)
-    deleted, _ = UsedGrant.objects.filter(expires_at__lt=cutoff).delete()
+    deleted, _ = expired_used_grants(timezone.now() - timedelta(seconds=PURGE_INTERVAL_SECONDS)).delete()
     return deleted

@@ -20,11 +20,13 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 Answer = tuple[int, dict, dict]  # status, JSON body, headers (maskinporten/views.token_answer)
 
 
+SLOW_DOWN = {"error": "slow_down", "error_description": "Too many token requests; retry after the given seconds"}
+
+
 def slow_down(retry_after: int) -> Answer:
     """The OAuth-format 429 (CONTRACT §7), counted as a refusal in the metrics."""
     metrics.TOKENS_REFUSED.labels("slow_down").inc()
-    body = {"error": "slow_down", "error_description": "Too many token requests; retry after the given seconds"}
-    return 429, body, {**NO_STORE, "Retry-After": str(retry_after)}
+    return 429, SLOW_DOWN, {**NO_STORE, "Retry-After": str(retry_after)}
 
 
 def address_wait(ip: str | None) -> int | None:

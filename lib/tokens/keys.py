@@ -247,6 +247,12 @@ def current_key() -> SigningKey:
     return TOKEN.current_key()
 
 
+def ring_files(ring: KeyRing) -> list[Path]:
+    """The PEM files of a ring, the first signing (tokend reads them: maskinporten/tokend.py)."""
+    ring.signing_keys()  # the embedded default is created on first use
+    return _ring_paths(ring)
+
+
 def verification_key(kid: object) -> rsa.RSAPublicKey | None:
     return TOKEN.verification_key(kid)
 
