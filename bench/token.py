@@ -195,7 +195,8 @@ def main() -> None:
                 )  # fmt: skip
             kind = f"{args.workers} workers × {args.threads} threads"
             print(
-                f"ours: {args.server} serving {APPS[args.app]}, {kind}, "
+                f"ours: {'tokend, and behind it ' if args.app == 'tokend' else ''}{args.server} serving "
+                f"{APPS['project' if args.app == 'tokend' else args.app]}, {kind}, "
                 f"database options {args.db_options or '(none)'}; PostgreSQL on this machine"
             )
             if peer_wanted:

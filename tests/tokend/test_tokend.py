@@ -275,13 +275,18 @@ def test_a_host_the_application_does_not_serve_is_answered_by_the_application(to
 
 
 def test_over_plain_http_where_the_application_redirects_to_https_tokend_answers_nothing(run_tokend, setup):
-    tokend = run_tokend(ssl_redirect=True, https_header=["x-forwarded-proto", "https"], hsts="max-age=60")
-    tokend.post_token(token_form(setup.grant()))  # the application's own answer (its settings: no redirect here)
-    assert tokend.issued() == []
-    secure = tokend.post_token(token_form(setup.grant()), headers={"X-Forwarded-Proto": "https"})
+    https = {"ssl_redirect": True, "https_header": ["x-forwarded-proto", "https"], "hsts": "max-age=60"}
+    behind_a_balancer = run_tokend(**https, proxy_count=1)
+    behind_a_balancer.post_token(token_form(setup.grant()))  # the application's answer (no redirect in tests)
+    assert behind_a_balancer.issued() == []
+    secure = behind_a_balancer.post_token(token_form(setup.grant()), headers={"X-Forwarded-Proto": "https"})
     assert secure.status == 200
     assert secure.headers["strict-transport-security"] == "max-age=60"
-    assert len(tokend.issued()) == 1
+    assert len(behind_a_balancer.issued()) == 1
+    # With no proxy in front of tokend, a client's own X-Forwarded-Proto is not believed.
+    at_the_edge = run_tokend(**https)
+    at_the_edge.post_token(token_form(setup.grant()), headers={"X-Forwarded-Proto": "https"})
+    assert at_the_edge.issued() == []
 
 
 def test_other_paths_and_methods_reach_the_application(tokend, setup):

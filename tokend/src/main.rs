@@ -170,9 +170,10 @@ impl App {
         })
     }
 
-    /// SECURE_PROXY_SSL_HEADER: did the request come over HTTPS?
+    /// SECURE_PROXY_SSL_HEADER: did the request come over HTTPS? Only a proxy in front of tokend can say.
     fn is_secure(&self, request: &hyper::http::request::Parts) -> bool {
-        self.config.https_header.as_ref().is_some_and(|(name, value)| header(request, name) == Some(value.as_str()))
+        self.config.proxy_count > 0
+            && self.config.https_header.as_ref().is_some_and(|(name, value)| header(request, name) == Some(value.as_str()))
     }
 
     /// The answer to a token request, or why the application must answer it.
@@ -313,6 +314,10 @@ impl App {
             parts.headers.insert(HeaderName::from_static("x-forwarded-for"), value);
         }
         if self.config.proxy_count == 0 {
+            // tokend is the first proxy: what a client says of its scheme is not passed on as a proxy's word.
+            if let Some((name, _)) = &self.config.https_header {
+                parts.headers.remove(name.as_str());
+            }
             let start = format!("t={}", log::now_micros());
             parts.headers.insert(HeaderName::from_static("x-request-start"), HeaderValue::from_str(&start).unwrap());
         }
@@ -512,7 +517,10 @@ async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
             }))
         }
     });
-    let server = hyper::Server::try_bind(&listen)?.tcp_nodelay(true).serve(make);
+    let server = hyper::Server::try_bind(&listen)?
+        .tcp_nodelay(true)
+        .http1_header_read_timeout(Duration::from_secs(30)) // a client that never finishes its headers
+        .serve(make);
     log::line("INFO", &format!("tokend (rules {}) listens on {listen}, hands the rest to {}", config::RULES_VERSION.trim(), args[3]), None);
     let stop = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM");
