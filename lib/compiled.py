@@ -139,6 +139,11 @@ class CompiledInsert:
         self._table = model._meta.db_table
         self._sql: dict[str, str] = {}
 
+    @property
+    def field_names(self) -> list[str]:
+        """The fields this insert takes, in the order of its parameters."""
+        return [field.name for field in self._fields]
+
     def run(self, using: str = DEFAULT_DB_ALIAS, **values) -> None:
         connection = connections[using]
         sql = self._sql.get(connection.vendor)

@@ -83,6 +83,22 @@ def _database_url(alias: str = "default") -> str:
     return f"postgresql://{user}{password}{'@' if user else ''}{host}{port}/{db['NAME']}?application_name=tokend"
 
 
+# The values tokend fills in the spend-and-record statement, by field name (grants._spend_and_issue).
+SPEND_PARAMETERS = {
+    *("client_id", "jti", "expires_at"),
+    *("system_user", "hour", "issued", "last_at", "last_client_id", "kid"),
+}
+
+
+def _spend_parameters(then) -> list[str]:
+    """The spend-and-record statement's parameters by field name, in order: the used grant's, then the
+    usage record's (CompiledInsertOnce.chained_statement)."""
+    names = grants._spend_used_grant.field_names + then.field_names
+    if set(names) != SPEND_PARAMETERS:
+        raise RuntimeError(f"the spend takes {sorted(set(names))}; tokend fills {sorted(SPEND_PARAMETERS)}")
+    return names
+
+
 def _purge_sql(connection) -> str:
     """`grants.purge_used_grants`' DELETE, compiled, its cutoff the one parameter."""
     query = grants.expired_used_grants(timezone.now()).query.clone()
@@ -117,6 +133,7 @@ def config(*, connections_per_process: int = 4) -> dict:
         "read_sql": _numbered(read_sql),
         "read_slots": [{"name": name} if name else {"literal": str(literal)} for name, _, literal in slots],
         "spend_sql": _numbered(grants._spend_used_grant.chained_statement(connection, then)),
+        "spend_parameters": _spend_parameters(then),
         "purge_sql": _purge_sql(connection),
         "purge_interval": grants.PURGE_INTERVAL_SECONDS,
         "token_key_files": [str(path) for path in keys.ring_files(keys.TOKEN)],

@@ -425,9 +425,21 @@ def test_expired_used_grants_are_purged(run_tokend, setup):
 # --- the rules tokend mirrors ---------------------------------------------------------------------
 
 
-def test_tokend_built_for_other_rules_does_not_start(tokend_binary, live_server, tokend_settings, tmp_path):
-    config = tokend_config.config() | {"version": "0000000000000000"}
-    (tmp_path / "tokend.json").write_text(json.dumps(config))
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"version": "0000000000000000"}, "the application's grant rules are version 0000000000000000"),
+        (
+            {"spend_parameters": ["client_id", "jti", "expires_at", "first_seen"]},
+            'the spend statement takes "first_seen", which this tokend does not fill',
+        ),
+    ],
+    ids=["rules", "statement"],
+)
+def test_tokend_built_for_other_rules_does_not_start(
+    tokend_binary, live_server, tokend_settings, tmp_path, change, says
+):
+    (tmp_path / "tokend.json").write_text(json.dumps(tokend_config.config() | change))
     done = subprocess.run(
         [str(tokend_binary), str(tmp_path / "tokend.json"), "127.0.0.1:0", live_server.url],
         capture_output=True,
@@ -435,4 +447,4 @@ def test_tokend_built_for_other_rules_does_not_start(tokend_binary, live_server,
         timeout=30,
     )
     assert done.returncode == 1
-    assert "the application's grant rules are version 0000000000000000" in done.stderr
+    assert says in json.loads(done.stderr.splitlines()[-1])["message"]  # its one JSON line, then it stops

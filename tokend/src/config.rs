@@ -40,6 +40,7 @@ pub struct Config {
     pub read_sql: String,
     pub read_slots: Vec<Slot>,
     pub spend_sql: String,
+    pub spend_parameters: Vec<String>,
     pub purge_sql: String,
     pub purge_interval: u64,
     pub token_key_files: Vec<String>,
@@ -78,6 +79,10 @@ fn strings(value: &Value, name: &str) -> Result<Vec<String>, String> {
     Ok(items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
 }
 
+/// The values tokend fills in the spend-and-record statement (`maskinporten/tokend.SPEND_PARAMETERS`).
+pub const SPEND_PARAMETERS: [&str; 9] =
+    ["client_id", "jti", "expires_at", "system_user", "hour", "issued", "last_at", "last_client_id", "kid"];
+
 /// The version of the Python rules this build of tokend mirrors (`maskinporten.tokend.rules_version`).
 pub const RULES_VERSION: &str = include_str!("rules_version.txt");
 
@@ -112,6 +117,13 @@ impl Config {
             read_sql: text(&c, "read_sql")?,
             read_slots,
             spend_sql: text(&c, "spend_sql")?,
+            spend_parameters: {
+                let names = strings(&c, "spend_parameters")?;
+                if let Some(unknown) = names.iter().find(|n| !SPEND_PARAMETERS.contains(&n.as_str())) {
+                    return Err(format!("the spend statement takes {unknown:?}, which this tokend does not fill"));
+                }
+                names
+            },
             purge_sql: text(&c, "purge_sql")?,
             purge_interval: integer(&c, "purge_interval")?,
             token_key_files: strings(&c, "token_key_files")?,

@@ -235,21 +235,25 @@ impl App {
         let micros = log::now_micros();
         let exp = grant.claims["exp"].as_f64().unwrap_or_default();
         let jti = grant.claims["jti"].as_str().unwrap_or_default().to_owned();
-        let spent = self
-            .store
-            .spend(&[
-                Text(grant.client_id.clone()),
-                Text(jti.clone()),
-                Text(log::timestamp((exp * 1e6) as i64)),
-                Text(system_user_id.clone()),
-                Text(log::timestamp(micros - micros.rem_euclid(3_600_000_000))),
-                Text("1".to_owned()),
-                Text(log::timestamp(micros)),
-                Text(grant.client_id.chars().take(200).collect()),
-                Text(grant.kid.chars().take(200).collect()),
-            ])
-            .await
-            .map_err(|_| "database")?;
+        let spend: Vec<Text> = self
+            .config
+            .spend_parameters
+            .iter()
+            .map(|name| {
+                Text(match name.as_str() {
+                    "client_id" => grant.client_id.clone(),
+                    "jti" => jti.clone(),
+                    "expires_at" => log::timestamp((exp * 1e6) as i64),
+                    "system_user" => system_user_id.clone(),
+                    "hour" => log::timestamp(micros - micros.rem_euclid(3_600_000_000)),
+                    "issued" => "1".to_owned(),
+                    "last_at" => log::timestamp(micros),
+                    "last_client_id" => grant.client_id.chars().take(200).collect(),
+                    _ => grant.kid.chars().take(200).collect(), // "kid" (Config::read refuses any other name)
+                })
+            })
+            .collect();
+        let spent = self.store.spend(&spend).await.map_err(|_| "database")?;
         if !spent {
             return Err("replayed");
         }
