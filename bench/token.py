@@ -108,20 +108,13 @@ APPS = {
     "project": "config.wsgi:application",
     "floor": "bench.token_floor:floor",
     "hello": "bench.token_floor:hello",
-    "compiled": "bench/token_floor_rs (the floor, compiled)",
     "tokend": "tokend in front of gunicorn serving config.wsgi:application",
 }
-COMPILED = ROOT / "bench/token_floor_rs"
 TOKEND = ROOT / "tokend"
 
 
 def server_command(args, tmp: Path, env: dict) -> list[str]:
     app = APPS[args.app]
-    if args.app == "compiled":  # built from Debian's crates, offline (bench/token_floor_rs/.cargo/config.toml)
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=COMPILED, check=True)
-        config = tmp / "compiled.json"
-        subprocess.run([PY, "-m", "bench.token_floor", str(config), str(PORT)], cwd=ROOT, env=env, check=True)
-        return [str(COMPILED / "target/release/token-floor"), str(config)]
     if args.app == "tokend":  # tokend on PORT, the project's gunicorn behind it on PORT + 2 (one process group)
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=TOKEND, check=True)
         env["PROXY_COUNT"] = "1"  # tokend is the application's proxy (tokend/README.md)
@@ -150,7 +143,7 @@ def main() -> None:
         "--app",
         choices=list(APPS),
         default="project",
-        help="floor, hello, compiled: bench/token_floor.py and bench/token_floor_rs (floors, not ours)",
+        help="floor, hello: bench/token_floor.py (floors, not ours); tokend: ours with tokend in front",
     )
     parser.add_argument("--workers", type=int, default=2)
     # Threads: a durable commit waits ≈ 3 ms for the disk here, so more requests than cores must be in
