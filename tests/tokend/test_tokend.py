@@ -368,7 +368,7 @@ def test_when_its_database_connections_break_the_application_answers_and_tokend_
     assert tokend.grant(setup.grant()).status == 200
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tokend'")
-        assert len(cursor.fetchall()) == 2  # its two connections
+        assert len(cursor.fetchall()) >= 2  # its two connections (and any of an earlier test's, closing)
     answers = [tokend.grant(setup.grant()) for _ in range(4)]
     # None lost (a request met by a broken connection goes to the application), and tokend answers again.
     assert [a.status for a in answers] == [200] * 4
