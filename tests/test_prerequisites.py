@@ -40,3 +40,17 @@ def test_the_test_suite_names_chromium_and_node(tmp_path):
 def test_on_this_machine_nothing_is_missing():
     result = subprocess.run([str(SCRIPT)], env=os.environ, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def test_on_postgresql_the_test_suite_names_tokends_rust_and_crates(tmp_path):
+    result = run(
+        tmp_path, CHROMIUM_PATH=str(tmp_path / "no-chromium"), DATABASE_URL="postgres://db/x", HOME=str(tmp_path)
+    )
+    assert result.returncode == 1
+    assert "Debian's Rust crates for tokend" in result.stderr and "Rust ≥ 1.70 with cargo for tokend" in result.stderr
+    assert "librust-hyper-dev librust-tokio-dev librust-tokio-postgres-dev" in result.stderr
+
+
+def test_on_sqlite_tokend_is_not_asked_for(tmp_path):
+    result = run(tmp_path, CHROMIUM_PATH=str(tmp_path / "no-chromium"))
+    assert "Rust" not in result.stderr
