@@ -411,6 +411,17 @@ def test_a_rotated_signing_key_signs_within_seconds_without_a_restart(run_tokend
     assert len(tokend.issued()) >= 2
 
 
+def test_behind_a_balancer_the_address_and_trace_are_the_callers(run_tokend, setup):
+    tokend = run_tokend(proxy_count=1)  # one balancer in front of tokend, which appends the caller's address
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    headers = {"X-Forwarded-For": "198.51.100.1, 203.0.113.9", "traceparent": f"00-{trace}-00f067aa0ba902b7-01"}
+    assert tokend.post_token(token_form(setup.grant()), headers=headers).status == 200
+    assert tokend.post_token(token_form(setup.grant()), headers={"X-Request-ID": "lb-7f3a"}).status == 200
+    first, second = tokend.issued()
+    assert (first["ip"], first["request_id"]) == ("203.0.113.9", trace)
+    assert (second["ip"], second["request_id"]) == ("127.0.0.1", "lb-7f3a")
+
+
 def test_expired_used_grants_are_purged(run_tokend, setup):
     now = timezone.now()
     UsedGrant.objects.create(client_id=setup.client.client_id, jti="old", expires_at=now - timedelta(hours=1))

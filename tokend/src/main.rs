@@ -102,10 +102,12 @@ impl App {
         let mut arrived = now;
         let count = self.config.proxy_count;
         if count > 0 {
-            let entries: Vec<&str> = header(request, "x-forwarded-for").unwrap_or("").split(',').collect();
-            if entries.len() >= count && !entries[0].is_empty() {
-                if let Ok(address) = entries[entries.len() - count].trim().parse::<IpAddr>() {
-                    ip = address.to_string();
+            if let Some(forwarded) = header(request, "x-forwarded-for").filter(|f| !f.is_empty()) {
+                let entries: Vec<&str> = forwarded.split(',').collect();
+                if entries.len() >= count {
+                    if let Ok(address) = entries[entries.len() - count].trim().parse::<IpAddr>() {
+                        ip = address.to_string();
+                    }
                 }
             }
             if let Some(start) = header(request, "x-request-start").and_then(proxy_start) {
@@ -114,9 +116,17 @@ impl App {
                 }
             }
         }
-        let request_id = header(request, "x-request-id")
+        // lib/logs.request_id: a W3C traceparent's trace id, else a plausible X-Request-ID, else a new one.
+        let trace = header(request, "traceparent").map(str::trim).and_then(|t| {
+            let parts: Vec<&str> = t.split('-').collect();
+            let hex = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            (parts.len() == 4 && hex(parts[0], 2) && hex(parts[1], 32) && hex(parts[2], 16) && hex(parts[3], 2))
+                .then(|| parts[1].to_owned())
+        });
+        let given = header(request, "x-request-id")
             .filter(|id| (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b)))
-            .map_or_else(|| uuid4().replace('-', ""), str::to_owned);
+            .map(str::to_owned);
+        let request_id = trace.or(given).unwrap_or_else(|| uuid4().replace('-', ""));
         Arrival { ip, arrived: arrived.min(now), request_id }
     }
 
@@ -150,7 +160,9 @@ impl App {
         let Some(host) = header(request, "host").map(str::to_lowercase) else { return false };
         let domain = match host.strip_prefix('[') {
             Some(rest) => match rest.split_once(']') {
-                Some((v6, port)) if port.is_empty() || port[1..].bytes().all(|b| b.is_ascii_digit()) => format!("[{v6}]"),
+                Some((v6, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())) => {
+                    format!("[{v6}]")
+                }
                 _ => return false,
             },
             None => match host.split_once(':') {
