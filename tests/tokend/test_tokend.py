@@ -5,7 +5,9 @@ the same answer; `Tokend.issued()` tells which of the two answered (tokend logs 
 
 import io
 import json
+import socketserver
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -33,7 +35,7 @@ from tests.maskinporten.helpers import (
     raw_jws,
     systemuser_details,
 )
-from tests.tokend.conftest import FORM, request, token_form
+from tests.tokend.conftest import FORM, request, start, token_form
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -420,6 +422,36 @@ def test_behind_a_balancer_the_address_and_trace_are_the_callers(run_tokend, set
     first, second = tokend.issued()
     assert (first["ip"], first["request_id"]) == ("203.0.113.9", trace)
     assert (second["ip"], second["request_id"]) == ("127.0.0.1", "lb-7f3a")
+
+
+def test_a_request_whose_connection_the_application_closes_under_it_is_sent_once_more(
+    tokend_binary, tokend_settings, tmp_path
+):
+    """gunicorn closes an idle keep-alive connection after 2 s; if tokend sends on it at that moment the
+    request never reached the application, and tokend sends it again instead of answering 502."""
+    seen = []
+
+    class Upstream(socketserver.BaseRequestHandler):
+        def handle(self):
+            request = self.request.recv(65536)
+            seen.append(request.split(b"\r\n", 1)[0])
+            if len(seen) == 1:
+                return  # closed without an answer, as a connection closed under the request
+            self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        proxy = start(tokend_binary, tokend_config.config(), f"http://127.0.0.1:{server.server_address[1]}", tmp_path)
+        try:
+            answer = request(proxy.url, "GET", "/jwk")
+        finally:
+            proxy.process.terminate()
+            proxy.process.wait(timeout=10)
+    finally:
+        server.shutdown()
+    assert (answer.status, answer.body) == (200, b"ok")
+    assert seen == [b"GET /jwk HTTP/1.1"] * 2
 
 
 def test_expired_used_grants_are_purged(run_tokend, setup):

@@ -27,6 +27,7 @@ use hyper::client::HttpConnector;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::server::conn::AddrStream;
 use hyper::service::{make_service_fn, service_fn};
+use hyper::body::Bytes;
 use hyper::{Body, Client, Method, Request, Response, StatusCode, Uri};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
@@ -61,6 +62,12 @@ struct App {
     client_keys: std::sync::Mutex<std::collections::HashMap<(String, String), PKey<Public>>>,
     metrics: Metrics,
     log_forwarded: bool, // TOKEND_LOG_FORWARDED=1: why each token request went to the application
+}
+
+/// A request's body on its way to the application: streamed through, or held (sent again if need be).
+enum Forwarded {
+    Stream(Body),
+    Held(Bytes),
 }
 
 enum Answer {
@@ -313,7 +320,7 @@ impl App {
     /// The request as the application should see it: tokend is one more proxy, so it adds the address it
     /// was called from to X-Forwarded-For, and when it is the first (the application's PROXY_COUNT is 1),
     /// it sets X-Request-Start to when the request reached it.
-    async fn forward(&self, mut parts: hyper::http::request::Parts, body: Body, peer: IpAddr) -> Response<Body> {
+    async fn forward(&self, mut parts: hyper::http::request::Parts, body: Forwarded, peer: IpAddr) -> Response<Body> {
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let Ok(uri) = format!("{}{path}", self.upstream_base).parse::<Uri>() else {
             return plain(StatusCode::BAD_REQUEST, "Bad request");
@@ -337,7 +344,25 @@ impl App {
             let start = format!("t={}", log::now_micros());
             parts.headers.insert(HeaderName::from_static("x-request-start"), HeaderValue::from_str(&start).unwrap());
         }
-        match self.upstream.request(Request::from_parts(parts, body)).await {
+        let request = |body: Body| {
+            let mut request = Request::new(body);
+            *request.method_mut() = parts.method.clone();
+            *request.uri_mut() = parts.uri.clone();
+            *request.headers_mut() = parts.headers.clone();
+            request
+        };
+        let answer = match body {
+            Forwarded::Stream(body) => self.upstream.request(request(body)).await,
+            // A request whose body tokend holds is sent again once if the connection it went out on was
+            // closed under it (the application closed an idle keep-alive connection at that moment).
+            Forwarded::Held(bytes) => match self.upstream.request(request(Body::from(bytes.clone()))).await {
+                Err(e) if e.is_incomplete_message() || e.is_canceled() || e.is_closed() => {
+                    self.upstream.request(request(Body::from(bytes))).await
+                }
+                answer => answer,
+            },
+        };
+        match answer {
             Ok(mut response) => {
                 for name in HOP_BY_HOP {
                     response.headers_mut().remove(name);
@@ -355,13 +380,16 @@ impl App {
         if request.method() != Method::POST || request.uri().path() != "/token" {
             self.metrics.forwarded_other.fetch_add(1, Ordering::Relaxed);
             let (parts, body) = request.into_parts();
+            let empty = header(&parts, "content-length").map_or(true, |n| n == "0") && !parts.headers.contains_key("transfer-encoding");
+            let bodiless = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) && empty;
+            let body = if bodiless { Forwarded::Held(Bytes::new()) } else { Forwarded::Stream(body) };
             return self.forward(parts, body, peer).await;
         }
         let (parts, body) = request.into_parts();
         let length = header(&parts, "content-length").and_then(|n| n.parse::<usize>().ok());
         if !length.is_some_and(|n| n <= self.config.max_body) {
             self.metrics.forwarded_token.fetch_add(1, Ordering::Relaxed);
-            return self.forward(parts, body, peer).await;
+            return self.forward(parts, Forwarded::Stream(body), peer).await;
         }
         let body = match hyper::body::to_bytes(body).await {
             Ok(body) => body,
@@ -382,7 +410,7 @@ impl App {
                     log::line("DEBUG", &format!("token request handed to the application: {why}"), None);
                 }
                 self.metrics.forwarded_token.fetch_add(1, Ordering::Relaxed);
-                self.forward(parts, Body::from(body), peer).await
+                self.forward(parts, Forwarded::Held(body), peer).await
             }
         }
     }
@@ -485,7 +513,9 @@ async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         config,
         store,
         keys,
-        upstream: Client::builder().pool_idle_timeout(Duration::from_secs(30)).build(connector),
+        // Below gunicorn's keep-alive (2 s): an idle connection is dropped here before the application
+        // closes it, rather than reused just as it does.
+        upstream: Client::builder().pool_idle_timeout(Duration::from_millis(1500)).build(connector),
         upstream_base,
         client_keys: Default::default(),
         metrics: Metrics::default(),
