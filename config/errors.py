@@ -34,8 +34,7 @@ def handler500(request):
     headers = problems.unavailable_headers()
     path = request.path_info.lower()
     if path == TOKEN_PATH:
-        body = {"error": "temporarily_unavailable", "error_description": problems.UNAVAILABLE_DETAIL}
-        return JsonResponse(body, status=503, headers={**headers, "Cache-Control": "no-store"})
+        return JsonResponse(problems.TOKEN_UNAVAILABLE, status=503, headers={**headers, "Cache-Control": "no-store"})
     if any(path == prefix or path.startswith(prefix + "/") for prefix in API_PREFIXES):
         detail = problems.UNAVAILABLE_DETAIL
         return problems.problem_response(request, status=503, code="HTTP-503", detail=detail, headers=headers)

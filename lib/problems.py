@@ -136,6 +136,8 @@ def unavailable_headers() -> dict:
 
 
 UNAVAILABLE_DETAIL = "The service is temporarily unavailable. Try again shortly."
+# /token's 503 (config/errors.py; tokend answers it too): OAuth's JSON error, as a token client parses it.
+TOKEN_UNAVAILABLE = {"error": "temporarily_unavailable", "error_description": UNAVAILABLE_DETAIL}
 
 
 def unavailable_problem(request) -> Response:

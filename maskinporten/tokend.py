@@ -24,7 +24,7 @@ from django.db import connections
 from django.db.models.sql import DeleteQuery
 from django.utils import timezone
 
-from lib import arrival, identifiers, unstorable
+from lib import arrival, identifiers, problems, unstorable
 from lib.tokens import access, keys
 from maskinporten import assertion, grants, limits, lookup, views
 from registry import usage
@@ -171,6 +171,10 @@ def config(*, connections_per_process: int = 4) -> dict:
             "refusals_per_address": settings.TOKEN_REFUSALS_PER_ADDRESS,
             "slow_down": json.dumps(limits.SLOW_DOWN),
         },
+        # When the spend's outcome is unknown (the statement failed or timed out), tokend answers the
+        # application's own 503 rather than hand on a grant it may have spent.
+        "unavailable": json.dumps(problems.TOKEN_UNAVAILABLE),
+        "unavailable_retry_after": settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS,
     }
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import jwt
+import psycopg
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -422,6 +423,36 @@ def test_behind_a_balancer_the_address_and_trace_are_the_callers(run_tokend, set
     first, second = tokend.issued()
     assert (first["ip"], first["request_id"]) == ("203.0.113.9", trace)
     assert (second["ip"], second["request_id"]) == ("127.0.0.1", "lb-7f3a")
+
+
+def test_when_the_spend_does_not_finish_the_client_is_told_to_try_again(tokend, setup):
+    """The spend waits on a lock past tokend's statement timeout: its outcome is unknown (it may still
+    commit), so tokend answers the application's 503 instead of handing on a grant it may have spent."""
+    db = settings.DATABASES["default"]
+    locker = psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"])
+    locker.execute("LOCK TABLE maskinporten_usedgrant IN ACCESS EXCLUSIVE MODE")
+    # Released 1 s after tokend's 5 s statement timeout: had tokend handed the grant on, the application
+    # would be waiting for the lock then (up to DB_LOCK_TIMEOUT_MS), and find the grant spent by tokend's
+    # abandoned statement: a "used before" for a grant that got no token.
+    release = threading.Timer(6.0, locker.rollback)
+    release.start()
+    try:
+        grant = setup.grant()
+        answer = tokend.grant(grant)
+    finally:
+        release.join()
+        locker.close()
+    assert answer.status == 503, answer.body
+    assert answer.json() == {
+        "error": "temporarily_unavailable",
+        "error_description": "The service is temporarily unavailable. Try again shortly.",
+    }
+    assert answer.headers["retry-after"] == str(settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS)
+    assert tokend.issued() == []
+    deadline = time.monotonic() + 10  # the abandoned spend commits once the lock is gone
+    while not UsedGrant.objects.filter(client_id=setup.client.client_id).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert tokend.grant(grant).json()["error_description"] == "Grant is used before"
 
 
 def test_a_request_whose_connection_the_application_closes_under_it_is_sent_once_more(

@@ -56,6 +56,8 @@ pub struct Config {
     pub ssl_redirect: bool,
     pub headers: Vec<(String, String)>,
     pub hsts: Option<String>,
+    pub unavailable: String,
+    pub unavailable_retry_after: u64,
     pub rules: Rules,
     pub limits: Limits,
 }
@@ -147,6 +149,8 @@ impl Config {
                 .filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_owned())))
                 .collect(),
             hsts: c["hsts"].as_str().map(str::to_owned),
+            unavailable: text(&c, "unavailable")?,
+            unavailable_retry_after: integer(&c, "unavailable_retry_after")?,
             rules: Rules {
                 grant_type: text(r, "grant_type")?,
                 systemuser_type: text(r, "systemuser_type")?,

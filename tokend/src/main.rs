@@ -73,6 +73,7 @@ enum Forwarded {
 enum Answer {
     Token(Value),
     SlowDown(u64),
+    Unavailable,
 }
 
 /// What the request brings besides its body: the client's address and when it arrived, worked out as
@@ -272,7 +273,15 @@ impl App {
                 })
             })
             .collect();
-        let spent = self.store.spend(&spend).await.map_err(|_| "database")?;
+        let spent = match self.store.spend(&spend).await {
+            Ok(spent) => spent,
+            // The statement failed or timed out: it may yet commit, so the grant may be spent. Handing it on
+            // could get the client a "used before" for a grant it never got a token for: say "try again".
+            Err(e) => {
+                log::warning(&format!("token not issued, the spend's outcome is unknown: {e}"));
+                return Ok(Answer::Unavailable);
+            }
+        };
         if !spent {
             return Err("replayed");
         }
@@ -405,6 +414,12 @@ impl App {
                 self.metrics.slow_down.fetch_add(1, Ordering::Relaxed);
                 self.json_answer(&parts, StatusCode::TOO_MANY_REQUESTS, self.config.limits.slow_down.clone(), Some(wait))
             }
+            Ok(Answer::Unavailable) => self.json_answer(
+                &parts,
+                StatusCode::SERVICE_UNAVAILABLE,
+                self.config.unavailable.clone(),
+                Some(self.config.unavailable_retry_after),
+            ),
             Err(why) => {
                 if self.log_forwarded {
                     log::line("DEBUG", &format!("token request handed to the application: {why}"), None);
