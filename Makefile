@@ -8,7 +8,7 @@ ADDR ?= 127.0.0.1:8000
 RUN_HOSTPORT = $(if $(findstring :,$(ADDR)),$(ADDR),127.0.0.1:$(ADDR))
 RUN_BASE_URL = $(or $(PORTAL_BASE_URL),http://$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(RUN_HOSTPORT))))
 
-.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites screenshots tokend
+.PHONY: run demo test venv migrate lint imports migrations-check messages oidc-provider faults prerequisites screenshots tokend faults-tokend
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -69,6 +69,11 @@ tokend:
 faults: venv
 	@scripts/check-prerequisites faults
 	$(PY) faults/run.py
+
+# The same with tokend, the token fast path, in front of each web node (tokend/README.md).
+faults-tokend: venv
+	@scripts/check-prerequisites faults
+	FAULTS_TOKEND=1 $(PY) faults/run.py
 
 # The pictures of the approval and details pages in docs/ (docs/system-access-pages.md, the README),
 # taken by the browser tests that walk those pages; an ordinary `make test` leaves docs/ alone.

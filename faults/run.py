@@ -12,6 +12,10 @@ in the portal), and these faults are injected one at a time:
     one web node killed, a 20 s table lock, a graceful reload of one node (gunicorn HUP), a rolling
     restart of both nodes through the balancer, and a signing-key rotation (by replacing key files).
 
+With FAULTS_TOKEND=1 (`make faults-tokend`) each web node is tokend, the token fast path, in front of
+its gunicorn (tokend/README.md): the same faults, the same checks, with the tokens answered by tokend;
+a node killed or restarted is both processes, a HUP reaches gunicorn only.
+
 It prints a table (answers by status inside each fault's window, errors outside it, 500s, recovery
 time), checks that sessions, jti replay and the staff-login throttle hold across nodes, and at the end
 that nothing was lost: every request a vendor was told was created exists, every approval holds, every
@@ -45,6 +49,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -56,6 +61,7 @@ from faults.smtp_sink import SmtpSink
 ROOT = Path(HERE).parent
 PY = sys.executable
 BIN = Path(PY).parent
+TOKEND = ROOT / "tokend/target/release/tokend"
 HOST = "127.0.0.1"
 HARD_LIMIT_SECONDS = 900
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -128,7 +134,9 @@ class Services:
     def __init__(self, tmp: Path):
         self.tmp = tmp
         self.procs: dict[str, subprocess.Popen] = {}
-        self.ports = {name: free_port() for name in ("pg", "redis", "lb", "a", "b", "stats")}
+        self.tokend = os.environ.get("FAULTS_TOKEND") == "1"  # each node: tokend in front of its gunicorn
+        names = ("pg", "redis", "lb", "a", "b", "a-app", "b-app", "a-metrics", "b-metrics", "stats")
+        self.ports = {name: free_port() for name in names}
         self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.pgdata = tmp / "pg" / "data"
         self.keys = tmp / "keys"
@@ -155,7 +163,7 @@ class Services:
             EMAIL_USE_TLS="false",
             TOKEN_SIGNING_KEY_FILES=keys,
             TOKEN_LIFETIME_SECONDS=str(TOKEN_LIFETIME),
-            PROXY_COUNT="1",
+            PROXY_COUNT="2" if self.tokend else "1",  # HAProxy, and tokend when it is in front
             SYSTEMBRUKER_VAR_DIR=str(self.tmp / "var"),
             STATIC_ROOT=str(self.tmp / "static"),
             NOTIFICATION_SWEEP_SECONDS="5",
@@ -228,13 +236,21 @@ class Services:
         return result.stdout
 
     def start_node(self, name: str, *, cpu: str | None = None, workers: int = 2, threads: int = 4) -> None:
+        gunicorn_port = self.ports[f"{name}-app"] if self.tokend else self.ports[name]
         cmd = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi:application",
-               "--bind", f"{HOST}:{self.ports[name]}", "--workers", str(workers), "--worker-class", "gthread",
+               "--bind", f"{HOST}:{gunicorn_port}", "--workers", str(workers), "--worker-class", "gthread",
                "--threads", str(threads), "--backlog", "512", "--graceful-timeout", "20", "--log-level", "warning",
                "--error-logfile", str(self.tmp / f"gunicorn-{name}.log")]  # fmt: skip
         if cpu is not None:
             cmd = ["taskset", "-c", cpu, *cmd]
         self.spawn(name, cmd)
+        if self.tokend:
+            config = self.tmp / "tokend.json"
+            if not config.exists():
+                self.manage("tokend_config", str(config), "--connections", "2")
+            self.spawn(f"{name}-tokend", [str(TOKEND), str(config), f"{HOST}:{self.ports[name]}",
+                                          f"http://{HOST}:{gunicorn_port}",
+                                          f"{HOST}:{self.ports[f'{name}-metrics']}"])  # fmt: skip
         wait_for(f"web node {name}", lambda: http_status(self.ports[name], "/readyz") == 200, 60)
 
     def start_worker(self) -> None:
@@ -259,6 +275,18 @@ class Services:
         subprocess.run(["haproxy", "-c", "-q", "-f", str(config)], check=True, timeout=30)
         self.spawn("haproxy", ["haproxy", "-db", "-f", str(config)])
         wait_for("HAProxy", lambda: http_status(self.ports["lb"], "/healthz") == 200, 20)
+
+    def tokens_by_tokend(self) -> tuple[int, int]:
+        """(tokens tokend issued, token requests it handed to gunicorn), both nodes, since they last started."""
+        issued = handed = 0
+        for node in ("a", "b"):
+            with urllib.request.urlopen(f"http://{HOST}:{self.ports[f'{node}-metrics']}/", timeout=5) as response:
+                text = response.read().decode()
+            issued += int(re.search(r"^systembruker_tokens_issued_total\{[^}]*\} (\d+)", text, re.M).group(1))
+            handed += int(
+                re.search(r'^systembruker_tokend_forwarded_total\{path="/token"\} (\d+)', text, re.M).group(1)
+            )
+        return issued, handed
 
     def haproxy(self, command: str) -> str:
         """A command on HAProxy's runtime API (e.g. `set server nodes/a state drain`)."""
@@ -285,6 +313,8 @@ class Services:
             os.killpg(proc.pid, sig)  # the process group of a child we started, nothing else
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        if f"{name}-tokend" in self.procs:  # a node is both processes
+            self.kill(f"{name}-tokend", sig)
         self.signal_group(name, sig)
         proc = self.procs.pop(name, None)
         if proc is not None:
@@ -981,6 +1011,9 @@ def main() -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     started = time.monotonic()
+    if os.environ.get("FAULTS_TOKEND") == "1":
+        cargo = shutil.which("cargo") or str(Path.home() / ".cargo/bin/cargo")
+        subprocess.run([cargo, "build", "--release", "--quiet"], cwd=ROOT / "tokend", check=True, timeout=600)
     tmp = Path(tempfile.mkdtemp(prefix="sb-faults-"))
     tmp.chmod(0o755)  # PostgreSQL runs as its own user and must reach its directory
     services = Services(tmp)
@@ -990,7 +1023,8 @@ def main() -> int:
     try:
         ports = services.ports
         log(f"starting in {tmp}: PostgreSQL :{ports['pg']}, Redis :{ports['redis']}, SMTP :{services.sink.port}, "
-            f"HAProxy :{ports['lb']} → nodes :{ports['a']}, :{ports['b']}")  # fmt: skip
+            f"HAProxy :{ports['lb']} → nodes :{ports['a']}, :{ports['b']}"
+            + (" (tokend in front of each gunicorn)" if services.tokend else ""))  # fmt: skip
         services.start_postgres()
         services.start_redis()
         seed, client_keys = prepare(services)
@@ -1009,6 +1043,11 @@ def main() -> int:
         faults.all()
         log("faults done; cross-node checks")
         checks = cross_node_checks(services, load, seed)
+        if services.tokend:
+            issued, handed = services.tokens_by_tokend()
+            print(f"tokend, since the nodes last started: {issued} tokens issued, {handed} token requests "
+                  "handed to gunicorn")  # fmt: skip
+            checks.append(("tokend answered tokens itself (not only handed them on)", issued > 0))
         stop.set()
         for thread in threads:
             thread.join(100)
