@@ -94,7 +94,7 @@ def start(binary: Path, config: dict, app_url: str, tmp_path: Path) -> Tokend:
         process = subprocess.Popen(
             [str(binary), str(path), f"127.0.0.1:{port}", app_url], stdout=stream, stderr=subprocess.STDOUT
         )
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"tokend stopped: {log.read_text()}")

@@ -344,7 +344,7 @@ def test_too_many_requests_from_a_client_are_slowed_down_as_the_application_does
     tokend_settings.TOKEN_RATE_PER_CLIENT = 2
     tokend = run_tokend()
     cache.clear()  # the counters of this minute (Redis in CI) start at zero
-    if time.time() % 60 > 55:
+    if time.time() % 60 > 45:
         time.sleep(60 - time.time() % 60)  # all three in one minute's window
     answers = [tokend.grant(setup.grant()) for _ in range(3)]
     assert [a.status for a in answers] == [200, 200, 429]
@@ -406,7 +406,7 @@ def test_a_rotated_signing_key_signs_within_seconds_without_a_restart(run_tokend
     tokend = run_tokend()
     assert jwt.get_unverified_header(tokend.grant(setup.grant()).json()["access_token"])["kid"] == first
     second = _write_key(tmp_path / "current.pem")
-    deadline, kid = time.monotonic() + 12, first
+    deadline, kid = time.monotonic() + 30, first
     while kid == first and time.monotonic() < deadline:
         time.sleep(0.5)
         kid = jwt.get_unverified_header(tokend.grant(setup.grant()).json()["access_token"])["kid"]
@@ -449,7 +449,7 @@ def test_when_the_spend_does_not_finish_the_client_is_told_to_try_again(tokend, 
     }
     assert answer.headers["retry-after"] == str(settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS)
     assert tokend.issued() == []
-    deadline = time.monotonic() + 10  # the abandoned spend commits once the lock is gone
+    deadline = time.monotonic() + 30  # the abandoned spend commits once the lock is gone
     while not UsedGrant.objects.filter(client_id=setup.client.client_id).exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert tokend.grant(grant).json()["error_description"] == "Grant is used before"
@@ -490,7 +490,7 @@ def test_expired_used_grants_are_purged(run_tokend, setup):
     UsedGrant.objects.create(client_id=setup.client.client_id, jti="old", expires_at=now - timedelta(hours=1))
     UsedGrant.objects.create(client_id=setup.client.client_id, jti="live", expires_at=now + timedelta(minutes=2))
     run_tokend(purge_interval=1)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while UsedGrant.objects.filter(jti="old").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert list(UsedGrant.objects.values_list("jti", flat=True)) == ["live"]
