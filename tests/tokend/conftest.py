@@ -18,6 +18,7 @@ from django.conf import settings
 
 from maskinporten import tokend as tokend_config
 from tests.maskinporten.helpers import GRANT_TYPE
+from tests.oidc_provider.fixtures import free_port
 
 TOKEND = Path(settings.BASE_DIR) / "tokend"
 BINARY = TOKEND / "target/release/tokend"
@@ -78,12 +79,6 @@ class Tokend:
         """tokend's own "token issued" log lines: the tokens tokend answered itself."""
         lines = [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
         return [line["token"] for line in lines if line["message"].startswith("token issued")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(binary: Path, config: dict, app_url: str, tmp_path: Path) -> Tokend:

@@ -101,6 +101,11 @@ pub fn b64url(segment: &str) -> Result<Vec<u8>, Why> {
     base64::decode_config(segment, base64::URL_SAFE_NO_PAD).map_err(|_| "malformed")
 }
 
+/// base64url without padding, as JWTs and JWKs write it.
+pub fn b64url_encode(data: &[u8]) -> String {
+    base64::encode_config(data, base64::URL_SAFE_NO_PAD)
+}
+
 /// A grant that passed every check but the signature and the database's.
 pub struct Grant<'a> {
     pub signing_input: &'a str,

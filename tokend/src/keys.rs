@@ -11,6 +11,8 @@ use std::time::{Duration, SystemTime};
 use openssl::pkey::{PKey, Private};
 use openssl::sha::sha256;
 
+use crate::grant::b64url_encode as b64;
+
 pub struct Signing {
     pub key: PKey<Private>,
     pub kid: String,
@@ -21,10 +23,6 @@ pub struct Keys {
     token_files: Vec<PathBuf>,
     platform_files: Vec<PathBuf>,
     current: RwLock<(Vec<Option<(u64, SystemTime, u64)>>, Arc<Signing>)>,
-}
-
-fn b64(data: &[u8]) -> String {
-    base64::encode_config(data, base64::URL_SAFE_NO_PAD)
 }
 
 /// The RFC 7638 thumbprint of an RSA key (`keys.jwk_thumbprint`).

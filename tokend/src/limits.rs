@@ -5,7 +5,6 @@
 //! are skipped and logged, as there: issuing tokens matters more.
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use openssl::sha::sha256;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufStream};
@@ -31,7 +30,7 @@ pub struct Limits {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    (crate::log::now_micros() / 1_000_000) as u64
 }
 
 /// redis://[:password@]host[:port][/db]

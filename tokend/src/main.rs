@@ -37,7 +37,7 @@ use openssl::sign::{Signer, Verifier};
 use serde_json::{json, Value};
 
 use config::{Config, Slot};
-use grant::Why;
+use grant::{b64url_encode as b64, Why};
 use store::{Json, Store, Text};
 
 /// The connection-level headers a proxy does not pass on (RFC 9110 §7.6.1).
@@ -86,10 +86,6 @@ struct Arrival {
 
 fn header<'a>(request: &'a hyper::http::request::Parts, name: &str) -> Option<&'a str> {
     request.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn b64(data: &[u8]) -> String {
-    base64::encode_config(data, base64::URL_SAFE_NO_PAD)
 }
 
 fn uuid4() -> String {
